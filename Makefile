@@ -1,0 +1,40 @@
+# Two commands a newcomer needs: `make run` (the platform with demo data) and `make test`.
+# Both bootstrap a pinned uv into .tools/ and install the locked dependencies into .venv/.
+PYTHON ?= python3
+VENV := .venv
+UV := .tools/bin/uv
+MANAGE := $(VENV)/bin/python manage.py
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test worker beat lint install
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+install: $(VENV)/.synced
+
+run: export DEBUG ?= true
+run: $(VENV)/.synced
+	mkdir -p var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo --if-empty
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: $(VENV)/.synced
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+worker: $(VENV)/.synced
+	$(VENV)/bin/celery -A coiin worker --loglevel=INFO
+
+beat: $(VENV)/.synced
+	$(VENV)/bin/celery -A coiin beat --loglevel=INFO
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .

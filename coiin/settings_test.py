@@ -1,0 +1,16 @@
+"""Test overlay: the same settings, with test-only defaults. DATABASE_URL and REDIS_URL still apply."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+from coiin.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+# Unit tests run tasks in-process; the e2e tests start a real worker and publish to REDIS_URL.
+CELERY_TASK_ALWAYS_EAGER = True
+STATIC_ROOT = None  # whitenoise serves nothing in tests; avoids a warning about a missing collectstatic dir
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}

@@ -1,0 +1,171 @@
+"""Turns a user's memberships into the ids they may see and the actions they may take.
+
+This is the only place that reads memberships for authorization. The result is computed once
+per user object (one per request) and cached on it, as NetBox caches object permissions, so a
+membership removed between requests takes effect on the next request.
+"""
+
+import enum
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.core.exceptions import PermissionDenied
+
+ScopeKind = Literal["team", "lia", "awardee", "collaborative"]
+_CACHE_ATTR = "_coiin_access"
+
+
+class Action(enum.StrEnum):
+    VIEW = "view"
+    ENTER_DATA = "enter_data"
+    SUBMIT_MONTH = "submit_month"
+    REOPEN_MONTH = "reopen_month"
+    MANAGE_ROSTER = "manage_roster"
+    REVIEW = "review"
+    ADMINISTER = "administer"
+
+
+@dataclass(frozen=True)
+class Grants:
+    """What one user may see (ids per scope kind) and where they hold each role."""
+
+    team: frozenset[int]
+    lia: frozenset[int]
+    awardee: frozenset[int]
+    collaborative: frozenset[int]
+    member_lias: frozenset[int]
+    lead_lias: frozenset[int]
+    advised_teams: frozenset[int]
+    led_awardees: frozenset[int]
+    admin_collaboratives: frozenset[int]
+
+    @property
+    def roles(self) -> set[str]:
+        from collaboratives.models import Role
+
+        held = {
+            Role.TEAM_MEMBER: self.member_lias,
+            Role.CQI_LEAD: self.lead_lias,
+            Role.ADVISOR: self.advised_teams,
+            Role.AWARDEE_LEAD: self.led_awardees,
+            Role.COLLABORATIVE_ADMIN: self.admin_collaboratives,
+        }
+        return {role for role, ids in held.items() if ids}
+
+
+EMPTY = Grants(*(frozenset() for _ in range(9)))
+
+
+def sees_everything(user: Any) -> bool:
+    return bool(getattr(user, "is_active", False) and getattr(user, "is_superuser", False))
+
+
+def grants(user: Any) -> Grants:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return EMPTY
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = _compute(user)
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget(user: Any) -> None:
+    """Drop the cached grants, after the user's memberships changed within one request."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def visible_ids(user: Any, kind: ScopeKind) -> frozenset[int]:
+    return getattr(grants(user), kind)
+
+
+def _compute(user: Any) -> Grants:
+    from django.db.models import Q
+
+    from collaboratives.models import LIA, Membership, Role, Team
+
+    by_role: dict[str, set[int]] = {role: set() for role in Role.values}
+    for role, lia_id, awardee_id, collaborative_id, team_id in Membership.objects.filter(
+        user=user
+    ).values_list("role", "lia_id", "awardee_id", "collaborative_id", "team_id"):
+        by_role[role].add(lia_id or awardee_id or collaborative_id or team_id)
+
+    member_lias = frozenset(by_role[Role.TEAM_MEMBER])
+    lead_lias = frozenset(by_role[Role.CQI_LEAD])
+    advised = frozenset(by_role[Role.ADVISOR])
+    led_awardees = frozenset(by_role[Role.AWARDEE_LEAD])
+    admin_collabs = frozenset(by_role[Role.COLLABORATIVE_ADMIN])
+
+    team_filter = (
+        Q(lia_id__in=member_lias | lead_lias)
+        | Q(id__in=advised)
+        | Q(lia__awardee_id__in=led_awardees)
+        | Q(collaborative_id__in=admin_collabs)
+    )
+    teams = list(
+        Team.objects.filter(team_filter).values_list("id", "lia_id", "lia__awardee_id", "collaborative_id")
+    )
+    team_ids = frozenset(t[0] for t in teams)
+    lia_ids = frozenset(t[1] for t in teams) | member_lias | lead_lias
+    lia_ids |= frozenset(LIA.objects.filter(awardee_id__in=led_awardees).values_list("id", flat=True))
+    awardee_ids = frozenset(t[2] for t in teams) | led_awardees
+    collab_ids = frozenset(t[3] for t in teams) | admin_collabs
+    return Grants(
+        team=team_ids,
+        lia=lia_ids,
+        awardee=awardee_ids,
+        collaborative=collab_ids,
+        member_lias=member_lias,
+        lead_lias=lead_lias,
+        advised_teams=advised,
+        led_awardees=led_awardees,
+        admin_collaboratives=admin_collabs,
+    )
+
+
+def can(user: Any, action: Action, obj: Any) -> bool:
+    """Whether `user` may take `action` on `obj` (a Team, an LIA or a Collaborative)."""
+    from collaboratives.models import LIA, Collaborative, Team
+
+    if sees_everything(user):
+        return True
+    g = grants(user)
+    if isinstance(obj, LIA):
+        if action is Action.VIEW:
+            return obj.id in g.lia
+        return action is Action.MANAGE_ROSTER and obj.id in g.lead_lias
+    if isinstance(obj, Collaborative):
+        if action is Action.VIEW:
+            return obj.id in g.collaborative
+        return obj.id in g.admin_collaboratives
+    if not isinstance(obj, Team):
+        raise TypeError(f"access.can does not know {type(obj).__name__}")
+    if obj.id not in g.team:
+        return False
+    is_lead = obj.lia_id in g.lead_lias
+    is_member = obj.lia_id in g.member_lias
+    is_admin = obj.collaborative_id in g.admin_collaboratives
+    is_advisor = obj.id in g.advised_teams
+    match action:
+        case Action.VIEW:
+            return True
+        case Action.ENTER_DATA:
+            return is_lead or is_member
+        case Action.SUBMIT_MONTH:
+            return is_lead or (is_member and obj.collaborative.members_can_submit)
+        case Action.REOPEN_MONTH:
+            return is_lead or is_advisor or is_admin
+        case Action.MANAGE_ROSTER:
+            return is_lead
+        case Action.REVIEW:
+            return is_advisor or is_admin
+        case Action.ADMINISTER:
+            return is_admin
+    return False
+
+
+def require(user: Any, action: Action, obj: Any) -> None:
+    """Raise PermissionDenied (403) when the user sees `obj` but may not take `action` on it."""
+    if not can(user, action, obj):
+        raise PermissionDenied(f"You may not {action.value.replace('_', ' ')} here.")

@@ -1,0 +1,14 @@
+from typing import Any
+
+from django.http import HttpRequest
+
+from collaboratives import access
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The roles the signed-in user holds, so the layout shows each role what it can do."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_roles": set()}
+    roles = access.grants(user).roles
+    return {"nav_roles": {str(r) for r in roles}, "nav_is_superuser": user.is_superuser}

@@ -1,0 +1,237 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from collaboratives.scoping import scoped_queryset
+
+
+def public_id_field() -> models.UUIDField:
+    return models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+
+class Awardee(models.Model):
+    """A MIECHV awardee: the state, territory or tribal grantee that funds local implementing agencies."""
+
+    class Kind(models.TextChoices):
+        STATE = "state", "State"
+        TERRITORY = "territory", "Territory"
+        TRIBAL = "tribal", "Tribal"
+
+    public_id = public_id_field()
+    name = models.CharField(max_length=120, unique=True)
+    code = models.SlugField(max_length=20, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.STATE)
+
+    objects = scoped_queryset("awardee", "id").as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LIA(models.Model):
+    """A local implementing agency: a home visiting provider funded by an awardee."""
+
+    public_id = public_id_field()
+    awardee = models.ForeignKey(Awardee, on_delete=models.PROTECT, related_name="lias")
+    name = models.CharField(max_length=160)
+    city = models.CharField(max_length=80, blank=True)
+
+    objects = scoped_queryset("lia", "id").as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "LIA"
+        verbose_name_plural = "LIAs"
+        constraints = [
+            models.UniqueConstraint(fields=["awardee", "name"], name="lia_unique_name_per_awardee")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Collaborative(models.Model):
+    """A time-bound learning collaborative on one topic, e.g. the SRR CoIIN or the IPV CoIIN."""
+
+    class PeerVisibility(models.TextChoices):
+        NAMED = "named", "Named: teams see each other's run charts by name"
+        ANONYMISED = "anonymised", "Anonymised: teams see each other's run charts under codes"
+        HIDDEN = "hidden", "Hidden: teams see only the collaborative aggregate"
+
+    public_id = public_id_field()
+    name = models.CharField(max_length=160, unique=True)
+    short_name = models.CharField(max_length=40, unique=True)
+    topic = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    baseline_months = models.PositiveSmallIntegerField(
+        default=12, help_text="Observed points that make the frozen baseline median (10 to 13)."
+    )
+    reporting_due_day = models.PositiveSmallIntegerField(
+        default=15, help_text="Day of the following month by which a month's data is due (1 to 28)."
+    )
+    peer_visibility = models.CharField(
+        max_length=12, choices=PeerVisibility.choices, default=PeerVisibility.NAMED
+    )
+    members_can_submit = models.BooleanField(
+        default=False, help_text="Team members, not only CQI leads, may submit a month."
+    )
+
+    objects = scoped_queryset("collaborative", "id").as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gt=models.F("start_date")), name="collab_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_months__gte=10, baseline_months__lte=13), name="collab_baseline_10_13"
+            ),
+            models.CheckConstraint(
+                condition=Q(reporting_due_day__gte=1, reporting_due_day__lte=28), name="collab_due_day_1_28"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class Aim(models.Model):
+    """A SMART aim of a collaborative, as the collaborative states it."""
+
+    collaborative = models.ForeignKey(Collaborative, on_delete=models.CASCADE, related_name="aims")
+    text = models.TextField()
+    order = models.PositiveSmallIntegerField(default=0)
+
+    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+
+    class Meta:
+        ordering = ["collaborative", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Team(models.Model):
+    """One LIA enrolled in one collaborative: the unit that reports measures and runs PDSA cycles."""
+
+    public_id = public_id_field()
+    collaborative = models.ForeignKey(Collaborative, on_delete=models.PROTECT, related_name="teams")
+    lia = models.ForeignKey(LIA, on_delete=models.PROTECT, related_name="teams")
+    code = models.CharField(max_length=12, help_text="Anonymised label shown to peers, e.g. T07.")
+    joined_on = models.DateField()
+    withdrawn_on = models.DateField(null=True, blank=True)
+
+    objects = scoped_queryset("team", "id").as_manager()
+
+    class Meta:
+        ordering = ["collaborative", "lia__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["collaborative", "lia"], name="team_one_per_lia_and_collab"),
+            models.UniqueConstraint(fields=["collaborative", "code"], name="team_code_unique_in_collab"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lia.name} ({self.collaborative.short_name})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_on is None
+
+
+class Role(models.TextChoices):
+    TEAM_MEMBER = "team_member", "LIA team member"
+    CQI_LEAD = "cqi_lead", "LIA CQI lead"
+    ADVISOR = "advisor", "Improvement advisor"
+    AWARDEE_LEAD = "awardee_lead", "Awardee lead"
+    COLLABORATIVE_ADMIN = "collaborative_admin", "Collaborative admin"
+
+
+# The one scope column each role must fill; the others stay empty.
+ROLE_SCOPE = {
+    Role.TEAM_MEMBER: "lia",
+    Role.CQI_LEAD: "lia",
+    Role.ADVISOR: "team",
+    Role.AWARDEE_LEAD: "awardee",
+    Role.COLLABORATIVE_ADMIN: "collaborative",
+}
+
+
+def _only_scope(field: str) -> Q:
+    others = [f for f in ("lia", "awardee", "collaborative", "team") if f != field]
+    return Q(**{f"{field}__isnull": False}) & Q(**{f"{o}__isnull": True for o in others})
+
+
+class Membership(models.Model):
+    """A person's role in one scope: an LIA, an awardee, a collaborative, or (advisors) a team."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=24, choices=Role.choices)
+    lia = models.ForeignKey(LIA, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships")
+    awardee = models.ForeignKey(
+        Awardee, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    collaborative = models.ForeignKey(
+        Collaborative, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="advisors")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_queryset("lia", "lia").as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(_only_scope("lia"), role__in=[Role.TEAM_MEMBER, Role.CQI_LEAD])
+                | Q(_only_scope("team"), role=Role.ADVISOR)
+                | Q(_only_scope("awardee"), role=Role.AWARDEE_LEAD)
+                | Q(_only_scope("collaborative"), role=Role.COLLABORATIVE_ADMIN),
+                name="membership_scope_matches_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "lia", "awardee", "collaborative", "team"],
+                name="membership_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.scope}"
+
+    @property
+    def scope(self) -> object:
+        return getattr(self, ROLE_SCOPE[Role(self.role)])
+
+
+class Invitation(models.Model):
+    """An emailed invitation from a CQI lead for someone to join their LIA's roster."""
+
+    public_id = public_id_field()
+    lia = models.ForeignKey(LIA, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(
+        max_length=24,
+        choices=[(Role.TEAM_MEMBER, Role.TEAM_MEMBER.label), (Role.CQI_LEAD, Role.CQI_LEAD.label)],
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = scoped_queryset("lia", "lia").as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.lia}"

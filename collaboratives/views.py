@@ -1,0 +1,93 @@
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from collaboratives import access, selectors, services
+from collaboratives.forms import InvitationAcceptForm, InvitationForm
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+@login_required
+@require_GET
+def collaborative_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    collaborative = get_object_or_404(selectors.collaborative_list(user=request.user), public_id=public_id)
+    teams = selectors.team_list(user=request.user, collaborative=collaborative)
+    return render(
+        request,
+        "collaboratives/collaborative_detail.html",
+        {
+            "collaborative": collaborative,
+            "aims": collaborative.aims.all(),
+            "measures": collaborative.measures.all(),
+            "teams": teams,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lia_roster(request: HttpRequest, public_id: str) -> HttpResponse:
+    lia = get_object_or_404(selectors.lia_list(user=request.user), public_id=public_id)
+    can_manage = access.can(request.user, access.Action.MANAGE_ROSTER, lia)
+    form = InvitationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        access.require(request.user, access.Action.MANAGE_ROSTER, lia)
+        if form.is_valid():
+            try:
+                invitation = services.invitation_send(actor=request.user, lia=lia, **form.cleaned_data)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, f"Invitation sent to {invitation.email}.")
+                return redirect("lia-roster", public_id=lia.public_id)
+    return render(
+        request,
+        "collaboratives/lia_roster.html",
+        {
+            "lia": lia,
+            "roster": selectors.roster_list(user=request.user, lia=lia),
+            "pending": lia.invitations.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+            if can_manage
+            else [],
+            "form": form,
+            "can_manage": can_manage,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        return render(request, "collaboratives/invitation_invalid.html", status=404)
+    signed_in = request.user if request.user.is_authenticated else None
+    form = InvitationAcceptForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(invitation=invitation, user=signed_in, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            if signed_in is None:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to {invitation.lia.name}.")
+            return redirect("home")
+    return render(
+        request,
+        "collaboratives/invitation_accept.html",
+        {"invitation": invitation, "form": form, "signed_in": signed_in},
+        status=400 if request.method == "POST" else 200,
+    )

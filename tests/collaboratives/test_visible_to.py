@@ -1,0 +1,77 @@
+"""visible_to for every role, checked against the role table in DESIGN.md (not against access.py)."""
+
+import pytest
+
+from collaboratives.models import LIA, Awardee, Collaborative, Team
+from measures.models import Observation
+from tests.factories import ObservationFactory
+
+# Expected team codes per person, written from DESIGN.md's "who uses it" table.
+EXPECTED_TEAMS = {
+    "alice": {"A1", "A2"},  # CQI lead: her LIA's teams, in every collaborative
+    "bob": {"A1", "A2"},  # team member: his LIA's teams
+    "charlie": {"C1"},
+    "diana": {"B1"},  # advisor: only the teams assigned to her
+    "erin": {"A1", "B1", "A2"},  # awardee lead of North: all North LIAs' teams
+    "frank": {"A1", "B1", "C1"},  # collaborative admin of ONE: all of ONE
+    "olga": set(),  # outsider
+    "ivan": set(),  # inactive
+    "root": {"A1", "B1", "C1", "A2"},  # superuser
+}
+
+
+@pytest.mark.parametrize(("person", "codes"), EXPECTED_TEAMS.items())
+def test_each_role_sees_exactly_its_teams(world, person, codes):
+    user = getattr(world, person)
+    assert set(Team.objects.visible_to(user).values_list("code", flat=True)) == codes
+
+
+def test_anonymous_sees_no_teams(world):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not Team.objects.visible_to(AnonymousUser()).exists()
+
+
+@pytest.mark.parametrize(
+    ("person", "collabs", "lias", "awardees"),
+    [
+        ("alice", {"ONE", "TWO"}, {"Agency A"}, {"North"}),
+        ("charlie", {"ONE"}, {"Agency C"}, {"South"}),
+        ("diana", {"ONE"}, {"Agency B"}, {"North"}),
+        # An awardee lead sees every LIA of the awardee, participating or not.
+        ("erin", {"ONE", "TWO"}, {"Agency A", "Agency B"}, {"North"}),
+        ("frank", {"ONE"}, {"Agency A", "Agency B", "Agency C"}, {"North", "South"}),
+        ("olga", set(), set(), set()),
+    ],
+)
+def test_each_role_sees_exactly_its_collaboratives_lias_and_awardees(world, person, collabs, lias, awardees):
+    user = getattr(world, person)
+    assert set(Collaborative.objects.visible_to(user).values_list("short_name", flat=True)) == collabs
+    assert set(LIA.objects.visible_to(user).values_list("name", flat=True)) == lias
+    assert set(Awardee.objects.visible_to(user).values_list("name", flat=True)) == awardees
+
+
+def test_awardee_lead_sees_non_participating_lias_of_own_awardee_only(world):
+    world.erin.memberships.update(awardee=world.south)
+    from collaboratives import access
+
+    access.forget(world.erin)
+    assert set(LIA.objects.visible_to(world.erin).values_list("name", flat=True)) == {
+        "Agency C",
+        "Agency D (not participating)",
+    }
+
+
+def test_team_owned_rows_follow_their_team(world):
+    ObservationFactory(team=world.team_a1)
+    ObservationFactory(team=world.team_c1)
+    assert [o.team.code for o in Observation.objects.visible_to(world.bob)] == ["A1"]
+    assert [o.team.code for o in Observation.objects.visible_to(world.charlie)] == ["C1"]
+
+
+def test_removed_membership_takes_effect_on_the_next_request(world, client):
+    client.force_login(world.bob)
+    url = f"/teams/{world.team_a1.public_id}/"
+    assert client.get(url).status_code == 200
+    world.bob.memberships.all().delete()
+    assert client.get(url).status_code == 404
