@@ -8,4 +8,7 @@ app = Celery("coiin")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # Recompute run charts whose data changed while the broker was down or whose worker died.
+    "runchart-sweep": {"task": "measures.tasks.runchart_sweep", "schedule": 60.0},
+}

@@ -1,10 +1,13 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from collaboratives.models import Collaborative, Team, public_id_field
-from collaboratives.scoping import scoped_queryset
+from collaboratives import access
+from collaboratives.models import Awardee, Collaborative, Team, public_id_field
+from collaboratives.scoping import ScopedQuerySet, scoped_queryset
 
 
 class Measure(models.Model):
@@ -111,3 +114,122 @@ class MonthlyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} {self.month:%Y-%m} ({self.status})"
+
+
+class RunChartAnalysisQuerySet(ScopedQuerySet):
+    """Run charts are the one team-owned record peers may see, as the collaborative's setting says."""
+
+    scope_field = "collaborative"
+    scope_kind = "collaborative"
+
+    def visible_to(self, user: Any) -> "RunChartAnalysisQuerySet":
+        if access.sees_everything(user):
+            return self.all()
+        grants = access.grants(user)
+        kind = RunChartAnalysis.Kind
+        return self.filter(
+            Q(kind=kind.TEAM, team__in=grants.team)
+            | Q(kind=kind.COLLABORATIVE, collaborative__in=grants.collaborative)
+            | Q(kind=kind.AWARDEE, awardee__in=grants.awardee, collaborative__in=grants.collaborative)
+            | (
+                Q(kind=kind.TEAM, collaborative__in=grants.collaborative)
+                & ~Q(collaborative__peer_visibility=Collaborative.PeerVisibility.HIDDEN)
+            )
+        )
+
+
+class RunChartAnalysis(models.Model):
+    """The stored run-chart analysis of one series: a team's, or an aggregate over teams, for one measure.
+
+    `generation` counts data changes; a worker stores its result only if the generation it read is
+    still current, so a slow recompute never overwrites a newer one.
+    """
+
+    class Kind(models.TextChoices):
+        TEAM = "team", "Team"
+        COLLABORATIVE = "collaborative", "Collaborative aggregate"
+        AWARDEE = "awardee", "Awardee aggregate"
+
+    public_id = public_id_field()
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="analyses")
+    collaborative = models.ForeignKey(Collaborative, on_delete=models.CASCADE, related_name="analyses")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="analyses")
+    awardee = models.ForeignKey(
+        Awardee, on_delete=models.CASCADE, null=True, blank=True, related_name="analyses"
+    )
+    first_month = models.DateField(null=True, blank=True, help_text="Month of period index 0.")
+    result = models.JSONField(null=True, blank=True, help_text="The engine's to_dict().")
+    points = models.JSONField(
+        default=list, blank=True, help_text="Per period: month, numerator, denominator, value."
+    )
+    summary = models.JSONField(default=dict, blank=True, help_text="Aggregate figures of spec §8.")
+    params_version = models.CharField(max_length=40, blank=True)
+    input_digest = models.CharField(max_length=64, blank=True)
+    generation = models.PositiveIntegerField(default=1)
+    computed_generation = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    stale = models.BooleanField(default=True)
+    stale_since = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    failed = models.BooleanField(default=False)
+    last_error = models.TextField(blank=True)
+
+    objects = RunChartAnalysisQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["measure", "kind", "id"]
+        verbose_name_plural = "run chart analyses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "kind", "team", "awardee"],
+                name="analysis_one_per_series",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="team", team__isnull=False, awardee__isnull=True)
+                | Q(kind="collaborative", team__isnull=True, awardee__isnull=True)
+                | Q(kind="awardee", team__isnull=True, awardee__isnull=False),
+                name="analysis_series_matches_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["stale", "failed"], name="analysis_stale_idx")]
+
+    def __str__(self) -> str:
+        owner = self.team or self.awardee or self.collaborative
+        return f"{self.measure.code} · {owner} ({self.get_kind_display()})"
+
+
+class PhaseDecision(models.Model):
+    """A person's decision about a run chart's phases: a manual phase start, or a suggested one confirmed or rejected.
+
+    Once a series has any decision, its confirmed and manual starts are the phase list (spec §7.4).
+    """
+
+    class Decision(models.TextChoices):
+        MANUAL = "manual", "Manual phase start"
+        CONFIRMED = "confirmed", "Suggested phase confirmed"
+        REJECTED = "rejected", "Suggested phase rejected"
+
+    analysis = models.ForeignKey(RunChartAnalysis, on_delete=models.CASCADE, related_name="phase_decisions")
+    collaborative = models.ForeignKey(Collaborative, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    start_month = models.DateField()
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    reason = models.TextField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+
+    class Meta:
+        ordering = ["analysis", "start_month"]
+        constraints = [
+            models.UniqueConstraint(fields=["analysis", "start_month"], name="phase_decision_one_per_month"),
+            models.CheckConstraint(condition=Q(start_month__day=1), name="phase_decision_month_is_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} at {self.start_month:%Y-%m}"

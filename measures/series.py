@@ -1,0 +1,243 @@
+"""Builds the engine's input for one stored series from the database, and the figures of spec §8.
+
+Trusted code for services and tasks: it reads with `Model.objects` and takes its scope from the
+analysis row it is given. Nothing here is reachable from a request without a service in between.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import statistics
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import Max
+
+from collaboratives.models import Team
+from measures import runchart
+from measures.models import Measure, Observation, PhaseDecision, RunChartAnalysis
+
+# Bump when the engine's rules or this module's inputs change meaning: every stored result then recomputes.
+PARAMS_VERSION = f"coiin-1/{runchart.RUNS_TABLE_VERSION}"
+COHORT_REPORTING_FLOOR = Fraction(3, 4)  # spec §8.2: a period with fewer reporting is not used
+AIM_WINDOW, AIM_MIN_POINTS = 6, 3  # spec §8.5
+
+Pair = tuple[int, int]
+
+
+def month_add(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(first: dt.date, last: dt.date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month
+
+
+def series_months(measure: Measure) -> list[dt.date]:
+    """Period 0 is the collaborative's first month; the last is the latest month any team reported."""
+    collaborative = measure.collaborative
+    first = collaborative.start_date.replace(day=1)
+    latest = Observation.objects.filter(measure=measure).aggregate(m=Max("month"))["m"]
+    last = min(latest or first, collaborative.end_date.replace(day=1))
+    return [month_add(first, i) for i in range(max(months_between(first, last), 0) + 1)]
+
+
+def _pair(measure: Measure, numerator: int | None, denominator: int | None) -> Pair | None:
+    if numerator is None:
+        return None
+    if measure.kind == Measure.Kind.COUNT:
+        return (numerator, 1)  # a count is its own value; pooled, it becomes the mean count per team
+    if denominator is None:
+        return None
+    return (numerator, denominator)
+
+
+def team_pairs(measure: Measure, teams: list[Team], months: list[dt.date]) -> dict[int, list[Pair | None]]:
+    """Each team's (numerator, denominator) per period, None where missing. One query for all teams."""
+    index = {m: i for i, m in enumerate(months)}
+    out: dict[int, list[Pair | None]] = {t.id: [None] * len(months) for t in teams}
+    rows = Observation.objects.filter(
+        measure=measure, team__in=teams, month__gte=months[0], month__lte=months[-1]
+    ).values_list("team_id", "month", "numerator", "denominator")
+    for team_id, month, numerator, denominator in rows:
+        out[team_id][index[month]] = _pair(measure, numerator, denominator)
+    return out
+
+
+def rule_params(analysis: RunChartAnalysis, months: list[dt.date]) -> runchart.RuleParams:
+    """Automatic ihi_sustained phases, unless people have decided the phases (spec §7.4)."""
+    measure = analysis.measure
+    decisions = list(PhaseDecision.objects.filter(analysis=analysis).values_list("start_month", "decision"))
+    base = {"baseline_k": measure.collaborative.baseline_months, "direction": str(measure.direction)}
+    if not decisions:
+        return runchart.RuleParams(**base, rebase="ihi_sustained")
+    # Period 0 always starts a phase; listing it keeps `phases` in the result when every suggestion was rejected.
+    starts = (0,) + tuple(
+        months_between(months[0], month)
+        for month, decision in decisions
+        if decision != PhaseDecision.Decision.REJECTED and months[0] < month <= months[-1]
+    )
+    return runchart.RuleParams(**base, phase_starts=starts)
+
+
+def _fraction_json(value: Fraction | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {"value": round(float(value), 12), "exact": f"{value.numerator}/{value.denominator}"}
+
+
+@dataclass(frozen=True)
+class SeriesInput:
+    months: list[dt.date]
+    values: list[Pair | None]
+    params: runchart.RuleParams
+    points: list[dict[str, Any]]
+    cohort: dict[int, list[Pair | None]]
+
+    def digest(self) -> str:
+        payload = json.dumps(
+            [
+                PARAMS_VERSION,
+                self.months[0].isoformat() if self.months else None,
+                self.values,
+                repr(self.params),
+            ],
+            default=str,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _point(month: dt.date, pair: Pair | None, **extra: Any) -> dict[str, Any]:
+    value = None if pair is None or pair[1] == 0 else round(pair[0] / pair[1], 12)
+    return {
+        "month": month.isoformat(),
+        "numerator": None if pair is None else pair[0],
+        "denominator": None if pair is None else pair[1],
+        "value": value,
+        **extra,
+    }
+
+
+def cohort_teams(analysis: RunChartAnalysis, months: list[dt.date]) -> list[Team]:
+    """Teams enrolled for the measure's whole measurement period (spec §8.2), for aggregates."""
+    teams = Team.objects.filter(collaborative=analysis.collaborative, joined_on__lt=month_add(months[0], 1))
+    if analysis.kind == RunChartAnalysis.Kind.AWARDEE:
+        teams = teams.filter(lia__awardee=analysis.awardee)
+    return [
+        t
+        for t in teams.order_by("id")
+        if t.withdrawn_on is None or t.withdrawn_on >= month_add(months[-1], 1)
+    ]
+
+
+def series_input(analysis: RunChartAnalysis) -> SeriesInput:
+    months = series_months(analysis.measure)
+    params = rule_params(analysis, months)
+    if analysis.kind == RunChartAnalysis.Kind.TEAM:
+        assert analysis.team is not None
+        values = team_pairs(analysis.measure, [analysis.team], months)[analysis.team.id]
+        points = [_point(m, v) for m, v in zip(months, values, strict=True)]
+        return SeriesInput(months, values, params, points, cohort={})
+    cohort = team_pairs(analysis.measure, cohort_teams(analysis, months), months)
+    series = list(cohort.values())
+    pooled = runchart.pool(series) if series else [None] * len(months)
+    reporting = runchart.n_reporting(series) if series else [0] * len(months)
+    rates = runchart.median_of_rates(series) if series else [None] * len(months)
+    floor = COHORT_REPORTING_FLOOR * len(cohort)
+    flagged = [n < floor for n in reporting]
+    values = [None if flag else p for p, flag in zip(pooled, flagged, strict=True)]
+    points = [
+        _point(
+            m,
+            p,
+            n_teams_reporting=n,
+            median_of_team_rates=_fraction_json(r),
+            below_reporting_floor=flag,
+        )
+        for m, p, n, r, flag in zip(months, pooled, reporting, rates, flagged, strict=True)
+    ]
+    return SeriesInput(months, values, params, points, cohort=cohort)
+
+
+def _quartiles(values: list[Fraction]) -> dict[str, Any]:
+    if not values:
+        return {"median": None, "q1": None, "q3": None, "n": 0}
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        q1 = q3 = ordered[0]
+    else:
+        q1, _, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
+    return {
+        "median": _fraction_json(statistics.median(ordered)),
+        "q1": _fraction_json(Fraction(q1)),
+        "q3": _fraction_json(Fraction(q3)),
+        "n": len(ordered),
+    }
+
+
+def _aim_target(measure: Measure) -> Fraction | None:
+    if measure.goal is None:
+        return None
+    return Fraction(measure.goal) / measure.display_multiplier
+
+
+def aggregate_summary(
+    analysis: RunChartAnalysis, data: SeriesInput, result: dict[str, Any]
+) -> dict[str, Any]:
+    """The closing guide's figures for one aggregate series (spec §8.3 to §8.5)."""
+    measure = analysis.measure
+    baseline = result.get("baseline")
+    phases = result.get("phases") or []
+    shifted = None
+    if len(phases) > 1:
+        latest = phases[-1]
+        shifted = {
+            "median": latest["median"],
+            "median_exact": latest["median_exact"],
+            "provisional": latest["provisional"],
+            "start_month": data.months[latest["start_index"]].isoformat(),
+        }
+    team_params = runchart.RuleParams(
+        baseline_k=measure.collaborative.baseline_months, direction=measure.direction
+    )
+    team_results = runchart.analyse_many(list(data.cohort.values()), team_params) if data.cohort else []
+    team_baselines = [r.to_dict()["baseline"] for r in team_results]
+    lia_baselines = [
+        Fraction(b["median_exact"]) for b in team_baselines if b and b["median_exact"] is not None
+    ]
+    target = _aim_target(measure)
+    aim: dict[str, Any] = {
+        "target": _fraction_json(target),
+        "window": AIM_WINDOW,
+        "min_points": AIM_MIN_POINTS,
+    }
+    if target is not None:
+        verdicts = [
+            runchart.meets_aim(
+                values, target, measure.direction, window=AIM_WINDOW, min_points=AIM_MIN_POINTS
+            )
+            for values in data.cohort.values()
+        ]
+        assessed = [v for v in verdicts if v is not None]
+        met = sum(1 for v in assessed if v)
+        aim |= {
+            "n_meeting": met,
+            "n_assessed": len(assessed),
+            "n_insufficient_data": len(verdicts) - len(assessed),
+            "pct_meeting": round(100 * met / len(assessed), 1) if assessed else None,
+        }
+    return {
+        "cohort_size": len(data.cohort),
+        "aggregate_baseline_median": None
+        if not baseline or baseline["median"] is None
+        else {
+            "median": baseline["median"],
+            "median_exact": baseline["median_exact"],
+            "provisional": baseline["provisional"],
+        },
+        "median_of_lia_baseline_medians": _quartiles(lia_baselines),
+        "shifted_median": shifted,
+        "teams_meeting_aim": aim,
+    }

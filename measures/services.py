@@ -1,0 +1,260 @@
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from collaboratives import access
+from collaboratives.models import Team
+from measures import runchart, series
+from measures.models import Measure, Observation, PhaseDecision, RunChartAnalysis
+from measures.tasks import runchart_refresh as runchart_refresh_task
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5  # a series that fails this often is marked failed and shown as such, not retried forever
+SWEEP_GRACE = dt.timedelta(
+    seconds=30
+)  # leave freshly-enqueued work to the worker before the sweep re-sends it
+
+
+@dataclass(frozen=True)
+class ObservationInput:
+    """One cell of a month's data as submitted: numerator and denominator may be blank."""
+
+    measure: Measure
+    numerator: int | None
+    denominator: int | None
+    note: str = ""
+
+
+def _validate_cell(team: Team, month: dt.date, cell: ObservationInput, prefix: str) -> dict[str, str]:
+    measure = cell.measure
+    errors: dict[str, str] = {}
+    if measure.collaborative_id != team.collaborative_id:
+        return {f"{prefix}measure": "This measure is not part of the team's collaborative."}
+    for name in ("numerator", "denominator"):
+        value = getattr(cell, name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            errors[f"{prefix}{name}"] = "Enter a whole number, 0 or more."
+    if errors:
+        return errors
+    num, den = cell.numerator, cell.denominator
+    if measure.kind != Measure.Kind.COUNT and (num is None) != (den is None):
+        missing = "denominator" if den is None else "numerator"
+        errors[f"{prefix}{missing}"] = "Enter both numerator and denominator, or leave both blank."
+    elif measure.kind == Measure.Kind.PROPORTION and num is not None and den is not None and num > den:
+        errors[f"{prefix}numerator"] = f"The numerator ({num}) cannot be larger than the denominator ({den})."
+    elif measure.kind == Measure.Kind.MEAN and num is not None and den is not None:
+        assert measure.scale_max is not None
+        if num > measure.scale_max * den:
+            errors[f"{prefix}numerator"] = (
+                f"The sum of scores ({num}) cannot exceed {measure.scale_max} × the number of scores ({den})."
+            )
+    return errors
+
+
+@transaction.atomic
+def observations_record(
+    *, actor: Any, team: Team, month: dt.date, cells: list[ObservationInput]
+) -> list[Observation]:
+    """Save a team's values for one month, all or nothing, with history; then recompute the affected series.
+
+    Errors are keyed `<measure code>.<field>`, so a form or an import can point at the exact cell.
+    """
+    access.require(actor, access.Action.ENTER_DATA, team)
+    collaborative = team.collaborative
+    if month.day != 1:
+        raise ValidationError({"month": "A month is given by its first day."})
+    if not collaborative.start_date.replace(day=1) <= month <= collaborative.end_date:
+        raise ValidationError(
+            {
+                "month": f"{month:%B %Y} is outside the collaborative ({collaborative.start_date:%B %Y} to {collaborative.end_date:%B %Y})."
+            }
+        )
+    errors: dict[str, str] = {}
+    for cell in cells:
+        errors |= _validate_cell(team, month, cell, prefix=f"{cell.measure.code}.")
+    if errors:
+        raise ValidationError(errors)
+    saved, changed = [], []
+    for cell in cells:
+        obs = (
+            Observation.objects.select_for_update()
+            .filter(team=team, measure=cell.measure, month=month)
+            .first()
+        )
+        values = (cell.numerator, cell.denominator, cell.note)
+        if obs is not None and (obs.numerator, obs.denominator, obs.note) == values:
+            saved.append(obs)  # unchanged: no history row, no recompute (re-uploading a file is a no-op)
+            continue
+        obs = obs or Observation(team=team, measure=cell.measure, month=month)
+        obs.numerator, obs.denominator, obs.note, obs.updated_by = *values, actor
+        obs._history_user = actor
+        obs.full_clean()
+        obs.save()
+        saved.append(obs)
+        changed.append(cell.measure.id)
+    if changed:
+        series_mark_stale(team=team, measure_ids=changed)
+    return saved
+
+
+def _series_keys(team: Team, measure_id: int) -> list[dict[str, Any]]:
+    kind = RunChartAnalysis.Kind
+    common = {"measure_id": measure_id, "collaborative_id": team.collaborative_id}
+    return [
+        {**common, "kind": kind.TEAM, "team_id": team.id, "awardee_id": None},
+        {**common, "kind": kind.COLLABORATIVE, "team_id": None, "awardee_id": None},
+        {**common, "kind": kind.AWARDEE, "team_id": None, "awardee_id": team.lia.awardee_id},
+    ]
+
+
+def series_mark_stale(*, team: Team, measure_ids: list[int]) -> list[int]:
+    """Mark the team's series and the aggregates it feeds stale, and enqueue their recompute on commit.
+
+    Runs inside the caller's transaction: the stale mark commits with the data, so if the broker is
+    down the periodic sweep still finds the work.
+    """
+    ids = []
+    for measure_id in sorted(set(measure_ids)):
+        for key in _series_keys(team, measure_id):
+            analysis, _ = RunChartAnalysis.objects.get_or_create(**key)
+            ids.append(analysis.id)
+    return analyses_mark_stale(analysis_ids=ids)
+
+
+def _enqueue_refresh(analysis_id: int) -> Callable[[], None]:
+    """A named callable binding the id now. Not functools.partial: Django's robust on_commit logs a
+    failing callback by its __qualname__, which a partial lacks, so a broker outage would raise there."""
+
+    def enqueue_refresh() -> None:
+        runchart_refresh_task.delay(analysis_id)
+
+    return enqueue_refresh
+
+
+def analyses_mark_stale(*, analysis_ids: list[int]) -> list[int]:
+    RunChartAnalysis.objects.filter(id__in=analysis_ids).update(
+        generation=F("generation") + 1, stale=True, stale_since=timezone.now(), attempts=0, failed=False
+    )
+    for analysis_id in analysis_ids:
+        transaction.on_commit(_enqueue_refresh(analysis_id), robust=True)
+    return analysis_ids
+
+
+def runchart_analyse(*, analysis: RunChartAnalysis) -> bool:
+    """Recompute one series from the database and store it, if no newer data arrived meanwhile.
+
+    Idempotent: the same inputs give the same stored row. Returns whether this call stored the result.
+    """
+    generation = RunChartAnalysis.objects.filter(id=analysis.id).values_list("generation", flat=True).first()
+    if generation is None:
+        return False
+    try:
+        data = series.series_input(analysis)
+        result = runchart.analyse(data.values, data.params).to_dict()
+        summary = (
+            {}
+            if analysis.kind == RunChartAnalysis.Kind.TEAM
+            else series.aggregate_summary(analysis, data, result)
+        )
+    except Exception as exc:
+        analysis_record_failure(analysis_id=analysis.id, generation=generation, error=exc)
+        raise
+    stored = RunChartAnalysis.objects.filter(id=analysis.id, generation=generation).update(
+        first_month=data.months[0] if data.months else None,
+        result=result,
+        points=data.points,
+        summary=summary,
+        params_version=series.PARAMS_VERSION,
+        input_digest=data.digest(),
+        computed_generation=generation,
+        computed_at=timezone.now(),
+        stale=False,
+        stale_since=None,
+        attempts=0,
+        failed=False,
+        last_error="",
+    )
+    return bool(stored)
+
+
+def analysis_record_failure(*, analysis_id: int, generation: int, error: Exception) -> None:
+    logger.exception("run chart analysis %s failed", analysis_id)
+    RunChartAnalysis.objects.filter(id=analysis_id, generation=generation).update(
+        attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:2000]
+    )
+    RunChartAnalysis.objects.filter(id=analysis_id, attempts__gte=MAX_ATTEMPTS).update(failed=True)
+
+
+def runchart_sweep(*, now: dt.datetime | None = None) -> list[int]:
+    """Re-enqueue stale series whose recompute never ran (broker down at save time, worker lost).
+
+    Each pass counts as an attempt; after MAX_ATTEMPTS a series is marked failed and left visible.
+    """
+    now = now or timezone.now()
+    due = RunChartAnalysis.objects.filter(stale=True, failed=False, stale_since__lt=now - SWEEP_GRACE)
+    ids = list(due.values_list("id", flat=True))
+    RunChartAnalysis.objects.filter(id__in=ids).update(attempts=F("attempts") + 1)
+    RunChartAnalysis.objects.filter(id__in=ids, attempts__gte=MAX_ATTEMPTS).update(failed=True)
+    retry = list(RunChartAnalysis.objects.filter(id__in=ids, failed=False).values_list("id", flat=True))
+    for analysis_id in retry:
+        try:
+            runchart_refresh_task.delay(analysis_id)
+        except Exception:  # the broker is still down: the next sweep tries again
+            logger.warning("sweep could not enqueue analysis %s", analysis_id)
+            break
+    return retry
+
+
+def recompute_all(*, collaborative_ids: list[int] | None = None) -> list[int]:
+    """Create any missing series for every enrolled team and measure, mark them stale and enqueue them."""
+    teams = Team.objects.select_related("lia")
+    if collaborative_ids is not None:
+        teams = teams.filter(collaborative_id__in=collaborative_ids)
+    ids: list[int] = []
+    with transaction.atomic():
+        for team in teams:
+            measure_ids = list(
+                Measure.objects.filter(collaborative_id=team.collaborative_id).values_list("id", flat=True)
+            )
+            ids += series_mark_stale(team=team, measure_ids=measure_ids)
+    return sorted(set(ids))
+
+
+@transaction.atomic
+def phase_decide(
+    *, actor: Any, analysis: RunChartAnalysis, start_month: dt.date, decision: str, reason: str
+) -> PhaseDecision:
+    """Record a person's phase decision for a series (who, when, why) and recompute it."""
+    target = analysis.team if analysis.team_id else analysis.collaborative
+    action = access.Action.REOPEN_MONTH if analysis.team_id else access.Action.ADMINISTER
+    access.require(actor, action, target)
+    if decision not in PhaseDecision.Decision.values:
+        raise ValidationError({"decision": "Choose manual, confirmed or rejected."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why, so others reading the chart understand the phase."})
+    months = series.series_months(analysis.measure)
+    if start_month.day != 1 or not months[0] < start_month <= months[-1]:
+        raise ValidationError(
+            {"start_month": "Choose a month after the first month of the chart and within it."}
+        )
+    phase, _ = PhaseDecision.objects.update_or_create(
+        analysis=analysis,
+        start_month=start_month,
+        defaults={
+            "decision": decision,
+            "reason": reason.strip(),
+            "decided_by": actor,
+            "collaborative_id": analysis.collaborative_id,
+            "team_id": analysis.team_id,
+        },
+    )
+    analyses_mark_stale(analysis_ids=[analysis.id])
+    return phase

@@ -1,0 +1,29 @@
+from celery import shared_task
+from django.db import OperationalError
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def runchart_refresh(analysis_id: int) -> None:
+    from measures.models import RunChartAnalysis
+    from measures.services import runchart_analyse  # body import: services imports this module
+
+    analysis = (
+        RunChartAnalysis.objects.select_related("measure__collaborative", "team__lia")
+        .filter(id=analysis_id)
+        .first()
+    )
+    if analysis is not None:
+        runchart_analyse(analysis=analysis)
+
+
+@shared_task(acks_late=True)
+def runchart_sweep() -> None:
+    from measures.services import runchart_sweep as sweep
+
+    sweep()
