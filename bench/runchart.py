@@ -1,0 +1,73 @@
+"""Throughput of the run-chart engine: `python bench/runchart.py` from the repository root.
+
+Analyses 30,000 seeded random monthly series of 60 (num, den) pairs with the batch engine
+(`analyse_many`), and a 1,000-series subset with the straightforward exact engine (`analyse`),
+whose time is extrapolated to the full set. Both use the default parameters (§9: baseline_k = 12).
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from measures.runchart import RuleParams, analyse, analyse_many  # noqa: E402
+from measures.runchart.values import RawValue  # noqa: E402
+
+N_SERIES = 30_000
+N_MONTHS = 60
+N_REFERENCE = 1_000
+SEED = 20240601
+
+
+def make_series(rng: random.Random) -> list[RawValue]:
+    """A team's months: a drifting rate, a few missing months and some zero denominators."""
+    rate = rng.uniform(0.2, 0.8)
+    series: list[RawValue] = []
+    for month in range(N_MONTHS):
+        if rng.random() < 0.05:
+            series.append(None)
+            continue
+        den = rng.randint(0, 40)
+        p = min(1.0, rate + (0.15 if month >= 30 and rate < 0.5 else 0.0))
+        series.append((sum(rng.random() < p for _ in range(den)), den))
+    return series
+
+
+def timed(label: str, run: Callable[[], object], n_series: int) -> float:
+    start = time.perf_counter()
+    run()
+    seconds = time.perf_counter() - start
+    points = n_series * N_MONTHS
+    print(
+        f"{label:<34} {n_series:>6} series  {seconds:8.3f} s  "
+        f"{points / seconds:>12,.0f} points/s  {seconds / n_series * 1e6:8.1f} µs/series"
+    )
+    return seconds / n_series
+
+
+def main() -> None:
+    rng = random.Random(SEED)
+    series = [make_series(rng) for _ in range(N_SERIES)]
+    params = RuleParams()
+    subset = series[:N_REFERENCE]
+    print(f"{N_SERIES:,} series × {N_MONTHS} months, seed {SEED}, default RuleParams, one core\n")
+    fast = timed("batch engine (analyse_many)", lambda: analyse_many(series, params), N_SERIES)
+    slow = timed("reference engine (analyse)", lambda: [analyse(s, params) for s in subset], N_REFERENCE)
+    print(
+        f"\nreference extrapolated to {N_SERIES:,} series: {slow * N_SERIES:.1f} s "
+        f"(measured on the first {N_REFERENCE:,})"
+    )
+    print(f"speed-up batch / reference: {slow / fast:.1f}×")
+    identical = [r.to_dict() for r in analyse_many(subset, params)] == [
+        analyse(s, params).to_dict() for s in subset
+    ]
+    print(f"batch results identical to reference on the subset: {identical}")
+
+
+if __name__ == "__main__":
+    main()

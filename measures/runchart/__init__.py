@@ -1,0 +1,31 @@
+"""Run-chart engine: pure Python, no Django, no I/O (runchart-spec.md §11).
+
+`analyse` is the exact one-series engine; `analyse_many` gives identical results for many series at once.
+"""
+
+from .aggregate import median_of_rates, meets_aim, n_reporting, pool
+from .batch import analyse_many
+from .params import RuleParams
+from .reference import analyse
+from .result import Baseline, Phase, RunChartResult, RunsTable, SegmentStats, Shift, Trend, Trigger
+from .tables import RUNS_TABLE, RUNS_TABLE_VERSION
+
+__all__ = [
+    "RUNS_TABLE",
+    "RUNS_TABLE_VERSION",
+    "Baseline",
+    "Phase",
+    "RuleParams",
+    "RunChartResult",
+    "RunsTable",
+    "SegmentStats",
+    "Shift",
+    "Trend",
+    "Trigger",
+    "analyse",
+    "analyse_many",
+    "meets_aim",
+    "median_of_rates",
+    "n_reporting",
+    "pool",
+]

@@ -1,0 +1,340 @@
+"""`analyse_many`: many series at once, vectorised across series with numpy, results identical to `analyse`.
+
+Exactness without Fractions: every value is kept as an int64 (num, den) pair and sides are decided by
+cross-multiplication, num·cl_den vs cl_num·den. A series whose magnitudes could overflow int64 or make
+float ordering ambiguous is handed to the exact one-series engine instead.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Sequence
+from fractions import Fraction
+from itertools import chain
+
+import numpy as np
+import numpy.typing as npt
+
+from .params import WINDOW_MIN_POINTS, RuleParams
+from .reference import DEFAULT_PARAMS, analyse
+from .result import Baseline, Centre, RunChartResult, Shift, Trend
+from .rules import assemble_stats
+from .values import RawValue, exact_series, exact_value
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+# With B = max |num| and D = max den of a series, B·D² < 2^50 keeps every cross product of a value with a
+# two-point median (≤ 2·B·D²) inside int64, and makes distinct values differ by more than twice their
+# float64 rounding error, so sorting by float orders them exactly and equal values get equal floats.
+_EXACT_BOUND = float(2**50)
+_INT64_BOUND = float(2**62)
+_SATURATED = 2**62
+_NONE_TYPE = type(None)
+_PAIR_KINDS = {tuple, _NONE_TYPE}
+_MISSING = (0, 0)
+
+
+def analyse_many(
+    series_list: Sequence[Sequence[RawValue]], params: RuleParams = DEFAULT_PARAMS
+) -> list[RunChartResult]:
+    """`[analyse(s, params) for s in series_list]`, computed in bulk."""
+    if params.phase_starts or params.rebase is not None:
+        # Phase detection is a sequential scan whose windows depend on earlier phases; it stays per series.
+        return [analyse(series, params) for series in series_list]
+    if not any(len(series) for series in series_list):
+        return [analyse(series, params) for series in series_list]
+    collecting = gc.isenabled()
+    # Tens of thousands of small result objects would trigger full collections that rescan the caller's
+    # (large) input each time; nothing created here is cyclic, so pausing the collector frees nothing late.
+    gc.disable()
+    try:
+        num, den, lengths = _encode(series_list)
+        slow = _needs_exact_path(num, den, params)
+        num[slow] = 0
+        den[slow] = 0
+        return _Batch(num, den, lengths, slow, params).results(series_list)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _flat_pairs(series: Sequence[RawValue]) -> list[int] | None:
+    """num, den, num, den… when every item is None or an (int, int) pair, else None.
+
+    Each check is one C-level pass (map/set/chain) instead of a Python loop over the items.
+    """
+    kinds = set(map(type, series))
+    if not kinds <= _PAIR_KINDS:
+        return None
+    pairs = [_MISSING if item is None else item for item in series] if _NONE_TYPE in kinds else series
+    if pairs and set(map(len, pairs)) != {2}:  # type: ignore[arg-type]
+        return None
+    flat = list(chain.from_iterable(pairs))  # type: ignore[arg-type]
+    return flat if set(map(type, flat)) <= {int} else None
+
+
+def _flat_values(series: Sequence[RawValue]) -> list[int]:
+    flat: list[int] = []
+    for index, item in enumerate(series):
+        value = exact_value(item, index)
+        flat += (0, 0) if value is None else (value.numerator, value.denominator)
+    return flat
+
+
+def _encode(series_list: Sequence[Sequence[RawValue]]) -> tuple[IntArray, IntArray, list[int]]:
+    """Two (series × period) int64 arrays; missing periods, including padding, have den 0."""
+    lengths = [len(series) for series in series_list]
+    width = max(lengths)
+    flat: list[int] = []
+    for series, length in zip(series_list, lengths, strict=True):
+        if isinstance(series, str | bytes):
+            raise TypeError("values must be a sequence of periods, not a string")
+        pairs = _flat_pairs(series)
+        flat += _flat_values(series) if pairs is None else pairs
+        flat += [0] * (2 * (width - length))
+    try:
+        both = np.array(flat, dtype=np.int64).reshape(len(series_list), width, 2)
+    except OverflowError:
+        # Beyond int64: saturate, so that _needs_exact_path sends those series to the exact engine.
+        both = np.array([min(max(x, -_SATURATED), _SATURATED) for x in flat], dtype=np.int64)
+        both = both.reshape(len(series_list), width, 2)
+    num, den = both[:, :, 0].copy(), both[:, :, 1].copy()
+    if (den < 0).any():
+        for row in np.flatnonzero((den < 0).any(axis=1)).tolist():
+            exact_series(series_list[row])  # raises the error that names the index
+    num[den == 0] = 0
+    return num, den, lengths
+
+
+def _needs_exact_path(num: IntArray, den: IntArray, params: RuleParams) -> BoolArray:
+    biggest_num = np.abs(num).max(axis=1).astype(np.float64)
+    biggest_den = den.max(axis=1).astype(np.float64)
+    slow = biggest_num * biggest_den * biggest_den >= _EXACT_BOUND
+    if params.fixed_cl is not None:
+        fixed = params.fixed_cl
+        slow |= biggest_num * float(fixed.denominator) >= _INT64_BOUND
+        slow |= abs(float(fixed.numerator)) * biggest_den >= _INT64_BOUND
+    return slow
+
+
+def _segments(rows: IntArray, keys: npt.NDArray[np.int64]) -> tuple[IntArray, IntArray]:
+    """Start offsets and lengths of maximal stretches with equal (row, key), in row-major order."""
+    change = np.empty(len(rows), dtype=bool)
+    change[:1] = True
+    change[1:] = (rows[1:] != rows[:-1]) | (keys[1:] != keys[:-1])
+    starts = np.flatnonzero(change)
+    return starts, np.diff(np.append(starts, len(rows)))
+
+
+def _fractions(nums: IntArray, dens: IntArray, present: BoolArray) -> list[Fraction | None]:
+    """Fractions per row; equal values share one instance, since medians repeat across series."""
+    divisor = np.gcd(nums, dens)
+    cache: dict[tuple[int, int], Fraction] = {}
+    out: list[Fraction | None] = []
+    for key, ok in zip(
+        zip((nums // divisor).tolist(), (dens // divisor).tolist(), strict=True),
+        present.tolist(),
+        strict=True,
+    ):
+        if not ok:
+            out.append(None)
+        elif (value := cache.get(key)) is not None:
+            out.append(value)
+        else:
+            out.append(cache.setdefault(key, Fraction(*key)))
+    return out
+
+
+def _split(rows: IntArray, values: list[int], count: int) -> list[tuple[int, ...]]:
+    """Per row, the values that belong to it; rows are sorted."""
+    bounds = np.searchsorted(rows, np.arange(count + 1)).tolist()
+    return [tuple(values[bounds[r] : bounds[r + 1]]) for r in range(count)]
+
+
+class _Batch:
+    """The vectorised steps of §3–§6 for series without phases."""
+
+    def __init__(
+        self, num: IntArray, den: IntArray, lengths: list[int], slow: BoolArray, params: RuleParams
+    ) -> None:
+        self.num, self.den, self.lengths, self.slow, self.params = num, den, lengths, slow, params
+        self.count, self.width = num.shape
+        self.obs = den > 0
+        self.rows = np.arange(self.count)
+
+    def _window(self) -> BoolArray:
+        params, positions = self.params, np.arange(self.width)
+        if params.baseline_window is not None:
+            first, last = params.baseline_window
+            return self.obs & (positions >= first) & (positions <= last)
+        if params.baseline_k is not None:
+            return self.obs & (np.cumsum(self.obs, axis=1) <= params.baseline_k)
+        return self.obs
+
+    def _median(self, mask: BoolArray) -> tuple[IntArray, IntArray, IntArray]:
+        """Exact median of the masked values per row as (num, den, count); count 0 means none."""
+        sizes = mask.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            keys = np.where(mask, self.num / np.where(self.obs, self.den, 1), np.inf)
+        order = np.argsort(keys, axis=1, kind="stable")
+        lo = order[self.rows, np.maximum(sizes - 1, 0) // 2]
+        hi = order[self.rows, np.minimum(sizes // 2, self.width - 1)]
+        lo_num, lo_den = self.num[self.rows, lo], self.den[self.rows, lo]
+        hi_num, hi_den = self.num[self.rows, hi], self.den[self.rows, hi]
+        # (a + b) / 2 as one fraction; for an odd count lo == hi and this is the middle value itself.
+        cl_num = lo_num * hi_den + hi_num * lo_den
+        cl_den = 2 * lo_den * hi_den
+        empty = sizes == 0
+        cl_num[empty], cl_den[empty] = 0, 1
+        return cl_num, cl_den, sizes
+
+    def _sides(
+        self, cl_num: IntArray, cl_den: IntArray, has_cl: BoolArray
+    ) -> tuple[npt.NDArray[np.int8], BoolArray]:
+        diff = self.num * cl_den[:, None] - cl_num[:, None] * self.den
+        analysed = self.obs & has_cl[:, None]
+        side = np.where(analysed, np.sign(diff), 0).astype(np.int8)
+        return side, analysed & (diff == 0)
+
+    def _shifts(
+        self, side: npt.NDArray[np.int8]
+    ) -> tuple[IntArray, IntArray, IntArray, dict[int, list[Shift]]]:
+        """Per row: n_useful, n_runs, longest run, and the shifts (§3.4, §4.1)."""
+        rows, cols = np.nonzero(side)
+        n_useful = np.bincount(rows, minlength=self.count)
+        n_runs = np.zeros(self.count, dtype=np.int64)
+        longest = np.zeros(self.count, dtype=np.int64)
+        shifts: dict[int, list[Shift]] = {}
+        if not len(rows):
+            return n_useful, n_runs, longest, shifts
+        signs = side[rows, cols].astype(np.int64)
+        starts, sizes = _segments(rows, signs)
+        run_rows = rows[starts]
+        n_runs = np.bincount(run_rows, minlength=self.count)
+        present = n_runs > 0
+        longest[present] = np.maximum.reduceat(sizes, (np.cumsum(n_runs) - n_runs)[present])
+        long_runs = np.flatnonzero(sizes >= self.params.shift_len)
+        if len(long_runs):
+            col_list = cols.tolist()
+            for row, sign, start, size in zip(
+                run_rows[long_runs].tolist(),
+                signs[starts[long_runs]].tolist(),
+                starts[long_runs].tolist(),
+                sizes[long_runs].tolist(),
+                strict=True,
+            ):
+                indices = tuple(col_list[start : start + size])
+                shifts.setdefault(row, []).append(
+                    Shift("above" if sign > 0 else "below", indices[0], indices[-1], size, indices)
+                )
+        return n_useful, n_runs, longest, shifts
+
+    def _trends(self, analysed: BoolArray) -> dict[int, list[Trend]]:
+        rows, cols = np.nonzero(analysed)
+        trends: dict[int, list[Trend]] = {}
+        if len(rows) < 2:
+            return trends
+        num, den = self.num[rows, cols], self.den[rows, cols]
+        step = np.sign(num[1:] * den[:-1] - num[:-1] * den[1:])
+        step[rows[1:] != rows[:-1]] = 0
+        # Zero steps are inside plateaus: dropping them merges equal neighbours into one point (§4.1).
+        moves = np.flatnonzero(step)
+        if not len(moves):
+            return trends
+        starts, sizes = _segments(rows[moves], step[moves])
+        keep = np.flatnonzero(sizes + 1 >= self.params.trend_len)
+        firsts, lasts = moves[starts[keep]], moves[starts[keep] + sizes[keep] - 1]
+        for row, sign, left, right, size in zip(
+            rows[firsts].tolist(),
+            step[firsts].tolist(),
+            cols[firsts].tolist(),
+            cols[lasts + 1].tolist(),
+            sizes[keep].tolist(),
+            strict=True,
+        ):
+            trends.setdefault(row, []).append(Trend("up" if sign > 0 else "down", left, right, size + 1))
+        return trends
+
+    def results(self, series_list: Sequence[Sequence[RawValue]]) -> list[RunChartResult]:
+        params, count = self.params, self.count
+        centre: Centre
+        baseline: tuple[BoolArray, IntArray, IntArray, IntArray] | None = None
+        if params.fixed_cl is not None:
+            centre = "fixed"
+            cl_num = np.full(count, params.fixed_cl.numerator, dtype=np.int64)
+            cl_den = np.full(count, params.fixed_cl.denominator, dtype=np.int64)
+            has_cl = np.ones(count, dtype=bool)
+        else:
+            window = self._window()
+            cl_num, cl_den, window_sizes = self._median(window)
+            has_cl = window_sizes > 0
+            if params.baseline_k is not None or params.baseline_window is not None:
+                centre, baseline = "baseline_median", (window, cl_num, cl_den, window_sizes)
+            else:
+                centre = "median_all"
+        side, on_median = self._sides(cl_num, cl_den, has_cl)
+        n_useful, n_runs, longest, shifts = self._shifts(side)
+        trends = self._trends(self.obs & has_cl[:, None])
+        on_rows, on_cols = np.nonzero(on_median)
+        on_median_by_row = _split(on_rows, on_cols.tolist(), count)
+        medians = _fractions(cl_num, cl_den, has_cl)
+        baselines = [None] * count if baseline is None else self._baselines(baseline, medians)
+        n_obs = self.obs.sum(axis=1).tolist()
+        out: list[RunChartResult] = []
+        for r, (slow, useful, runs, run_max) in enumerate(
+            zip(self.slow.tolist(), n_useful.tolist(), n_runs.tolist(), longest.tolist(), strict=True)
+        ):
+            if slow:
+                out.append(analyse(series_list[r], params))
+                continue
+            stats = assemble_stats(
+                n_obs=n_obs[r],
+                n_useful=useful,
+                on_median_indices=on_median_by_row[r],
+                n_runs=runs,
+                longest_run=run_max,
+                shifts=tuple(shifts.get(r, ())),
+                trends=tuple(trends.get(r, ())),
+            )
+            out.append(RunChartResult(centre, medians[r], self.lengths[r], stats, baselines[r], None))
+        return out
+
+    def _baselines(
+        self, baseline: tuple[BoolArray, IntArray, IntArray, IntArray], medians: list[Fraction | None]
+    ) -> list[Baseline | None]:
+        params = self.params
+        window, cl_num, cl_den, sizes = baseline
+        if params.baseline_window is not None:
+            positional = medians
+            targets = sizes
+            provisional = sizes < WINDOW_MIN_POINTS
+        else:
+            assert params.baseline_k is not None
+            positional_mask = self.obs & (np.arange(self.width) < params.baseline_k)
+            p_num, p_den, p_sizes = self._median(positional_mask)
+            positional = _fractions(p_num, p_den, p_sizes > 0)
+            targets = np.full(self.count, params.baseline_k)
+            provisional = sizes < params.baseline_k
+        first = np.argmax(window, axis=1)
+        last = self.width - 1 - np.argmax(window[:, ::-1], axis=1)
+        return [
+            Baseline(
+                k=k,
+                median=median,
+                window=(lo, hi) if size else None,
+                n_window=size,
+                provisional=prov,
+                median_first_k_positions=by_position,
+            )
+            for k, median, size, by_position, lo, hi, prov in zip(
+                targets.tolist(),
+                medians,
+                sizes.tolist(),
+                positional,
+                first.tolist(),
+                last.tolist(),
+                provisional.tolist(),
+                strict=True,
+            )
+        ]
