@@ -195,10 +195,14 @@ class Membership(models.Model):
                 | Q(_only_scope("collaborative"), role=Role.COLLABORATIVE_ADMIN),
                 name="membership_scope_matches_role",
             ),
-            models.UniqueConstraint(
-                fields=["user", "role", "lia", "awardee", "collaborative", "team"],
-                name="membership_unique",
-                nulls_distinct=False,
+            # One constraint per scope column (not nulls_distinct=False, which SQLite cannot enforce).
+            *(
+                models.UniqueConstraint(
+                    fields=["user", "role", scope],
+                    condition=Q(**{f"{scope}__isnull": False}),
+                    name=f"membership_unique_{scope}",
+                )
+                for scope in ("lia", "awardee", "collaborative", "team")
             ),
         ]
 

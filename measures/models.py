@@ -164,7 +164,7 @@ class RunChartAnalysis(models.Model):
         default=list, blank=True, help_text="Per period: month, numerator, denominator, value."
     )
     summary = models.JSONField(default=dict, blank=True, help_text="Aggregate figures of spec §8.")
-    params_version = models.CharField(max_length=40, blank=True)
+    params_version = models.CharField(max_length=100, blank=True)
     input_digest = models.CharField(max_length=64, blank=True)
     generation = models.PositiveIntegerField(default=1)
     computed_generation = models.PositiveIntegerField(default=0)
@@ -182,9 +182,13 @@ class RunChartAnalysis(models.Model):
         verbose_name_plural = "run chart analyses"
         constraints = [
             models.UniqueConstraint(
-                fields=["measure", "kind", "team", "awardee"],
-                name="analysis_one_per_series",
-                nulls_distinct=False,
+                fields=["measure", "team"], condition=Q(kind="team"), name="analysis_one_per_team"
+            ),
+            models.UniqueConstraint(
+                fields=["measure"], condition=Q(kind="collaborative"), name="analysis_one_per_collab"
+            ),
+            models.UniqueConstraint(
+                fields=["measure", "awardee"], condition=Q(kind="awardee"), name="analysis_one_per_awardee"
             ),
             models.CheckConstraint(
                 condition=Q(kind="team", team__isnull=False, awardee__isnull=True)
