@@ -37,6 +37,13 @@ def collaborative_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def team_list(request: HttpRequest) -> HttpResponse:
+    teams = selectors.team_list(user=request.user).order_by("collaborative__name", "lia__awardee__name", "lia__name")
+    return render(request, "collaboratives/team_list.html", {"teams": teams})
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def lia_roster(request: HttpRequest, public_id: str) -> HttpResponse:
     lia = get_object_or_404(selectors.lia_list(user=request.user), public_id=public_id)

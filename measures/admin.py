@@ -1,8 +1,9 @@
 from django.contrib import admin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from collaboratives.admin import ScopedAdmin
-from measures.models import Measure, MonthlyReport, Observation
+from measures.models import Measure, MonthlyReport, Observation, RunChartAnalysis
 
 
 @admin.register(Measure)
@@ -21,3 +22,15 @@ class ObservationAdmin(ScopedAdmin, SimpleHistoryAdmin):
 class MonthlyReportAdmin(ScopedAdmin, SimpleHistoryAdmin):
     list_display = ["team", "month", "status", "submitted_at"]
     list_filter = ["status"]
+
+
+@admin.register(RunChartAnalysis)
+class RunChartAnalysisAdmin(ScopedAdmin):
+    """Operators find stale and failed series here (failed ones show their last error)."""
+
+    list_display = ["measure", "kind", "team", "awardee", "stale", "failed", "attempts", "computed_at"]
+    list_filter = ["failed", "stale", "kind", "collaborative"]
+    readonly_fields = [f.name for f in RunChartAnalysis._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -46,3 +46,9 @@ def _recent_month():
     from measures.selectors import reporting_month
 
     return reporting_month(timezone.localdate())
+
+
+def test_team_list_shows_exactly_the_visible_teams(world, client):
+    client.force_login(world.erin)
+    page = client.get("/teams/").content.decode()
+    assert [name for name in ("Agency A", "Agency B", "Agency C") if name in page] == ["Agency A", "Agency B"]

@@ -1,0 +1,144 @@
+"""Every route × method × principal, against an oracle written from DESIGN.md's role table.
+
+A route of ours with no entry in ROUTES fails the build: a new page or endpoint must be added here
+in the same commit. Cross-tenant objects must answer 404 exactly like missing ones (tested per route
+in the apps' own tests); here every cell's status code is checked, and rejected writes change nothing.
+"""
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from collaboratives.models import Invitation, Role
+
+PRINCIPALS = ["anonymous", "alice", "bob", "charlie", "diana", "erin", "frank", "olga", "ivan", "root"]
+SIGNED_IN = [
+    p for p in PRINCIPALS if p not in ("anonymous", "ivan")
+]  # ivan is inactive: treated as anonymous
+LOGIN = 302  # anonymous and inactive users are sent to the login page
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    url: Callable[[SimpleNamespace], str]
+    expected: dict[str, int]
+    data: Callable[[SimpleNamespace], dict[str, Any]] | None = None
+    unchanged: Callable[[], Any] | None = None  # a snapshot that a refused write must leave as it was
+
+
+def _statuses(default: int, anonymous: int = LOGIN, **overrides: int) -> dict[str, int]:
+    table = {p: default for p in SIGNED_IN} | {"anonymous": anonymous, "ivan": anonymous}
+    return table | overrides
+
+
+def _invitation_token(w: SimpleNamespace) -> str:
+    token = "matrix-invitation-token"
+    Invitation.objects.create(
+        lia=w.lia_a,
+        email="matrix@example.org",
+        role=Role.TEAM_MEMBER,
+        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        expires_at=timezone.now() + dt.timedelta(days=1),
+    )
+    return token
+
+
+# The oracle. Team A1 belongs to LIA A (North) in collaborative ONE; see tests/conftest.py for the people.
+ROUTES: dict[str, list[Case]] = {
+    "home": [Case("get", lambda w: "/", _statuses(200))],
+    "team-list": [Case("get", lambda w: "/teams/", _statuses(200))],
+    "team-detail": [
+        Case(
+            "get",
+            lambda w: f"/teams/{w.team_a1.public_id}/",
+            # LIA A's lead and member, North's awardee lead and ONE's admin see it; C's member and B1's advisor don't.
+            _statuses(404, alice=200, bob=200, erin=200, frank=200, root=200),
+        )
+    ],
+    "collaborative-detail": [
+        Case(
+            "get",
+            lambda w: f"/collaboratives/{w.one.public_id}/",
+            _statuses(200, olga=404),  # everyone with a team in ONE, its admin, and the superuser
+        )
+    ],
+    "lia-roster": [
+        Case(
+            "get",
+            lambda w: f"/lias/{w.lia_a.public_id}/roster/",
+            _statuses(404, alice=200, bob=200, erin=200, frank=200, root=200),
+        ),
+        Case(
+            "post",
+            lambda w: f"/lias/{w.lia_a.public_id}/roster/",
+            # Only LIA A's CQI lead (and the superuser) may invite; others who see the LIA get 403.
+            _statuses(404, alice=302, root=302, bob=403, erin=403, frank=403),
+            data=lambda w: {"email": "new.person@example.org", "role": Role.TEAM_MEMBER},
+            unchanged=lambda: list(Invitation.objects.values_list("email", flat=True)),
+        ),
+    ],
+    "invitation-accept": [
+        # The emailed link is the credential: anyone holding it sees the acceptance form; a bad one is 404.
+        Case("get", lambda w: f"/invitations/{_invitation_token(w)}/", _statuses(200, anonymous=200)),
+        Case("get", lambda w: "/invitations/not-a-real-token/", _statuses(404, anonymous=404)),
+    ],
+}
+
+
+def _our_route_names() -> set[str]:
+    """Named routes from our apps' urlconfs (admin and allauth are third-party and tested as such)."""
+    names: set[str] = set()
+
+    def walk(patterns: list[Any]) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.app_name in ("admin",) or (
+                    p.urlconf_module and getattr(p.urlconf_module, "__name__", "").startswith("allauth")
+                ):
+                    continue
+                walk(p.url_patterns)
+            elif isinstance(p, URLPattern) and p.name:
+                names.add(p.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_route_of_ours_has_an_oracle_entry():
+    assert _our_route_names() - set(ROUTES) == set()
+    assert set(ROUTES) - _our_route_names() == set()
+
+
+CASES = [
+    (name, i, principal)
+    for name, cases in ROUTES.items()
+    for i, case in enumerate(cases)
+    for principal in PRINCIPALS
+]
+
+
+@pytest.mark.parametrize(("route", "index", "principal"), CASES, ids=[f"{r}[{i}]-{p}" for r, i, p in CASES])
+def test_status_matches_the_oracle(world, client, mailoutbox, route, index, principal):
+    case = ROUTES[route][index]
+    if principal != "anonymous":
+        client.force_login(getattr(world, principal))
+    url = case.url(world)
+    before = case.unchanged() if case.unchanged else None
+    response = getattr(client, case.method)(url, case.data(world) if case.data else {})
+    expected = case.expected[principal]
+    assert response.status_code == expected, f"{case.method.upper()} {url} as {principal}"
+    if case.unchanged and expected >= 400:
+        assert case.unchanged() == before
+
+
+def test_the_matrix_is_large_enough_to_mean_something():
+    print(f"authorization matrix: {len(CASES)} route × method × principal cases")
+    assert len(CASES) == sum(len(c) for c in ROUTES.values()) * len(PRINCIPALS)
