@@ -39,7 +39,9 @@ def collaborative_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_GET
 def team_list(request: HttpRequest) -> HttpResponse:
-    teams = selectors.team_list(user=request.user).order_by("collaborative__name", "lia__awardee__name", "lia__name")
+    teams = selectors.team_list(user=request.user).order_by(
+        "collaborative__name", "lia__awardee__name", "lia__name"
+    )
     return render(request, "collaboratives/team_list.html", {"teams": teams})
 
 

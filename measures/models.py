@@ -67,6 +67,10 @@ class Observation(models.Model):
     month = models.DateField(help_text="First day of the reported month.")
     numerator = models.PositiveIntegerField(null=True, blank=True)
     denominator = models.PositiveIntegerField(null=True, blank=True)
+    not_applicable = models.BooleanField(
+        default=False,
+        help_text="The measure does not apply to the team this month: not 0, and not missing data.",
+    )
     note = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -81,6 +85,10 @@ class Observation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["team", "measure", "month"], name="observation_one_per_cell"),
             models.CheckConstraint(condition=Q(month__day=1), name="observation_month_is_first_day"),
+            models.CheckConstraint(
+                condition=Q(not_applicable=False) | Q(numerator__isnull=True, denominator__isnull=True),
+                name="observation_not_applicable_has_no_values",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -99,8 +107,13 @@ class MonthlyReport(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reopen_reason = models.TextField(blank=True)
     history = HistoricalRecords()
 
     objects = scoped_queryset("team", "team").as_manager()

@@ -3,11 +3,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from collaboratives import access
 from collaboratives.models import Team
 from collaboratives.selectors import team_list
 from measures.models import Measure, MonthlyReport, Observation
+from measures.series import month_add, months_between
 
 
 def reporting_month(today: dt.date) -> dt.date:
@@ -98,3 +100,70 @@ def observation_table(*, user: Any, team: Team, last_n_months: int) -> tuple[lis
         for m in measure_list(user=user, collaborative=team.collaborative_id)
     ]
     return months, rows
+
+
+def monthly_report_due_date(*, collaborative: Any, month: dt.date) -> dt.date:
+    """A month's data is due on the collaborative's reporting day of the following month."""
+    return month_add(month, 1).replace(day=collaborative.reporting_due_day)
+
+
+@dataclass(frozen=True)
+class MonthStatus:
+    """Where one team's month stands: its report (None before the first save), due date and timeliness."""
+
+    report: MonthlyReport | None
+    due_date: dt.date
+    submitted: bool
+    late: bool  # submitted after the due date, or still not submitted once it has passed
+
+
+def month_status(*, user: Any, team: Team, month: dt.date, today: dt.date) -> MonthStatus:
+    """On time or late is judged by the local date of submission against the due date."""
+    report = (
+        MonthlyReport.objects.visible_to(user)
+        .select_related("submitted_by", "reopened_by")
+        .filter(team=team, month=month)
+        .first()
+    )
+    due = monthly_report_due_date(collaborative=team.collaborative, month=month)
+    submitted = report is not None and report.status == MonthlyReport.Status.SUBMITTED
+    if submitted:
+        assert report is not None and report.submitted_at is not None
+        late = timezone.localdate(report.submitted_at) > due
+    else:
+        late = today > due
+    return MonthStatus(report=report, due_date=due, submitted=submitted, late=late)
+
+
+def entry_months(*, team: Team, today: dt.date) -> list[dt.date]:
+    """The months a team can open for data entry, oldest first: from when it joined the collaborative
+    to the current month (entered as it goes), the collaborative's end, or the team's withdrawal."""
+    collaborative = team.collaborative
+    first = max(collaborative.start_date, team.joined_on).replace(day=1)
+    ends = [collaborative.end_date.replace(day=1), today.replace(day=1)]
+    if team.withdrawn_on is not None:
+        ends.append(team.withdrawn_on.replace(day=1))
+    last = max(min(ends), first)  # before the start, the first month still opens, to look ahead
+    return [month_add(first, i) for i in range(months_between(first, last) + 1)]
+
+
+def oldest_unsubmitted_month(*, user: Any, team: Team, today: dt.date) -> dt.date:
+    """The month a data submitter should open: the oldest due month not yet submitted, else the latest due one."""
+    months = entry_months(team=team, today=today)
+    due = [m for m in months if m <= reporting_month(today)]
+    if not due:
+        return months[0]
+    submitted = set(
+        MonthlyReport.objects.visible_to(user)
+        .filter(team=team, status=MonthlyReport.Status.SUBMITTED, month__gte=due[0], month__lte=due[-1])
+        .values_list("month", flat=True)
+    )
+    return next((m for m in due if m not in submitted), due[-1])
+
+
+def observation_cells(
+    *, user: Any, team: Team, months: list[dt.date]
+) -> dict[tuple[int, dt.date], Observation]:
+    """A team's observations in the given months, keyed by (measure id, month). One query."""
+    observations = observation_list(user=user, team=team).filter(month__in=months)
+    return {(o.measure_id, o.month): o for o in observations}

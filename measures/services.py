@@ -12,7 +12,7 @@ from django.utils import timezone
 from collaboratives import access
 from collaboratives.models import Team
 from measures import runchart, series
-from measures.models import Measure, Observation, PhaseDecision, RunChartAnalysis
+from measures.models import Measure, MonthlyReport, Observation, PhaseDecision, RunChartAnalysis
 from measures.tasks import runchart_refresh as runchart_refresh_task
 
 logger = logging.getLogger(__name__)
@@ -21,16 +21,26 @@ MAX_ATTEMPTS = 5  # a series that fails this often is marked failed and shown as
 SWEEP_GRACE = dt.timedelta(
     seconds=30
 )  # leave freshly-enqueued work to the worker before the sweep re-sends it
+WHOLE_NUMBER = "Enter a whole number, 0 or more."
+# The largest value every supported database stores in an integer column.
+MAX_VALUE = 2_147_483_647
+TOO_LARGE = f"Enter a number no larger than {MAX_VALUE:,}."
+REOPEN_REASON_REQUIRED = "Say why the month is reopened, so the team knows what to correct."
 
 
 @dataclass(frozen=True)
 class ObservationInput:
-    """One cell of a month's data as submitted: numerator and denominator may be blank."""
+    """One cell of a month's data as submitted: numerator and denominator may be blank.
+
+    `not_applicable` says the measure does not apply this month, which is neither 0 nor missing data;
+    its numerator and denominator must then be blank.
+    """
 
     measure: Measure
     numerator: int | None
     denominator: int | None
     note: str = ""
+    not_applicable: bool = False
 
 
 def _validate_cell(team: Team, month: dt.date, cell: ObservationInput, prefix: str) -> dict[str, str]:
@@ -41,10 +51,18 @@ def _validate_cell(team: Team, month: dt.date, cell: ObservationInput, prefix: s
     for name in ("numerator", "denominator"):
         value = getattr(cell, name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-            errors[f"{prefix}{name}"] = "Enter a whole number, 0 or more."
+            errors[f"{prefix}{name}"] = WHOLE_NUMBER
+        elif value is not None and value > MAX_VALUE:
+            errors[f"{prefix}{name}"] = TOO_LARGE
     if errors:
         return errors
     num, den = cell.numerator, cell.denominator
+    if cell.not_applicable:
+        if num is not None or den is not None:
+            errors[f"{prefix}not_applicable"] = (
+                "Leave the values blank when the measure does not apply this month, or untick not applicable."
+            )
+        return errors
     if measure.kind != Measure.Kind.COUNT and (num is None) != (den is None):
         missing = "denominator" if den is None else "numerator"
         errors[f"{prefix}{missing}"] = "Enter both numerator and denominator, or leave both blank."
@@ -59,15 +77,21 @@ def _validate_cell(team: Team, month: dt.date, cell: ObservationInput, prefix: s
     return errors
 
 
-@transaction.atomic
-def observations_record(
-    *, actor: Any, team: Team, month: dt.date, cells: list[ObservationInput]
-) -> list[Observation]:
-    """Save a team's values for one month, all or nothing, with history; then recompute the affected series.
+def _report_for_update(*, team: Team, month: dt.date) -> MonthlyReport | None:
+    """The team's report for the month, locked so a save and a submit of the same month serialise."""
+    return MonthlyReport.objects.select_for_update().filter(team=team, month=month).first()
 
-    Errors are keyed `<measure code>.<field>`, so a form or an import can point at the exact cell.
-    """
-    access.require(actor, access.Action.ENTER_DATA, team)
+
+def _submitted_message(report: MonthlyReport) -> str:
+    at = timezone.localtime(report.submitted_at) if report.submitted_at else None
+    when = f" on {at:%B} {at.day}, {at.year}" if at else ""
+    return (
+        f"{report.month:%B %Y} was submitted{when}, so its values can no longer be changed. "
+        "Ask your CQI lead or improvement advisor to reopen the month first."
+    )
+
+
+def _check_month(team: Team, month: dt.date) -> None:
     collaborative = team.collaborative
     if month.day != 1:
         raise ValidationError({"month": "A month is given by its first day."})
@@ -77,11 +101,33 @@ def observations_record(
                 "month": f"{month:%B %Y} is outside the collaborative ({collaborative.start_date:%B %Y} to {collaborative.end_date:%B %Y})."
             }
         )
+
+
+@transaction.atomic
+def observations_record(
+    *, actor: Any, team: Team, month: dt.date, cells: list[ObservationInput]
+) -> list[Observation]:
+    """Save a team's values for one month, all or nothing, with history; then recompute the affected series.
+
+    Errors are keyed `<measure code>.<field>`, so a form or an import can point at the exact cell.
+    A submitted month refuses changes (error keyed `month`) until it is reopened; the first save of a
+    month creates its draft report.
+    """
+    access.require(actor, access.Action.ENTER_DATA, team)
+    _check_month(team, month)
+    report = _report_for_update(team=team, month=month)
+    if report is not None and report.status == MonthlyReport.Status.SUBMITTED:
+        raise ValidationError({"month": _submitted_message(report)})
     errors: dict[str, str] = {}
     for cell in cells:
         errors |= _validate_cell(team, month, cell, prefix=f"{cell.measure.code}.")
     if errors:
         raise ValidationError(errors)
+    if report is None:
+        report = MonthlyReport(team=team, month=month, status=MonthlyReport.Status.DRAFT)
+        report._history_user = actor
+        report.full_clean()
+        report.save()
     saved, changed = [], []
     for cell in cells:
         obs = (
@@ -89,12 +135,13 @@ def observations_record(
             .filter(team=team, measure=cell.measure, month=month)
             .first()
         )
-        values = (cell.numerator, cell.denominator, cell.note)
-        if obs is not None and (obs.numerator, obs.denominator, obs.note) == values:
+        values = (cell.numerator, cell.denominator, cell.not_applicable, cell.note)
+        if obs is not None and (obs.numerator, obs.denominator, obs.not_applicable, obs.note) == values:
             saved.append(obs)  # unchanged: no history row, no recompute (re-uploading a file is a no-op)
             continue
         obs = obs or Observation(team=team, measure=cell.measure, month=month)
-        obs.numerator, obs.denominator, obs.note, obs.updated_by = *values, actor
+        obs.numerator, obs.denominator, obs.not_applicable, obs.note = values
+        obs.updated_by = actor
         obs._history_user = actor
         obs.full_clean()
         obs.save()
@@ -258,3 +305,60 @@ def phase_decide(
     )
     analyses_mark_stale(analysis_ids=[analysis.id])
     return phase
+
+
+@transaction.atomic
+def monthly_report_submit(*, actor: Any, team: Team, month: dt.date) -> MonthlyReport:
+    """Submit a team's month once every measure has a value or is marked not applicable.
+
+    Missing cells are reported as `<measure code>.numerator`, like observations_record's errors.
+    """
+    access.require(actor, access.Action.SUBMIT_MONTH, team)
+    _check_month(team, month)
+    if month >= timezone.localdate().replace(day=1):
+        raise ValidationError({"month": f"{month:%B %Y} can be submitted once the month has ended."})
+    report = _report_for_update(team=team, month=month)
+    if report is not None and report.status == MonthlyReport.Status.SUBMITTED:
+        raise ValidationError({"month": f"{month:%B %Y} has already been submitted."})
+    complete = set(
+        Observation.objects.filter(team=team, month=month)
+        .exclude(numerator__isnull=True, not_applicable=False)
+        .values_list("measure_id", flat=True)
+    )
+    missing = Measure.objects.filter(collaborative_id=team.collaborative_id).exclude(id__in=complete)
+    if missing:
+        raise ValidationError(
+            {
+                f"{m.code}.numerator": "Enter a value, or tick not applicable if this measure does not apply this month."
+                for m in missing
+            }
+        )
+    report = report or MonthlyReport(team=team, month=month)
+    report.status = MonthlyReport.Status.SUBMITTED
+    report.submitted_at, report.submitted_by = timezone.now(), actor
+    report._history_user = actor
+    report.full_clean()
+    report.save()
+    return report
+
+
+@transaction.atomic
+def monthly_report_reopen(*, actor: Any, team: Team, month: dt.date, reason: str) -> MonthlyReport:
+    """Return a submitted month to draft so its values can be corrected; who, when and why are kept.
+
+    The earlier submission stays in the report's history; the month counts as not submitted until
+    it is submitted again.
+    """
+    access.require(actor, access.Action.REOPEN_MONTH, team)
+    if not reason.strip():
+        raise ValidationError({"reason": REOPEN_REASON_REQUIRED})
+    report = _report_for_update(team=team, month=month)
+    if report is None or report.status != MonthlyReport.Status.SUBMITTED:
+        raise ValidationError({"month": f"{month:%B %Y} is not submitted, so there is nothing to reopen."})
+    report.status = MonthlyReport.Status.DRAFT
+    report.submitted_at = report.submitted_by = None
+    report.reopened_at, report.reopened_by, report.reopen_reason = timezone.now(), actor, reason.strip()
+    report._history_user = actor
+    report.full_clean()
+    report.save()
+    return report

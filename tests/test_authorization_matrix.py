@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from collaboratives.models import Invitation, Role
+from measures.models import MonthlyReport
 
 PRINCIPALS = ["anonymous", "alice", "bob", "charlie", "diana", "erin", "frank", "olga", "ivan", "root"]
 SIGNED_IN = [
@@ -51,6 +52,25 @@ def _invitation_token(w: SimpleNamespace) -> str:
     return token
 
 
+def _entry_url(w: SimpleNamespace, submitted: bool = False) -> str:
+    """Team A1's March 2025 entry page; `submitted` first files that month as submitted by alice."""
+    if submitted:
+        MonthlyReport.objects.create(
+            team=w.team_a1,
+            month=ENTRY_MONTH,
+            status="submitted",
+            submitted_at=timezone.now(),
+            submitted_by=w.alice,
+        )
+    return f"/teams/{w.team_a1.public_id}/data/{ENTRY_MONTH:%Y-%m}/"
+
+
+def _reports() -> list[tuple[Any, ...]]:
+    return list(MonthlyReport.objects.values_list("team_id", "month", "status", "reopen_reason"))
+
+
+ENTRY_MONTH = dt.date(2025, 3, 1)
+
 # The oracle. Team A1 belongs to LIA A (North) in collaborative ONE; see tests/conftest.py for the people.
 ROUTES: dict[str, list[Case]] = {
     "home": [Case("get", lambda w: "/", _statuses(200))],
@@ -83,6 +103,43 @@ ROUTES: dict[str, list[Case]] = {
             _statuses(404, alice=302, root=302, bob=403, erin=403, frank=403),
             data=lambda w: {"email": "new.person@example.org", "role": Role.TEAM_MEMBER},
             unchanged=lambda: list(Invitation.objects.values_list("email", flat=True)),
+        ),
+    ],
+    "team-data": [
+        # The shortcut redirects whoever sees team A1 to its oldest unsubmitted month.
+        Case(
+            "get",
+            lambda w: f"/teams/{w.team_a1.public_id}/data/",
+            _statuses(404, alice=302, bob=302, erin=302, frank=302, root=302),
+        ),
+    ],
+    "team-data-month": [
+        # Everyone who sees team A1 may read its month; only LIA A's people enter data.
+        Case(
+            "get", lambda w: _entry_url(w), _statuses(404, alice=200, bob=200, erin=200, frank=200, root=200)
+        ),
+        Case(
+            "post",
+            lambda w: _entry_url(w),
+            _statuses(404, alice=302, bob=302, root=302, erin=403, frank=403),
+            data=lambda w: {"action": "save"},
+            unchanged=_reports,
+        ),
+        Case(
+            "post",
+            lambda w: _entry_url(w),
+            # ONE does not let members submit, so only the CQI lead (and the superuser) may.
+            _statuses(404, alice=302, root=302, bob=403, erin=403, frank=403),
+            data=lambda w: {"action": "submit"},
+            unchanged=_reports,
+        ),
+        Case(
+            "post",
+            lambda w: _entry_url(w, submitted=True),
+            # The CQI lead and ONE's admin may reopen; diana advises B1, not A1, so A1 is not hers to see.
+            _statuses(404, alice=302, frank=302, root=302, bob=403, erin=403),
+            data=lambda w: {"action": "reopen", "reason": "A typo in the denominator"},
+            unchanged=_reports,
         ),
     ],
     "invitation-accept": [

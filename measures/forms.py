@@ -1,0 +1,117 @@
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from measures.models import Measure, Observation
+from measures.services import MAX_VALUE, REOPEN_REASON_REQUIRED, TOO_LARGE, WHOLE_NUMBER, ObservationInput
+
+
+def _number_field(label: str, help_text: str, disabled: bool) -> forms.IntegerField:
+    # A text input with inputmode, not type=number: number inputs change on scroll and mangle
+    # pasted values, and phones still get the numeric keypad (the GOV.UK pattern).
+    return forms.IntegerField(
+        label=label,
+        help_text=help_text,
+        required=False,
+        min_value=0,
+        max_value=MAX_VALUE,
+        disabled=disabled,
+        error_messages={"invalid": WHOLE_NUMBER, "min_value": WHOLE_NUMBER, "max_value": TOO_LARGE},
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "class": "form-control",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+
+def _labels(measure: Measure) -> tuple[tuple[str, str], tuple[str, str] | None]:
+    """(label, definition) for the numerator and, unless the measure is a count, the denominator."""
+    if measure.kind == Measure.Kind.COUNT:
+        return ("Count", measure.numerator_definition), None
+    if measure.kind == Measure.Kind.MEAN:
+        scale = f"Each score is from 0 to {measure.scale_max}."
+        return (
+            ("Sum of scores", f"{measure.numerator_definition} {scale}"),
+            ("Number of scores", measure.denominator_definition or "How many scores were added up."),
+        )
+    return ("Numerator", measure.numerator_definition), ("Denominator", measure.denominator_definition)
+
+
+class MonthEntryForm(forms.Form):
+    """One team's month: per measure, numerator, denominator (not for counts), not applicable and a note.
+
+    Field names are `<measure code>-<field>`, so the service's `<measure code>.<field>` errors map back
+    onto the exact input.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        measures: list[Measure],
+        observations: dict[int, Observation],
+        read_only: bool,
+        **kwargs: Any,
+    ) -> None:
+        initial = {}
+        for measure in measures:
+            if (obs := observations.get(measure.id)) is not None:
+                initial |= {
+                    f"{measure.code}-numerator": obs.numerator,
+                    f"{measure.code}-denominator": obs.denominator,
+                    f"{measure.code}-not_applicable": obs.not_applicable,
+                    f"{measure.code}-note": obs.note,
+                }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.measures = measures
+        for measure in measures:
+            numerator, denominator = _labels(measure)
+            self.fields[f"{measure.code}-numerator"] = _number_field(*numerator, disabled=read_only)
+            if denominator is not None:
+                self.fields[f"{measure.code}-denominator"] = _number_field(*denominator, disabled=read_only)
+            self.fields[f"{measure.code}-not_applicable"] = forms.BooleanField(
+                label="Not applicable this month",
+                required=False,
+                disabled=read_only,
+                widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+            )
+            self.fields[f"{measure.code}-note"] = forms.CharField(
+                label="Note (optional)",
+                required=False,
+                max_length=2000,
+                disabled=read_only,
+                widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+            )
+
+    def cells(self) -> list[ObservationInput]:
+        data = self.cleaned_data
+        return [
+            ObservationInput(
+                measure=m,
+                numerator=data.get(f"{m.code}-numerator"),
+                denominator=data.get(f"{m.code}-denominator"),
+                note=data.get(f"{m.code}-note", "").strip(),
+                not_applicable=bool(data.get(f"{m.code}-not_applicable")),
+            )
+            for m in self.measures
+        ]
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Put each `<code>.<field>` error on its input; anything else (the month) on the form."""
+        for key, messages in exc.message_dict.items():
+            name = key.replace(".", "-", 1) if "." in key else None
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Why reopen this month?",
+        max_length=2000,
+        error_messages={"required": REOPEN_REASON_REQUIRED},
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
