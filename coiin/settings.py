@@ -77,6 +77,7 @@ DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 else:
+    (BASE_DIR / "var").mkdir(exist_ok=True)  # so `manage.py` works in a fresh checkout, not only via make
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",

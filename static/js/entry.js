@@ -18,6 +18,9 @@
   // One live message per input, kept apart from the server's message so neither hides the other.
   function show(input, message) {
     if (!input) return;
+    var server = document.getElementById(input.id + "_error");
+    // The page already shows this exact message from the server: saying it twice helps nobody.
+    if (message && server && server.textContent.indexOf(message) !== -1) message = "";
     var id = input.id + "_check";
     var box = document.getElementById(id);
     var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (t) {
