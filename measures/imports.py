@@ -42,7 +42,7 @@ from collaboratives.models import Collaborative, Team
 from collaboratives.selectors import team_list
 from measures.models import Measure, MonthlyReport
 from measures.selectors import measure_list, observation_list, reporting_month
-from measures.services import ObservationInput, _validate_cell, observations_record
+from measures.services import ObservationInput, observation_cell_validate, observations_record
 
 logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -573,7 +573,7 @@ def _validate_rows(
             skipped.append(number)
             continue
         cell = ObservationInput(measure, numerator, denominator, note, not_applicable=not_applicable)
-        for field, message in _validate_cell(team, month, cell, prefix="").items():
+        for field, message in observation_cell_validate(team, month, cell, prefix="").items():
             errors.add(number, "measure_code" if field == "measure" else field, message)
         key = (team.id, month, measure.id)
         if key in seen:

@@ -38,6 +38,13 @@ class Measure(models.Model):
         blank=True,
         help_text="Highest score one answer can take, for mean-score measures (e.g. 6).",
     )
+    data_source = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Where the numbers come from, e.g. the monthly staff well-being survey.",
+    )
+    active_from = models.DateField(null=True, blank=True, help_text="First month this measure is reported.")
+    active_to = models.DateField(null=True, blank=True, help_text="Last month this measure is reported.")
     order = models.PositiveSmallIntegerField(default=0)
 
     objects = scoped_queryset("collaborative", "collaborative").as_manager()
@@ -250,3 +257,57 @@ class PhaseDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} at {self.start_month:%Y-%m}"
+
+
+class DataImport(models.Model):
+    """A CSV or XLSX file of monthly data that a person uploaded: previewed, then committed or left."""
+
+    public_id = public_id_field()
+    collaborative = models.ForeignKey(Collaborative, on_delete=models.CASCADE, related_name="data_imports")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField(help_text="The file as uploaded, re-validated at commit.")
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(
+        default=dict, blank=True, help_text="Counts of new, changed and unchanged cells."
+    )
+
+    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.created_at:%Y-%m-%d})"
+
+
+class ReportReminder(models.Model):
+    """One notice about one team's monthly report: due soon or overdue (to the team), or submitted (to the advisor).
+
+    Unique per (team, month, kind), and claimed by a conditional update of `sent_at`, so it is sent once.
+    """
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", "Due soon"
+        OVERDUE = "overdue", "Overdue"
+        SUBMITTED = "submitted", "Submitted (to the advisor)"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="reminders")
+    month = models.DateField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.JSONField(default=list, blank=True)
+
+    objects = scoped_queryset("team", "team").as_manager()
+
+    class Meta:
+        ordering = ["-month", "team"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "month", "kind"], name="reminder_once_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.team} {self.month:%Y-%m}"

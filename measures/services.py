@@ -43,7 +43,9 @@ class ObservationInput:
     not_applicable: bool = False
 
 
-def _validate_cell(team: Team, month: dt.date, cell: ObservationInput, prefix: str) -> dict[str, str]:
+def observation_cell_validate(
+    team: Team, month: dt.date, cell: ObservationInput, prefix: str
+) -> dict[str, str]:
     measure = cell.measure
     errors: dict[str, str] = {}
     if measure.collaborative_id != team.collaborative_id:
@@ -120,7 +122,7 @@ def observations_record(
         raise ValidationError({"month": _submitted_message(report)})
     errors: dict[str, str] = {}
     for cell in cells:
-        errors |= _validate_cell(team, month, cell, prefix=f"{cell.measure.code}.")
+        errors |= observation_cell_validate(team, month, cell, prefix=f"{cell.measure.code}.")
     if errors:
         raise ValidationError(errors)
     if report is None:
