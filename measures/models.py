@@ -311,3 +311,49 @@ class ReportReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.team} {self.month:%Y-%m}"
+
+
+class ChartAnnotationQuerySet(ScopedQuerySet):
+    """A team's note shows to those who see the team; a collaborative-wide note to everyone in it."""
+
+    scope_field = "collaborative"
+    scope_kind = "collaborative"
+
+    def visible_to(self, user: Any) -> "ChartAnnotationQuerySet":
+        if access.sees_everything(user):
+            return self.all()
+        grants = access.grants(user)
+        return self.filter(
+            Q(team__in=grants.team) | Q(team__isnull=True, collaborative__in=grants.collaborative)
+        )
+
+
+class ChartAnnotation(models.Model):
+    """A note on a month of the run charts: a team's ("new intake form") or collaborative-wide ("Learning Session 2")."""
+
+    public_id = public_id_field()
+    collaborative = models.ForeignKey(Collaborative, on_delete=models.CASCADE, related_name="annotations")
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="annotations"
+    )
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, null=True, blank=True, related_name="annotations",
+        help_text="Blank: the note shows on every measure's chart.",
+    )  # fmt: skip
+    month = models.DateField()
+    text = models.CharField(max_length=120)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ChartAnnotationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["month", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(month__day=1), name="annotation_month_is_first_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.text}"

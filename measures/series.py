@@ -241,3 +241,47 @@ def aggregate_summary(
         "shifted_median": shifted,
         "teams_meeting_aim": aim,
     }
+
+
+def _latest_signal(result: dict[str, Any], months: list[dt.date]) -> str | None:
+    """The most recent shift or trend, in the words a team uses ("shift above since Nov 2025")."""
+    phases = result.get("phases") or []
+    shifts = [*result.get("shifts", []), *(s for p in phases[1:] for s in p.get("shifts", []))]
+    candidates = [
+        (s["end_index"], f"shift {s['side']} since {months[s['start_index']]:%b %Y}") for s in shifts
+    ]
+    candidates += [
+        (t["end_index"], f"trend {t['direction']} since {months[t['start_index']]:%b %Y}")
+        for t in result.get("trends", [])
+    ]
+    return max(candidates)[1] if candidates else None
+
+
+def team_summary(analysis: RunChartAnalysis, data: SeriesInput, result: dict[str, Any]) -> dict[str, Any]:
+    """What a dashboard row shows for one team's series, computed with the series, never in a request."""
+    measure = analysis.measure
+    phases = result.get("phases") or []
+    current = phases[-1] if phases else result
+    target = _aim_target(measure)
+    observed = [(m, p) for m, p in zip(data.months, data.values, strict=True) if p is not None and p[1] > 0]
+    latest = observed[-1] if observed else None
+    return {
+        "current_median": None
+        if current.get("median") is None
+        else {
+            "median": current["median"],
+            "median_exact": current["median_exact"],
+            "provisional": bool(
+                current.get("provisional", (result.get("baseline") or {}).get("provisional"))
+            ),
+        },
+        "latest": None
+        if latest is None
+        else {"month": latest[0].isoformat(), "value": round(latest[1][0] / latest[1][1], 12)},
+        "meets_aim": None
+        if target is None
+        else runchart.meets_aim(
+            data.values, target, str(measure.direction), window=AIM_WINDOW, min_points=AIM_MIN_POINTS
+        ),
+        "latest_signal": _latest_signal(result, data.months) if data.months else None,
+    }

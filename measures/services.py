@@ -12,7 +12,14 @@ from django.utils import timezone
 from collaboratives import access
 from collaboratives.models import Team
 from measures import runchart, series
-from measures.models import Measure, MonthlyReport, Observation, PhaseDecision, RunChartAnalysis
+from measures.models import (
+    ChartAnnotation,
+    Measure,
+    MonthlyReport,
+    Observation,
+    PhaseDecision,
+    RunChartAnalysis,
+)
 from measures.tasks import runchart_refresh as runchart_refresh_task
 
 logger = logging.getLogger(__name__)
@@ -209,7 +216,7 @@ def runchart_analyse(*, analysis: RunChartAnalysis) -> bool:
         data = series.series_input(analysis)
         result = runchart.analyse(data.values, data.params).to_dict()
         summary = (
-            {}
+            series.team_summary(analysis, data, result)
             if analysis.kind == RunChartAnalysis.Kind.TEAM
             else series.aggregate_summary(analysis, data, result)
         )
@@ -364,3 +371,44 @@ def monthly_report_reopen(*, actor: Any, team: Team, month: dt.date, reason: str
     report.full_clean()
     report.save()
     return report
+
+
+@transaction.atomic
+def annotation_add(
+    *,
+    actor: Any,
+    collaborative: Any,
+    team: Team | None,
+    month: dt.date,
+    text: str,
+    measure: Measure | None = None,
+) -> ChartAnnotation:
+    """Add a note to a month of the run charts: a team's own, or (admins) collaborative-wide."""
+    if team is None:
+        access.require(actor, access.Action.ADMINISTER, collaborative)
+    else:
+        access.require(actor, access.Action.ENTER_DATA, team)
+        if team.collaborative_id != collaborative.id:
+            raise ValidationError({"team": "This team is not part of the collaborative."})
+    if measure is not None and measure.collaborative_id != collaborative.id:
+        raise ValidationError({"measure": "This measure is not part of the collaborative."})
+    month = month.replace(day=1)
+    if not collaborative.start_date.replace(day=1) <= month <= collaborative.end_date:
+        raise ValidationError(
+            {
+                "month": f"Choose a month between {collaborative.start_date:%B %Y} and {collaborative.end_date:%B %Y}."
+            }
+        )
+    if not text.strip():
+        raise ValidationError({"text": "Write the note."})
+    note = ChartAnnotation(
+        collaborative=collaborative,
+        team=team,
+        measure=measure,
+        month=month,
+        text=text.strip(),
+        created_by=actor,
+    )
+    note.full_clean()
+    note.save()
+    return note

@@ -3,6 +3,7 @@ import datetime as dt
 from django.urls import path, register_converter
 
 from measures import views
+from measures.views import dashboards
 
 
 class MonthConverter:
@@ -24,4 +25,23 @@ urlpatterns = [
     path("teams/<uuid:public_id>/", views.team_detail, name="team-detail"),
     path("teams/<uuid:public_id>/data/", views.team_data_start, name="team-data"),
     path("teams/<uuid:public_id>/data/<month:month>/", views.team_data_month, name="team-data-month"),
+    path(
+        "collaboratives/<uuid:public_id>/dashboard/",
+        dashboards.collaborative_dashboard,
+        name="collaborative-dashboard",
+    ),
+    path(
+        "collaboratives/<uuid:public_id>/dashboard/notes/",
+        dashboards.collaborative_annotate,
+        name="collaborative-annotate",
+    ),
+    path(
+        "collaboratives/<uuid:public_id>/dashboard/<uuid:measure_id>/",
+        dashboards.measure_small_multiples,
+        name="measure-teams",
+    ),
+    path("charts/<uuid:public_id>/", dashboards.chart_detail, name="chart-detail"),
+    path("charts/<uuid:public_id>/phases/", dashboards.chart_phase, name="chart-phase"),
+    path("charts/<uuid:public_id>/notes/", dashboards.chart_annotate, name="chart-annotate"),
+    path("charts/<uuid:public_id>/data.csv", dashboards.chart_csv, name="chart-csv"),
 ]

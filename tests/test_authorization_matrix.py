@@ -17,7 +17,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from collaboratives.models import Invitation, Role
-from measures.models import MonthlyReport
+from measures.models import ChartAnnotation, MonthlyReport, Observation, PhaseDecision, RunChartAnalysis
+from measures.services import runchart_analyse
+from tests.factories import MeasureFactory
 
 PRINCIPALS = ["anonymous", "alice", "bob", "charlie", "diana", "erin", "frank", "olga", "ivan", "root"]
 SIGNED_IN = [
@@ -71,6 +73,29 @@ def _reports() -> list[tuple[Any, ...]]:
 
 ENTRY_MONTH = dt.date(2025, 3, 1)
 
+
+def _team_chart(w: SimpleNamespace) -> RunChartAnalysis:
+    """Team A1's stored run chart for a measure of ONE, with six months of data (made once per test)."""
+    if not hasattr(w, "chart_a1"):
+        measure = MeasureFactory(collaborative=w.one, code="matrix")
+        for i in range(6):
+            Observation.objects.create(
+                team=w.team_a1, measure=measure, month=dt.date(2025, 1 + i, 1), numerator=i, denominator=10
+            )
+        w.chart_a1 = RunChartAnalysis.objects.create(
+            kind="team", measure=measure, collaborative=w.one, team=w.team_a1
+        )
+        runchart_analyse(analysis=w.chart_a1)
+    return w.chart_a1
+
+
+def _charts_state() -> list[tuple[Any, ...]]:
+    return [
+        *PhaseDecision.objects.values_list("start_month", "decision"),
+        *ChartAnnotation.objects.values_list("month", "text"),
+    ]
+
+
 # The oracle. Team A1 belongs to LIA A (North) in collaborative ONE; see tests/conftest.py for the people.
 ROUTES: dict[str, list[Case]] = {
     "home": [Case("get", lambda w: "/", _statuses(200))],
@@ -104,6 +129,49 @@ ROUTES: dict[str, list[Case]] = {
             data=lambda w: {"email": "new.person@example.org", "role": Role.TEAM_MEMBER},
             unchanged=lambda: list(Invitation.objects.values_list("email", flat=True)),
         ),
+    ],
+    # Dashboards: everyone who sees collaborative ONE sees its dashboard and, peers named (the default), team A1's chart.
+    "collaborative-dashboard": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/dashboard/", _statuses(200, olga=404))
+    ],
+    "measure-teams": [
+        Case(
+            "get",
+            lambda w: f"/collaboratives/{w.one.public_id}/dashboard/{_team_chart(w).measure.public_id}/",
+            _statuses(200, olga=404),
+        )
+    ],
+    "collaborative-annotate": [
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/dashboard/notes/",
+            _statuses(403, olga=404, frank=302, root=302),  # collaborative-wide notes: its admins only
+            data=lambda w: {"month": "2025-03", "text": "Learning Session 2"},
+            unchanged=_charts_state,
+        )
+    ],
+    "chart-detail": [Case("get", lambda w: f"/charts/{_team_chart(w).public_id}/", _statuses(200, olga=404))],
+    "chart-csv": [
+        Case("get", lambda w: f"/charts/{_team_chart(w).public_id}/data.csv", _statuses(200, olga=404))
+    ],
+    "chart-phase": [
+        Case(
+            "post",
+            lambda w: f"/charts/{_team_chart(w).public_id}/phases/",
+            # The team's CQI lead, its advisor (diana advises B1, not A1) and the collaborative's admins.
+            _statuses(403, olga=404, alice=302, frank=302, root=302),
+            data=lambda w: {"start_month": "2025-04", "decision": "manual", "reason": "New referral form"},
+            unchanged=_charts_state,
+        )
+    ],
+    "chart-annotate": [
+        Case(
+            "post",
+            lambda w: f"/charts/{_team_chart(w).public_id}/notes/",
+            _statuses(403, olga=404, alice=302, bob=302, root=302),  # the team's own members
+            data=lambda w: {"month": "2025-03", "text": "Two home visitors left"},
+            unchanged=_charts_state,
+        )
     ],
     "team-data": [
         # The shortcut redirects whoever sees team A1 to its oldest unsubmitted month.

@@ -45,6 +45,11 @@ def home(request: HttpRequest) -> HttpResponse:
 def team_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     team = get_object_or_404(collab_selectors.team_list(user=request.user), public_id=public_id)
     months, rows = selectors.observation_table(user=request.user, team=team, last_n_months=12)
+    charts = {c.measure_id: c for c in selectors.runchart_list(user=request.user, team=team)}
+    notes = list(selectors.annotation_list(user=request.user, collaborative=team.collaborative, team=team))
+    panels = [
+        (row.measure, charts.get(row.measure.id), selectors.chart_notes(notes, row.measure)) for row in rows
+    ]
     return render(
         request,
         "measures/team_detail.html",
@@ -52,6 +57,7 @@ def team_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "team": team,
             "months": months,
             "rows": rows,
+            "panels": panels,
             "can_enter": access.can(request.user, access.Action.ENTER_DATA, team),
         },
     )

@@ -1,0 +1,136 @@
+"""The run-chart component's figure for a known analysis, asserted exactly."""
+
+import datetime as dt
+
+import pytest
+
+from measures import series
+from measures.charts import ChartNote, runchart_figure
+from measures.models import Observation, RunChartAnalysis
+from measures.services import runchart_analyse
+from tests.factories import MeasureFactory
+
+START = dt.date(2025, 1, 1)
+# Twelve baseline months around 50%, then a rise to 80–90% with March 2026 missing.
+NUMERATORS = [5, 4, 6, 5, 5, 4, 6, 5, 5, 4, 6, 5, 8, 8, None, 9, 8, 9, 8]
+MONTHS = [series.month_add(START, i).isoformat() for i in range(len(NUMERATORS))]
+
+
+@pytest.fixture
+def analysis(world):
+    measure = MeasureFactory(collaborative=world.one, code="fu", name="Follow-up", goal=75)
+    Observation.objects.bulk_create(
+        Observation(
+            team=world.team_a1, measure=measure, month=dt.date.fromisoformat(m), numerator=n, denominator=10
+        )
+        for m, n in zip(MONTHS, NUMERATORS, strict=True)
+        if n is not None
+    )
+    chart = RunChartAnalysis.objects.create(
+        kind="team", measure=measure, collaborative=world.one, team=world.team_a1
+    )
+    runchart_analyse(analysis=chart)
+    chart.refresh_from_db()
+    return chart
+
+
+def line(name, x, y, dash, colour="#444444"):
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "name": name,
+        "x": x,
+        "y": y,
+        "hoverinfo": "name",
+        "line": {"color": colour, "width": 2, "dash": dash},
+    }
+
+
+def test_the_figure_shows_gaps_phases_the_shift_and_the_goal_exactly(analysis):
+    figure = runchart_figure(analysis=analysis, notes=[ChartNote(dt.date(2025, 7, 1), "Learning Session 2")])
+    values = [None if n is None else n * 10.0 for n in NUMERATORS]
+    baseline = "Baseline median 50% (first 12 points, frozen and extended)"
+    shifted = "Shifted median 80% from Jan 2026 (provisional: 6 points so far)"
+    shift_months = [
+        "2025-11-01",
+        "2026-01-01",
+        "2026-02-01",
+        "2026-04-01",
+        "2026-05-01",
+        "2026-06-01",
+        "2026-07-01",
+    ]
+    assert figure["data"] == [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "Monthly value (gaps are months with no data)",
+            "x": MONTHS,
+            "y": values,  # March 2026 is None: a gap, never a zero
+            "customdata": [[n, 10] if n is not None else [None, None] for n in NUMERATORS],
+            "connectgaps": False,
+            "hovertemplate": "%{x|%b %Y}: %{y:.1f}%<br>%{customdata[0]} / %{customdata[1]}<extra></extra>",
+            "line": {"color": "#0b3d6b", "width": 2},
+            "marker": {"color": "#0b3d6b", "size": 7},
+        },
+        line(baseline, ["2025-01-01", "2025-12-01"], [50.0, 50.0], "solid"),
+        line(shifted, ["2026-01-01", "2026-07-01"], [80.0, 80.0], "dot"),  # dotted: provisional
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "Shift: 6 or more points in a row on one side of the median",
+            "x": shift_months,
+            "y": [60.0, 80.0, 80.0, 90.0, 80.0, 90.0, 80.0],
+            "hoverinfo": "skip",
+            "marker": {"color": "#d55e00", "size": 13, "symbol": "circle-open", "line": {"width": 3}},
+        },
+        line("Goal 75%", ["2025-01-01", "2026-07-01"], [75.0, 75.0], "dash", colour="#009e73"),
+    ]
+    assert figure["legend"] == [
+        baseline,
+        shifted,
+        "7 points in a row above the baseline median from Nov 2025: a shift",
+    ]
+    assert figure["summary"] == (
+        "Follow-up: 18 months of data, current median 80%, latest 80% in July 2026, 1 shifted median, a shift."
+    )
+    assert figure["layout"]["shapes"][0]["x0"] == "2025-07-01"
+    assert figure["layout"]["annotations"][0]["text"] == "Learning Session 2"
+    assert figure["layout"]["yaxis"]["range"] == [0, 100]
+
+
+def test_an_aggregate_hover_names_the_teams_reporting(world):
+    measure = MeasureFactory(collaborative=world.one, code="agg")
+    for team in (world.team_a1, world.team_b1):
+        Observation.objects.create(team=team, measure=measure, month=START, numerator=3, denominator=4)
+    chart = RunChartAnalysis.objects.create(kind="collaborative", measure=measure, collaborative=world.one)
+    runchart_analyse(analysis=chart)
+    chart.refresh_from_db()
+    trace = runchart_figure(analysis=chart)["data"][0]
+    assert trace["customdata"] == [[6, 8, 2]]
+    assert trace["hovertemplate"].endswith("<br>%{customdata[2]} teams reporting<extra></extra>")
+
+
+def test_a_trend_is_marked_on_its_points_and_explained(world):
+    measure = MeasureFactory(collaborative=world.one, code="tr")
+    numerators = [2, 3, 3, 4, 5, 6, 5]  # 2,3,(3),4,5,6: five rising collapsed points
+    Observation.objects.bulk_create(
+        Observation(
+            team=world.team_a1, measure=measure, month=series.month_add(START, i), numerator=n, denominator=10
+        )
+        for i, n in enumerate(numerators)
+    )
+    chart = RunChartAnalysis.objects.create(
+        kind="team", measure=measure, collaborative=world.one, team=world.team_a1
+    )
+    runchart_analyse(analysis=chart)
+    chart.refresh_from_db()
+    figure = runchart_figure(analysis=chart)
+    trend = next(t for t in figure["data"] if t["name"].startswith("Trend"))
+    assert trend["x"] == [series.month_add(START, i).isoformat() for i in range(6)]
+    # The trend starts at the last point of its first plateau (spec §4.1): January, the lone 2.
+    assert figure["legend"] == [
+        "Baseline median 40% (provisional: 7 of 12 baseline points so far)",
+        "5 points going up from Jan 2025: a trend",
+        "Too few useful points for the runs rule (fewer than 10 off the median)",
+    ]

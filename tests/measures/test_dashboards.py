@@ -1,0 +1,221 @@
+"""Dashboards read stored analyses: peers as the collaborative's setting says, phases and notes by the
+right people, CSV of each chart, and a fixed number of queries whatever the number of teams."""
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+
+import pytest
+
+from collaboratives.models import Collaborative
+from measures import series
+from measures.models import ChartAnnotation, Observation, PhaseDecision, RunChartAnalysis
+from measures.services import recompute_all
+from tests.factories import LIAFactory, MeasureFactory, TeamFactory
+
+START = dt.date(2025, 1, 1)
+# 12 months at 40%, then 12 at 70%: a sustained upward shift at month 12.
+STEP = [(4, 10)] * 12 + [(7, 10)] * 12
+
+
+def fill(team, measure, pairs):
+    Observation.objects.bulk_create(
+        Observation(team=team, measure=measure, month=series.month_add(START, i), numerator=n, denominator=d)
+        for i, (n, d) in enumerate(pairs)
+    )
+
+
+@pytest.fixture
+def charts(world, django_capture_on_commit_callbacks):
+    measure = MeasureFactory(collaborative=world.one, code="fu", name="Follow-up", goal=60)
+    for team in (world.team_a1, world.team_b1, world.team_c1):
+        fill(team, measure, STEP)
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute_all(collaborative_ids=[world.one.id])
+    return measure
+
+
+def chart_of(team, measure):
+    return RunChartAnalysis.objects.get(kind="team", team=team, measure=measure)
+
+
+def set_peers(world, visibility):
+    Collaborative.objects.filter(id=world.one.id).update(peer_visibility=visibility)
+
+
+def table_labels(html: str) -> list[str]:
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r'<th scope="row">(.*?)</th>', body, re.S)
+    ]
+
+
+def test_the_dashboard_table_shows_each_teams_current_median_aim_and_signal(world, charts, client):
+    client.force_login(world.frank)
+    page = client.get(f"/collaboratives/{world.one.public_id}/dashboard/").content.decode()
+    assert table_labels(page) == ["Agency A", "Agency B", "Agency C"]
+    # The shifted median, not provisional: twelve points after the shift re-based it.
+    assert re.findall(r"<td>\s*([0-9.]+%\*?)", page) == ["70%", "70%", "70%"]
+    assert page.count("shift above since Jan 2026") == 3
+    assert page.count(">meets the aim<") == 3
+
+
+@pytest.mark.parametrize(
+    ("person", "labels"),
+    [
+        ("charlie", ["Agency C", "Team A1", "Team B1"]),  # an LIA member: peers by code only
+        ("diana", ["Agency B", "Team A1", "Team C1"]),  # an advisor: own teams named
+        ("erin", ["Agency A", "Agency B", "Agency C"]),  # awardee leads see names
+        ("frank", ["Agency A", "Agency B", "Agency C"]),  # so do the collaborative's admins
+    ],
+)
+def test_anonymised_peers_show_codes_to_lia_users_and_names_to_leads_and_admins(
+    world, charts, client, person, labels
+):
+    set_peers(world, Collaborative.PeerVisibility.ANONYMISED)
+    client.force_login(getattr(world, person))
+    page = client.get(f"/collaboratives/{world.one.public_id}/dashboard/").content.decode()
+    assert sorted(table_labels(page)) == sorted(labels)
+    measure_page = client.get(
+        f"/collaboratives/{world.one.public_id}/dashboard/{charts.public_id}/"
+    ).content.decode()
+    for label in labels:
+        assert label in measure_page
+
+
+def test_hidden_peers_leave_only_the_aggregate_and_the_viewers_own_team(world, charts, client):
+    set_peers(world, Collaborative.PeerVisibility.HIDDEN)
+    client.force_login(world.charlie)
+    page = client.get(f"/collaboratives/{world.one.public_id}/dashboard/").content.decode()
+    assert table_labels(page) == ["Agency C"]
+    assert "All teams pooled" in page and "Baseline median 40%" in page
+    assert client.get(f"/charts/{chart_of(world.team_a1, charts).public_id}/").status_code == 404
+    measure_page = client.get(
+        f"/collaboratives/{world.one.public_id}/dashboard/{charts.public_id}/"
+    ).content.decode()
+    assert "Team A1" not in measure_page and "Agency A" not in measure_page
+
+
+def test_the_dashboard_needs_the_same_number_of_queries_for_3_or_12_teams(
+    world, charts, client, django_assert_num_queries
+):
+    client.force_login(world.frank)
+    url = f"/collaboratives/{world.one.public_id}/dashboard/"
+    client.get(url)  # warm the session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for i in range(9):
+        team = TeamFactory(collaborative=world.one, lia=LIAFactory(awardee=world.north), code=f"X{i}")
+        fill(team, charts, STEP)
+        RunChartAnalysis.objects.create(kind="team", measure=charts, collaborative=world.one, team=team)
+    from measures.services import runchart_analyse
+
+    for chart in RunChartAnalysis.objects.filter(kind="team", computed_at__isnull=True):
+        runchart_analyse(analysis=chart)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert len(table_labels(page)) == 12
+    assert len(many) == len(few)
+
+
+def test_a_lead_confirms_a_suggested_phase_with_a_reason(
+    world, charts, client, django_capture_on_commit_callbacks
+):
+    chart = chart_of(world.team_a1, charts)
+    client.force_login(world.alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/charts/{chart.public_id}/phases/",
+            {"start_month": "2026-01", "decision": "confirmed", "reason": "New follow-up call script"},
+        )
+    assert response.status_code == 302
+    decision = PhaseDecision.objects.get()
+    assert (decision.start_month, decision.decision, decision.decided_by) == (
+        dt.date(2026, 1, 1),
+        "confirmed",
+        world.alice,
+    )
+    chart.refresh_from_db()
+    assert [p["start_index"] for p in chart.result["phases"]] == [0, 12]
+    assert "Suggested phase confirmed by Alice" in client.get(f"/charts/{chart.public_id}/").content.decode()
+
+
+def test_a_phase_without_a_reason_or_with_a_bad_month_is_refused_by_field(world, charts, client):
+    chart = chart_of(world.team_a1, charts)
+    client.force_login(world.alice)
+    response = client.post(
+        f"/charts/{chart.public_id}/phases/", {"start_month": "2026-13", "decision": "manual", "reason": ""}
+    )
+    assert response.status_code == 400
+    errors = response.context["phase_form"].errors
+    assert errors["start_month"] == ["Enter a month as YYYY-MM, e.g. 2026-03."]
+    assert errors["reason"] == ["This field is required."]
+    response = client.post(
+        f"/charts/{chart.public_id}/phases/", {"start_month": "2024-01", "decision": "manual", "reason": "x"}
+    )
+    assert response.status_code == 400
+    assert response.context["phase_form"].errors["start_month"] == [
+        "Choose a month after the first month of the chart and within it."
+    ]
+    assert not PhaseDecision.objects.exists()
+
+
+def test_team_and_collaborative_notes_appear_on_the_right_charts(world, charts, client):
+    client.force_login(world.bob)
+    client.post(
+        f"/charts/{chart_of(world.team_a1, charts).public_id}/notes/",
+        {"month": "2025-06", "text": "Two visitors left"},
+    )
+    client.force_login(world.frank)
+    client.post(
+        f"/collaboratives/{world.one.public_id}/dashboard/notes/",
+        {"month": "2025-09", "text": "Learning Session 2"},
+    )
+    assert list(ChartAnnotation.objects.values_list("team__code", "text")) == [
+        ("A1", "Two visitors left"),
+        (None, "Learning Session 2"),
+    ]
+
+    def notes_on(user, team):
+        client.force_login(user)
+        page = client.get(f"/charts/{chart_of(team, charts).public_id}/").content.decode()
+        figure = json.loads(
+            re.search(
+                r'<script id="runchart-[^"]+" type="application/json">(.*?)</script>', page, re.S
+            ).group(1)
+        )
+        return [a["text"] for a in figure["layout"]["annotations"]]
+
+    assert notes_on(world.alice, world.team_a1) == ["Two visitors left", "Learning Session 2"]
+    assert notes_on(world.charlie, world.team_c1) == ["Learning Session 2"]
+    assert notes_on(world.charlie, world.team_a1) == ["Learning Session 2"]  # a peer never sees A1's own note
+
+
+def test_chart_csv_has_one_row_per_month_with_centre_line_and_signals(world, charts, client):
+    client.force_login(world.alice)
+    response = client.get(f"/charts/{chart_of(world.team_a1, charts).public_id}/data.csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == [
+        "month", "numerator", "denominator", "value", "centre_line", "phase", "provisional", "shift", "trend",
+        "n_teams_reporting",
+    ]  # fmt: skip
+    assert rows[1] == ["2025-01", "4", "10", "40.0", "40.0", "1", "no", "no", "no", ""]
+    assert rows[13] == ["2026-01", "7", "10", "70.0", "70.0", "2", "no", "yes", "no", ""]
+    assert len(rows) == 25
+
+
+def test_sorting_by_a_measure_orders_teams_by_current_median(world, charts, client):
+    Observation.objects.filter(team=world.team_b1, month__gte=series.month_add(START, 12)).update(numerator=9)
+    from measures.services import runchart_analyse
+
+    runchart_analyse(analysis=chart_of(world.team_b1, charts))
+    client.force_login(world.frank)
+    page = client.get(f"/collaboratives/{world.one.public_id}/dashboard/?sort=fu&dir=desc").content.decode()
+    assert table_labels(page)[0] == "Agency B"
+    assert 'aria-sort="descending"' in page
