@@ -151,6 +151,9 @@ ROUTES: dict[str, list[Case]] = {
         )
     ],
     "chart-detail": [Case("get", lambda w: f"/charts/{_team_chart(w).public_id}/", _statuses(200, olga=404))],
+    "chart-fragment": [
+        Case("get", lambda w: f"/charts/{_team_chart(w).public_id}/fragment/", _statuses(200, olga=404))
+    ],
     "chart-csv": [
         Case("get", lambda w: f"/charts/{_team_chart(w).public_id}/data.csv", _statuses(200, olga=404))
     ],

@@ -8,6 +8,21 @@ from measures.models import Measure, RunChartAnalysis
 register = template.Library()
 
 
+def runchart_context(
+    analysis: RunChartAnalysis | None, *, height: int, notes: list[ChartNote] | None, compact: bool
+) -> dict[str, Any]:
+    """What templates/measures/_runchart.html needs: the figure, its element id and freshness."""
+    if analysis is None or analysis.result is None:
+        return {"analysis": analysis, "figure": None, "height": height, "compact": compact}
+    return {
+        "analysis": analysis,
+        "figure": runchart_figure(analysis=analysis, notes=notes),
+        "element_id": f"runchart-{analysis.public_id}",
+        "height": height,
+        "compact": compact,
+    }
+
+
 @register.inclusion_tag("measures/_runchart.html")
 def runchart(
     analysis: RunChartAnalysis | None,
@@ -16,15 +31,7 @@ def runchart(
     compact: bool = False,
 ) -> dict[str, Any]:
     """`{% runchart analysis %}`: the one run-chart component, with its legend, summary and freshness."""
-    if analysis is None or analysis.result is None:
-        return {"analysis": analysis, "figure": None}
-    return {
-        "analysis": analysis,
-        "figure": runchart_figure(analysis=analysis, notes=notes),
-        "element_id": f"runchart-{analysis.public_id}",
-        "height": height,
-        "compact": compact,
-    }
+    return runchart_context(analysis, height=height, notes=notes, compact=compact)
 
 
 @register.filter

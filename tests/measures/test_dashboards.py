@@ -219,3 +219,14 @@ def test_sorting_by_a_measure_orders_teams_by_current_median(world, charts, clie
     page = client.get(f"/collaboratives/{world.one.public_id}/dashboard/?sort=fu&dir=desc").content.decode()
     assert table_labels(page)[0] == "Agency B"
     assert 'aria-sort="descending"' in page
+
+
+def test_a_stale_chart_polls_for_its_update_and_stops_once_fresh(world, charts, client):
+    chart = chart_of(world.team_a1, charts)
+    client.force_login(world.alice)
+    RunChartAnalysis.objects.filter(id=chart.id).update(stale=True)
+    stale = client.get(f"/charts/{chart.public_id}/fragment/").content.decode()
+    assert "Updating…" in stale and 'hx-trigger="every 5s"' in stale
+    RunChartAnalysis.objects.filter(id=chart.id).update(stale=False)
+    fresh = client.get(f"/charts/{chart.public_id}/fragment/").content.decode()
+    assert "Updating…" not in fresh and "hx-trigger" not in fresh and "Last computed" in fresh

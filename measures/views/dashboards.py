@@ -1,0 +1,332 @@
+"""Dashboards and run-chart pages. They read stored analyses only; nothing is computed in a request."""
+
+import csv
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from collaboratives import access
+from collaboratives import selectors as collab_selectors
+from measures import selectors, services
+from measures.charts import format_value
+from measures.models import Measure, PhaseDecision, RunChartAnalysis
+from measures.templatetags.runcharts import runchart_context
+
+SORT_KEYS = ("team", "status")
+
+
+class PhaseForm(forms.Form):
+    start_month = forms.DateField(
+        label="First month of the new phase",
+        input_formats=["%Y-%m"],
+        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}),
+        error_messages={"invalid": "Enter a month as YYYY-MM, e.g. 2026-03."},
+    )
+    decision = forms.ChoiceField(choices=PhaseDecision.Decision.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(label="Reason", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AnnotationForm(forms.Form):
+    month = forms.DateField(
+        label="Month",
+        input_formats=["%Y-%m"],
+        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}),
+        error_messages={"invalid": "Enter a month as YYYY-MM, e.g. 2026-03."},
+    )
+    text = forms.CharField(label="Note", max_length=120)
+
+
+def _form_errors(form: forms.Form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+def _sorted_rows(
+    rows: list[selectors.DashboardRow], measures: list[Measure], sort: str, descending: bool
+) -> list[Any]:
+    codes = [m.code for m in measures]
+    if sort in codes:
+        i = codes.index(sort)
+
+        def key(row: selectors.DashboardRow) -> tuple[bool, float]:
+            cell = row.cells[i]
+            return (cell is None, cell.sort_value if cell else 0.0)
+
+        ordered = sorted(rows, key=key, reverse=descending)
+        # Teams without a median stay last whichever way the column is sorted.
+        return [r for r in ordered if key(r)[0] is False] + [r for r in ordered if key(r)[0] is True]
+    if sort == "status":
+        return sorted(rows, key=lambda r: (r.report_status or "", r.label), reverse=descending)
+    return sorted(rows, key=lambda r: r.label, reverse=descending)
+
+
+@login_required
+@require_GET
+def collaborative_dashboard(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Pooled run chart per measure and the teams × measures table, for the collaborative or one awardee."""
+    collaborative = get_object_or_404(
+        collab_selectors.collaborative_list(user=request.user), public_id=public_id
+    )
+    awardee = None
+    if request.GET.get("awardee"):
+        try:
+            awardee = get_object_or_404(
+                collab_selectors.awardee_list(user=request.user), public_id=request.GET["awardee"]
+            )
+        except ValidationError:
+            awardee = None
+    measures = list(selectors.measure_list(user=request.user, collaborative=collaborative))
+    kind = RunChartAnalysis.Kind.AWARDEE if awardee else RunChartAnalysis.Kind.COLLABORATIVE
+    aggregates = selectors.runchart_list(user=request.user, collaborative=collaborative, kind=kind)
+    if awardee:
+        aggregates = aggregates.filter(awardee=awardee)
+    by_measure = {a.measure_id: a for a in aggregates}
+    notes = list(selectors.annotation_list(user=request.user, collaborative=collaborative))
+    rows = selectors.dashboard_rows(
+        user=request.user,
+        collaborative=collaborative,
+        measures=measures,
+        awardee=awardee,
+        today=timezone.localdate(),
+    )
+    sort = request.GET.get("sort", "team")
+    if sort not in SORT_KEYS and sort not in {m.code for m in measures}:
+        sort = "team"
+    descending = request.GET.get("dir") == "desc"
+    return render(
+        request,
+        "measures/dashboards/collaborative.html",
+        {
+            "collaborative": collaborative,
+            "awardee": awardee,
+            "awardees": collab_selectors.awardee_list(user=request.user)
+            .filter(lias__teams__collaborative=collaborative)
+            .distinct(),
+            "panels": [(m, by_measure.get(m.id), selectors.chart_notes(notes, m)) for m in measures],
+            "measures": measures,
+            "rows": _sorted_rows(rows, measures, sort, descending),
+            "sort": sort,
+            "descending": descending,
+            "can_annotate": access.can(request.user, access.Action.ADMINISTER, collaborative),
+            "annotation_form": AnnotationForm(),
+            "notes": [n for n in notes if n.team_id is None],
+        },
+    )
+
+
+@login_required
+@require_GET
+def measure_small_multiples(request: HttpRequest, public_id: str, measure_id: str) -> HttpResponse:
+    """One measure across the teams the viewer may see, with the pooled chart first."""
+    collaborative = get_object_or_404(
+        collab_selectors.collaborative_list(user=request.user), public_id=public_id
+    )
+    measure = get_object_or_404(
+        selectors.measure_list(user=request.user, collaborative=collaborative), public_id=measure_id
+    )
+    charts = list(selectors.runchart_list(user=request.user, collaborative=collaborative, measure=measure))
+    named = selectors.names_teams(user=request.user, collaborative=collaborative)
+    notes = selectors.chart_notes(
+        list(selectors.annotation_list(user=request.user, collaborative=collaborative)), measure
+    )
+    teams = [
+        (chart, chart.team.lia.name if named(chart.team) else f"Team {chart.team.code}")
+        for chart in charts
+        if chart.kind == RunChartAnalysis.Kind.TEAM and chart.team is not None
+    ]
+    return render(
+        request,
+        "measures/dashboards/measure_teams.html",
+        {
+            "collaborative": collaborative,
+            "measure": measure,
+            "aggregate": next((c for c in charts if c.kind == RunChartAnalysis.Kind.COLLABORATIVE), None),
+            "teams": sorted(teams, key=lambda t: t[1]),
+            "notes": notes,
+        },
+    )
+
+
+def _chart_or_404(request: HttpRequest, public_id: str) -> RunChartAnalysis:
+    return get_object_or_404(selectors.runchart_list(user=request.user), public_id=public_id)
+
+
+def _chart_title(request: HttpRequest, chart: RunChartAnalysis) -> str:
+    if chart.team is not None:
+        named = selectors.names_teams(user=request.user, collaborative=chart.collaborative)
+        return chart.team.lia.name if named(chart.team) else f"Team {chart.team.code}"
+    if chart.awardee is not None:
+        return f"{chart.awardee.name}, all teams"
+    return f"{chart.collaborative.short_name}, all teams"
+
+
+def _may_decide_phases(user: Any, chart: RunChartAnalysis) -> bool:
+    if chart.team is not None:
+        return access.can(user, access.Action.REOPEN_MONTH, chart.team)
+    return access.can(user, access.Action.ADMINISTER, chart.collaborative)
+
+
+def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: PhaseForm | None = None,
+                annotation_form: AnnotationForm | None = None, status: int = 200) -> HttpResponse:  # fmt: skip
+    notes = list(
+        selectors.annotation_list(user=request.user, collaborative=chart.collaborative, team=chart.team)
+    )
+    phases = (chart.result or {}).get("phases") or []
+    first_month = chart.first_month or dt.date.today()
+    decisions = list(selectors.phase_decision_list(user=request.user, analysis=chart))
+    by_month = {d.start_month: d for d in decisions}
+    suggested = []
+    for phase in phases[1:]:
+        month = selectors.month_add(first_month, phase["start_index"])
+        decision = by_month.get(month)
+        suggested.append(
+            {
+                "month": month,
+                "median": format_value(phase["median"], chart.measure),
+                "provisional": phase["provisional"],
+                "decision": decision,
+                "undecided": decision is None and not decisions,
+            }
+        )
+    private = chart.team is not None and access.can(request.user, access.Action.VIEW, chart.team)
+    return render(
+        request,
+        "measures/dashboards/chart.html",
+        {
+            "chart": chart,
+            "title": _chart_title(request, chart),
+            "notes": selectors.chart_notes(notes, chart.measure),
+            "suggested": suggested,
+            "decisions": decisions,
+            "may_decide": _may_decide_phases(request.user, chart),
+            "may_annotate": private and access.can(request.user, access.Action.ENTER_DATA, chart.team),
+            "phase_form": phase_form or PhaseForm(initial={"decision": PhaseDecision.Decision.MANUAL}),
+            "annotation_form": annotation_form or AnnotationForm(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def chart_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _chart_page(request, _chart_or_404(request, public_id))
+
+
+@login_required
+@require_GET
+def chart_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The chart alone, for htmx to swap in while a recompute is under way ("Updating…" until it is done)."""
+    chart = _chart_or_404(request, public_id)
+    notes = list(
+        selectors.annotation_list(user=request.user, collaborative=chart.collaborative, team=chart.team)
+    )
+    compact = request.GET.get("compact") == "1"
+    height = 220 if compact else 320
+    return render(
+        request,
+        "measures/_runchart.html",
+        runchart_context(
+            chart, height=height, notes=selectors.chart_notes(notes, chart.measure), compact=compact
+        ),
+    )
+
+
+@login_required
+@require_POST
+def chart_phase(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Confirm or reject a suggested phase, or start a manual one, with a reason (spec §7.4)."""
+    chart = _chart_or_404(request, public_id)
+    if not _may_decide_phases(request.user, chart):
+        raise PermissionDenied(
+            "Only the team's CQI lead, its advisor or a collaborative admin may decide phases."
+        )
+    form = PhaseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.phase_decide(actor=request.user, analysis=chart, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Phase decision saved. The chart is being recomputed.")
+            return redirect("chart-detail", public_id=chart.public_id)
+    return _chart_page(request, chart, phase_form=form, status=400)
+
+
+@login_required
+@require_POST
+def chart_annotate(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A team's note on one month of its charts."""
+    chart = _chart_or_404(request, public_id)
+    if chart.team is None or not access.can(request.user, access.Action.ENTER_DATA, chart.team):
+        raise PermissionDenied("Only the team's members may add notes to its charts.")
+    form = AnnotationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.annotation_add(
+                actor=request.user, collaborative=chart.collaborative, team=chart.team, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Note added to the team's charts.")
+            return redirect("chart-detail", public_id=chart.public_id)
+    return _chart_page(request, chart, annotation_form=form, status=400)
+
+
+@login_required
+@require_POST
+def collaborative_annotate(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A collaborative-wide note (e.g. "Learning Session 2") shown on every chart of the collaborative."""
+    collaborative = get_object_or_404(
+        collab_selectors.collaborative_list(user=request.user), public_id=public_id
+    )
+    access.require(request.user, access.Action.ADMINISTER, collaborative)
+    form = AnnotationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.annotation_add(
+                actor=request.user, collaborative=collaborative, team=None, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Note added to every chart of the collaborative.")
+            return redirect("collaborative-dashboard", public_id=collaborative.public_id)
+    for field, errors in form.errors.items():
+        for error in errors:
+            messages.error(
+                request, f"{form.fields[field].label if field in form.fields else 'Note'}: {error}"
+            )
+    return redirect("collaborative-dashboard", public_id=collaborative.public_id)
+
+
+def _csv_cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula is prefixed with ' (OWASP CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@login_required
+@require_GET
+def chart_csv(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The chart's data: one row per month with its value, the centre line in force, and its signals."""
+    chart = _chart_or_404(request, public_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{chart.measure.code}-{_chart_title(request, chart)}".replace(" ", "-").replace(",", "")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(selectors.CHART_CSV_HEADER)
+    for row in selectors.chart_rows(chart):
+        writer.writerow([_csv_cell(v) for v in row])
+    return response
