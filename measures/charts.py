@@ -211,7 +211,8 @@ def runchart_figure(*, analysis: RunChartAnalysis, notes: list[ChartNote] | None
         "xaxis": {"type": "date", "tickformat": "%b %Y"},
         "yaxis": {
             "title": {"text": "Percent" if unit else measure.get_kind_display().split(" (")[0]},
-            **({"range": [0, 100]} if unit else {}),
+            # A little room past 0 and 100 so markers at the limits are drawn whole.
+            **({"range": [-4, 104]} if unit else {}),
             "rangemode": "tozero",
         },
         "legend": {"orientation": "h", "y": -0.15, "yanchor": "top"},

@@ -47,3 +47,45 @@ def test_a_lead_signs_in_sees_home_and_enters_data_with_an_inline_error(chromium
     screenshot(page, "entry-error")
     assert axe_violations(page) == []
     page.close()
+
+
+def _wait_for_charts(page) -> int:
+    page.wait_for_function(
+        "document.querySelectorAll('[data-runchart]').length > 0 && "
+        "document.querySelectorAll('[data-runchart]').length === document.querySelectorAll('[data-drawn]').length",
+        timeout=20_000,
+    )
+    return page.locator("[data-drawn]").count()
+
+
+def test_team_and_collaborative_dashboards_draw_their_run_charts(signed_in_page, live_server):
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from collaboratives.models import Team
+    from measures.services import recompute_all
+
+    load_demo(today=timezone.localdate())
+    recompute_all()  # in-process: tasks run eagerly in tests
+    lead = get_user_model().objects.get(email="ohio.lead@demo.coiin")
+    team = Team.objects.get(lia__name="Miami Valley Family Connections")
+
+    page = signed_in_page(lead)
+    page.goto(f"{live_server.url}/teams/{team.public_id}/")
+    assert _wait_for_charts(page) == 3  # the SRR measures as small multiples
+    assert page.locator("strong", has_text="Current median").count() == 3
+    screenshot(page, "team-dashboard")
+    assert axe_violations(page) == []
+
+    page.goto(f"{live_server.url}/collaboratives/{team.collaborative.public_id}/dashboard/")
+    assert _wait_for_charts(page) == 3
+    assert page.locator("table.dashboard-table tbody tr").count() == 10  # SRR's ten teams, named
+    page.click("th a[href*=\"sort=supported\"]")
+    assert page.locator('th[aria-sort="ascending"]').count() == 1
+    screenshot(page, "collaborative-dashboard")
+    assert axe_violations(page) == []
+
+    page.click("text=Each team's chart >> nth=0")
+    assert _wait_for_charts(page) == 11  # the pooled chart and ten teams
+    screenshot(page, "measure-small-multiples")
+    assert axe_violations(page) == []

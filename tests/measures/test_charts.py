@@ -96,7 +96,7 @@ def test_the_figure_shows_gaps_phases_the_shift_and_the_goal_exactly(analysis):
     )
     assert figure["layout"]["shapes"][0]["x0"] == "2025-07-01"
     assert figure["layout"]["annotations"][0]["text"] == "Learning Session 2"
-    assert figure["layout"]["yaxis"]["range"] == [0, 100]
+    assert figure["layout"]["yaxis"]["range"] == [-4, 104]
 
 
 def test_an_aggregate_hover_names_the_teams_reporting(world):
