@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coiin.settings")
 
@@ -11,4 +12,9 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Recompute run charts whose data changed while the broker was down or whose worker died.
     "runchart-sweep": {"task": "measures.tasks.runchart_sweep", "schedule": 60.0},
+    # Every morning, email teams whose month is due within three days or overdue (each reminder goes once).
+    "report-reminders": {
+        "task": "measures.tasks.report_reminders_send",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }

@@ -1,10 +1,11 @@
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from collaboratives.scoping import scoped_queryset
+from collaboratives.scoping import ScopedQuerySet, scoped_queryset
 
 
 def public_id_field() -> models.UUIDField:
@@ -239,3 +240,41 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation of {self.email} to {self.lia}"
+
+
+class ApiTokenQuerySet(ScopedQuerySet):
+    """A person sees only their own tokens, whatever their role."""
+
+    def visible_to(self, user: Any) -> "ApiTokenQuerySet":
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user=user)
+
+
+class ApiToken(models.Model):
+    """A personal API token for a REST client: bound to one user, stored only as a hash, scoped and expiring."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read"
+        PUSH = "push", "Read and push monthly data"
+
+    public_id = public_id_field()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80, help_text="What the token is for, e.g. 'State data warehouse'.")
+    prefix = models.CharField(
+        max_length=12, help_text="The token's first characters, to recognise it in lists."
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.READ)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -115,3 +115,86 @@ class ReopenForm(forms.Form):
         error_messages={"required": REOPEN_REASON_REQUIRED},
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
+
+
+MONTH_INVALID = "Enter a month as YYYY-MM, e.g. 2026-03."
+
+
+def _month_field(label: str, help_text: str) -> forms.DateField:
+    # YYYY-MM is what people type; YYYY-MM-DD is accepted too, and the service insists on the 1st.
+    return forms.DateField(
+        label=label,
+        help_text=help_text,
+        required=False,
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        widget=forms.DateInput(format="%Y-%m", attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}),
+        error_messages={"invalid": MONTH_INVALID},
+    )
+
+
+class MeasureForm(forms.Form):
+    """A measure's definition as a collaborative admin edits it; measure_create/measure_update apply the rules.
+
+    Numbers use text inputs with inputmode, as _number_field explains.
+    """
+
+    code = forms.SlugField(
+        label="Code",
+        max_length=30,
+        help_text="Short and unique in the collaborative, e.g. dev-screen. Used in imports and the API.",
+    )
+    name = forms.CharField(label="Name", max_length=200)
+    kind = forms.ChoiceField(
+        label="Kind",
+        choices=Measure.Kind.choices,
+        help_text="Fixed once teams have reported data for the measure.",
+    )
+    direction = forms.ChoiceField(label="Direction", choices=Measure.Direction.choices)
+    numerator_definition = forms.CharField(
+        label="Numerator definition", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    denominator_definition = forms.CharField(
+        label="Denominator definition",
+        required=False,
+        help_text="Leave blank for counts.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    data_source = forms.CharField(
+        label="Data source",
+        max_length=200,
+        required=False,
+        help_text="Where the numbers come from, e.g. the monthly staff well-being survey.",
+    )
+    scale_max = forms.IntegerField(
+        label="Highest score",
+        required=False,
+        min_value=1,
+        max_value=32767,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        help_text="Mean-score measures only: the highest score one answer can take, e.g. 6.",
+    )
+    goal = forms.DecimalField(
+        label="Goal",
+        required=False,
+        max_digits=9,
+        decimal_places=3,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text="In display units: 85 for 85%, or a score on the scale for mean-score measures.",
+    )
+    active_from = _month_field(
+        "First month reported", "Leave blank to report from the collaborative's start."
+    )
+    active_to = _month_field("Last month reported", "Leave blank to report until the collaborative's end.")
+    order = forms.IntegerField(
+        label="Order",
+        min_value=0,
+        max_value=32767,
+        initial=0,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        help_text="Measures are listed by this number.",
+    )
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        for key, messages in exc.message_dict.items():
+            for message in messages:
+                self.add_error(key if key in self.fields else None, message)

@@ -1,5 +1,4 @@
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -7,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from collaboratives import access
-from collaboratives.models import Collaborative, Team
+from collaboratives.models import Collaborative, Membership, Role, Team
 from collaboratives.selectors import team_list
 from measures.charts import ChartNote, format_value
 from measures.models import (
@@ -219,20 +218,26 @@ def chart_notes(annotations: list[ChartAnnotation], measure: Measure) -> list[Ch
     return [ChartNote(a.month, a.text) for a in annotations if a.measure_id in (None, measure.id)]
 
 
-def names_teams(*, user: Any, collaborative: Any) -> Callable[[Team], bool]:
-    """Whether the viewer sees a team's name or only its code (spec: anonymised peers show codes to LIA users).
+def names_all_teams(*, user: Any, collaborative: Any) -> bool:
+    """Whether the viewer sees every team's name, or peers only by code (anonymised peers show codes to LIA users).
 
-    Names for the viewer's own teams, for awardee leads and collaborative admins, and when the
-    collaborative shares names; codes otherwise.
+    Names for awardee leads, collaborative admins and when the collaborative shares names; a viewer
+    always sees their own teams' names.
     """
     grants = access.grants(user)
-    everyone = (
+    return (
         access.sees_everything(user)
         or collaborative.peer_visibility == Collaborative.PeerVisibility.NAMED
         or collaborative.id in grants.admin_collaboratives
         or bool(grants.led_awardees)
     )
-    return lambda team: everyone or team.id in grants.team
+
+
+def team_label(*, user: Any, team: Team, collaborative: Collaborative) -> str:
+    """A team of `collaborative` as the viewer may see it named: the LIA's name, or its anonymised code."""
+    if team.id in access.grants(user).team or names_all_teams(user=user, collaborative=collaborative):
+        return team.lia.name
+    return f"Team {team.code}"
 
 
 @dataclass(frozen=True)
@@ -250,18 +255,17 @@ class DashboardCell:
 class DashboardRow:
     """One team's line on the collaborative dashboard."""
 
-    team: Team
+    team_public_id: str
     label: str
     linked: bool  # the viewer may open the team's own page
     cells: list[DashboardCell | None]
     report_status: str | None  # None: a peer's report is not the viewer's business
 
 
-def _dashboard_cell(chart: RunChartAnalysis | None, measure: Measure) -> DashboardCell | None:
-    median = ((chart.summary or {}).get("current_median") or {}) if chart else {}
-    if chart is None or median.get("median") is None:
+def _dashboard_cell(summary: dict[str, Any] | None, measure: Measure) -> DashboardCell | None:
+    median = (summary or {}).get("current_median") or {}
+    if summary is None or median.get("median") is None:
         return None
-    summary = chart.summary
     return DashboardCell(
         median=format_value(median["median"], measure),
         sort_value=median["median"],
@@ -274,40 +278,45 @@ def _dashboard_cell(chart: RunChartAnalysis | None, measure: Measure) -> Dashboa
 def dashboard_rows(
     *, user: Any, collaborative: Any, measures: list[Measure], awardee: Any | None, today: dt.date
 ) -> list[DashboardRow]:
-    """Teams × measures for the dashboard, in a fixed number of queries whatever the number of teams."""
+    """Teams × measures for the dashboard, in a fixed number of queries whatever the number of teams.
+
+    Reads plain values, not model instances: at 175 teams × 10 measures, building 1,750 analyses with
+    their related rows cost most of the page's time, and the table needs only each series' summary.
+    """
     charts = runchart_list(user=user, collaborative=collaborative, kind=RunChartAnalysis.Kind.TEAM)
     if awardee is not None:
         charts = charts.filter(team__lia__awardee=awardee)
-    by_team: dict[int, dict[int, RunChartAnalysis]] = {}
-    teams: dict[int, Team] = {}
-    for chart in charts:
-        assert chart.team is not None
-        teams[chart.team.id] = chart.team
-        by_team.setdefault(chart.team.id, {})[chart.measure_id] = chart
-    month = reporting_month(today)
+    rows = charts.values_list(
+        "team_id", "team__public_id", "team__code", "team__lia__name", "measure_id", "summary"
+    ).order_by()
+    teams: dict[int, tuple[Any, str, str]] = {}
+    summaries: dict[tuple[int, int], dict[str, Any]] = {}
+    for team_id, public_id, code, name, measure_id, summary in rows:
+        teams[team_id] = (public_id, code, name)
+        summaries[team_id, measure_id] = summary
     statuses = dict(
         MonthlyReport.objects.visible_to(user)
-        .filter(team_id__in=teams, month=month)
+        .filter(team_id__in=teams, month=reporting_month(today))
         .values_list("team_id", "status")
     )
-    own = access.grants(user).team
+    grants = access.grants(user)
     everyone = access.sees_everything(user)
-    named = names_teams(user=user, collaborative=collaborative)
-    rows = []
-    for team_id, team in teams.items():
-        linked = everyone or team_id in own
-        rows.append(
+    named_all = names_all_teams(user=user, collaborative=collaborative)
+    out = []
+    for team_id, (public_id, code, name) in teams.items():
+        linked = everyone or team_id in grants.team
+        out.append(
             DashboardRow(
-                team=team,
-                label=team.lia.name if named(team) else f"Team {team.code}",
+                team_public_id=str(public_id),
+                label=name if named_all or team_id in grants.team else f"Team {code}",
                 linked=linked,
-                cells=[_dashboard_cell(by_team[team_id].get(m.id), m) for m in measures],
+                cells=[_dashboard_cell(summaries.get((team_id, m.id)), m) for m in measures],
                 report_status=MonthlyReport.Status(statuses[team_id]).label
                 if team_id in statuses
                 else ("Not started" if linked else None),
             )
         )
-    return sorted(rows, key=lambda r: r.label)
+    return sorted(out, key=lambda r: r.label)
 
 
 def phase_decision_list(*, user: Any, analysis: RunChartAnalysis) -> QuerySet[PhaseDecision]:
@@ -353,3 +362,276 @@ def chart_rows(chart: RunChartAnalysis) -> list[list[Any]]:
             ]
         )
     return rows
+
+
+# --- Reporting status (issue 4) ---
+
+REPORT_CELL_LABELS = {
+    "on_time": "Submitted on time",
+    "late": "Submitted late",
+    "draft": "Draft, not submitted",
+    "missing": "Missing",
+    "not_due": "Not yet due",
+    "not_enrolled": "Not enrolled",
+}
+
+
+def report_cell_status(*, report: MonthlyReport | None, due_date: dt.date, today: dt.date) -> str:
+    """One team-month as a key of REPORT_CELL_LABELS; on time or late judged as month_status judges it."""
+    if report is not None and report.status == MonthlyReport.Status.SUBMITTED:
+        assert report.submitted_at is not None
+        return "late" if timezone.localdate(report.submitted_at) > due_date else "on_time"
+    if report is not None:
+        return "draft"
+    return "missing" if today > due_date else "not_due"
+
+
+def team_enrolled_in(team: Team, month: dt.date) -> bool:
+    """Whether the team reports `month`: from the month it joined to the month it withdrew, as entry_months says."""
+    first = max(team.collaborative.start_date, team.joined_on).replace(day=1)
+    return first <= month and (team.withdrawn_on is None or month <= team.withdrawn_on.replace(day=1))
+
+
+@dataclass(frozen=True)
+class ReportingCell:
+    month: dt.date
+    status: str  # a key of REPORT_CELL_LABELS
+
+    @property
+    def label(self) -> str:
+        return REPORT_CELL_LABELS[self.status]
+
+    @property
+    def reported(self) -> bool:
+        return self.status in ("on_time", "late")
+
+
+@dataclass(frozen=True)
+class ReportingRow:
+    """One team's line of the reporting grid."""
+
+    team: Team
+    cells: list[ReportingCell]
+
+
+@dataclass(frozen=True)
+class ReportingRate:
+    """Submitted reports over teams enrolled, for one month or averaged over the months already due."""
+
+    reported: float
+    active: float
+    percent: int | None  # rounded half up; None when no team was enrolled
+
+
+def _rate(reported: int, active: int, months: int = 1) -> ReportingRate:
+    percent = (200 * reported + active) // (2 * active) if active else None
+    return ReportingRate(reported=reported / months, active=active / months, percent=percent)
+
+
+@dataclass(frozen=True)
+class DueTeam:
+    """A team's report for the month now due, with the LIA's CQI leads to contact about it."""
+
+    team: Team
+    cell: ReportingCell
+    overdue: bool
+    contacts: list[Any]  # users
+
+
+@dataclass(frozen=True)
+class ReportingStatus:
+    months: list[dt.date]
+    rows: list[ReportingRow]
+    rates: list[tuple[dt.date, ReportingRate]]
+    average: ReportingRate | None  # over months whose due date has passed
+    average_months: int
+    due_month: dt.date | None  # None before the first month is due or after the collaborative
+    due_date: dt.date | None
+    due: list[DueTeam]
+
+
+def reporting_status(*, user: Any, collaborative: Collaborative, today: dt.date) -> ReportingStatus:
+    """Teams × months of a collaborative for the teams the user can see, from its first month to the month now due.
+
+    Rates count only teams enrolled that month. Three queries (teams, reports, contacts), whatever
+    the number of teams.
+    """
+    first = collaborative.start_date.replace(day=1)
+    last = min(reporting_month(today), collaborative.end_date.replace(day=1))
+    months = [month_add(first, i) for i in range(months_between(first, last) + 1)] if first <= last else []
+    teams = list(team_list(user=user, collaborative=collaborative).order_by("lia__name", "code"))
+    reports = {
+        (r.team_id, r.month): r
+        for r in MonthlyReport.objects.visible_to(user).filter(
+            team__in=teams, month__gte=first, month__lte=last
+        )
+    }
+    due_dates = {m: monthly_report_due_date(collaborative=collaborative, month=m) for m in months}
+    rows = [
+        ReportingRow(
+            team=team,
+            cells=[
+                ReportingCell(
+                    month=m,
+                    status=report_cell_status(
+                        report=reports.get((team.id, m)), due_date=due_dates[m], today=today
+                    )
+                    if team_enrolled_in(team, m)
+                    else "not_enrolled",
+                )
+                for m in months
+            ],
+        )
+        for team in teams
+    ]
+    counts = [
+        (
+            sum(row.cells[i].reported for row in rows),
+            sum(row.cells[i].status != "not_enrolled" for row in rows),
+        )
+        for i in range(len(months))
+    ]
+    rates = [(m, _rate(*c)) for m, c in zip(months, counts, strict=True)]
+    past = [c for m, c in zip(months, counts, strict=True) if due_dates[m] < today]
+    average = _rate(sum(c[0] for c in past), sum(c[1] for c in past), len(past)) if past else None
+
+    due_month = months[-1] if months and months[-1] == reporting_month(today) else None
+    due: list[DueTeam] = []
+    if due_month is not None:
+        due_rows = [row for row in rows if row.cells[-1].status != "not_enrolled"]
+        leads: dict[int, list[Any]] = {}
+        for membership in (
+            Membership.objects.visible_to(user)
+            .filter(role=Role.CQI_LEAD, lia__in={row.team.lia_id for row in due_rows}, user__is_active=True)
+            .select_related("user")
+            .order_by("user__first_name", "user__last_name", "user__email")
+        ):
+            leads.setdefault(membership.lia_id, []).append(membership.user)
+        overdue = today > due_dates[due_month]
+        due = [
+            DueTeam(
+                team=row.team,
+                cell=row.cells[-1],
+                overdue=overdue and not row.cells[-1].reported,
+                contacts=leads.get(row.team.lia_id, []),
+            )
+            for row in due_rows
+        ]
+    return ReportingStatus(
+        months=months,
+        rows=rows,
+        rates=rates,
+        average=average,
+        average_months=len(past),
+        due_month=due_month,
+        due_date=due_dates[due_month] if due_month else None,
+        due=due,
+    )
+
+
+# --- Measures management and a month's change history (issue 4) ---
+
+
+def measure_active_list(*, user: Any, collaborative: Any, month: dt.date) -> QuerySet[Measure]:
+    """The collaborative's measures reported in `month`: active_from ≤ month ≤ active_to, a blank end open."""
+    return measure_list(user=user, collaborative=collaborative).filter(
+        Q(active_from__isnull=True) | Q(active_from__lte=month),
+        Q(active_to__isnull=True) | Q(active_to__gte=month),
+    )
+
+
+@dataclass(frozen=True)
+class HistoryChange:
+    """One field of one record changed: who, when, from what to what (values as shown to people)."""
+
+    when: dt.datetime
+    who: str
+    subject: str  # the measure, or the monthly report
+    field: str
+    old: str
+    new: str
+
+
+OBSERVATION_HISTORY_FIELDS = ("numerator", "denominator", "not_applicable", "note")
+REPORT_HISTORY_FIELDS = ("status", "reopen_reason")
+REPORT_SUBJECT = "Monthly report"
+
+
+def _history_label(field: str, measure: Measure | None) -> str:
+    kind = measure.kind if measure is not None else None
+    if field == "numerator":
+        return {Measure.Kind.COUNT: "Count", Measure.Kind.MEAN: "Sum of scores"}.get(kind, "Numerator")
+    if field == "denominator":
+        return "Number of scores" if kind == Measure.Kind.MEAN else "Denominator"
+    return {"not_applicable": "Not applicable", "note": "Note", "status": "Status"}.get(
+        field, "Reason reopened"
+    )
+
+
+def _history_value(field: str, value: Any) -> str:
+    if value is None or value == "":
+        return "blank"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if field == "status":
+        return str(MonthlyReport.Status(value).label)
+    return str(value)
+
+
+def _record_changes(records: list[Any], fields: tuple[str, ...], model: Any) -> list[HistoryChange]:
+    """Consecutive history records of one object (oldest first) as field changes; a creation counts
+    from the fields' defaults, so a first save shows blank → value."""
+    defaults = {name: model._meta.get_field(name).get_default() for name in fields}
+    changes, previous = [], None
+    for record in records:
+        measure = getattr(record, "measure", None)
+        if previous is not None and previous.id != record.id:
+            previous = None  # the next object's history starts here
+        if record.history_type == "-":
+            pairs = [
+                (name, getattr(record, name), None)
+                for name in fields
+                if getattr(record, name) != defaults[name]
+            ]
+        elif previous is None:
+            pairs = [(name, defaults[name], getattr(record, name)) for name in fields]
+            pairs = [(name, old, new) for name, old, new in pairs if old != new]
+        else:
+            delta = record.diff_against(previous, included_fields=fields)
+            pairs = [
+                (c.field, c.old, c.new) for c in sorted(delta.changes, key=lambda c: fields.index(c.field))
+            ]
+        user = record.history_user
+        changes += [
+            HistoryChange(
+                when=record.history_date,
+                who=(user.get_full_name() or user.email) if user is not None else "unknown",
+                subject=f"{measure.code}: {measure.name}" if measure is not None else REPORT_SUBJECT,
+                field=_history_label(name, measure),
+                old=_history_value(name, old),
+                new=_history_value(name, new),
+            )
+            for name, old, new in pairs
+        ]
+        previous = record
+    return changes
+
+
+def month_history(*, user: Any, team: Team, month: dt.date) -> list[HistoryChange]:
+    """Every change to a team-month's observations and monthly report, newest first. Two queries."""
+    teams = Team.objects.visible_to(user).filter(id=team.id)
+    order = ("id", "history_date", "history_id")
+    observations = list(
+        Observation.history.filter(team__in=teams, month=month)
+        .select_related("measure", "history_user")
+        .order_by(*order)
+    )
+    reports = list(
+        MonthlyReport.history.filter(team__in=teams, month=month)
+        .select_related("history_user")
+        .order_by(*order)
+    )
+    changes = _record_changes(observations, OBSERVATION_HISTORY_FIELDS, Observation)
+    changes += _record_changes(reports, REPORT_HISTORY_FIELDS, MonthlyReport)
+    # Stable sort: a record's fields stay in form order under the newest-first ordering.
+    return sorted(changes, key=lambda c: c.when, reverse=True)

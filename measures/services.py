@@ -4,13 +4,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives import access
-from collaboratives.models import Team
+from collaboratives.models import Membership, Role, Team
 from measures import runchart, series
 from measures.models import (
     ChartAnnotation,
@@ -18,7 +22,15 @@ from measures.models import (
     MonthlyReport,
     Observation,
     PhaseDecision,
+    ReportReminder,
     RunChartAnalysis,
+)
+from measures.selectors import (
+    measure_active_list,
+    monthly_report_due_date,
+    report_cell_status,
+    reporting_month,
+    team_enrolled_in,
 )
 from measures.tasks import runchart_refresh as runchart_refresh_task
 
@@ -334,7 +346,9 @@ def monthly_report_submit(*, actor: Any, team: Team, month: dt.date) -> MonthlyR
         .exclude(numerator__isnull=True, not_applicable=False)
         .values_list("measure_id", flat=True)
     )
-    missing = Measure.objects.filter(collaborative_id=team.collaborative_id).exclude(id__in=complete)
+    missing = measure_active_list(user=actor, collaborative=team.collaborative, month=month).exclude(
+        id__in=complete
+    )
     if missing:
         raise ValidationError(
             {
@@ -348,6 +362,7 @@ def monthly_report_submit(*, actor: Any, team: Team, month: dt.date) -> MonthlyR
     report._history_user = actor
     report.full_clean()
     report.save()
+    report_submitted_notify(team=team, report=report)
     return report
 
 
@@ -412,3 +427,271 @@ def annotation_add(
     note.full_clean()
     note.save()
     return note
+
+
+# --- Report reminders (issue 4) ---
+
+REMINDER_DAYS_BEFORE = 3  # "due soon" goes out when the due date is this many days away or fewer
+
+
+def _entry_link(team: Team, month: dt.date) -> str:
+    path = reverse("team-data-month", kwargs={"public_id": team.public_id, "month": month})
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _reminder_message(
+    *, kind: str, team: Team, month: dt.date, due_date: dt.date, to: list[str], cc: list[str], **extra: Any
+) -> EmailMessage:
+    subjects = {
+        ReportReminder.Kind.DUE_SOON: f"Reminder: {team.lia.name}'s {month:%B %Y} data is due {due_date:%B} {due_date.day}",
+        ReportReminder.Kind.OVERDUE: f"Overdue: {team.lia.name}'s {month:%B %Y} data was due {due_date:%B} {due_date.day}",
+        ReportReminder.Kind.SUBMITTED: f"{team.lia.name} submitted its {month:%B %Y} data",
+    }
+    body = render_to_string(
+        f"measures/email/report_{kind}.txt",
+        {
+            "team": team,
+            "month": month,
+            "due_date": due_date,
+            "link": _entry_link(team, month),
+            "cc": cc,
+            **extra,
+        },
+    )
+    return EmailMessage(subjects[ReportReminder.Kind(kind)], body, None, to, cc=cc)
+
+
+def _reminder_claim_and_send(*, reminder: ReportReminder, message: EmailMessage) -> bool:
+    """Send the message only if this call claims the reminder; returns whether it was sent.
+
+    A failed send releases the claim, so the next run tries again rather than never sending.
+    """
+    claimed = ReportReminder.objects.filter(id=reminder.id, sent_at=None).update(
+        sent_at=timezone.now(), recipients=[*message.to, *message.cc]
+    )
+    if claimed != 1:
+        return False
+    try:
+        message.send()
+    except OSError:  # SMTP errors included
+        logger.exception("reminder %s could not be sent", reminder.id)
+        ReportReminder.objects.filter(id=reminder.id).update(sent_at=None, recipients=[])
+        return False
+    return True
+
+
+def _team_people(teams: list[Team]) -> dict[tuple[int, str], list[str]]:
+    """Active people's emails by (team id, role): the LIA's CQI leads and members, and the team's advisors."""
+    memberships = Membership.objects.filter(
+        Q(lia__in={t.lia_id for t in teams}, role__in=[Role.CQI_LEAD, Role.TEAM_MEMBER])
+        | Q(team__in=teams, role=Role.ADVISOR),
+        user__is_active=True,
+    ).values_list("role", "lia_id", "team_id", "user__email")
+    by_scope: dict[tuple[int | None, str], set[str]] = {}
+    for role, lia_id, team_id, email in memberships:
+        if email:
+            by_scope.setdefault((lia_id or team_id, role), set()).add(email)
+    return {
+        (team.id, role): sorted(by_scope.get((team.id if role == Role.ADVISOR else team.lia_id, role), ()))
+        for team in teams
+        for role in (Role.CQI_LEAD, Role.TEAM_MEMBER, Role.ADVISOR)
+    }
+
+
+def report_reminders_send(*, today: dt.date) -> list[ReportReminder]:
+    """Remind every enrolled team of an unsubmitted month now due: "due soon" within REMINDER_DAYS_BEFORE
+    days of the due date (to the LIA's CQI leads and members), "overdue" after it (to the leads, cc the
+    team's advisors). Returns the reminders this call sent.
+
+    Once per (team, month, kind) however often it runs. Deliberately not one transaction: each claim
+    commits before its email goes out, so two workers or a rerun never send the same reminder twice.
+    """
+    month = reporting_month(today)
+    teams = [
+        team
+        for team in Team.objects.filter(
+            withdrawn_on__isnull=True,
+            collaborative__start_date__lt=series.month_add(month, 1),
+            collaborative__end_date__gte=month,
+        ).select_related("lia", "collaborative")
+        if team_enrolled_in(team, month)
+    ]
+    submitted = set(
+        MonthlyReport.objects.filter(team__in=teams, month=month, status=MonthlyReport.Status.SUBMITTED)
+        .values_list("team_id", flat=True)
+    )  # fmt: skip
+    pending = []
+    for team in teams:
+        due_date = monthly_report_due_date(collaborative=team.collaborative, month=month)
+        if team.id in submitted or (due_date - today).days > REMINDER_DAYS_BEFORE:
+            continue
+        pending.append(
+            (
+                team,
+                due_date,
+                ReportReminder.Kind.OVERDUE if today > due_date else ReportReminder.Kind.DUE_SOON,
+            )
+        )
+    people = _team_people([team for team, _, _ in pending])
+    sent = []
+    for team, due_date, kind in pending:
+        leads = people[team.id, Role.CQI_LEAD]
+        if kind == ReportReminder.Kind.DUE_SOON:
+            to, cc = sorted({*leads, *people[team.id, Role.TEAM_MEMBER]}), []
+        else:
+            to, cc = leads, [e for e in people[team.id, Role.ADVISOR] if e not in leads]
+        if not to:
+            logger.info("team %s has nobody to remind about %s", team.id, month)
+            continue
+        reminder, _ = ReportReminder.objects.get_or_create(team=team, month=month, kind=kind)
+        if reminder.sent_at is not None:
+            continue
+        message = _reminder_message(
+            kind=kind,
+            team=team,
+            month=month,
+            due_date=due_date,
+            to=to,
+            cc=cc,
+            days_left=(due_date - today).days,
+        )
+        if _reminder_claim_and_send(reminder=reminder, message=message):
+            sent.append(reminder)
+    return sent
+
+
+def report_submitted_notify(*, team: Team, report: MonthlyReport) -> None:
+    """Tell the team's advisors that a month was submitted, once per (team, month), after the submission commits."""
+    advisors = _team_people([team])[team.id, Role.ADVISOR]
+    if not advisors:
+        return
+    reminder, _ = ReportReminder.objects.get_or_create(
+        team=team, month=report.month, kind=ReportReminder.Kind.SUBMITTED
+    )
+    if reminder.sent_at is not None:
+        return
+    due_date = monthly_report_due_date(collaborative=team.collaborative, month=report.month)
+    message = _reminder_message(
+        kind=ReportReminder.Kind.SUBMITTED,
+        team=team,
+        month=report.month,
+        due_date=due_date,
+        to=advisors,
+        cc=[],
+        submitted_by=report.submitted_by,
+        on_time=report_cell_status(report=report, due_date=due_date, today=due_date) == "on_time",
+    )
+
+    def notify_advisors() -> None:
+        _reminder_claim_and_send(reminder=reminder, message=message)
+
+    transaction.on_commit(notify_advisors, robust=True)
+
+
+# --- Measures management (issue 4) ---
+
+MEASURE_FIELDS = frozenset(
+    {
+        "code",
+        "name",
+        "kind",
+        "direction",
+        "goal",
+        "numerator_definition",
+        "denominator_definition",
+        "data_source",
+        "scale_max",
+        "active_from",
+        "active_to",
+        "order",
+    }
+)
+# What stored run-chart summaries depend on: changing one makes the measure's series stale.
+MEASURE_ANALYSIS_FIELDS = ("kind", "direction", "goal", "scale_max")
+KIND_FIXED = (
+    "This measure already has reported data, so its kind cannot change: the stored numbers would "
+    "mean something else. Create a new measure instead."
+)
+
+
+def _measure_rule_errors(measure: Measure, collaborative: Any, kind_was: str | None) -> dict[str, str]:
+    """The measure's own rules, keyed by field; `kind_was` is the stored kind when editing."""
+    errors: dict[str, str] = {}
+    siblings = Measure.objects.filter(collaborative=collaborative, code=measure.code).exclude(pk=measure.pk)
+    if siblings.exists():
+        errors["code"] = f"Another measure of this collaborative already has the code “{measure.code}”."
+    if kind_was is not None and measure.kind != kind_was and measure.observations.exists():
+        errors["kind"] = KIND_FIXED
+    is_mean = measure.kind == Measure.Kind.MEAN
+    if is_mean and measure.scale_max is None:
+        errors["scale_max"] = "A mean-score measure needs the highest score one answer can take."
+    elif not is_mean and measure.scale_max is not None:
+        errors["scale_max"] = "Leave the scale blank: only mean-score measures have one."
+    goal = measure.goal
+    if goal is not None:
+        if measure.kind == Measure.Kind.PROPORTION and not 0 <= goal <= 100:
+            errors["goal"] = "Give a proportion's goal as a percentage from 0 to 100."
+        elif is_mean and measure.scale_max is not None and not 0 <= goal <= measure.scale_max:
+            errors["goal"] = f"Give a mean score's goal on its scale, from 0 to {measure.scale_max}."
+        elif measure.kind == Measure.Kind.COUNT and goal < 0:
+            errors["goal"] = "A count's goal cannot be negative."
+    first, last = collaborative.start_date.replace(day=1), collaborative.end_date
+    for name in ("active_from", "active_to"):
+        month = getattr(measure, name)
+        if month is None:
+            continue
+        if month.day != 1:
+            errors[name] = f"Give a month as its first day, e.g. {month:%Y-%m}-01."
+        elif not first <= month <= last:
+            errors[name] = f"Choose a month from {first:%B %Y} to {last:%B %Y}, the collaborative's dates."
+    start, end = measure.active_from, measure.active_to
+    if (
+        start is not None
+        and end is not None
+        and end < start
+        and not errors.keys() & {"active_from", "active_to"}
+    ):
+        errors["active_to"] = "The last month cannot be before the first month."
+    return errors
+
+
+def _measure_save(measure: Measure, collaborative: Any, fields: dict[str, Any], kind_was: str | None) -> None:
+    unknown = fields.keys() - MEASURE_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown measure fields: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(measure, name, value)
+    try:
+        measure.clean_fields()  # converts values (e.g. goal to Decimal) in place, before the rules compare them
+        errors: dict[str, list[str]] = {}
+    except ValidationError as exc:
+        errors = exc.message_dict
+    if not errors:
+        errors = {k: [v] for k, v in _measure_rule_errors(measure, collaborative, kind_was).items()}
+    if errors:
+        raise ValidationError(errors)
+    measure.full_clean()
+    measure.save()
+
+
+@transaction.atomic
+def measure_create(*, actor: Any, collaborative: Any, **fields: Any) -> Measure:
+    """Add a measure to a collaborative (its admins only). Fields are Measure's own, goal in display units."""
+    access.require(actor, access.Action.ADMINISTER, collaborative)
+    measure = Measure(collaborative=collaborative)
+    _measure_save(measure, collaborative, fields, kind_was=None)
+    return measure
+
+
+@transaction.atomic
+def measure_update(*, actor: Any, measure: Measure, **fields: Any) -> Measure:
+    """Change a measure's definition. Its kind is fixed once data exists; a change to what the run
+    charts judge by (kind, direction, goal, scale) marks its series stale and recomputes them."""
+    collaborative = measure.collaborative
+    access.require(actor, access.Action.ADMINISTER, collaborative)
+    measure = Measure.objects.select_for_update().get(pk=measure.pk)
+    before = [getattr(measure, name) for name in MEASURE_ANALYSIS_FIELDS]
+    _measure_save(measure, collaborative, fields, kind_was=measure.kind)
+    if [getattr(measure, name) for name in MEASURE_ANALYSIS_FIELDS] != before:
+        analyses_mark_stale(analysis_ids=list(measure.analyses.values_list("id", flat=True)))
+    return measure

@@ -27,3 +27,12 @@ def runchart_sweep() -> None:
     from measures.services import runchart_sweep as sweep
 
     sweep()
+
+
+@shared_task(acks_late=True)
+def report_reminders_send() -> None:
+    from django.utils import timezone
+
+    from measures.services import report_reminders_send as send
+
+    send(today=timezone.localdate())  # once per team, month and kind: safe to run again

@@ -3,7 +3,7 @@ import datetime as dt
 from django.urls import path, register_converter
 
 from measures import views
-from measures.views import dashboards
+from measures.views import dashboards, imports, manage, reporting
 
 
 class MonthConverter:
@@ -45,4 +45,38 @@ urlpatterns = [
     path("charts/<uuid:public_id>/phases/", dashboards.chart_phase, name="chart-phase"),
     path("charts/<uuid:public_id>/notes/", dashboards.chart_annotate, name="chart-annotate"),
     path("charts/<uuid:public_id>/data.csv", dashboards.chart_csv, name="chart-csv"),
+    path(
+        "collaboratives/<uuid:public_id>/reporting/",
+        reporting.collaborative_reporting,
+        name="collaborative-reporting",
+    ),
+    path(
+        "collaboratives/<uuid:public_id>/import/", imports.collaborative_import, name="collaborative-import"
+    ),
+    path(
+        "collaboratives/<uuid:public_id>/import/template.csv",
+        imports.import_template_download,
+        {"fmt": "csv"},
+        name="import-template-csv",
+    ),
+    path(
+        "collaboratives/<uuid:public_id>/import/template.xlsx",
+        imports.import_template_download,
+        {"fmt": "xlsx"},
+        name="import-template-xlsx",
+    ),
+    path("imports/<uuid:public_id>/", imports.data_import_preview, name="import-preview"),
+    path("imports/<uuid:public_id>/commit/", imports.data_import_commit, name="import-commit"),
+    path(
+        "collaboratives/<uuid:public_id>/measures/",
+        manage.measure_manage_list,
+        name="measure-manage-list",
+    ),
+    path("collaboratives/<uuid:public_id>/measures/new/", manage.measure_new, name="measure-new"),
+    path("measures/<uuid:public_id>/edit/", manage.measure_edit, name="measure-edit"),
+    path(
+        "teams/<uuid:public_id>/data/<month:month>/history/",
+        manage.team_month_history,
+        name="team-data-history",
+    ),
 ]

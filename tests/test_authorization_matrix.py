@@ -17,7 +17,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from collaboratives.models import Invitation, Role
-from measures.models import ChartAnnotation, MonthlyReport, Observation, PhaseDecision, RunChartAnalysis
+from measures.models import (
+    ChartAnnotation,
+    Measure,
+    MonthlyReport,
+    Observation,
+    PhaseDecision,
+    RunChartAnalysis,
+)
 from measures.services import runchart_analyse
 from tests.factories import MeasureFactory
 
@@ -212,6 +219,124 @@ ROUTES: dict[str, list[Case]] = {
             data=lambda w: {"action": "reopen", "reason": "A typo in the denominator"},
             unchanged=_reports,
         ),
+    ],
+    # Reporting status: everyone who sees collaborative ONE sees the page, with rows only for teams they see.
+    "collaborative-reporting": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/reporting/", _statuses(200, olga=404))
+    ],
+    # Bulk import: the upload page and templates are for whoever enters data for a team of ONE (alice and bob
+    # for A1, charlie for C1, the superuser); others who see ONE get 403. An upload is its uploader's alone.
+    "collaborative-import": [
+        Case(
+            "get",
+            lambda w: f"/collaboratives/{w.one.public_id}/import/",
+            _statuses(200, olga=404, diana=403, erin=403, frank=403),
+        ),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/import/",
+            _statuses(400, olga=404, diana=403, erin=403, frank=403),  # allowed, but no file chosen
+            data=lambda w: {},
+        ),
+    ],
+    "import-template-csv": [
+        Case(
+            "get",
+            lambda w: f"/collaboratives/{w.one.public_id}/import/template.csv",
+            _statuses(200, olga=404, diana=403, erin=403, frank=403),
+        )
+    ],
+    "import-template-xlsx": [
+        Case(
+            "get",
+            lambda w: f"/collaboratives/{w.one.public_id}/import/template.xlsx",
+            _statuses(200, olga=404, diana=403, erin=403, frank=403),
+        )
+    ],
+    "import-preview": [
+        Case(
+            "get",
+            lambda w: "/imports/{}/".format(
+                w.one.data_imports.create(uploaded_by=w.bob, content=b"x", sha256="0" * 64).public_id
+            ),
+            _statuses(404, bob=200),
+        )
+    ],
+    "import-commit": [
+        Case(
+            "post",
+            # bob's upload changes A1's March value of the chart's measure from 2 to 4.
+            lambda w: "/imports/{}/commit/".format(
+                w.one.data_imports.create(
+                    uploaded_by=w.bob,
+                    filename="matrix.csv",
+                    content=f"team_code,month,measure_code,numerator,denominator\nA1,2025-03,{_team_chart(w).measure.code},4,10\n".encode(),
+                    sha256="0" * 64,
+                ).public_id
+            ),
+            _statuses(404, bob=302),
+            unchanged=lambda: list(
+                Observation.objects.values_list("team_id", "month", "numerator", "denominator")
+            ),
+        )
+    ],
+    # Measures management: collaborative ONE's admin and the superuser; others who see ONE get 403.
+    "measure-manage-list": [
+        Case(
+            "get",
+            lambda w: f"/collaboratives/{w.one.public_id}/measures/",
+            _statuses(403, olga=404, frank=200, root=200),
+        )
+    ],
+    "measure-new": [
+        Case(
+            "get",
+            lambda w: f"/collaboratives/{w.one.public_id}/measures/new/",
+            _statuses(403, olga=404, frank=200, root=200),
+        ),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/measures/new/",
+            _statuses(403, olga=404, frank=302, root=302),
+            data=lambda w: {
+                "code": "matrix-new",
+                "name": "New",
+                "kind": "count",
+                "direction": "up",
+                "numerator_definition": "Referrals",
+                "order": "0",
+            },
+            unchanged=lambda: list(Measure.objects.values_list("code", flat=True)),
+        ),
+    ],
+    "measure-edit": [
+        Case(
+            "get",
+            lambda w: f"/measures/{_team_chart(w).measure.public_id}/edit/",
+            _statuses(403, olga=404, frank=200, root=200),
+        ),
+        Case(
+            "post",
+            lambda w: f"/measures/{_team_chart(w).measure.public_id}/edit/",
+            _statuses(403, olga=404, frank=302, root=302),
+            data=lambda w: {
+                "code": "matrix",
+                "name": "Renamed",
+                "kind": "proportion",
+                "direction": "up",
+                "numerator_definition": "Families screened",
+                "order": "0",
+            },
+            unchanged=lambda: list(Measure.objects.values_list("code", "name")),
+        ),
+    ],
+    "team-data-history": [
+        # Whoever sees team A1 sees who changed its month, as on the entry page.
+        Case(
+            "get",
+            lambda w: f"{_entry_url(w)}history/",
+            _statuses(404, alice=200, bob=200, erin=200, frank=200, root=200),
+        )
     ],
     "invitation-accept": [
         # The emailed link is the credential: anyone holding it sees the acceptance form; a bad one is 404.

@@ -170,7 +170,7 @@ def team_data_month(request: HttpRequest, public_id: str, month: dt.date) -> Htt
     can_enter = access.can(user, access.Action.ENTER_DATA, team)
     can_submit = access.can(user, access.Action.SUBMIT_MONTH, team)
     can_reopen = access.can(user, access.Action.REOPEN_MONTH, team)
-    measures = list(selectors.measure_list(user=user, collaborative=team.collaborative))
+    measures = list(selectors.measure_active_list(user=user, collaborative=team.collaborative, month=month))
     earlier = [month_add(month, -n) for n in range(CONTEXT_MONTHS, 0, -1)]
     cells = selectors.observation_cells(user=user, team=team, months=[*earlier, month])
     status = selectors.month_status(user=user, team=team, month=month, today=today)

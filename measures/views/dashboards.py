@@ -134,12 +134,11 @@ def measure_small_multiples(request: HttpRequest, public_id: str, measure_id: st
         selectors.measure_list(user=request.user, collaborative=collaborative), public_id=measure_id
     )
     charts = list(selectors.runchart_list(user=request.user, collaborative=collaborative, measure=measure))
-    named = selectors.names_teams(user=request.user, collaborative=collaborative)
     notes = selectors.chart_notes(
         list(selectors.annotation_list(user=request.user, collaborative=collaborative)), measure
     )
     teams = [
-        (chart, chart.team.lia.name if named(chart.team) else f"Team {chart.team.code}")
+        (chart, selectors.team_label(user=request.user, team=chart.team, collaborative=collaborative))
         for chart in charts
         if chart.kind == RunChartAnalysis.Kind.TEAM and chart.team is not None
     ]
@@ -162,8 +161,7 @@ def _chart_or_404(request: HttpRequest, public_id: str) -> RunChartAnalysis:
 
 def _chart_title(request: HttpRequest, chart: RunChartAnalysis) -> str:
     if chart.team is not None:
-        named = selectors.names_teams(user=request.user, collaborative=chart.collaborative)
-        return chart.team.lia.name if named(chart.team) else f"Team {chart.team.code}"
+        return selectors.team_label(user=request.user, team=chart.team, collaborative=chart.collaborative)
     if chart.awardee is not None:
         return f"{chart.awardee.name}, all teams"
     return f"{chart.collaborative.short_name}, all teams"

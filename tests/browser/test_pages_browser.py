@@ -80,7 +80,7 @@ def test_team_and_collaborative_dashboards_draw_their_run_charts(signed_in_page,
     page.goto(f"{live_server.url}/collaboratives/{team.collaborative.public_id}/dashboard/")
     assert _wait_for_charts(page) == 3
     assert page.locator("table.dashboard-table tbody tr").count() == 10  # SRR's ten teams, named
-    page.click("th a[href*=\"sort=supported\"]")
+    page.click('th a[href*="sort=supported"]')
     assert page.locator('th[aria-sort="ascending"]').count() == 1
     screenshot(page, "collaborative-dashboard")
     assert axe_violations(page) == []

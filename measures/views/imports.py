@@ -1,0 +1,278 @@
+"""Bulk import pages: download a template, upload a CSV or XLSX file, preview it, then save it.
+
+The file is stored as uploaded (a DataImport) and parsed again at every preview and at commit, so what
+is saved is checked against the data as it stands then, not as it stood at upload.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from collaboratives import selectors as collab_selectors
+from collaboratives.models import Collaborative
+from measures import imports
+from measures.imports import (
+    ImportPreview,
+    ImportRejected,
+    ImportResult,
+    RowError,
+    import_commit,
+    import_parse,
+)
+from measures.models import DataImport
+from measures.templatetags.data_imports import can_import
+
+RECENT_UPLOADS = 10
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+LIMITS_MB = imports.MAX_FILE_BYTES // (1024 * 1024)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="File to upload (.csv or .xlsx)",
+        max_length=255,  # DataImport.filename
+        error_messages={
+            "required": "Choose a .csv or .xlsx file to upload.",
+            "empty": "The file you chose is empty.",
+            "max_length": "The file name is longer than 255 characters. Rename the file and upload it again.",
+        },
+    )
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        # Checked on the size Django counted while receiving the file; the content is never read.
+        if upload.size is not None and upload.size > imports.MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                f"“{upload.name}” is larger than {LIMITS_MB} MB ({upload.size / (1024 * 1024):.1f} MB). "
+                "Split it and upload each part."
+            )
+        return upload
+
+
+def _collaborative_for_import(request: HttpRequest, public_id: str) -> Collaborative:
+    """The collaborative, when the user sees it (else 404) and enters data for one of its teams (else 403)."""
+    collaborative = get_object_or_404(
+        collab_selectors.collaborative_list(user=request.user), public_id=public_id
+    )
+    if not can_import(request.user, collaborative):
+        raise PermissionDenied("You do not enter data for any team in this collaborative.")
+    return collaborative
+
+
+def _own_imports(user: Any) -> QuerySet[DataImport]:
+    """The user's own uploads: a preview shows data from a file only to the person who uploaded it."""
+    return (
+        DataImport.objects.visible_to(user)
+        .filter(uploaded_by=user)
+        .select_related("collaborative")
+        .defer("content")
+    )
+
+
+def _summary(preview: ImportPreview, result: ImportResult | None = None) -> dict[str, Any]:
+    """Counts per team-month, kept so the upload list and a committed import show what was in the file."""
+    counts = result if result is not None else preview
+    return {
+        "new": counts.new,
+        "changed": counts.changed,
+        "unchanged": counts.unchanged,
+        "errors": len(preview.errors),
+        "skipped_rows": len(preview.skipped_rows),
+        "groups": [
+            {
+                "team": g.team.code,
+                "team_name": g.team.lia.name,
+                "month": f"{g.month:%Y-%m}",
+                "new": g.new,
+                "changed": g.changed,
+                "unchanged": g.unchanged,
+            }
+            for g in preview.groups
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """One team-month line of a preview or of a saved import's summary."""
+
+    team_name: str
+    team_code: str
+    month: dt.date
+    new: int
+    changed: int
+    unchanged: int
+
+
+def _group_rows(summary: dict[str, Any]) -> list[GroupRow]:
+    return [
+        GroupRow(
+            team_name=g["team_name"],
+            team_code=g["team"],
+            month=dt.datetime.strptime(g["month"], "%Y-%m").date(),
+            new=g["new"],
+            changed=g["changed"],
+            unchanged=g["unchanged"],
+        )
+        for g in summary.get("groups", [])
+    ]
+
+
+def _unreadable(preview: ImportPreview) -> bool:
+    """Errors about the file as a whole only: nothing in it can be shown row by row, so it is not kept."""
+    return bool(preview.errors) and all(e.row is None for e in preview.errors)
+
+
+def _upload_page(
+    request: HttpRequest, collaborative: Collaborative, form: UploadForm, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "measures/imports/upload.html",
+        {
+            "collaborative": collaborative,
+            "form": form,
+            "uploads": _own_imports(request.user).filter(collaborative=collaborative)[:RECENT_UPLOADS],
+            "max_mb": LIMITS_MB,
+            "max_rows": imports.MAX_ROWS,
+            "max_note_chars": imports.MAX_NOTE_CHARS,
+            "columns": imports.COLUMNS,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def collaborative_import(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The upload page; a readable file is stored and opens its preview, an unreadable one is refused."""
+    collaborative = _collaborative_for_import(request, public_id)
+    if request.method == "GET":
+        return _upload_page(request, collaborative, UploadForm())
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _upload_page(request, collaborative, form, status=400)
+    upload: UploadedFile = form.cleaned_data["file"]
+    filename = upload.name or ""
+    content = upload.read()
+    preview = import_parse(user=request.user, collaborative=collaborative, filename=filename, data=content)
+    if _unreadable(preview):
+        for error in preview.errors:
+            form.add_error("file", f"“{filename}”: {error.message}")
+        return _upload_page(request, collaborative, form, status=400)
+    data_import = DataImport(
+        collaborative=collaborative,
+        uploaded_by=request.user,
+        filename=filename,
+        content=content,
+        sha256=preview.sha256,
+        summary=_summary(preview),
+    )
+    data_import.full_clean()
+    data_import.save()
+    return redirect("import-preview", public_id=data_import.public_id)
+
+
+@login_required
+@require_GET
+def import_template_download(
+    request: HttpRequest, public_id: str, fmt: Literal["csv", "xlsx"]
+) -> HttpResponse:
+    """The file to fill in, one row per team the user enters data for and measure, for the month now due."""
+    collaborative = _collaborative_for_import(request, public_id)
+    content = imports.import_template(user=request.user, collaborative=collaborative, fmt=fmt)
+    name = f"{slugify(collaborative.short_name) or 'collaborative'}-monthly-data.{fmt}"
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _preview_page(
+    request: HttpRequest, data_import: DataImport, errors: list[RowError] | None = None
+) -> HttpResponse:
+    """The preview, or the result once committed; `errors` are those a refused commit raised."""
+    preview = None
+    if data_import.committed_at is None:
+        preview = import_parse(
+            user=request.user,
+            collaborative=data_import.collaborative,
+            filename=data_import.filename,
+            data=bytes(data_import.content),
+        )
+    shown_errors = errors if errors is not None else preview.errors if preview else []
+    summary = _summary(preview) if preview else data_import.summary
+    return render(
+        request,
+        "measures/imports/preview.html",
+        {
+            "data_import": data_import,
+            "collaborative": data_import.collaborative,
+            "preview": preview,
+            "errors": shown_errors,
+            "groups": _group_rows(summary),
+            "commit_refused": errors is not None,
+        },
+        status=400 if errors is not None else 200,
+    )
+
+
+@login_required
+@require_GET
+def data_import_preview(request: HttpRequest, public_id: str) -> HttpResponse:
+    data_import = get_object_or_404(_own_imports(request.user).defer(None), public_id=public_id)
+    return _preview_page(request, data_import)
+
+
+@transaction.atomic
+def _commit(user: Any, data_import: DataImport) -> ImportResult | None:
+    """Save the stored file, parsed again; None when it was saved already. ImportRejected rolls back all."""
+    # Claimed first, so a second click or a concurrent request saves nothing twice.
+    if not DataImport.objects.filter(id=data_import.id, committed_at=None).update(
+        committed_at=timezone.now()
+    ):
+        return None
+    preview = import_parse(
+        user=user,
+        collaborative=data_import.collaborative,
+        filename=data_import.filename,
+        data=bytes(data_import.content),
+    )
+    result = import_commit(actor=user, collaborative=data_import.collaborative, preview=preview)
+    DataImport.objects.filter(id=data_import.id).update(summary=_summary(preview, result))
+    return result
+
+
+@login_required
+@require_POST
+def data_import_commit(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Save a previewed upload in one transaction, checked again against the data as it stands now."""
+    data_import = get_object_or_404(_own_imports(request.user).defer(None), public_id=public_id)
+    try:
+        result = _commit(request.user, data_import)
+    except ImportRejected as exc:
+        return _preview_page(request, data_import, errors=exc.row_errors)
+    if result is None:
+        messages.info(request, f"“{data_import.filename}” was already saved; nothing was saved again.")
+    else:
+        messages.success(
+            request,
+            f"“{data_import.filename}” saved: {result.new} new, {result.changed} changed, "
+            f"{result.unchanged} unchanged.",
+        )
+    return redirect("import-preview", public_id=data_import.public_id)
