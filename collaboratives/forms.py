@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
 from collaboratives.models import Role
 
@@ -19,3 +20,10 @@ class InvitationAcceptForm(forms.Form):
         required=False,
         help_text="At least 12 characters. A passphrase of a few words works well.",
     )
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: keyed errors at their field, the rest above it."""
+    for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)

@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -10,13 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from collaboratives import access, selectors, services
-from collaboratives.forms import InvitationAcceptForm, InvitationForm
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
+from collaboratives.forms import InvitationAcceptForm, InvitationForm, add_service_errors
 
 
 @login_required
@@ -57,7 +49,7 @@ def lia_roster(request: HttpRequest, public_id: str) -> HttpResponse:
             try:
                 invitation = services.invitation_send(actor=request.user, lia=lia, **form.cleaned_data)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"Invitation sent to {invitation.email}.")
                 return redirect("lia-roster", public_id=lia.public_id)
@@ -88,7 +80,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         try:
             user = services.invitation_accept(invitation=invitation, user=signed_in, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if signed_in is None:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")

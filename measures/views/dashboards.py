@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from collaboratives import access
 from collaboratives import selectors as collab_selectors
+from collaboratives.forms import add_service_errors
 from measures import selectors, services
 from measures.charts import format_value
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
@@ -42,12 +43,6 @@ class AnnotationForm(forms.Form):
         error_messages={"invalid": "Enter a month as YYYY-MM, e.g. 2026-03."},
     )
     text = forms.CharField(label="Note", max_length=120)
-
-
-def _form_errors(form: forms.Form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
 
 
 def _sorted_rows(
@@ -253,7 +248,7 @@ def chart_phase(request: HttpRequest, public_id: str) -> HttpResponse:
         try:
             services.phase_decide(actor=request.user, analysis=chart, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Phase decision saved. The chart is being recomputed.")
             return redirect("chart-detail", public_id=chart.public_id)
@@ -274,7 +269,7 @@ def chart_annotate(request: HttpRequest, public_id: str) -> HttpResponse:
                 actor=request.user, collaborative=chart.collaborative, team=chart.team, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Note added to the team's charts.")
             return redirect("chart-detail", public_id=chart.public_id)
@@ -296,7 +291,7 @@ def collaborative_annotate(request: HttpRequest, public_id: str) -> HttpResponse
                 actor=request.user, collaborative=collaborative, team=None, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Note added to every chart of the collaborative.")
             return redirect("collaborative-dashboard", public_id=collaborative.public_id)
