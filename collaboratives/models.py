@@ -120,6 +120,58 @@ class Aim(models.Model):
         return self.text[:80]
 
 
+class Driver(models.Model):
+    """A driver in a collaborative's key driver diagram: primary (serves an aim) or secondary (under a primary)."""
+
+    public_id = public_id_field()
+    collaborative = models.ForeignKey(Collaborative, on_delete=models.CASCADE, related_name="drivers")
+    aim = models.ForeignKey(Aim, on_delete=models.CASCADE, related_name="drivers", null=True, blank=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="secondary_drivers"
+    )
+    text = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+
+    class Meta:
+        ordering = ["collaborative", "order", "id"]
+        constraints = [
+            # A primary driver serves an aim; a secondary driver hangs off a primary and inherits its aim.
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True, aim__isnull=False)
+                | Q(parent__isnull=False, aim__isnull=True),
+                name="driver_primary_has_aim_secondary_has_parent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_primary(self) -> bool:
+        return self.parent_id is None
+
+
+class ChangeIdea(models.Model):
+    """A change idea in the key driver diagram: something a team can test with PDSA cycles."""
+
+    public_id = public_id_field()
+    collaborative = models.ForeignKey(Collaborative, on_delete=models.CASCADE, related_name="change_ideas")
+    driver = models.ForeignKey(Driver, on_delete=models.CASCADE, related_name="change_ideas")
+    text = models.CharField(max_length=300)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+
+    class Meta:
+        ordering = ["collaborative", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class Team(models.Model):
     """One LIA enrolled in one collaborative: the unit that reports measures and runs PDSA cycles."""
 
