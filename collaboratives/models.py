@@ -83,6 +83,11 @@ class Collaborative(models.Model):
     members_can_submit = models.BooleanField(
         default=False, help_text="Team members, not only CQI leads, may submit a month."
     )
+    suppression_threshold = models.PositiveSmallIntegerField(
+        default=10,
+        help_text="In peer, aggregate and export views, counts from 1 to this number are hidden for "
+        "sensitive measures (0 turns suppression off).",
+    )
 
     objects = scoped_queryset("collaborative", "id").as_manager()
 

@@ -46,6 +46,11 @@ class Measure(models.Model):
     active_from = models.DateField(null=True, blank=True, help_text="First month this measure is reported.")
     active_to = models.DateField(null=True, blank=True, help_text="Last month this measure is reported.")
     order = models.PositiveSmallIntegerField(default=0)
+    sensitive = models.BooleanField(
+        default=False,
+        help_text="Small counts could identify families or staff (e.g. IPV disclosures): suppress them "
+        "outside the team.",
+    )
 
     objects = scoped_queryset("collaborative", "collaborative").as_manager()
 
