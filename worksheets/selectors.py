@@ -1,0 +1,317 @@
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from collaboratives import access
+from collaboratives.models import LIA, Awardee, Collaborative, Team
+from collaboratives.selectors import awardee_list, collaborative_list, team_list
+from measures.charts import format_value
+from measures.models import Measure, MonthlyReport, RunChartAnalysis
+from measures.selectors import monthly_report_due_date, reporting_month, team_enrolled_in
+from measures.series import month_add, months_between
+from pdsa.selectors import pdsa_submission_by_month
+from worksheets.definitions import CLOSING_PLANNER, JOY_COMPONENTS, JOY_IN_WORK, RATINGS
+from worksheets.models import Worksheet
+
+ROLLUP_MIN_RESPONDENTS = 5  # fewer respondents could be told apart: no counts below this
+CLOSE_TO_AIM = Fraction(1, 10)  # "close to meeting the aim": within 10% of the target, not yet meeting it
+
+
+def worksheet_list(*, user: Any, team: Team | None = None) -> QuerySet[Worksheet]:
+    """Worksheets the user may read: their own, shared and team ones of teams they see, planners they hold."""
+    qs = Worksheet.objects.visible_to(user).select_related(
+        "template", "team__lia", "team__collaborative", "awardee", "collaborative", "respondent", "pdsa_cycle"
+    )
+    return qs.filter(team=team) if team is not None else qs
+
+
+def joy_worksheet_mine(*, user: Any, team: Team) -> Worksheet | None:
+    return worksheet_list(user=user, team=team).filter(template__slug=JOY_IN_WORK, respondent=user).first()
+
+
+def joy_worksheet_of_team(*, user: Any, team: Team) -> Worksheet | None:
+    return worksheet_list(user=user, team=team).filter(template__slug=JOY_IN_WORK, respondent=None).first()
+
+
+def can_see_rollup(user: Any, team: Team) -> bool:
+    """The team's CQI lead, its advisors, its awardee's leads and the collaborative's admins see the roll-up."""
+    if access.sees_everything(user):
+        return True
+    g = access.grants(user)
+    return team.id in g.team and (
+        team.lia_id in g.lead_lias
+        or team.id in g.advised_teams
+        or team.lia.awardee_id in g.led_awardees
+        or team.collaborative_id in g.admin_collaboratives
+    )
+
+
+@dataclass(frozen=True)
+class RollupRow:
+    component: str
+    counts: list[int]  # per rating, in RATINGS order
+
+
+@dataclass(frozen=True)
+class JoyRollup:
+    """The team's Joy in Work integration ratings across respondents: counts only, never who said what."""
+
+    respondents: int
+    rows: list[RollupRow]  # empty below ROLLUP_MIN_RESPONDENTS
+    top_ideas: list[tuple[str, int]]
+
+    @property
+    def shown(self) -> bool:
+        return self.respondents >= ROLLUP_MIN_RESPONDENTS
+
+    @property
+    def needed(self) -> int:
+        return max(ROLLUP_MIN_RESPONDENTS - self.respondents, 0)
+
+    @property
+    def ratings(self) -> list[str]:
+        return RATINGS
+
+
+def joy_rollup(*, user: Any, team: Team) -> JoyRollup:
+    """Counts per rating of the nine components over the team's personal worksheets, shared or not.
+
+    A respondent is a person who rated at least one component. Private worksheets count, anonymously:
+    the roll-up is how a team learns what its people think without anyone being named. The rows are
+    read directly (not through `visible_to`, which would hide private answers) and only counts leave
+    this function, and none below ROLLUP_MIN_RESPONDENTS. The caller checks `can_see_rollup`.
+    """
+    if not can_see_rollup(user, team):
+        raise PermissionDenied("Only the team's lead, advisors, awardee lead and admins see the roll-up.")
+    answers = [
+        a
+        for a in Worksheet.objects.filter(
+            team=team, template__slug=JOY_IN_WORK, respondent__isnull=False
+        ).values_list("answers", flat=True)
+        if any(f"rating_{key}" in a for key, _, _ in JOY_COMPONENTS)
+    ]
+    if len(answers) < ROLLUP_MIN_RESPONDENTS:
+        return JoyRollup(respondents=len(answers), rows=[], top_ideas=[])
+    rows = [
+        RollupRow(
+            component=name,
+            counts=[sum(1 for a in answers if a.get(f"rating_{key}") == rating) for rating in RATINGS],
+        )
+        for key, name, _ in JOY_COMPONENTS
+    ]
+    ideas: Counter[str] = Counter(
+        idea for a in answers for key, _, _ in JOY_COMPONENTS for idea in a.get(f"changes_{key}", [])
+    )
+    return JoyRollup(
+        respondents=len(answers), rows=rows, top_ideas=sorted(ideas.items(), key=lambda i: (-i[1], i[0]))[:5]
+    )
+
+
+# --- Closing planner ---
+
+
+def planner_can_edit(user: Any, awardee: Awardee) -> bool:
+    """Only the awardee's own leads write its closing plan: it is their plan to HRSA, in their words."""
+    return access.sees_everything(user) or awardee.id in access.grants(user).led_awardees
+
+
+def planner_can_read(user: Any, collaborative: Collaborative, awardee: Awardee) -> bool:
+    """The awardee's leads, and the collaborative's admins (faculty review plans with awardees)."""
+    if planner_can_edit(user, awardee):
+        return True
+    return collaborative.id in access.grants(user).admin_collaboratives
+
+
+@dataclass(frozen=True)
+class PlannerScope:
+    collaborative: Collaborative
+    awardee: Awardee
+    teams: int
+
+
+def planner_scope_list(*, user: Any) -> list[PlannerScope]:
+    """The (collaborative, awardee) pairs with teams whose closing planner the user may open."""
+    collaboratives = {c.id: c for c in collaborative_list(user=user)}
+    awardees = {a.id: a for a in awardee_list(user=user)}
+    pairs = Counter(team_list(user=user).values_list("collaborative_id", "lia__awardee_id"))
+    scopes = [
+        PlannerScope(collaboratives[c], awardees[a], n)
+        for (c, a), n in pairs.items()
+        if c in collaboratives and a in awardees and planner_can_read(user, collaboratives[c], awardees[a])
+    ]
+    return sorted(scopes, key=lambda s: (s.collaborative.short_name, s.awardee.name))
+
+
+def closing_planner_get(*, user: Any, collaborative: Collaborative, awardee: Awardee) -> Worksheet | None:
+    return (
+        worksheet_list(user=user)
+        .filter(template__slug=CLOSING_PLANNER, collaborative=collaborative, awardee=awardee)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Rate:
+    """An average count of teams per month and the percent it is of the teams that could have."""
+
+    average: float
+    percent: int | None  # rounded half up; None when there were no team-months
+
+    @property
+    def label(self) -> str:
+        if self.percent is None:
+            return "no months yet"
+        return f"{self.average:.1f} teams ({self.percent}%)"
+
+
+def _rate(counted: list[int], possible: list[int]) -> Rate:
+    total = sum(possible)
+    percent = (200 * sum(counted) + total) // (2 * total) if total else None
+    return Rate(average=sum(counted) / len(counted) if counted else 0.0, percent=percent)
+
+
+@dataclass(frozen=True)
+class MeasureResult:
+    """One row of Part 1's data results, from the stored awardee aggregate of one measure."""
+
+    measure: Measure
+    analysis: RunChartAnalysis | None
+    baseline: str
+    shifted: str
+    meeting: str
+
+
+@dataclass(frozen=True)
+class PlannerFigures:
+    """Part 1, Section A of the closing planner, computed from stored data on `computed_on`."""
+
+    computed_on: dt.date
+    months: list[dt.date]
+    teams_engaged: int
+    total_lias: int
+    reporting: Rate
+    pdsa: Rate
+    measures: list[MeasureResult]
+    analyses_computed_at: dt.datetime | None
+
+
+def _measure_result(measure: Measure, analysis: RunChartAnalysis | None) -> MeasureResult:
+    summary = analysis.summary if analysis is not None else {}
+    if not summary:
+        return MeasureResult(measure, analysis, "not computed yet", "not computed yet", "not computed yet")
+    base = summary.get("aggregate_baseline_median")
+    baseline = "no baseline yet" if not base else format_value(base["median"], measure)
+    if base and base.get("provisional"):
+        baseline += " (provisional)"
+    shifted_data = summary.get("shifted_median")
+    if not shifted_data:
+        shifted = "no shift"
+    else:
+        start = dt.date.fromisoformat(shifted_data["start_month"])
+        shifted = f"{format_value(shifted_data['median'], measure)} since {start:%b %Y}"
+        if shifted_data.get("provisional"):
+            shifted += " (provisional)"
+    aim = summary.get("teams_meeting_aim") or {}
+    if aim.get("target") is None:
+        meeting = "no aim target set"
+    elif not aim.get("n_assessed"):
+        meeting = "no team has enough recent data"
+    else:
+        meeting = f"{aim['n_meeting']} of {aim['n_assessed']} ({aim['pct_meeting']:g}%)"
+        if aim.get("n_insufficient_data"):
+            meeting += f"; {aim['n_insufficient_data']} with too little recent data"
+    return MeasureResult(measure, analysis, baseline, shifted, meeting)
+
+
+def closing_planner_figures(
+    *, collaborative: Collaborative, awardee: Awardee, today: dt.date
+) -> PlannerFigures:
+    """Part 1's "at a glance" figures for one awardee in one collaborative. The caller checks `planner_can_read`.
+
+    - Teams engaged: the awardee's teams in the collaborative that have not withdrawn.
+    - Total MIECHV LIAs: every LIA of the awardee, participating or not.
+    - The months counted are the collaborative's months from its first to the month now due whose due
+      date (the collaborative's reporting day of the following month) has passed by `today`.
+    - Average N and % of teams reporting monthly: over those months, N = the mean number of the
+      awardee's teams with a submitted monthly report (on time or late) for the month; % = all such
+      team-months over the team-months in which a team was enrolled, rounded half up.
+    - Average N and % submitting PDSAs monthly: the same over the awardee's enrolled teams, counting a
+      team in a month when it sent a PDSA cycle for review in that calendar month
+      (`pdsa_submission_by_month`).
+    - Per measure: the awardee aggregate's stored summary (runchart-spec §8): baseline median of the
+      pooled series, the latest phase's median if it shifted (else "no shift"), N and % of teams
+      meeting the aim.
+    """
+    teams = list(
+        Team.objects.filter(collaborative=collaborative, lia__awardee=awardee).select_related("collaborative")
+    )
+    first = collaborative.start_date.replace(day=1)
+    last = min(reporting_month(today), collaborative.end_date.replace(day=1))
+    months = [
+        m
+        for m in (month_add(first, i) for i in range(months_between(first, last) + 1))
+        if monthly_report_due_date(collaborative=collaborative, month=m) < today
+    ] if first <= last else []  # fmt: skip
+    enrolled = [[t for t in teams if team_enrolled_in(t, m)] for m in months]
+    submitted = set(
+        MonthlyReport.objects.filter(
+            team__in=teams, status=MonthlyReport.Status.SUBMITTED, month__in=months
+        ).values_list("team_id", "month")
+    )
+    reporting = _rate(
+        [sum((t.id, m) in submitted for t in ts) for m, ts in zip(months, enrolled, strict=True)],
+        [len(ts) for ts in enrolled],
+    )
+    pdsa_counts = [
+        pdsa_submission_by_month(teams=ts, months=[m])[0].submitting
+        for m, ts in zip(months, enrolled, strict=True)
+    ]
+    pdsa = _rate(pdsa_counts, [len(ts) for ts in enrolled])
+    analyses = {
+        a.measure_id: a
+        for a in RunChartAnalysis.objects.filter(
+            kind=RunChartAnalysis.Kind.AWARDEE, collaborative=collaborative, awardee=awardee
+        )
+    }
+    measures = list(Measure.objects.filter(collaborative=collaborative).order_by("order", "code"))
+    computed = [a.computed_at for a in analyses.values() if a.computed_at is not None]
+    return PlannerFigures(
+        computed_on=today,
+        months=months,
+        teams_engaged=sum(1 for t in teams if t.withdrawn_on is None),
+        total_lias=LIA.objects.filter(awardee=awardee).count(),
+        reporting=reporting,
+        pdsa=pdsa,
+        measures=[_measure_result(m, analyses.get(m.id)) for m in measures],
+        analyses_computed_at=max(computed) if computed else None,
+    )
+
+
+def close_to_aim_suggestions(*, collaborative: Collaborative, awardee: Awardee) -> list[str]:
+    """Lines "LIA: measure, current median x (aim y)" for the awardee's teams not yet meeting an aim
+    but whose current median (stored team analysis) is within CLOSE_TO_AIM of the target."""
+    lines = []
+    for analysis in (
+        RunChartAnalysis.objects.filter(
+            kind=RunChartAnalysis.Kind.TEAM, collaborative=collaborative, team__lia__awardee=awardee
+        )
+        .select_related("team__lia", "measure")
+        .order_by("team__lia__name", "measure__order", "measure__code")
+    ):
+        measure = analysis.measure
+        current = (analysis.summary or {}).get("current_median")
+        if measure.goal is None or analysis.summary.get("meets_aim") is not False or not current:
+            continue
+        target = Fraction(measure.goal) / measure.display_multiplier
+        median = Fraction(current["median_exact"])
+        if target and abs(target - median) <= CLOSE_TO_AIM * target:
+            lines.append(
+                f"{analysis.team.lia.name}: {measure.name}, current median "
+                f"{format_value(float(median), measure)} (aim {format_value(float(target), measure)})"
+            )
+    return lines
