@@ -26,7 +26,10 @@ from measures.models import (
     RunChartAnalysis,
 )
 from measures.services import runchart_analyse
+from pdsa.models import PDSACycle
 from tests.factories import MeasureFactory
+from worksheets.models import Worksheet
+from worksheets.services import joy_worksheet_save
 
 PRINCIPALS = ["anonymous", "alice", "bob", "charlie", "diana", "erin", "frank", "olga", "ivan", "root"]
 SIGNED_IN = [
@@ -101,6 +104,23 @@ def _charts_state() -> list[tuple[Any, ...]]:
         *PhaseDecision.objects.values_list("start_month", "decision"),
         *ChartAnnotation.objects.values_list("month", "text"),
     ]
+
+
+# Issue 7: worksheets
+def _joy_worksheet(w: SimpleNamespace) -> Worksheet:
+    """bob's Joy in Work worksheet for team A1, shared with the team, with an "Other" change planned."""
+    if not hasattr(w, "joy_a1"):
+        w.joy_a1 = joy_worksheet_save(
+            actor=w.bob,
+            team=w.team_a1,
+            answers={"plan_change": "Other", "plan_change_other": "Walking meetings"},
+            shared=True,
+        )
+    return w.joy_a1
+
+
+def _planner_url(w: SimpleNamespace) -> str:
+    return f"/collaboratives/{w.one.public_id}/awardees/{w.north.public_id}/closing-planner/"
 
 
 # The oracle. Team A1 belongs to LIA A (North) in collaborative ONE; see tests/conftest.py for the people.
@@ -343,6 +363,65 @@ ROUTES: dict[str, list[Case]] = {
         Case("get", lambda w: f"/invitations/{_invitation_token(w)}/", _statuses(200, anonymous=200)),
         Case("get", lambda w: "/invitations/not-a-real-token/", _statuses(404, anonymous=404)),
     ],
+    # --- Issue 7: worksheets (Joy in Work on team A1; North's closing planner in ONE) ---
+    "worksheet-index": [Case("get", lambda w: "/worksheets/", _statuses(200))],
+    "worksheet-detail": [
+        # bob's worksheet, shared with team A1: the team's people see it; peers and other teams' advisors don't.
+        Case(
+            "get",
+            lambda w: f"/worksheets/{_joy_worksheet(w).public_id}/",
+            _statuses(404, alice=200, bob=200, erin=200, frank=200, root=200),
+        )
+    ],
+    "worksheet-pdsa": [
+        # Only its author turns a personal plan into a PDSA cycle; others who see it get 403.
+        Case(
+            "post",
+            lambda w: f"/worksheets/{_joy_worksheet(w).public_id}/pdsa/",
+            _statuses(404, bob=302, alice=403, erin=403, frank=403, root=403),
+            unchanged=lambda: list(PDSACycle.objects.values_list("id", flat=True)),
+        )
+    ],
+    "joy-team": [
+        Case(
+            "get",
+            lambda w: f"/teams/{w.team_a1.public_id}/joy-in-work/",
+            _statuses(404, alice=200, bob=200, erin=200, frank=200, root=200),
+        )
+    ],
+    **{
+        name: [
+            # LIA A's own people fill Joy in Work; its awardee lead and admin see the team but may not.
+            Case(
+                "get",
+                lambda w, path=path: f"/teams/{w.team_a1.public_id}/joy-in-work/{path}/",
+                _statuses(404, alice=200, bob=200, root=200, erin=403, frank=403),
+            ),
+            Case(
+                "post",
+                lambda w, path=path: f"/teams/{w.team_a1.public_id}/joy-in-work/{path}/",
+                _statuses(404, alice=302, bob=302, root=302, erin=403, frank=403),
+                data=lambda w: {"reflect_resonate": "Matrix", "rating_safety": "Strength"},
+                unchanged=lambda: list(Worksheet.objects.values_list("id", "answers")),
+            ),
+        ]
+        for name, path in (("joy-mine", "mine"), ("joy-team-worksheet", "team"))
+    },
+    "closing-planner": [
+        # North's awardee lead writes it; ONE's admin reads it; nobody else sees it exists.
+        Case("get", _planner_url, _statuses(404, erin=200, frank=200, root=200)),
+        Case(
+            "post",
+            _planner_url,
+            _statuses(404, erin=302, root=302, frank=403),
+            data=lambda w: {"p1_confidence": "Matrix"},
+            unchanged=lambda: list(Worksheet.objects.values_list("id", "answers")),
+        ),
+    ],
+    "closing-planner-pdf": [
+        Case("get", lambda w: _planner_url(w)[:-1] + ".pdf", _statuses(404, erin=200, frank=200, root=200))
+    ],
+    # --- end of issue 7 ---
 }
 
 

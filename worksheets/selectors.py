@@ -84,7 +84,7 @@ def joy_rollup(*, user: Any, team: Team) -> JoyRollup:
     A respondent is a person who rated at least one component. Private worksheets count, anonymously:
     the roll-up is how a team learns what its people think without anyone being named. The rows are
     read directly (not through `visible_to`, which would hide private answers) and only counts leave
-    this function, and none below ROLLUP_MIN_RESPONDENTS. The caller checks `can_see_rollup`.
+    this function, and none below ROLLUP_MIN_RESPONDENTS. Others than `can_see_rollup` allows get PermissionDenied.
     """
     if not can_see_rollup(user, team):
         raise PermissionDenied("Only the team's lead, advisors, awardee lead and admins see the roll-up.")
@@ -315,3 +315,18 @@ def close_to_aim_suggestions(*, collaborative: Collaborative, awardee: Awardee) 
                 f"{format_value(float(median), measure)} (aim {format_value(float(target), measure)})"
             )
     return lines
+
+
+def worksheet_answered_sections(worksheet: Worksheet) -> list[dict[str, Any]]:
+    """The worksheet's sections with each answered question and its answer, in template order."""
+    return [
+        {
+            "section": section,
+            "items": [
+                {"question": q, "answer": worksheet.answers[q["key"]]}
+                for q in section["questions"]
+                if q["key"] in worksheet.answers
+            ],
+        }
+        for section in worksheet.template.definition["sections"]
+    ]

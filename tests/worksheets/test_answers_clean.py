@@ -49,7 +49,9 @@ def test_unknown_question_is_named():
 
 
 def test_bad_choice_is_named():
-    assert _errors({"rating_meaning": "Excellent"}) == {"rating_meaning": ["“Excellent” is not one of the choices."]}
+    assert _errors({"rating_meaning": "Excellent"}) == {
+        "rating_meaning": ["“Excellent” is not one of the choices."]
+    }
 
 
 def test_more_than_two_components_is_rejected():
