@@ -12,7 +12,8 @@ keeps the version it was written against and is validated against that one. Chan
 here means bumping its VERSION.
 
 Question types: "text" (paragraphs), "short" (one line), "choice" (one option), "checklist" (any
-options, at most `max_choices`), "date", "number" (whole, `min`, `multiple_of`). Optional rules:
+options, at most `max_choices`), "date", "number" (whole, `min`, `multiple_of`). In a section laid out in
+"rows" (a grid such as the nine components), each question names its `row` and `column`. Optional rules:
 `depends_on` = [key, option] (only answerable when that checklist has that option ticked) and
 `not_before` = key (a date not before another date).
 """
@@ -169,6 +170,7 @@ def _joy() -> dict[str, Any]:
             },
             {
                 "key": "integration",
+                "row_heading": "Key component",
                 "title": "Integration",
                 "intro": "For each critical component, choose what best describes your team’s status, "
                 "and note a few strengths and gaps.",
@@ -182,6 +184,7 @@ def _joy() -> dict[str, Any]:
                             "type": "choice",
                             "label": f"{name}: status",
                             "row": name,
+                            "column": "Status",
                             "options": RATINGS,
                         },
                         {
@@ -189,6 +192,7 @@ def _joy() -> dict[str, Any]:
                             "type": "short",
                             "label": f"{name}: strengths and gaps",
                             "row": name,
+                            "column": "Strengths and gaps",
                         },
                     )
                 ],
@@ -356,20 +360,25 @@ def _closing() -> dict[str, Any]:
         for key, name, steps in SUSTAINABILITY
         for q in (
             {"key": f"sus_{key}", "type": "checklist", "label": f"{name}: potential steps", "options": steps,
-             "row": name},
-            _text(f"sus_{key}_next", f"{name}: what next steps will your awardee team take?", row=name),
+             "row": name, "column": "Potential steps"},
+            _text(f"sus_{key}_next", f"{name}: what next steps will your awardee team take?", row=name,
+                  column="Next steps"),
         )
     ]  # fmt: skip
     bts = [
         q
         for i, condition in enumerate(BTS_CONDITIONS, start=1)
         for q in (
-            {"key": f"bts_{i}", "type": "choice", "label": "Self-assessment", "options": BTS_ASSESSMENT,
-             "row": condition},
-            _text(f"bts_{i}_next", "Next steps for moving forward or meeting this condition", row=condition),
-            {"key": f"bts_{i}_by", "type": "date", "label": "By when?", "row": condition},
-            {"key": f"bts_{i}_who", "type": "short", "label": "Who is responsible?", "row": condition},
-            {"key": f"bts_{i}_ta", "type": "short", "label": "T/TA support needed", "row": condition},
+            {"key": f"bts_{i}", "type": "choice", "label": f"Condition {i}: self-assessment",
+             "options": BTS_ASSESSMENT, "row": condition, "column": "Self-assessment"},
+            _text(f"bts_{i}_next", f"Condition {i}: next steps for moving forward or meeting this condition",
+                  row=condition, column="Next steps"),
+            {"key": f"bts_{i}_by", "type": "date", "label": f"Condition {i}: by when?", "row": condition,
+             "column": "By when?"},
+            {"key": f"bts_{i}_who", "type": "short", "label": f"Condition {i}: who is responsible?",
+             "row": condition, "column": "Who is responsible?"},
+            {"key": f"bts_{i}_ta", "type": "short", "label": f"Condition {i}: T/TA support needed",
+             "row": condition, "column": "T/TA support needed"},
         )
     ]  # fmt: skip
     return {
@@ -447,6 +456,7 @@ def _closing() -> dict[str, Any]:
             },
             {
                 "key": "p2_sustainability",
+                "row_heading": "Key component of sustainability",
                 "title": "Section B. Supporting sustainability",
                 "layout": "rows",
                 "questions": sustainability,
@@ -501,6 +511,7 @@ def _closing() -> dict[str, Any]:
             },
             {
                 "key": "p3_bts",
+                "row_heading": "Condition",
                 "title": "Section B. Infrastructure for running a Breakthrough Series Collaborative",
                 "layout": "rows",
                 "questions": bts,

@@ -317,16 +317,43 @@ def close_to_aim_suggestions(*, collaborative: Collaborative, awardee: Awardee) 
     return lines
 
 
+def _full_label(question: dict[str, Any]) -> str:
+    """A question's label with its row (component, condition) in front, unless the label already names it."""
+    row = question.get("row")
+    return (
+        question["label"] if not row or question["label"].startswith(row) else f"{row}: {question['label']}"
+    )
+
+
 def worksheet_answered_sections(worksheet: Worksheet) -> list[dict[str, Any]]:
-    """The worksheet's sections with each answered question and its answer, in template order."""
-    return [
-        {
-            "section": section,
-            "items": [
-                {"question": q, "answer": worksheet.answers[q["key"]]}
-                for q in section["questions"]
-                if q["key"] in worksheet.answers
-            ],
-        }
-        for section in worksheet.template.definition["sections"]
-    ]
+    """The worksheet's sections in template order: answered questions as items, and grid sections
+    ("rows" layout) as a table of the answered rows × the section's columns."""
+    out = []
+    for section in worksheet.template.definition["sections"]:
+        answered = [q for q in section["questions"] if q["key"] in worksheet.answers]
+        table = None
+        if section.get("layout") == "rows":
+            columns = list(dict.fromkeys(q["column"] for q in section["questions"]))
+            cells: dict[str, dict[str, Any]] = {}
+            for q in answered:
+                value = worksheet.answers[q["key"]]
+                cells.setdefault(q["row"], {})[q["column"]] = {
+                    "value": value,
+                    "is_list": isinstance(value, list),
+                }
+            table = {
+                "row_heading": section.get("row_heading", ""),
+                "columns": columns,
+                "rows": [(row, [cells[row].get(c) for c in columns]) for row in cells],
+            }
+        out.append(
+            {
+                "section": section,
+                "items": [
+                    {"question": q, "label": _full_label(q), "answer": worksheet.answers[q["key"]]}
+                    for q in answered
+                ],
+                "table": table,
+            }
+        )
+    return out

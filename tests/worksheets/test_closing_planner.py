@@ -193,7 +193,10 @@ def test_a_bad_answer_is_named_and_nothing_is_saved(world, client):
         "How many new sites do you want to scale with?: Ensure this value is a multiple of step size 5"
         in page
     )
-    assert "Self-assessment: Select a valid choice. Perhaps is not one of the available choices." in page
+    assert (
+        "Condition 1: self-assessment: Select a valid choice. Perhaps is not one of the available choices."
+        in page
+    )
     assert not Worksheet.objects.exists()
 
 
