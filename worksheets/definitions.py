@@ -175,6 +175,7 @@ def _joy() -> dict[str, Any]:
                 "intro": "For each critical component, choose what best describes your team’s status, "
                 "and note a few strengths and gaps.",
                 "layout": "rows",
+                "display": "grid",  # the seed's table: one row per component, one column per rating
                 "questions": [
                     q
                     for key, name, _ in JOY_COMPONENTS

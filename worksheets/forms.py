@@ -42,6 +42,12 @@ def _field(question: dict[str, Any]) -> forms.Field:
     raise ValueError(f"Unknown question type {question['type']}")
 
 
+def _own_label(bound: forms.BoundField) -> str:
+    """A row question's own label without its row's name ("Safety: strengths and gaps" → "Strengths and gaps")."""
+    label = str(bound.label)
+    return label.split(": ", 1)[-1].capitalize()
+
+
 def title_level(definition: dict[str, Any]) -> int:
     return 3 if any(section.get("part") for section in definition["sections"]) else 2
 
@@ -61,6 +67,19 @@ class Section:
     intro: str
     plain: list[forms.BoundField]  # questions outside a row
     rows: list[Row]
+    display: str = ""  # "grid": rows as a table, a choice question's options as columns
+    row_heading: str = ""
+
+    @property
+    def grid_columns(self) -> list[str]:
+        """For a grid, the column headings: the first row's choice options, then its other questions."""
+        columns: list[str] = []
+        for bound in self.rows[0].fields:
+            if isinstance(bound.field.widget, forms.RadioSelect):
+                columns += [str(label) for _, label in bound.field.choices]
+            else:
+                columns.append(_own_label(bound))
+        return columns
 
 
 class WorksheetForm(forms.Form):
@@ -134,6 +153,8 @@ class WorksheetForm(forms.Form):
                     intro=section.get("intro", ""),
                     plain=plain,
                     rows=rows,
+                    display=section.get("display", ""),
+                    row_heading=section.get("row_heading", ""),
                 )
             )
         return out
