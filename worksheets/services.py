@@ -45,7 +45,7 @@ def joy_worksheet_save(
     access.require(actor, access.Action.ENTER_DATA, team)
     respondent = None if for_team else actor
     worksheet = (
-        Worksheet.objects.select_for_update()
+        Worksheet.objects.select_for_update(of=("self",))
         .filter(template__slug=definitions.JOY_IN_WORK, team=team, respondent=respondent)
         .select_related("template")
         .first()
@@ -79,7 +79,9 @@ def worksheet_plan_to_pdsa(*, actor: Any, worksheet: Worksheet) -> PDSACycle:
     `other_change_idea`. Idempotent: a worksheet that already made its cycle returns that cycle.
     """
     worksheet = (
-        Worksheet.objects.select_for_update().select_related("team__collaborative").get(pk=worksheet.pk)
+        Worksheet.objects.select_for_update(of=("self",))
+        .select_related("team__collaborative")
+        .get(pk=worksheet.pk)
     )
     if worksheet.team is None or not worksheet_can_edit(actor, worksheet):
         raise PermissionDenied("Only the worksheet's author or the team's people may plan from it.")
@@ -134,7 +136,7 @@ def closing_planner_save(
     if not collaborative.teams.filter(lia__awardee=awardee).exists():
         raise ValidationError({"awardee": "This awardee has no team in the collaborative."})
     worksheet = (
-        Worksheet.objects.select_for_update()
+        Worksheet.objects.select_for_update(of=("self",))
         .filter(template__slug=definitions.CLOSING_PLANNER, collaborative=collaborative, awardee=awardee)
         .select_related("template", "awardee")
         .first()
