@@ -145,11 +145,15 @@ def test_no_shift_is_reported_as_no_shift(world):
     assert (row.baseline, row.shifted, row.meeting) == ("55%", "no shift", "0 of 2 (0%)")
 
 
-def test_teams_close_to_the_aim_are_suggested(world):
+def test_teams_close_to_the_aim_are_suggested_in_a_new_planner(world, client):
     _measure_with_data(world)
-    assert close_to_aim_suggestions(collaborative=world.one, awardee=world.north) == [
-        "Agency B: Depression screening, current median 46% (aim 50%)"
-    ]
+    suggestion = "Agency B: Depression screening, current median 46% (aim 50%)"
+    assert close_to_aim_suggestions(collaborative=world.one, awardee=world.north) == [suggestion]
+    client.force_login(world.erin)
+    page = client.get(_url(world)).content.decode()
+    assert re.search(
+        r'<textarea name="p2_close_teams"[^>]*>\s*' + re.escape(suggestion) + r"</textarea>", page
+    )
 
 
 def _url(w, suffix: str = "/") -> str:

@@ -1,7 +1,7 @@
 """Joy in Work: private unless shared, team roll-up only from five respondents, plan → draft PDSA cycle."""
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from collaboratives.models import Aim, ChangeIdea, Driver, Role
 from pdsa.models import PDSACycle
@@ -235,3 +235,21 @@ def test_others_cannot_turn_someones_plan_into_a_cycle(world, client, safety_ide
     client.force_login(world.charlie)
     assert client.post(f"/worksheets/{private.public_id}/pdsa/").status_code == 404
     assert not PDSACycle.objects.exists()
+
+
+def test_a_worksheet_keeps_the_template_version_it_was_written_against(world, monkeypatch):
+    first = joy_worksheet_save(actor=world.bob, team=world.team_a1, answers=_answers())
+
+    def v2() -> dict:
+        changed = definitions._joy()
+        changed["sections"][0]["questions"].append({"key": "reflect_new", "type": "short", "label": "New"})
+        return changed
+
+    monkeypatch.setitem(definitions.DEFINITIONS, definitions.JOY_IN_WORK, (2, v2))
+    again = joy_worksheet_save(actor=world.bob, team=world.team_a1, answers=_answers("Moderate Strength"))
+    assert again.pk == first.pk and again.template.version == 1
+    with pytest.raises(ValidationError) as info:
+        joy_worksheet_save(actor=world.bob, team=world.team_a1, answers={"reflect_new": "Not in v1"})
+    assert info.value.message_dict == {"reflect_new": ["This question is not part of the worksheet."]}
+    newcomer = joy_worksheet_save(actor=world.alice, team=world.team_a1, answers={"reflect_new": "v2 answer"})
+    assert newcomer.template.version == 2 and newcomer.answers == {"reflect_new": "v2 answer"}
