@@ -317,12 +317,15 @@ def close_to_aim_suggestions(*, collaborative: Collaborative, awardee: Awardee) 
     return lines
 
 
+def _shown(question: dict[str, Any], value: Any) -> Any:
+    """An answer as a page shows it: stored ISO dates become dates (formatted by the template)."""
+    return dt.date.fromisoformat(value) if question["type"] == "date" else value
+
+
 def _full_label(question: dict[str, Any]) -> str:
     """A question's label with its row (component, condition) in front, unless the label already names it."""
     row = question.get("row")
-    return (
-        question["label"] if not row or question["label"].startswith(row) else f"{row}: {question['label']}"
-    )
+    return question["label"] if not row or row in question["label"] else f"{row}: {question['label']}"
 
 
 def worksheet_answered_sections(worksheet: Worksheet) -> list[dict[str, Any]]:
@@ -336,10 +339,11 @@ def worksheet_answered_sections(worksheet: Worksheet) -> list[dict[str, Any]]:
             columns = list(dict.fromkeys(q["column"] for q in section["questions"]))
             cells: dict[str, dict[str, Any]] = {}
             for q in answered:
-                value = worksheet.answers[q["key"]]
+                value = _shown(q, worksheet.answers[q["key"]])
                 cells.setdefault(q["row"], {})[q["column"]] = {
                     "value": value,
                     "is_list": isinstance(value, list),
+                    "is_date": isinstance(value, dt.date),
                 }
             table = {
                 "row_heading": section.get("row_heading", ""),
@@ -350,7 +354,7 @@ def worksheet_answered_sections(worksheet: Worksheet) -> list[dict[str, Any]]:
             {
                 "section": section,
                 "items": [
-                    {"question": q, "label": _full_label(q), "answer": worksheet.answers[q["key"]]}
+                    {"question": q, "label": _full_label(q), "answer": _shown(q, worksheet.answers[q["key"]])}
                     for q in answered
                 ],
                 "table": table,

@@ -207,6 +207,9 @@ def test_one_click_turns_the_plan_into_a_draft_pdsa_linked_to_the_change_idea(wo
     assert PDSACycle.objects.count() == 1
     worksheet.refresh_from_db()
     assert worksheet.pdsa_cycle == cycle
+    page = client.get(_detail(worksheet)).content.decode()
+    assert f"This plan became the draft PDSA cycle “{cycle.title}” (Planning)" in page
+    assert "<dt>Start date</dt>\n    <dd>2 Feb 2026</dd>" in page
 
 
 def test_an_other_change_becomes_the_cycles_other_change_idea(world, client):
