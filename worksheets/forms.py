@@ -33,10 +33,12 @@ def _field(question: dict[str, Any]) -> forms.Field:
                 **common,
             )
         case "number":
+            # A text input with inputmode, as on the data entry page: number inputs change on scroll.
             return forms.IntegerField(
                 min_value=question.get("min"),
                 step_size=question.get("multiple_of"),
                 error_messages={"invalid": "Enter a whole number."},
+                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
                 **common,
             )
     raise ValueError(f"Unknown question type {question['type']}")
