@@ -247,6 +247,9 @@ LOGGING = {
     "loggers": {
         # One line per task success is noise, most of all in embedded mode where tasks run in-process.
         "celery.app.trace": {"level": "WARNING"},
+        # Django logs every 4xx with its path at WARNING; paths can hold invitation tokens, and the audit
+        # log already records refusals by route pattern. Errors (5xx) are still logged.
+        "django.request": {"level": "ERROR"},
         "coiin.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
     },
 }
