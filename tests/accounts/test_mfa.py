@@ -1,6 +1,7 @@
 """MFA (allauth TOTP + recovery codes), required for awardee leads, advisors, collaborative admins and
 staff (security plan check #8, goal G14)."""
 
+import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 
@@ -161,3 +162,16 @@ def test_enforcement_can_be_switched_off_for_the_local_demo_only_by_setting(worl
     MembershipFactory(user=advisor, role=Role.ADVISOR, team=world.team_b1)
     client.force_login(advisor)
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.urls("tests.coiin.extra_urls")
+def test_an_api_request_from_an_unenrolled_advisor_gets_a_json_403_not_a_redirect(world, client):
+    _unenrol(world.diana)
+    client.force_login(world.diana)
+    response = client.get("/api/ping/")
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "Your role requires two-factor authentication. Set up an authenticator app to continue."
+    }
+    client.force_login(world.erin)
+    assert client.get("/api/ping/").json() == {"pong": True}

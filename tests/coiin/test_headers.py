@@ -82,7 +82,7 @@ def test_the_csp_allows_scripts_only_from_our_own_files(responses):
         assert policy["form-action"] == ["'self'"], kind
 
 
-@pytest.mark.urls("tests.coiin.failing_urls")
+@pytest.mark.urls("tests.coiin.extra_urls")
 def test_a_crash_shows_a_generic_page_without_traceback_or_sql(world, client):
     client.raise_request_exception = False
     client.force_login(world.alice)
