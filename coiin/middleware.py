@@ -41,8 +41,8 @@ class HealthCheckMiddleware:
 
 class AuditMiddleware:
     """Gives each request an id (echoed as X-Request-ID, carried by every audit line) and logs each
-    refusal: 403 (visible but not allowed, CSRF failure) and, for signed-in users, 404 (which is also
-    what another tenant's object answers)."""
+    refusal: 403 (visible but not allowed, CSRF failure) and, for signed-in users, a 404 from a matched
+    route (which is also what another tenant's object answers)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -51,8 +51,12 @@ class AuditMiddleware:
         request_id = audit.request_id_for(request)
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
-        signed_in = request.user.is_authenticated
-        if response.status_code == 403 or (response.status_code == 404 and signed_in):
+        # A 404 is a refusal when a route matched (a missing or another tenant's object); an unknown
+        # URL such as a browser's /favicon.ico is not.
+        refused_object = (
+            request.user.is_authenticated and getattr(request, "resolver_match", None) is not None
+        )
+        if response.status_code == 403 or (response.status_code == 404 and refused_object):
             audit.audit_event("access", request=request, outcome="denied", status=response.status_code)
         return response
 

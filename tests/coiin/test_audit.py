@@ -67,6 +67,7 @@ def test_a_failed_login_names_the_account_not_what_was_typed(world, client, audi
 
 def test_refusals_log_the_route_pattern_and_status(world, client, audit_log):
     client.force_login(world.charlie)
+    client.get("/favicon.ico")  # no such route: not a refusal
     client.get(f"/teams/{world.team_a1.public_id}/")  # another LIA's team: 404
     client.force_login(world.bob)
     client.post(
