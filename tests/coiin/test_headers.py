@@ -19,7 +19,13 @@ PRODUCTION_ENV = {
 
 
 def _production(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECURE_COOKIES", "SECURE_SSL_REDIRECT"}}
+    unset = {
+        "DEBUG",
+        "SECURE_COOKIES",
+        "SECURE_SSL_REDIRECT",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }  # the last: browser tests
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="coiin.settings")
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
