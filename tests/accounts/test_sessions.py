@@ -4,6 +4,7 @@ server session, 30 minutes idle or 12 hours after sign-in ends it too."""
 import time
 
 from django.contrib.sessions.models import Session
+from django.test import Client
 
 from coiin.signals import AUTH_AT, SEEN_AT
 from tests.accounts.helpers import sign_in, signed_in_user_id
@@ -71,9 +72,7 @@ def test_a_deactivated_user_is_signed_out_on_the_next_request(world, client):
     assert client.get("/").status_code == 302
 
 
-def test_a_password_change_signs_out_the_users_other_sessions(world, client, django_user_model):
-    from django.test import Client
-
+def test_a_password_change_signs_out_the_users_other_sessions(world, client):
     other = Client()
     other.force_login(world.alice)
     client.force_login(world.alice)
