@@ -20,6 +20,9 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 install: $(VENV)/.synced
 
 run: export DEBUG ?= true
+# The demo's advisor, awardee lead, faculty and admin logins have no authenticator app; production
+# and the tests enforce MFA for those roles (docs/security.md).
+run: export MFA_REQUIRED ?= false
 run: $(VENV)/.synced
 	mkdir -p var
 	$(MANAGE) migrate --noinput

@@ -7,6 +7,7 @@ DATABASE_URL and REDIS_URL switch it to PostgreSQL and a Redis broker.
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from coiin.env import env_bool, env_int, env_list, env_str
 
@@ -34,6 +35,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "csp",
+    "coiin",
     "collaboratives",
     "measures",
     "pdsa",
@@ -43,14 +46,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "coiin.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "coiin.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "coiin.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "coiin.middleware.MFARequiredMiddleware",
+    "coiin.middleware.NoStoreMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -87,6 +95,8 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Accounts and sessions (docs/security.md, "Accounts"). Length over composition rules (NIST 800-63B):
+# at least 12 characters, no common or all-digit passwords, nothing close to the user's own name/email.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -98,19 +108,39 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
-# Accounts: email login through allauth; nobody signs up on their own, leads invite members.
+# Email login through allauth; nobody signs up on their own, leads invite members.
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_EMAIL_VERIFICATION = "none"
-ACCOUNT_ADAPTER = "collaboratives.adapters.InviteOnlyAccountAdapter"
+ACCOUNT_ADAPTER = "coiin.adapters.AuditedAccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+# Per account (key) 5 failures in 5 minutes, then refusal; per IP only a loose limit, because a home
+# visiting agency's staff share one office NAT and must not lock each other out (ASVS 6.1.1).
+ACCOUNT_RATE_LIMITS = {"login": "30/m/ip", "login_failed": "20/m/ip,5/5m/key"}
 LOGIN_REDIRECT_URL = "home"
 LOGIN_URL = "account_login"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CoIIN platform"
+# Awardee leads, advisors, collaborative admins and staff must enrol TOTP before anything else.
+# Only `make run` (the local demo) turns this off; production and tests keep it on.
+MFA_REQUIRED = env_bool("MFA_REQUIRED", True)
+# Rate-limit counters and used-TOTP-code marks live in the database cache, not Redis, so brute-force
+# limits hold across gunicorn workers and while Redis is down (security plan F14). The table is
+# created by `migrate` (coiin.apps).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "coiin_cache",
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60, minimum=300)  # absolute limit
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)  # NIST 800-63B AAL2
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "America/New_York")
@@ -168,15 +198,37 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60, minimum=300)
+# Headers (docs/security.md, "Headers"). Everything is served from 'self'; no CDN.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        # Scripts only from our own files: the plotly strict bundle needs no eval, htmx runs with
+        # allowEval off (meta htmx-config in base.html).
+        "script-src": [SELF],
+        # plotly.js injects a <style> element and style attributes for its charts and mode bar (27
+        # violations over 7 pages with style-src 'self' alone, tests/browser/test_csp_browser.py).
+        # Inline styles cannot run code; scripts stay strict, which is what stops injected markup.
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],  # blob: for plotly's "download as PNG"
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+# Production: cookies only over HTTPS, with the __Host- prefix (no Domain, Path=/, Secure), HSTS.
+SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
+if SECURE_COOKIES:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
@@ -186,8 +238,19 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"bare": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # Audit events are already one JSON object per line (coiin/audit.py).
+        "audit": {"class": "logging.StreamHandler", "formatter": "bare"},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # One line per task success is noise, most of all in embedded mode where tasks run in-process.
-    "loggers": {"celery.app.trace": {"level": "WARNING"}},
+    "loggers": {
+        # One line per task success is noise, most of all in embedded mode where tasks run in-process.
+        "celery.app.trace": {"level": "WARNING"},
+        # Django logs every 4xx with its path at WARNING; paths can hold invitation tokens, and the audit
+        # log already records refusals by route pattern. Errors (5xx) are still logged.
+        "django.request": {"level": "ERROR"},
+        "coiin.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
+    },
 }

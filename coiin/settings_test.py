@@ -4,6 +4,9 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+# The live server of the browser tests speaks plain HTTP, where __Host- cookies cannot be set;
+# tests/coiin/test_headers.py checks the production cookies.
+os.environ.setdefault("SECURE_COOKIES", "false")
 
 from coiin.settings import *  # noqa: E402,F403
 
@@ -13,4 +16,3 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # Unit tests run tasks in-process; the e2e tests start a real worker and publish to REDIS_URL.
 CELERY_TASK_ALWAYS_EAGER = True
 STATIC_ROOT = None  # whitenoise serves nothing in tests; avoids a warning about a missing collectstatic dir
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}

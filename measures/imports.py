@@ -38,6 +38,7 @@ from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
 from collaboratives import access
+from collaboratives.exports import csv_safe
 from collaboratives.models import Collaborative, Team
 from collaboratives.selectors import team_list
 from measures.models import Measure, MonthlyReport
@@ -225,7 +226,7 @@ def import_template(
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
-        writer.writerows(rows)
+        writer.writerows([csv_safe(v) for v in row] for row in rows)
         return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel open the file as UTF-8
     workbook = openpyxl.Workbook()
     data = workbook.active
@@ -249,13 +250,10 @@ def import_template(
 
 
 def _append_text_rows(sheet: Any, rows: Iterable[list[object]]) -> None:
-    """Append rows, keeping text that starts with `=` as text: openpyxl would write it as a formula,
-    and a definition typed by an admin must not run in a downloader's Excel."""
+    """Append rows with formula-like text neutralised (collaboratives.exports): a definition typed by an
+    admin must not run in a downloader's Excel, not even after the cell is edited."""
     for row in rows:
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
+        sheet.append([csv_safe(value) for value in row])
 
 
 # Reading a file into rows -----------------------------------------------------------------------

@@ -5,6 +5,8 @@ Collaborative ONE enrols A, B and C; collaborative TWO enrols A only.
 alice: CQI lead of LIA A · bob: team member of LIA A · charlie: team member of LIA C (same collaborative)
 diana: advisor of team B1 · erin: awardee lead of North · frank: collaborative admin of ONE
 olga: outsider with no memberships · ivan: inactive user who was a member of LIA A
+diana, erin, frank and root hold roles that require MFA, so each has an enrolled authenticator app
+(tests.factories.TOTP_SECRET).
 """
 
 from types import SimpleNamespace
@@ -18,6 +20,7 @@ from tests.factories import (
     LIAFactory,
     MembershipFactory,
     TeamFactory,
+    TOTPAuthenticatorFactory,
     UserFactory,
 )
 
@@ -46,7 +49,7 @@ def world(db: None) -> SimpleNamespace:
     ivan = person("ivan", role=Role.TEAM_MEMBER, lia=lia_a)
     ivan.is_active = False
     ivan.save()
-    return SimpleNamespace(
+    world = SimpleNamespace(
         north=north,
         south=south,
         lia_a=lia_a,
@@ -69,3 +72,6 @@ def world(db: None) -> SimpleNamespace:
         ivan=ivan,
         root=UserFactory(username="root@example.org", is_superuser=True, is_staff=True),
     )
+    for privileged in (world.diana, world.erin, world.frank, world.root):
+        TOTPAuthenticatorFactory(user=privileged)
+    return world

@@ -1,6 +1,8 @@
 import datetime as dt
 
 import factory
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
 from django.contrib.auth import get_user_model
 
 from collaboratives.models import LIA, Awardee, Collaborative, Membership, Role, Team
@@ -17,6 +19,21 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     password = factory.django.Password("correct-horse-battery")
+
+
+# The authenticator-app secret of every enrolled test user; tests compute codes from it.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+class TOTPAuthenticatorFactory(factory.django.DjangoModelFactory):
+    """An enrolled authenticator app (allauth MFA), as the roles that require MFA must have."""
+
+    class Meta:
+        model = Authenticator
+
+    user = factory.SubFactory(UserFactory)
+    type = Authenticator.Type.TOTP
+    data = factory.LazyFunction(lambda: {"secret": encrypt(TOTP_SECRET)})
 
 
 class AwardeeFactory(factory.django.DjangoModelFactory):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from collaboratives import access
 from collaboratives import selectors as collab_selectors
+from collaboratives.exports import csv_safe
 from collaboratives.forms import add_service_errors
 from measures import selectors, services
 from measures.charts import format_value
@@ -303,13 +304,6 @@ def collaborative_annotate(request: HttpRequest, public_id: str) -> HttpResponse
     return redirect("collaborative-dashboard", public_id=collaborative.public_id)
 
 
-def _csv_cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is prefixed with ' (OWASP CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @login_required
 @require_GET
 def chart_csv(request: HttpRequest, public_id: str) -> HttpResponse:
@@ -321,5 +315,5 @@ def chart_csv(request: HttpRequest, public_id: str) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(selectors.CHART_CSV_HEADER)
     for row in selectors.chart_rows(chart):
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([csv_safe(v) for v in row])
     return response

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from coiin.audit import audit_event
 from collaboratives import selectors as collab_selectors
 from collaboratives.models import Collaborative
 from measures import imports
@@ -167,6 +168,9 @@ def collaborative_import(request: HttpRequest, public_id: str) -> HttpResponse:
         return _upload_page(request, collaborative, UploadForm())
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
+        audit_event(
+            "import.upload", request=request, outcome="rejected", collaborative=collaborative.public_id
+        )
         return _upload_page(request, collaborative, form, status=400)
     upload: UploadedFile = form.cleaned_data["file"]
     filename = upload.name or ""
@@ -175,6 +179,9 @@ def collaborative_import(request: HttpRequest, public_id: str) -> HttpResponse:
     if _unreadable(preview):
         for error in preview.errors:
             form.add_error("file", f"“{filename}”: {error.message}")
+        audit_event(
+            "import.upload", request=request, outcome="rejected", collaborative=collaborative.public_id
+        )
         return _upload_page(request, collaborative, form, status=400)
     data_import = DataImport(
         collaborative=collaborative,
@@ -186,6 +193,13 @@ def collaborative_import(request: HttpRequest, public_id: str) -> HttpResponse:
     )
     data_import.full_clean()
     data_import.save()
+    audit_event(
+        "import.upload",
+        request=request,
+        outcome="stored",
+        data_import=data_import.public_id,
+        row_errors=len(preview.errors),
+    )
     return redirect("import-preview", public_id=data_import.public_id)
 
 
@@ -266,10 +280,24 @@ def data_import_commit(request: HttpRequest, public_id: str) -> HttpResponse:
     try:
         result = _commit(request.user, data_import)
     except ImportRejected as exc:
+        audit_event(
+            "import.commit",
+            request=request,
+            outcome="rejected",
+            data_import=data_import.public_id,
+            row_errors=len(exc.row_errors),
+        )
         return _preview_page(request, data_import, errors=exc.row_errors)
     if result is None:
         messages.info(request, f"“{data_import.filename}” was already saved; nothing was saved again.")
     else:
+        audit_event(
+            "import.commit",
+            request=request,
+            outcome="saved",
+            data_import=data_import.public_id,
+            rows=result.new + result.changed + result.unchanged,
+        )
         messages.success(
             request,
             f"“{data_import.filename}” saved: {result.new} new, {result.changed} changed, "

@@ -64,10 +64,14 @@ def test_team_and_collaborative_dashboards_draw_their_run_charts(signed_in_page,
 
     from collaboratives.models import Team
     from measures.services import recompute_all
+    from tests.factories import TOTPAuthenticatorFactory
 
     load_demo(today=timezone.localdate())
     recompute_all()  # in-process: tasks run eagerly in tests
     lead = get_user_model().objects.get(email="ohio.lead@demo.coiin")
+    TOTPAuthenticatorFactory(
+        user=lead
+    )  # awardee leads must have MFA; this session stands for a signed-in one
     team = Team.objects.get(lia__name="Miami Valley Family Connections")
 
     page = signed_in_page(lead)

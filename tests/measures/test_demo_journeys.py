@@ -30,7 +30,10 @@ HOME_PAGE_SHOWS = {
 
 
 @pytest.fixture
-def demo() -> None:
+def demo(settings) -> None:
+    settings.MFA_REQUIRED = (
+        False  # as `make run` has it: the demo's privileged logins have no authenticator app
+    )
     load_demo(today=timezone.localdate())
 
 

@@ -779,11 +779,11 @@ def test_the_xlsx_template_has_a_measures_sheet_and_round_trips(world, measures)
     assert workbook.sheetnames == ["Data", "Measures"]
     assert [row[:4] for row in workbook["Measures"].iter_rows(values_only=True)] == [
         ("measure_code", "name", "kind", "numerator_definition"),
-        ("prop", measures.prop.name, "proportion", "=families visited (as written by the admin)"),
+        ("prop", measures.prop.name, "proportion", "'=families visited (as written by the admin)"),
         ("mean", measures.mean.name, "mean", "Families who received the service"),
         ("count", measures.count.name, "count", "Families who received the service"),
     ]
-    assert workbook["Measures"]["D2"].data_type == "s"  # text, not a formula
+    assert workbook["Measures"]["D2"].data_type == "s"  # text, not a formula, even once edited in Excel
     data = workbook["Data"]
     for row, (numerator, denominator) in zip(range(2, 5), ((3, 4), (10, 2), (5, None)), strict=True):
         data.cell(row, 4, numerator)

@@ -1,0 +1,74 @@
+"""The Content-Security-Policy holds in a real browser: dashboards draw their plotly charts, htmx runs,
+and Chromium reports no CSP violation on any page (security plan §7.2)."""
+
+import pytest
+
+from tests.browser.pages import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Added by Playwright before any page script; a CSP cannot block it.
+RECORD_VIOLATIONS = (
+    "window.__csp = [];"
+    "document.addEventListener('securitypolicyviolation',"
+    " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || '')));"
+)
+
+
+def _charts_drawn(page) -> int:
+    page.wait_for_function(
+        "document.querySelectorAll('[data-runchart]').length === document.querySelectorAll('[data-drawn]').length",
+        timeout=20_000,
+    )
+    return page.locator("[data-drawn]").count()
+
+
+def test_pages_run_under_the_csp_without_a_single_violation(signed_in_page, live_server):
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from collaboratives.models import Team
+    from measures.demo import load_demo
+    from measures.models import RunChartAnalysis
+    from measures.services import recompute_all
+    from tests.factories import TOTPAuthenticatorFactory
+
+    load_demo(today=timezone.localdate())
+    recompute_all()
+    faculty = get_user_model().objects.get(email="faculty@demo.coiin")
+    TOTPAuthenticatorFactory(user=faculty)
+    team = Team.objects.get(lia__name="Miami Valley Family Connections")
+    chart = RunChartAnalysis.objects.filter(kind="team", team=team).order_by("measure__order").first()
+    collaborative = team.collaborative
+    urls = [
+        "/",
+        f"/teams/{team.public_id}/",
+        f"/collaboratives/{collaborative.public_id}/dashboard/",
+        f"/charts/{chart.public_id}/",
+        f"/collaboratives/{collaborative.public_id}/dashboard/{chart.measure.public_id}/",
+        "/accounts/2fa/",
+        "/accounts/password/change/",
+    ]
+
+    page = signed_in_page(faculty)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.add_init_script(RECORD_VIOLATIONS)
+    violations: list[str] = []
+    charts = 0
+    for url in urls:
+        response = page.goto(f"{live_server.url}{url}")
+        assert response.status == 200, url
+        assert "script-src 'self';" in response.headers["content-security-policy"], url
+        drawn = _charts_drawn(page)
+        if drawn:
+            page.locator(".js-plotly-plot").first.hover()  # the mode bar and hover label add styles
+            page.wait_for_timeout(300)
+        charts += drawn
+        violations += [f"{url}: {v}" for v in page.evaluate("window.__csp")]
+    screenshot(page, "csp-password-change")
+    refused = [m for m in console if "Content Security Policy" in m]
+    print(f"CSP: {len(urls)} pages and {charts} plotly charts in Chromium, {len(violations)} violations")
+    assert charts >= 4
+    assert violations == []
+    assert refused == []
