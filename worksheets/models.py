@@ -48,12 +48,14 @@ class WorksheetQuerySet(ScopedQuerySet):
     """
 
     def visible_to(self, user: Any) -> "WorksheetQuerySet":
-        if access.sees_everything(user):
-            return self.all()
         if not getattr(user, "is_authenticated", False):
             return self.none()
+        # A personal reflection is its author's until shared: not even platform staff read it.
+        own_or_shared = Q(respondent=user) | Q(shared=True) | Q(respondent=None)
+        if access.sees_everything(user):
+            return self.filter(own_or_shared)
         g = access.grants(user)
-        team_visible = Q(team__in=g.team) & (Q(respondent=user) | Q(shared=True) | Q(respondent=None))
+        team_visible = Q(team__in=g.team) & own_or_shared
         planner_visible = Q(team=None) & (
             Q(awardee__in=g.led_awardees) | Q(collaborative__in=g.admin_collaboratives)
         )

@@ -29,12 +29,12 @@ def _detail(worksheet: Worksheet) -> str:
     return f"/worksheets/{worksheet.public_id}/"
 
 
-def test_a_private_worksheet_is_seen_by_its_author_only(world, client):
+def test_a_private_worksheet_is_seen_by_its_author_only_not_even_by_staff(world, client):
     worksheet = joy_worksheet_save(
         actor=world.bob, team=world.team_a1, answers=_answers(reflect_resonate="Mine")
     )
     for person, status in [
-        ("bob", 200), ("alice", 404), ("erin", 404), ("frank", 404), ("charlie", 404), ("diana", 404)
+        ("bob", 200), ("alice", 404), ("erin", 404), ("frank", 404), ("charlie", 404), ("diana", 404), ("root", 404)
     ]:  # fmt: skip
         client.force_login(getattr(world, person))
         response = client.get(_detail(worksheet))
