@@ -1,9 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from coiin.api import api_docs
+from collaboratives.urls import api_urlpatterns as collaboratives_api
+from measures.urls import api_urlpatterns as measures_api
+from pdsa.urls import api_urlpatterns as pdsa_api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("api/v1/", include([*collaboratives_api, *measures_api, *pdsa_api])),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("", include("measures.urls")),
     path("", include("collaboratives.urls")),
 ]
