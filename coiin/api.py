@@ -21,7 +21,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
-from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -235,6 +235,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             response.status_code, "error"
         )
     response.data = error_body(response.status_code, str(code), detail, errors)
+    request = context.get("request")
+    if request is not None:  # errors are JSON whatever format was asked for: one format to handle
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
     return response
 
 

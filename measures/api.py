@@ -13,14 +13,15 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiParameter,
     extend_schema,
     extend_schema_field,
     extend_schema_serializer,
     inline_serializer,
 )
 from rest_framework import generics, mixins, serializers, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -186,7 +187,7 @@ class RunChartSerializer(serializers.ModelSerializer):
             "first_month", "computed_at", "stale", "summary",
         ]  # fmt: skip
 
-    @extend_schema_field(OpenApiTypes.UUID)
+    @extend_schema_field({"type": "string", "format": "uuid", "nullable": True})
     def get_team(self, chart: RunChartAnalysis) -> str | None:
         user = self.context["request"].user
         if chart.team is None or not (
@@ -195,7 +196,7 @@ class RunChartSerializer(serializers.ModelSerializer):
             return None
         return str(chart.team.public_id)
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_team_label(self, chart: RunChartAnalysis) -> str | None:
         if chart.team is None:
             return None
@@ -419,6 +420,21 @@ def _uuid_or_none(value: str) -> uuid.UUID | None:
         return None
 
 
+MONTH_PARAMETER = OpenApiParameter(
+    "month",
+    {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+    OpenApiParameter.PATH,
+    description="YYYY-MM",
+)
+
+
+def _month_or_404(value: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        raise NotFound() from None
+
+
 def _team_for_write(request: Request, team_id: Any) -> Team:
     """The team named in the URL: 404 when the caller cannot see it, 403 when they see it but may not enter data."""
     team = get_object_or_404(team_list(user=request.user), public_id=team_id)
@@ -466,9 +482,9 @@ class ObservationPushView(APIView):
         report_status = serializers.CharField()
         observations = ObservationOutputSerializer(many=True)
 
-    @extend_schema(request=PushInputSerializer, responses=OutputSerializer)
-    def post(self, request: Request, team_id: Any, month: dt.date) -> Response:
-        team = _team_for_write(request, team_id)
+    @extend_schema(request=PushInputSerializer, responses=OutputSerializer, parameters=[MONTH_PARAMETER])
+    def post(self, request: Request, team_id: Any, month: str) -> Response:
+        team, first_day = _team_for_write(request, team_id), _month_or_404(month)
         data = PushInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         items = data.validated_data["observations"]
@@ -498,22 +514,22 @@ class ObservationPushView(APIView):
                 not_applicable=item["not_applicable"],
             )
             cells.append(cell)
-            item_errors = observation_cell_validate(team, month, cell, prefix="")
+            item_errors = observation_cell_validate(team, first_day, cell, prefix="")
             errors.append({field: [message] for field, message in item_errors.items()})
         if any(errors):
             raise serializers.ValidationError({"observations": errors})
-        observations_record(actor=request.user, team=team, month=month, cells=cells)
+        observations_record(actor=request.user, team=team, month=first_day, cells=cells)
         saved = (
             observation_list(user=request.user, team=team)
-            .filter(month=month, measure__in=[c.measure for c in cells])
+            .filter(month=first_day, measure__in=[c.measure for c in cells])
             .order_by("measure__order", "measure__code")
         )
-        report = team.monthly_reports.get(month=month)
+        report = team.monthly_reports.get(month=first_day)
         return Response(
             self.OutputSerializer(
                 {
                     "team": team.public_id,
-                    "month": month,
+                    "month": first_day,
                     "report_status": report.status,
                     "observations": saved,
                 }
@@ -533,15 +549,16 @@ class MonthSubmitView(APIView):
         status = serializers.CharField()
         submitted_at = serializers.DateTimeField()
 
-    @extend_schema(request=None, responses=OutputSerializer)
-    def post(self, request: Request, team_id: Any, month: dt.date) -> Response:
+    @extend_schema(request=None, responses=OutputSerializer, parameters=[MONTH_PARAMETER])
+    def post(self, request: Request, team_id: Any, month: str) -> Response:
         team = get_object_or_404(team_list(user=request.user), public_id=team_id)
-        report = monthly_report_submit(actor=request.user, team=team, month=month)
+        first_day = _month_or_404(month)
+        report = monthly_report_submit(actor=request.user, team=team, month=first_day)
         return Response(
             self.OutputSerializer(
                 {
                     "team": team.public_id,
-                    "month": month,
+                    "month": first_day,
                     "status": report.status,
                     "submitted_at": report.submitted_at,
                 }

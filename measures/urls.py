@@ -91,13 +91,14 @@ api_urlpatterns = [
     *router.urls,
     path("aggregates/", api.AggregateView.as_view(), name="api-aggregates"),
     path("reporting-status/", api.ReportingStatusView.as_view(), name="api-reporting-status"),
+    # The month is checked in the view, so an impossible one (2025-13) gets the API's JSON 404.
     path(
-        "teams/<uuid:team_id>/months/<month:month>/observations/",
+        "teams/<uuid:team_id>/months/<str:month>/observations/",
         api.ObservationPushView.as_view(),
         name="api-observation-push",
     ),
     path(
-        "teams/<uuid:team_id>/months/<month:month>/submit/",
+        "teams/<uuid:team_id>/months/<str:month>/submit/",
         api.MonthSubmitView.as_view(),
         name="api-month-submit",
     ),
