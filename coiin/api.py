@@ -101,7 +101,7 @@ class ClientRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         if isinstance(request.auth, ApiToken):
-            ident = f"token-{request.auth.id}"
+            ident = f"token-{request.auth.public_id}"
         elif request.user and request.user.is_authenticated:
             ident = f"user-{request.user.pk}"
         else:
