@@ -9,10 +9,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -125,13 +126,23 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
 class StrictJSONParser(JSONParser):
-    """JSON only; a duplicate key or absurd nesting is a 400, not a silently chosen value or a crash."""
+    """JSON only, at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes (DRF reads the stream itself, so Django's own
+    check never runs); a duplicate key or absurd nesting is a 400, not a silently chosen value or a crash."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raw = b"" if stream is None else stream.read() if limit is None else stream.read(limit + 1)
+        if limit is not None and len(raw) > limit:
+            raise RequestTooLarge()
         try:
-            text = stream.read().decode("utf-8") if stream is not None else ""
-            return json.loads(text, object_pairs_hook=_reject_duplicates)
+            return json.loads(raw.decode("utf-8"), object_pairs_hook=_reject_duplicates)
         except RecursionError:
             raise exceptions.ParseError("JSON is nested too deeply.") from None
         except (ValueError, UnicodeDecodeError) as exc:
@@ -215,8 +226,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, RequestDataTooBig):
-        exc = exceptions.APIException("The request body is too large.")
-        exc.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        exc = RequestTooLarge()
     from rest_framework.views import exception_handler as drf_exception_handler  # views imports this module
 
     response = drf_exception_handler(exc, context)
@@ -239,6 +249,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if request is not None:  # errors are JSON whatever format was asked for: one format to handle
         request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
     return response
+
+
+def api_not_found(request: HttpRequest, path: str) -> JsonResponse:
+    """Any other URL under /api/: the API's 404 body, not the HTML page."""
+    return JsonResponse(error_body(404, "not_found", "Not found.", []), status=404)
 
 
 @login_required

@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from coiin.api import api_docs
+from coiin.api import api_docs, api_not_found
 from collaboratives.urls import api_urlpatterns as collaboratives_api
 from measures.urls import api_urlpatterns as measures_api
 from pdsa.urls import api_urlpatterns as pdsa_api
@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include([*collaboratives_api, *measures_api, *pdsa_api])),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
+    re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("", include("measures.urls")),
     path("", include("collaboratives.urls")),
 ]
