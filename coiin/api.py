@@ -207,13 +207,11 @@ def _error_items(detail: Any, path: tuple[str | int, ...] = ()) -> Iterator[dict
     else:
         at = next((i for i, p in enumerate(path) if isinstance(p, int)), None)
         index, names = (None, path) if at is None else (path[at], path[at + 1 :])
+        if names and names[-1] == api_settings.NON_FIELD_ERRORS_KEY:  # about the container named before it
+            names = names[:-1]
         field = ".".join(str(n) for n in names) or None
         for message in detail if isinstance(detail, list) else [detail]:
-            yield {
-                "field": None if field == api_settings.NON_FIELD_ERRORS_KEY else field,
-                "index": index,
-                "message": str(message),
-            }
+            yield {"field": field, "index": index, "message": str(message)}
 
 
 def error_body(status_code: int, code: str, detail: str, errors: list[dict[str, Any]]) -> dict[str, Any]:
