@@ -15,14 +15,15 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import exceptions, status
+from rest_framework import exceptions, renderers, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -110,6 +111,15 @@ class ClientRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
+class PrivateResponses:
+    """For API views: every response carries someone's tenant data, so no shared or browser cache keeps it."""
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        add_never_cache_headers(response)
+        return response
+
+
 class CappedPagination(PageNumberPagination):
     """Pages of 100 by default; `page_size` may ask for up to 500, and a larger request gets 500."""
 
@@ -159,6 +169,12 @@ def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         yield prefix, ";".join("" if v is None else str(v) for v in value)
     else:
         yield prefix, value
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """JSON that names its charset, as every response body of ours does."""
+
+    charset = "utf-8"
 
 
 class CSVRenderer(BaseRenderer):
@@ -251,7 +267,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 def api_not_found(request: HttpRequest, path: str) -> JsonResponse:
     """Any other URL under /api/: the API's 404 body, not the HTML page."""
-    return JsonResponse(error_body(404, "not_found", "Not found.", []), status=404)
+    return JsonResponse(
+        error_body(404, "not_found", "Not found.", []),
+        status=404,
+        content_type="application/json; charset=utf-8",
+    )
 
 
 @login_required

@@ -144,7 +144,7 @@ REST_FRAMEWORK = {
         "coiin.api.TokenScopePermission",
     ],
     "DEFAULT_PARSER_CLASSES": ["coiin.api.StrictJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "coiin.api.CSVRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["coiin.api.JSONRenderer", "coiin.api.CSVRenderer"],
     "DEFAULT_PAGINATION_CLASS": "coiin.api.CappedPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["coiin.api.ClientRateThrottle"],

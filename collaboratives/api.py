@@ -5,13 +5,14 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers, viewsets
 
+from coiin.api import PrivateResponses
 from collaboratives.models import Collaborative, Team
 from collaboratives.selectors import collaborative_list, team_list
 
 UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 
-class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+class ReadOnlyViewSet(PrivateResponses, viewsets.ReadOnlyModelViewSet):
     """List and retrieve by `public_id`; subclasses return a selector from get_queryset."""
 
     lookup_field = "public_id"

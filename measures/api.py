@@ -22,11 +22,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from coiin.api import JSONRenderer, PrivateResponses
 from collaboratives import access
 from collaboratives.api import NamedRefSerializer, ReadOnlyViewSet
 from collaboratives.models import Team
@@ -120,7 +120,7 @@ class ObservationOutputSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class ObservationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ObservationViewSet(PrivateResponses, mixins.ListModelMixin, viewsets.GenericViewSet):
     """A team's reported values, one row per team × measure × month, for the teams the caller can see."""
 
     class Filter(filters.FilterSet):
@@ -308,7 +308,7 @@ class AggregateRowSerializer(serializers.Serializer):
     stale = serializers.BooleanField()
 
 
-class AggregateView(generics.ListAPIView):
+class AggregateView(PrivateResponses, generics.ListAPIView):
     """Pooled monthly figures of a collaborative, or of one awardee's teams in it, per measure × month."""
 
     class QuerySerializer(serializers.Serializer):
@@ -368,7 +368,7 @@ class ReportingMonthRateSerializer(ReportingRateSerializer):
     month = MonthField()
 
 
-class ReportingStatusView(APIView):
+class ReportingStatusView(PrivateResponses, APIView):
     """Who has submitted which month: the collaborative's teams the caller can see × months, and the rates."""
 
     class QuerySerializer(serializers.Serializer):
@@ -466,7 +466,7 @@ class PushInputSerializer(serializers.Serializer):
     observations = PushCellSerializer(many=True, min_length=1, max_length=MAX_BATCH)
 
 
-class ObservationPushView(APIView):
+class ObservationPushView(PrivateResponses, APIView):
     """Push a team's values for one month, all or nothing, validated exactly as the data-entry form is.
 
     Each error names the item's `index` in `observations` and its `field`; nothing is saved when any item
@@ -537,7 +537,7 @@ class ObservationPushView(APIView):
         )
 
 
-class MonthSubmitView(APIView):
+class MonthSubmitView(PrivateResponses, APIView):
     """Submit a team's month, as the CQI lead does on the data-entry page; every measure needs a value or N/A."""
 
     renderer_classes = [JSONRenderer]

@@ -313,3 +313,10 @@ def test_the_list_reads_a_fixed_number_of_queries(world, charted, api_as, django
     client = api_as(world.root)
     with django_assert_max_num_queries(8):
         assert client.get("/api/v1/observations/").json()["count"] == 7
+
+
+@pytest.mark.parametrize("path", ["collaboratives/", "observations/", "aggregates/?collaborative={one}"])
+def test_responses_are_never_cached_and_name_their_charset(world, api_as, path):
+    response = api_as(world.alice).get(f"/api/v1/{path.format(one=world.one.public_id)}")
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    assert response["Content-Type"] == "application/json; charset=utf-8"
