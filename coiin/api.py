@@ -6,6 +6,7 @@ Every endpoint lives in its app's `api.py`; this module holds only what they all
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -129,11 +130,11 @@ class CappedPagination(PageNumberPagination):
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [k for k, _ in pairs]
-    if len(keys) != len(set(keys)):
-        duplicated = sorted({k for k in keys if keys.count(k) > 1})
+    result = dict(pairs)
+    if len(result) != len(pairs):  # linear: a hostile object may have many thousands of keys
+        duplicated = sorted(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
         raise exceptions.ParseError(f"JSON object has a duplicate key: {', '.join(duplicated)}.")
-    return dict(pairs)
+    return result
 
 
 class RequestTooLarge(exceptions.APIException):
