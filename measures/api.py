@@ -31,7 +31,7 @@ from collaboratives import access
 from collaboratives.api import NamedRefSerializer, ReadOnlyViewSet
 from collaboratives.models import Team
 from collaboratives.selectors import awardee_list, collaborative_list, team_list
-from measures.models import Measure, Observation, RunChartAnalysis
+from measures.models import Measure, MonthlyReport, Observation, RunChartAnalysis
 from measures.selectors import (
     REPORT_CELL_LABELS,
     measure_list,
@@ -524,7 +524,7 @@ class ObservationPushView(PrivateResponses, APIView):
             .filter(month=first_day, measure__in=[c.measure for c in cells])
             .order_by("measure__order", "measure__code")
         )
-        report = team.monthly_reports.get(month=first_day)
+        report = MonthlyReport.objects.visible_to(request.user).get(team=team, month=first_day)
         return Response(
             self.OutputSerializer(
                 {
