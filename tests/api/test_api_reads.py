@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from collaboratives.models import Collaborative
 from measures.models import MonthlyReport, Observation
+from measures.services import recompute_all
 from pdsa.models import PDSACycle
 from tests.factories import MeasureFactory
 
@@ -320,3 +321,22 @@ def test_responses_are_never_cached_and_name_their_charset(world, api_as, path):
     response = api_as(world.alice).get(f"/api/v1/{path.format(one=world.one.public_id)}")
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     assert response["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_run_charts_and_aggregates_read_a_fixed_number_of_queries(
+    world, charted, api_as, django_assert_max_num_queries
+):
+    client = api_as(world.charlie)
+    for code in ("second", "third"):  # more series must not mean more queries
+        measure = MeasureFactory(collaborative=world.one, code=code)
+        Observation.objects.create(
+            team=world.team_a1, measure=measure, month=dt.date(2025, 1, 1), numerator=1, denominator=2
+        )
+    recompute_all()
+    with django_assert_max_num_queries(8):  # 9 team charts (peers named), 3 of ONE, 3 of South (charlie's)
+        assert client.get("/api/v1/runcharts/").json()["count"] == 15
+    with django_assert_max_num_queries(8):
+        assert (
+            client.get(f"/api/v1/aggregates/?collaborative={world.one.public_id}&page_size=500").status_code
+            == 200
+        )
