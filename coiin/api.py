@@ -128,6 +128,14 @@ class CappedPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_paginated_response(self, data: Any) -> Response:
+        """The page, with the neighbouring pages also in a Link header (RFC 8288): a CSV body cannot say."""
+        response = super().get_paginated_response(data)
+        links = [(self.get_next_link(), "next"), (self.get_previous_link(), "prev")]
+        if header := ", ".join(f'<{url}>; rel="{rel}"' for url, rel in links if url):
+            response["Link"] = header
+        return response
+
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
