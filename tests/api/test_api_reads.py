@@ -341,3 +341,21 @@ def test_run_charts_and_aggregates_read_a_fixed_number_of_queries(
             client.get(f"/api/v1/aggregates/?collaborative={world.one.public_id}&page_size=500").status_code
             == 200
         )
+
+
+def test_runcharts_list_exact(world, charted, api_as):
+    chart = charted.collaborative
+    response = api_as(world.diana).get(
+        f"/api/v1/runcharts/?kind=collaborative&collaborative={world.one.public_id}"
+    )
+    assert response.json() == _page(
+        [
+            {
+                "id": str(chart.public_id), "kind": "collaborative", "collaborative": str(world.one.public_id),
+                "measure": {"id": str(charted.measure.public_id), "name": "Depression screening"},
+                "measure_code": "screen", "team": None, "team_label": None, "awardee": None, "first_month": "2025-01",
+                "computed_at": _iso(chart.computed_at), "stale": False, "summary": chart.summary,
+            }
+        ]
+    )  # fmt: skip
+    assert chart.summary["cohort_size"] == 3
