@@ -110,7 +110,11 @@ class MFARequiredMiddleware:
         ):
             audit.audit_event("mfa.required", request=request, outcome="redirected")
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": MFA_REQUIRED_MESSAGE}, status=403)
+                # The API's one error format (coiin/api.py), so clients parse one shape.
+                return JsonResponse(
+                    {"status": 403, "code": "mfa_required", "detail": MFA_REQUIRED_MESSAGE, "errors": []},
+                    status=403,
+                )
             messages.warning(request, MFA_REQUIRED_MESSAGE)
             return redirect("mfa_activate_totp")
         return self.get_response(request)

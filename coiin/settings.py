@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
@@ -133,7 +134,10 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "coiin_cache",
-    }
+    },
+    # API request budgets: checked on every API call, so kept in process memory (no query, no Redis
+    # dependency). Each gunicorn worker keeps its own budget: the effective limit is rate × workers.
+    "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api-throttle"},
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60, minimum=300)  # absolute limit
@@ -162,10 +166,42 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# REST API (issue 8): personal bearer tokens for clients; the session (with CSRF) for Swagger UI.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "coiin.api.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "coiin.api.TokenScopePermission",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["coiin.api.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["coiin.api.JSONRenderer", "coiin.api.CSVRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "coiin.api.CappedPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["coiin.api.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env_str("API_THROTTLE_RATE", "600/minute")},
+    "EXCEPTION_HANDLER": "coiin.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CoIIN platform REST API",
+    "DESCRIPTION": "Aggregates, run charts and monthly data of home visiting learning collaboratives. "
+    "Every response shows only what the token's owner may see.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "coiin.api.error_responses_hook",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "MeasureKindEnum": "measures.models.Measure.Kind",
+        "RunChartKindEnum": "measures.models.RunChartAnalysis.Kind",
+    },
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

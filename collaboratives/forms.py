@@ -1,7 +1,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from collaboratives.models import Role
+from collaboratives.models import ApiToken, Role
+from collaboratives.services import API_TOKEN_LIFETIMES
 
 
 class InvitationForm(forms.Form):
@@ -19,6 +20,28 @@ class InvitationAcceptForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         required=False,
         help_text="At least 12 characters. A passphrase of a few words works well.",
+    )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="What is it for?",
+        max_length=80,
+        help_text="A name to recognise it by, e.g. “State data warehouse”.",
+        error_messages={"required": "Say what the token is for, e.g. 'State data warehouse'."},
+    )
+    scope = forms.ChoiceField(
+        label="Access",
+        choices=ApiToken.Scope.choices,
+        initial=ApiToken.Scope.READ,
+        widget=forms.RadioSelect,
+        help_text="Read is enough to pull aggregates and run charts. Push also sends monthly data.",
+    )
+    lifetime_days = forms.TypedChoiceField(
+        label="Expires after",
+        choices=[(days, f"{days} days") for days in API_TOKEN_LIFETIMES],
+        coerce=int,
+        initial=90,
     )
 
 

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from collaboratives.models import LIA, Awardee, Collaborative, Membership, Team
+from collaboratives.models import LIA, ApiToken, Awardee, Collaborative, Membership, Team
 
 
 def team_list(*, user: Any, collaborative: Collaborative | None = None) -> QuerySet[Team]:
@@ -30,3 +30,8 @@ def roster_list(*, user: Any, lia: LIA) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("user__first_name", "user__last_name", "user__email")
     )
+
+
+def api_token_list(*, user: Any) -> QuerySet[ApiToken]:
+    """The user's own API tokens, newest first (revoked and expired ones included, to show what happened)."""
+    return ApiToken.objects.visible_to(user).order_by("-created_at", "-id")

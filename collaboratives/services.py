@@ -6,15 +6,16 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives import access
-from collaboratives.models import LIA, Invitation, Membership, Role
+from collaboratives.models import LIA, ApiToken, Invitation, Membership, Role
 
 INVITATION_LIFETIME = dt.timedelta(days=14)
 
@@ -96,3 +97,76 @@ def invitation_accept(
     Membership.objects.get_or_create(user=user, role=invitation.role, lia=invitation.lia)
     access.forget(user)
     return user
+
+
+# --- Personal API tokens (issue 8) ---
+
+API_TOKEN_PREFIX = "coiin_"  # noqa: S105 (recognisable in logs and secret scanners, and refused in query strings)
+API_TOKEN_LIFETIMES = (30, 90, 180, 365)  # days a person may choose from
+API_TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)  # last_used_at is written at most this often
+
+
+@transaction.atomic
+def api_token_create(*, actor: Any, name: str, scope: str, lifetime_days: int) -> tuple[ApiToken, str]:
+    """Create a personal token for `actor`; returns the row and the token, which is never stored or shown again.
+
+    256 random bits; only the SHA-256 of the token is kept, and a short prefix to recognise it in lists.
+    """
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise PermissionDenied("Sign in to create an API token.")
+    errors = {}
+    if not name.strip():
+        errors["name"] = "Say what the token is for, e.g. 'State data warehouse'."
+    if scope not in ApiToken.Scope.values:
+        errors["scope"] = "Choose read, or read and push monthly data."
+    if lifetime_days not in API_TOKEN_LIFETIMES:
+        errors["lifetime_days"] = "Choose 30, 90, 180 or 365 days."
+    if errors:
+        raise ValidationError(errors)
+    key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=actor,
+        name=name.strip(),
+        prefix=key[:12],
+        token_hash=_token_hash(key),
+        scope=scope,
+        expires_at=timezone.now() + dt.timedelta(days=lifetime_days),
+    )
+    token.full_clean()
+    token.save()
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+    """Revoke one of the actor's own tokens; revoking twice keeps the first revocation time."""
+    if token.user_id != actor.id:
+        raise PermissionDenied("You may revoke only your own tokens.")
+    ApiToken.objects.filter(id=token.id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    token.refresh_from_db()
+    return token
+
+
+def api_token_authenticate(*, key: str, now: dt.datetime | None = None) -> ApiToken | None:
+    """The live token `key` belongs to (by hash lookup), or None when unknown, expired, revoked or its user inactive.
+
+    Records the use at most once per API_TOKEN_TOUCH_INTERVAL, so a busy client does not write on every call.
+    """
+    now = now or timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(
+            token_hash=_token_hash(key), revoked_at__isnull=True, expires_at__gt=now, user__is_active=True
+        )
+        .first()
+    )
+    if token is None:
+        return None
+    touched = (
+        ApiToken.objects.filter(id=token.id)
+        .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - API_TOKEN_TOUCH_INTERVAL))
+        .update(last_used_at=now)
+    )
+    if touched:
+        token.last_used_at = now
+    return token

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -5,10 +7,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collaboratives import access, selectors, services
-from collaboratives.forms import InvitationAcceptForm, InvitationForm, add_service_errors
+from collaboratives.forms import ApiTokenForm, InvitationAcceptForm, InvitationForm, add_service_errors
 
 
 @login_required
@@ -92,3 +95,57 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         {"invitation": invitation, "form": form, "signed_in": signed_in},
         status=400 if request.method == "POST" else 200,
     )
+
+
+# --- Personal API tokens (issue 8) ---
+
+
+def _api_token_page(
+    request: HttpRequest, form: ApiTokenForm, created: tuple[Any, str] | None = None, status: int = 200
+) -> HttpResponse:
+    response = render(
+        request,
+        "collaboratives/api_tokens.html",
+        {
+            "form": form,
+            "tokens": selectors.api_token_list(user=request.user),
+            "created": created,
+            "now": timezone.now(),
+            "error_summary": [
+                (form[name].auto_id, error)
+                for name, errors in form.errors.items()
+                if name in form.fields
+                for error in errors
+            ],
+        },
+        status=status,
+    )
+    add_never_cache_headers(response)  # the page may show a new token: no cache may keep it
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _api_token_page(request, ApiTokenForm())
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        try:
+            created = services.api_token_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _api_token_page(request, ApiTokenForm(), created=created, status=201)
+    return _api_token_page(request, form, status=400)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
+    token = get_object_or_404(selectors.api_token_list(user=request.user), public_id=public_id)
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(
+        request, f"The token “{token.name}” is revoked: clients using it are refused from now on."
+    )
+    return redirect("api-token-list")

@@ -1,8 +1,9 @@
 import datetime as dt
 
 from django.urls import path, register_converter
+from rest_framework.routers import SimpleRouter
 
-from measures import views
+from measures import api, views
 from measures.views import dashboards, imports, manage, reporting
 
 
@@ -78,5 +79,27 @@ urlpatterns = [
         "teams/<uuid:public_id>/data/<month:month>/history/",
         manage.team_month_history,
         name="team-data-history",
+    ),
+]
+
+router = SimpleRouter()
+router.register("measures", api.MeasureViewSet, basename="api-measure")
+router.register("observations", api.ObservationViewSet, basename="api-observation")
+router.register("runcharts", api.RunChartViewSet, basename="api-runchart")
+
+api_urlpatterns = [
+    *router.urls,
+    path("aggregates/", api.AggregateView.as_view(), name="api-aggregates"),
+    path("reporting-status/", api.ReportingStatusView.as_view(), name="api-reporting-status"),
+    # The month is checked in the view, so an impossible one (2025-13) gets the API's JSON 404.
+    path(
+        "teams/<uuid:team_id>/months/<str:month>/observations/",
+        api.ObservationPushView.as_view(),
+        name="api-observation-push",
+    ),
+    path(
+        "teams/<uuid:team_id>/months/<str:month>/submit/",
+        api.MonthSubmitView.as_view(),
+        name="api-month-submit",
     ),
 ]

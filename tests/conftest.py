@@ -12,6 +12,7 @@ diana, erin, frank and root hold roles that require MFA, so each has an enrolled
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import caches
 
 from collaboratives.models import Role
 from tests.factories import (
@@ -23,6 +24,12 @@ from tests.factories import (
     TOTPAuthenticatorFactory,
     UserFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_api_budgets() -> None:
+    """API throttle budgets live in process memory, outside the test's rolled-back transaction."""
+    caches["throttle"].clear()
 
 
 @pytest.fixture

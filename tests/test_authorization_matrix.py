@@ -16,7 +16,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from collaboratives.models import Invitation, Role
+from collaboratives.models import ApiToken, Invitation, Role
 from measures.models import (
     ChartAnnotation,
     Measure,
@@ -45,6 +45,7 @@ class Case:
     expected: dict[str, int]
     data: Callable[[SimpleNamespace], dict[str, Any]] | None = None
     unchanged: Callable[[], Any] | None = None  # a snapshot that a refused write must leave as it was
+    bearer: str | None = None  # REST API: call with a personal token of this scope (JSON body), not a session
 
 
 def _statuses(default: int, anonymous: int = LOGIN, **overrides: int) -> dict[str, int]:
@@ -121,6 +122,33 @@ def _joy_worksheet(w: SimpleNamespace) -> Worksheet:
 
 def _planner_url(w: SimpleNamespace) -> str:
     return f"/collaboratives/{w.one.public_id}/awardees/{w.north.public_id}/closing-planner/"
+
+
+# --- REST API (issue 8) helpers ---
+API = 401  # the API answers anonymous callers and inactive users' tokens 401, not a redirect
+
+
+def _bearer(user: Any, scope: str) -> str:
+    """A live token of `scope` for `user`, made directly so an inactive user (ivan) can hold one too."""
+    key = f"coiin_matrix-{user.pk}-{scope}"
+    ApiToken.objects.get_or_create(
+        token_hash=hashlib.sha256(key.encode()).hexdigest(),
+        defaults={"user": user, "name": "matrix", "prefix": key[:12], "scope": scope,
+                  "expires_at": timezone.now() + dt.timedelta(days=1)},
+    )  # fmt: skip
+    return key
+
+
+def _pdsa_a1(w: SimpleNamespace) -> PDSACycle:
+    return PDSACycle.objects.create(team=w.team_a1, title="Warm hand-off script", other_change_idea="Script")
+
+
+def _tokens() -> list[tuple[Any, ...]]:
+    return list(ApiToken.objects.values_list("name", "revoked_at"))
+
+
+def _observations() -> list[tuple[Any, ...]]:
+    return list(Observation.objects.values_list("team_id", "measure_id", "month", "numerator", "denominator"))
 
 
 # The oracle. Team A1 belongs to LIA A (North) in collaborative ONE; see tests/conftest.py for the people.
@@ -358,6 +386,139 @@ ROUTES: dict[str, list[Case]] = {
             _statuses(404, alice=200, bob=200, erin=200, frank=200, root=200),
         )
     ],
+    # --- REST API (issue 8): every API route with a personal token (read, or push for writes); the
+    # docs page and token pages with the session. Anonymous callers and inactive users' tokens get 401.
+    "api-collaborative-list": [
+        Case("get", lambda w: "/api/v1/collaboratives/", _statuses(200, API), bearer="read")
+    ],
+    "api-collaborative-detail": [
+        Case(
+            "get",
+            lambda w: f"/api/v1/collaboratives/{w.one.public_id}/",
+            _statuses(200, API, olga=404),
+            bearer="read",
+        )
+    ],
+    "api-team-list": [Case("get", lambda w: "/api/v1/teams/", _statuses(200, API), bearer="read")],
+    "api-team-detail": [
+        Case(
+            "get",
+            lambda w: f"/api/v1/teams/{w.team_a1.public_id}/",
+            _statuses(404, API, alice=200, bob=200, erin=200, frank=200, root=200),
+            bearer="read",
+        )
+    ],
+    "api-measure-list": [Case("get", lambda w: "/api/v1/measures/", _statuses(200, API), bearer="read")],
+    "api-measure-detail": [
+        Case(
+            "get",
+            lambda w: f"/api/v1/measures/{_team_chart(w).measure.public_id}/",
+            _statuses(200, API, olga=404),
+            bearer="read",
+        )
+    ],
+    "api-observation-list": [
+        Case("get", lambda w: "/api/v1/observations/", _statuses(200, API), bearer="read")
+    ],
+    "api-runchart-list": [Case("get", lambda w: "/api/v1/runcharts/", _statuses(200, API), bearer="read")],
+    "api-runchart-detail": [
+        # Peers are named in ONE (the default), so everyone in ONE sees team A1's chart.
+        Case(
+            "get",
+            lambda w: f"/api/v1/runcharts/{_team_chart(w).public_id}/",
+            _statuses(200, API, olga=404),
+            bearer="read",
+        )
+    ],
+    "api-aggregates": [
+        Case(
+            "get",
+            lambda w: f"/api/v1/aggregates/?collaborative={w.one.public_id}",
+            _statuses(200, API, olga=404),
+            bearer="read",
+        )
+    ],
+    "api-reporting-status": [
+        Case(
+            "get",
+            lambda w: f"/api/v1/reporting-status/?collaborative={w.one.public_id}",
+            _statuses(200, API, olga=404),
+            bearer="read",
+        )
+    ],
+    "api-pdsa-cycle-list": [
+        Case("get", lambda w: "/api/v1/pdsa-cycles/", _statuses(200, API), bearer="read")
+    ],
+    "api-pdsa-cycle-detail": [
+        # PDSA text is the team's: never a peer's (charlie) nor another team's advisor's (diana).
+        Case(
+            "get",
+            lambda w: f"/api/v1/pdsa-cycles/{_pdsa_a1(w).public_id}/",
+            _statuses(404, API, alice=200, bob=200, erin=200, frank=200, root=200),
+            bearer="read",
+        )
+    ],
+    "api-observation-push": [
+        Case(
+            "post",
+            lambda w: f"/api/v1/teams/{w.team_a1.public_id}/months/2025-03/observations/",
+            # LIA A's people enter A1's data; those who see A1 without entering data get 403.
+            _statuses(404, API, alice=200, bob=200, root=200, erin=403, frank=403),
+            data=lambda w: {
+                "observations": [
+                    {"measure": str(_team_chart(w).measure.public_id), "numerator": 7, "denominator": 10}
+                ]
+            },
+            unchanged=_observations,
+            bearer="push",
+        ),
+        Case(
+            "post",
+            lambda w: f"/api/v1/teams/{w.team_a1.public_id}/months/2025-03/observations/",
+            _statuses(403, API),  # a read-scope token never writes, whoever holds it
+            data=lambda w: {
+                "observations": [
+                    {"measure": str(_team_chart(w).measure.public_id), "numerator": 7, "denominator": 10}
+                ]
+            },
+            unchanged=_observations,
+            bearer="read",
+        ),
+    ],
+    "api-month-submit": [
+        Case(
+            "post",
+            lambda w: f"/api/v1/teams/{w.team_a1.public_id}/months/2025-01/submit/",
+            # ONE does not let members submit, so only the CQI lead (and the superuser) may.
+            _statuses(404, API, alice=200, root=200, bob=403, erin=403, frank=403),
+            unchanged=_reports,
+            bearer="push",
+        )
+    ],
+    "api-schema": [Case("get", lambda w: "/api/schema/", _statuses(200, API), bearer="read")],
+    "api-docs": [Case("get", lambda w: "/api/docs/", _statuses(200))],
+    "api-token-list": [
+        Case("get", lambda w: "/api-tokens/", _statuses(200)),
+        Case(
+            "post",
+            lambda w: "/api-tokens/",
+            _statuses(201),  # everyone signed in may make tokens for themselves
+            data=lambda w: {"name": "Warehouse", "scope": "read", "lifetime_days": "90"},
+            unchanged=_tokens,
+        ),
+    ],
+    "api-token-revoke": [
+        Case(
+            "post",
+            lambda w: "/api-tokens/{}/revoke/".format(
+                ApiToken.objects.get(
+                    token_hash=hashlib.sha256(_bearer(w.alice, "read").encode()).hexdigest()
+                ).public_id
+            ),
+            _statuses(404, alice=302),  # a token is its owner's alone, whatever the role
+            unchanged=_tokens,
+        )
+    ],
     "invitation-accept": [
         # The emailed link is the credential: anyone holding it sees the acceptance form; a bad one is 404.
         Case("get", lambda w: f"/invitations/{_invitation_token(w)}/", _statuses(200, anonymous=200)),
@@ -460,11 +621,18 @@ CASES = [
 @pytest.mark.parametrize(("route", "index", "principal"), CASES, ids=[f"{r}[{i}]-{p}" for r, i, p in CASES])
 def test_status_matches_the_oracle(world, client, mailoutbox, route, index, principal):
     case = ROUTES[route][index]
-    if principal != "anonymous":
+    headers = {}
+    if case.bearer and principal != "anonymous":
+        headers["Authorization"] = f"Bearer {_bearer(getattr(world, principal), case.bearer)}"
+    elif principal != "anonymous":
         client.force_login(getattr(world, principal))
     url = case.url(world)
+    data = case.data(world) if case.data else {}
     before = case.unchanged() if case.unchanged else None
-    response = getattr(client, case.method)(url, case.data(world) if case.data else {})
+    if case.bearer:
+        response = getattr(client, case.method)(url, data, content_type="application/json", headers=headers)
+    else:
+        response = getattr(client, case.method)(url, data)
     expected = case.expected[principal]
     assert response.status_code == expected, f"{case.method.upper()} {url} as {principal}"
     if case.unchanged and expected >= 400:

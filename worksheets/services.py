@@ -63,7 +63,6 @@ def joy_worksheet_save(
 def worksheet_can_edit(user: Any, worksheet: Worksheet) -> bool:
     """A personal worksheet is its respondent's; a team's, its LIA's people's; a planner, its awardee's leads'."""
     if worksheet.team_id is None:
-        assert worksheet.awardee is not None
         return planner_can_edit(user, worksheet.awardee)
     if worksheet.respondent_id is not None and worksheet.respondent_id != user.id:
         return False

@@ -128,7 +128,6 @@ def worksheet_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     """One Joy in Work worksheet, read-only, for those who may see it (a private one: its respondent only)."""
     worksheet = _visible_worksheet(request, public_id)
     if worksheet.team is None:
-        assert worksheet.awardee is not None
         return redirect(
             "closing-planner",
             public_id=worksheet.collaborative.public_id,

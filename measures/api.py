@@ -1,0 +1,566 @@
+"""REST API (issue 8): measures, observations, run charts, aggregates, reporting status; monthly data push.
+
+Reads go through measures.selectors, writes through measures.services, as the web pages do.
+"""
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    inline_serializer,
+)
+from rest_framework import generics, mixins, serializers, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from coiin.api import JSONRenderer, PrivateResponses
+from collaboratives import access
+from collaboratives.api import NamedRefSerializer, ReadOnlyViewSet
+from collaboratives.models import Team
+from collaboratives.selectors import awardee_list, collaborative_list, team_list
+from measures.models import Measure, MonthlyReport, Observation, RunChartAnalysis
+from measures.selectors import (
+    REPORT_CELL_LABELS,
+    measure_list,
+    observation_list,
+    reporting_status,
+    runchart_list,
+    team_label,
+)
+from measures.services import (
+    MAX_VALUE,
+    ObservationInput,
+    monthly_report_submit,
+    observation_cell_validate,
+    observations_record,
+)
+
+MAX_BATCH = 200  # cells in one push: a month of every measure, with room to spare
+MONTH_FORMAT = "Give a month as YYYY-MM, e.g. 2025-03."
+
+
+class MonthFormField(forms.CharField):
+    def to_python(self, value: Any) -> dt.date | None:
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return dt.datetime.strptime(value, "%Y-%m").date()
+        except ValueError:
+            raise DjangoValidationError(MONTH_FORMAT) from None
+
+
+class MonthFilter(filters.Filter):
+    """A month as `YYYY-MM`, compared with the first day of the month."""
+
+    field_class = MonthFormField
+
+
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "example": "2025-03"})
+class MonthField(serializers.Field):
+    def to_representation(self, value: dt.date) -> str:
+        return f"{value:%Y-%m}"
+
+
+class MeasureViewSet(ReadOnlyViewSet):
+    """Measures of the caller's collaboratives, with their operational definitions."""
+
+    @extend_schema_serializer(component_name="Measure")
+    class OutputSerializer(serializers.ModelSerializer):
+        id = serializers.UUIDField(source="public_id", read_only=True)
+        collaborative = serializers.UUIDField(source="collaborative.public_id", read_only=True)
+        goal = serializers.DecimalField(
+            max_digits=9, decimal_places=3, coerce_to_string=False, read_only=True
+        )
+        active_from = MonthField(read_only=True, allow_null=True)
+        active_to = MonthField(read_only=True, allow_null=True)
+
+        class Meta:
+            model = Measure
+            fields = [
+                "id", "collaborative", "code", "name", "kind", "direction", "goal", "numerator_definition",
+                "denominator_definition", "scale_max", "data_source", "active_from", "active_to", "sensitive",
+            ]  # fmt: skip
+
+    class Filter(filters.FilterSet):
+        collaborative = filters.UUIDFilter(field_name="collaborative__public_id")
+
+    serializer_class = OutputSerializer
+    filterset_class = Filter
+
+    def get_queryset(self) -> QuerySet[Measure]:
+        return measure_list(user=self.request.user).order_by("collaborative__name", "order", "code", "id")
+
+
+class ObservationOutputSerializer(serializers.ModelSerializer):
+    team = serializers.UUIDField(source="team.public_id", read_only=True)
+    team_code = serializers.CharField(source="team.code", read_only=True)
+    measure = serializers.UUIDField(source="measure.public_id", read_only=True)
+    measure_code = serializers.CharField(source="measure.code", read_only=True)
+    month = MonthField(read_only=True)
+
+    class Meta:
+        model = Observation
+        fields = [
+            "team", "team_code", "measure", "measure_code", "month", "numerator", "denominator",
+            "not_applicable", "note", "updated_at",
+        ]  # fmt: skip
+
+
+class ObservationViewSet(PrivateResponses, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A team's reported values, one row per team × measure × month, for the teams the caller can see."""
+
+    class Filter(filters.FilterSet):
+        collaborative = filters.UUIDFilter(field_name="team__collaborative__public_id")
+        team = filters.UUIDFilter(field_name="team__public_id")
+        measure = filters.UUIDFilter(field_name="measure__public_id")
+        month_from = MonthFilter(field_name="month", lookup_expr="gte", help_text="First month, YYYY-MM.")
+        month_to = MonthFilter(field_name="month", lookup_expr="lte", help_text="Last month, YYYY-MM.")
+
+    serializer_class = ObservationOutputSerializer
+    filterset_class = Filter
+
+    def get_queryset(self) -> QuerySet[Observation]:
+        return observation_list(user=self.request.user).order_by("team_id", "measure_id", "month")
+
+
+class PhaseSerializer(serializers.Serializer):
+    start_month = MonthField()
+    end_month = MonthField()
+    median = serializers.FloatField(allow_null=True)
+    median_exact = serializers.CharField(allow_null=True)
+    provisional = serializers.BooleanField()
+
+
+def runchart_phases(chart: RunChartAnalysis) -> list[dict[str, Any]]:
+    """The chart's phases as months, each with its centre line; one phase when the engine found no shift."""
+    result, points = chart.result or {}, chart.points or []
+    if not points:
+        return []
+    phases = result.get("phases") or [
+        {"start_index": 0, "end_index": len(points) - 1, "median": result.get("median"),
+         "median_exact": result.get("median_exact"),
+         "provisional": (result.get("baseline") or {}).get("provisional", False)}
+    ]  # fmt: skip
+    return [
+        {
+            "start_month": dt.date.fromisoformat(points[p["start_index"]]["month"]),
+            "end_month": dt.date.fromisoformat(points[p["end_index"]]["month"]),
+            "median": p.get("median"),
+            "median_exact": p.get("median_exact"),
+            "provisional": bool(p.get("provisional")),
+        }
+        for p in phases
+    ]
+
+
+class RunChartSerializer(serializers.ModelSerializer):
+    """A stored run chart. A peer team is shown as the collaborative's peer setting allows: by code when
+    anonymised, and without its id (which would not open anything for the caller)."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    collaborative = serializers.UUIDField(source="collaborative.public_id", read_only=True)
+    measure = NamedRefSerializer(read_only=True)
+    measure_code = serializers.CharField(source="measure.code", read_only=True)
+    team = serializers.SerializerMethodField()
+    team_label = serializers.SerializerMethodField()
+    awardee = NamedRefSerializer(read_only=True, allow_null=True)
+    first_month = MonthField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = RunChartAnalysis
+        fields = [
+            "id", "kind", "collaborative", "measure", "measure_code", "team", "team_label", "awardee",
+            "first_month", "computed_at", "stale", "summary",
+        ]  # fmt: skip
+
+    @extend_schema_field({"type": "string", "format": "uuid", "nullable": True})
+    def get_team(self, chart: RunChartAnalysis) -> str | None:
+        user = self.context["request"].user
+        if chart.team is None or not (
+            access.sees_everything(user) or chart.team_id in access.grants(user).team
+        ):
+            return None
+        return str(chart.team.public_id)
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_team_label(self, chart: RunChartAnalysis) -> str | None:
+        if chart.team is None:
+            return None
+        return team_label(
+            user=self.context["request"].user, team=chart.team, collaborative=chart.collaborative
+        )
+
+
+class PointSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    numerator = serializers.IntegerField(allow_null=True)
+    denominator = serializers.IntegerField(allow_null=True)
+    value = serializers.FloatField(allow_null=True)
+    n_teams_reporting = serializers.IntegerField(required=False)
+    below_reporting_floor = serializers.BooleanField(required=False)
+
+
+class RunChartDetailSerializer(RunChartSerializer):
+    result = serializers.JSONField(read_only=True, help_text="The run-chart engine's analysis (to_dict()).")
+    points = PointSerializer(many=True, read_only=True)
+    phases = serializers.SerializerMethodField()
+
+    class Meta(RunChartSerializer.Meta):
+        fields = [*RunChartSerializer.Meta.fields, "result", "points", "phases"]
+
+    @extend_schema_field(PhaseSerializer(many=True))
+    def get_phases(self, chart: RunChartAnalysis) -> list[dict[str, Any]]:
+        return PhaseSerializer(runchart_phases(chart), many=True).data
+
+
+class RunChartViewSet(ReadOnlyViewSet):
+    """Stored run charts: a team's series, or an aggregate over a collaborative's or an awardee's teams."""
+
+    class Filter(filters.FilterSet):
+        collaborative = filters.UUIDFilter(field_name="collaborative__public_id")
+        team = filters.UUIDFilter(field_name="team__public_id")
+        measure = filters.UUIDFilter(field_name="measure__public_id")
+        kind = filters.ChoiceFilter(choices=RunChartAnalysis.Kind.choices)
+
+    filterset_class = Filter
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return RunChartDetailSerializer if self.action == "retrieve" else RunChartSerializer
+
+    def get_queryset(self) -> QuerySet[RunChartAnalysis]:
+        return runchart_list(user=self.request.user).order_by("measure__order", "measure__code", "kind", "id")
+
+
+def aggregate_rows(chart: RunChartAnalysis) -> list[dict[str, Any]]:
+    """One stored aggregate series as rows per month, with the series' figures repeated on each row.
+
+    The one place aggregate output is shaped, so suppression of small cells applies here for every format.
+    """
+    summary = chart.summary or {}
+    baseline = summary.get("aggregate_baseline_median") or {}
+    shifted = summary.get("shifted_median") or {}
+    aim = summary.get("teams_meeting_aim") or {}
+    return [
+        {
+            "scope": chart.kind,
+            "collaborative": chart.collaborative.public_id,
+            "awardee": chart.awardee.public_id if chart.awardee else None,
+            "measure": chart.measure.public_id,
+            "measure_code": chart.measure.code,
+            "month": dt.date.fromisoformat(point["month"]),
+            "pooled_value": point["value"],
+            "numerator_sum": point["numerator"],
+            "denominator_sum": point["denominator"],
+            "n_teams_reporting": point.get("n_teams_reporting", 0),
+            "median_of_team_rates": (point.get("median_of_team_rates") or {}).get("value"),
+            "below_reporting_floor": point.get("below_reporting_floor", False),
+            "cohort_size": summary.get("cohort_size"),
+            "baseline_median": baseline.get("median"),
+            "shifted_median": shifted.get("median"),
+            "n_teams_meeting_aim": aim.get("n_meeting"),
+            "n_teams_assessed_for_aim": aim.get("n_assessed"),
+            "pct_teams_meeting_aim": aim.get("pct_meeting"),
+            "computed_at": chart.computed_at,
+            "stale": chart.stale,
+        }
+        for point in chart.points or []
+    ]
+
+
+class AggregateRowSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(choices=["collaborative", "awardee"])
+    collaborative = serializers.UUIDField()
+    awardee = serializers.UUIDField(allow_null=True)
+    measure = serializers.UUIDField()
+    measure_code = serializers.CharField()
+    month = MonthField()
+    pooled_value = serializers.FloatField(
+        allow_null=True, help_text="numerator_sum / denominator_sum; a proportion as a fraction of 1."
+    )
+    numerator_sum = serializers.IntegerField(allow_null=True)
+    denominator_sum = serializers.IntegerField(allow_null=True)
+    n_teams_reporting = serializers.IntegerField()
+    median_of_team_rates = serializers.FloatField(allow_null=True)
+    below_reporting_floor = serializers.BooleanField(
+        help_text="Too few teams reported this month for the pooled value to be charted."
+    )
+    cohort_size = serializers.IntegerField(allow_null=True)
+    baseline_median = serializers.FloatField(allow_null=True)
+    shifted_median = serializers.FloatField(allow_null=True)
+    n_teams_meeting_aim = serializers.IntegerField(allow_null=True)
+    n_teams_assessed_for_aim = serializers.IntegerField(allow_null=True)
+    pct_teams_meeting_aim = serializers.FloatField(allow_null=True)
+    computed_at = serializers.DateTimeField(allow_null=True)
+    stale = serializers.BooleanField()
+
+
+class AggregateView(PrivateResponses, generics.ListAPIView):
+    """Pooled monthly figures of a collaborative, or of one awardee's teams in it, per measure × month."""
+
+    class QuerySerializer(serializers.Serializer):
+        collaborative = serializers.UUIDField(help_text="The collaborative's id (required).")
+        awardee = serializers.UUIDField(required=False, help_text="An awardee's id: its teams' aggregate.")
+        measure = serializers.UUIDField(required=False, help_text="One measure's id.")
+
+    serializer_class = AggregateRowSerializer
+    filter_backends: list[Any] = []  # the query is validated below; the rows are not a queryset
+
+    def get_queryset(self) -> list[dict[str, Any]]:  # type: ignore[override]
+        query = self.QuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        params, user = query.validated_data, self.request.user
+        collaborative = get_object_or_404(collaborative_list(user=user), public_id=params["collaborative"])
+        charts = runchart_list(user=user, collaborative=collaborative)
+        if "awardee" in params:
+            awardee = get_object_or_404(awardee_list(user=user), public_id=params["awardee"])
+            charts = charts.filter(kind=RunChartAnalysis.Kind.AWARDEE, awardee=awardee)
+        else:
+            charts = charts.filter(kind=RunChartAnalysis.Kind.COLLABORATIVE)
+        if "measure" in params:
+            measure = get_object_or_404(
+                measure_list(user=user, collaborative=collaborative), public_id=params["measure"]
+            )
+            charts = charts.filter(measure=measure)
+        return [
+            row
+            for chart in charts.order_by("measure__order", "measure__code", "id")
+            for row in aggregate_rows(chart)
+        ]
+
+    @extend_schema(parameters=[QuerySerializer])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class ReportingCellSerializer(serializers.Serializer):
+    month = MonthField()
+    status = serializers.ChoiceField(choices=list(REPORT_CELL_LABELS))
+
+
+class ReportingRowSerializer(serializers.Serializer):
+    team = serializers.UUIDField(source="team.public_id")
+    team_code = serializers.CharField(source="team.code")
+    label = serializers.CharField(source="team.lia.name")
+    cells = ReportingCellSerializer(many=True)
+
+
+class ReportingRateSerializer(serializers.Serializer):
+    reported = serializers.FloatField(help_text="Teams that submitted (for the average, a mean over months).")
+    active = serializers.FloatField(help_text="Teams enrolled.")
+    percent = serializers.IntegerField(allow_null=True)
+
+
+class ReportingMonthRateSerializer(ReportingRateSerializer):
+    month = MonthField()
+
+
+class ReportingStatusView(PrivateResponses, APIView):
+    """Who has submitted which month: the collaborative's teams the caller can see × months, and the rates."""
+
+    class QuerySerializer(serializers.Serializer):
+        collaborative = serializers.UUIDField(help_text="The collaborative's id (required).")
+
+    @extend_schema(
+        parameters=[QuerySerializer],
+        responses=inline_serializer(
+            "ReportingStatus",
+            {
+                "collaborative": serializers.UUIDField(),
+                "months": serializers.ListField(child=MonthField()),
+                "teams": ReportingRowSerializer(many=True),
+                "rates": ReportingMonthRateSerializer(many=True),
+                "average": ReportingRateSerializer(allow_null=True),
+                "average_months": serializers.IntegerField(),
+                "due_month": MonthField(allow_null=True),
+                "due_date": serializers.DateField(allow_null=True),
+            },
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        query = self.QuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        collaborative = get_object_or_404(
+            collaborative_list(user=request.user), public_id=query.validated_data["collaborative"]
+        )
+        report = reporting_status(user=request.user, collaborative=collaborative, today=timezone.localdate())
+        return Response(
+            {
+                "collaborative": str(collaborative.public_id),
+                "months": [f"{m:%Y-%m}" for m in report.months],
+                "teams": ReportingRowSerializer(report.rows, many=True).data,
+                "rates": [
+                    ReportingMonthRateSerializer({"month": m, **vars(r)}).data for m, r in report.rates
+                ],
+                "average": ReportingRateSerializer(report.average).data if report.average else None,
+                "average_months": report.average_months,
+                "due_month": f"{report.due_month:%Y-%m}" if report.due_month else None,
+                "due_date": report.due_date.isoformat() if report.due_date else None,
+            }
+        )
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+MONTH_PARAMETER = OpenApiParameter(
+    "month",
+    {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+    OpenApiParameter.PATH,
+    description="YYYY-MM",
+)
+
+
+def _month_or_404(value: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        raise NotFound() from None
+
+
+def _team_for_write(request: Request, team_id: Any) -> Team:
+    """The team named in the URL: 404 when the caller cannot see it, 403 when they see it but may not enter data."""
+    team = get_object_or_404(team_list(user=request.user), public_id=team_id)
+    access.require(request.user, access.Action.ENTER_DATA, team)
+    return team
+
+
+@extend_schema_field({"type": "integer", "nullable": True, "minimum": 0, "maximum": MAX_VALUE})
+class CellValueField(serializers.Field):
+    """Passed through as sent: the service judges it, with the data-entry form's messages, next to the
+    cell's other rules, so one response lists every problem of the batch."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class PushCellSerializer(serializers.Serializer):
+    measure = serializers.CharField(help_text="The measure's id.")
+    numerator = CellValueField(required=False, allow_null=True, default=None)
+    denominator = CellValueField(required=False, allow_null=True, default=None)
+    not_applicable = serializers.BooleanField(required=False, default=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class PushInputSerializer(serializers.Serializer):
+    observations = PushCellSerializer(many=True, min_length=1, max_length=MAX_BATCH)
+
+
+class ObservationPushView(PrivateResponses, APIView):
+    """Push a team's values for one month, all or nothing, validated exactly as the data-entry form is.
+
+    Each error names the item's `index` in `observations` and its `field`; nothing is saved when any item
+    is wrong. Sending the same values again changes nothing. Needs a token with the push scope.
+    """
+
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema_serializer(component_name="ObservationPush")
+    class OutputSerializer(serializers.Serializer):
+        team = serializers.UUIDField()
+        month = MonthField()
+        report_status = serializers.CharField()
+        observations = ObservationOutputSerializer(many=True)
+
+    @extend_schema(request=PushInputSerializer, responses=OutputSerializer, parameters=[MONTH_PARAMETER])
+    def post(self, request: Request, team_id: Any, month: str) -> Response:
+        team, first_day = _team_for_write(request, team_id), _month_or_404(month)
+        data = PushInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        items = data.validated_data["observations"]
+        ids = {item["measure"]: _uuid_or_none(item["measure"]) for item in items}
+        measures = {
+            m.public_id: m
+            for m in measure_list(user=request.user).filter(public_id__in={i for i in ids.values() if i})
+        }
+        errors: list[dict[str, Any]] = []
+        cells, seen = [], {}
+        for index, item in enumerate(items):
+            measure = measures.get(ids[item["measure"]])
+            if measure is None:
+                errors.append({"measure": ["No measure with this id."]})
+                continue
+            if measure.id in seen:
+                errors.append(
+                    {"measure": [f"This measure is already in the batch, at index {seen[measure.id]}."]}
+                )
+                continue
+            seen[measure.id] = index
+            cell = ObservationInput(
+                measure=measure,
+                numerator=item["numerator"],
+                denominator=item["denominator"],
+                note=item["note"],
+                not_applicable=item["not_applicable"],
+            )
+            cells.append(cell)
+            item_errors = observation_cell_validate(team, first_day, cell, prefix="")
+            errors.append({field: [message] for field, message in item_errors.items()})
+        if any(errors):
+            raise serializers.ValidationError({"observations": errors})
+        observations_record(actor=request.user, team=team, month=first_day, cells=cells)
+        saved = (
+            observation_list(user=request.user, team=team)
+            .filter(month=first_day, measure__in=[c.measure for c in cells])
+            .order_by("measure__order", "measure__code")
+        )
+        report = MonthlyReport.objects.visible_to(request.user).get(team=team, month=first_day)
+        return Response(
+            self.OutputSerializer(
+                {
+                    "team": team.public_id,
+                    "month": first_day,
+                    "report_status": report.status,
+                    "observations": saved,
+                }
+            ).data
+        )
+
+
+class MonthSubmitView(PrivateResponses, APIView):
+    """Submit a team's month, as the CQI lead does on the data-entry page; every measure needs a value or N/A."""
+
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema_serializer(component_name="MonthSubmit")
+    class OutputSerializer(serializers.Serializer):
+        team = serializers.UUIDField()
+        month = MonthField()
+        status = serializers.CharField()
+        submitted_at = serializers.DateTimeField()
+
+    @extend_schema(request=None, responses=OutputSerializer, parameters=[MONTH_PARAMETER])
+    def post(self, request: Request, team_id: Any, month: str) -> Response:
+        team = get_object_or_404(team_list(user=request.user), public_id=team_id)
+        first_day = _month_or_404(month)
+        report = monthly_report_submit(actor=request.user, team=team, month=first_day)
+        return Response(
+            self.OutputSerializer(
+                {
+                    "team": team.public_id,
+                    "month": first_day,
+                    "status": report.status,
+                    "submitted_at": report.submitted_at,
+                }
+            ).data
+        )
