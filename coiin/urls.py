@@ -6,4 +6,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("measures.urls")),
     path("", include("collaboratives.urls")),
+    path("", include("pdsa.urls")),
 ]

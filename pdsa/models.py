@@ -150,3 +150,7 @@ class PDSAReview(models.Model):
         if self.reviewed_at is None:
             return None
         return sum(bool(getattr(self, name)) for name, _ in self.RUBRIC)
+
+    @property
+    def rubric_items(self) -> list[tuple[str, str, bool | None]]:
+        return [(name, label, getattr(self, name)) for name, label in self.RUBRIC]
