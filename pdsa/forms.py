@@ -92,9 +92,11 @@ class PDSACycleForm(forms.Form):
                 field.widget = textarea
             self.fields[name] = field
         self.fields["change_idea"].queryset = change_ideas
+        self.fields["change_idea"].to_field_name = "public_id"
         self.fields["change_idea"].empty_label = "Choose a change idea"
         self.fields["change_idea"].label_from_instance = lambda idea: f"{idea.driver.text} → {idea.text}"
         self.fields["measures"].queryset = measures
+        self.fields["measures"].to_field_name = "public_id"
         self.fields["measures"].widget = forms.CheckboxSelectMultiple()
         self.fields["measures"].required = False
         if "decision" in self.fields:

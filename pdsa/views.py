@@ -164,7 +164,12 @@ def _sections(cycle: PDSACycle) -> list[tuple[str, list[tuple[str, Any]]]]:
 def _ramp(request: HttpRequest, cycle: PDSACycle) -> list[PDSACycle]:
     """The cycles of this cycle's ramp, first to last (following the chain both ways)."""
     visible = selectors.pdsa_cycle_list(user=request.user, team=cycle.team)
-    by_id = {c.id: c for c in visible.only("id", "public_id", "title", "status", "decision", "previous_id")}
+    by_id = {
+        c.id: c
+        for c in visible.select_related(None).only(
+            "id", "public_id", "title", "status", "decision", "previous_id"
+        )
+    }
     first = cycle
     while first.previous_id in by_id:
         first = by_id[first.previous_id]

@@ -96,7 +96,9 @@ def test_status_moves_one_step_at_a_time_and_stamps_dates(world, kdd):
     assert "decision" in exc.value.message_dict
     cycle.refresh_from_db()
     assert cycle.status == "studying"
-    pdsa_cycle_update(actor=world.bob, cycle=cycle, change_idea=kdd.idea, decision="adapt", learned="Pairs work")
+    pdsa_cycle_update(
+        actor=world.bob, cycle=cycle, change_idea=kdd.idea, decision="adapt", learned="Pairs work"
+    )
     cycle = pdsa_cycle_advance(actor=world.bob, cycle=cycle, today=dt.date(2025, 3, 12))
     cycle.refresh_from_db()
     assert (cycle.status, cycle.decision, cycle.completed_on) == ("done", "adapt", dt.date(2025, 3, 12))
