@@ -11,6 +11,8 @@ from django.utils import timezone
 from collaboratives import access
 from collaboratives.models import Awardee, ChangeIdea, Collaborative, Team
 from collaboratives.selectors import collaborative_list
+from measures.charts import ChartNote
+from measures.models import Measure
 from pdsa.models import PDSACycle, PDSAReview
 
 
@@ -167,3 +169,15 @@ def pdsa_submission_months(
         months.append(month)
         month = (month - dt.timedelta(days=1)).replace(day=1)
     return pdsa_submission_by_month(teams=list(teams), months=months[::-1])
+
+
+def pdsa_chart_notes(*, user: Any, team: Team, measure: Measure) -> list[ChartNote]:
+    """Markers for a team's run chart of `measure`: the month each linked cycle started (or was logged),
+    labelled with its title. Only cycles `user` may read, so a peer's view of the chart shows none."""
+    cycles = pdsa_cycle_list(user=user, team=team).filter(measures=measure).order_by("created_at", "id")
+    return [
+        ChartNote(
+            (c.started_on or timezone.localtime(c.created_at).date()).replace(day=1), f"PDSA: {c.title}"
+        )
+        for c in cycles
+    ]
