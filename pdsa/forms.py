@@ -99,6 +99,9 @@ class PDSACycleForm(forms.Form):
         self.fields["measures"].to_field_name = "public_id"
         self.fields["measures"].widget = forms.CheckboxSelectMultiple()
         self.fields["measures"].required = False
+        if not measures.exists():
+            del self.fields["measures"]
+        self.fields["title"].error_messages["required"] = "Enter a short name for this cycle."
         if "decision" in self.fields:
             self.fields["decision"] = forms.ChoiceField(
                 label=LABELS["decision"],
@@ -113,7 +116,10 @@ class PDSACycleForm(forms.Form):
 
     @property
     def fieldsets(self) -> list[tuple[str, str, list[forms.BoundField]]]:
-        return [(key, legend, [self[name] for name in fields]) for key, legend, fields in self.phases]
+        return [
+            (key, legend, [self[name] for name in fields if name in self.fields])
+            for key, legend, fields in self.phases
+        ]
 
 
 class PDSAReviewForm(forms.Form):

@@ -105,7 +105,7 @@ def pdsa_cycle_new(request: HttpRequest, public_id: str) -> HttpResponse:
                 actor=request.user,
                 team=team,
                 previous=previous,
-                measures=list(data.pop("measures")),
+                measures=list(data.pop("measures", [])),
                 **data,
             )
 
@@ -203,7 +203,7 @@ def pdsa_cycle_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 
         def update(**data: Any) -> PDSACycle:
             return services.pdsa_cycle_update(
-                actor=request.user, cycle=cycle, measures=list(data.pop("measures")), **data
+                actor=request.user, cycle=cycle, measures=list(data.pop("measures", [])), **data
             )
 
         if _service_call(form, update) is not None:
