@@ -141,8 +141,9 @@ def _kdd_forms(
 
 
 def _kdd_summary(form: forms.Form) -> list[tuple[str | None, str]]:
+    """(field id, "Label: message") for the error summary; the label says which of the page's forms erred."""
     return [
-        (form[name].auto_id if name in form.fields else None, error)
+        (form[name].auto_id, f"{form[name].label}: {error}") if name in form.fields else (None, error)
         for name, errors in form.errors.items()
         for error in errors
     ]

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -64,7 +65,9 @@ def _form_page(request: HttpRequest, template: str, form: forms.Form, **context:
 @require_GET
 def team_pdsa_list(request: HttpRequest, public_id: str) -> HttpResponse:
     team = _team(request, public_id)
-    cycles = selectors.pdsa_cycle_list(user=request.user, team=team).prefetch_related("reviews")
+    cycles = selectors.pdsa_cycle_list(user=request.user, team=team).prefetch_related(
+        Prefetch("reviews", to_attr="review_list")
+    )
     return render(
         request,
         "pdsa/cycle_list.html",

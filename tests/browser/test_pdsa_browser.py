@@ -7,7 +7,7 @@ from collaboratives.models import Role
 from pdsa.models import PDSACycle, PDSAReview
 from tests.browser.pages import axe_violations, screenshot
 from tests.factories import MembershipFactory, UserFactory
-from tests.pdsa.factories import AimFactory, ChangeIdeaFactory, DriverFactory
+from tests.pdsa.factories import AimFactory, ChangeIdeaFactory, DriverFactory, PDSACycleFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -92,3 +92,39 @@ def test_a_pdsa_goes_from_change_idea_to_advisor_feedback(world, signed_in_page,
     assert axe_violations(page) == []
     review = PDSAReview.objects.get()
     assert (review.reviewer, review.score, review.act_explicit) == (advisor, 4, False)
+
+
+def test_the_diagram_editor_ledger_and_cycle_list_are_accessible(world, signed_in_page, live_server):
+    aim = AimFactory(collaborative=world.one, text="85% of home visitors report high well-being by June 2027")
+    idea = ChangeIdeaFactory(
+        driver=DriverFactory(aim=aim, text="Daily Improvement"), text="Create a visible goals chart"
+    )
+    PDSACycleFactory(
+        team=world.team_a1, change_idea=idea, status="done", decision="adopt", title="Goals chart, one office"
+    )
+    PDSACycleFactory(team=world.team_c1, change_idea=idea, status="doing", title="Goals chart in C")
+
+    page = signed_in_page(world.frank)
+    page.goto(f"{live_server.url}/collaboratives/{world.one.public_id}/kdd/edit/")
+    page.get_by_role("button", name="Add driver").click()
+    page.wait_for_load_state()
+    assert page.locator("text=There is a problem").count() == 1
+    screenshot(page, "pdsa-7-kdd-edit-error")
+    assert axe_violations(page) == []
+    page.goto(f"{live_server.url}/collaboratives/{world.one.public_id}/ledger/")
+    assert page.locator("table.ledger tbody tr").first.inner_text().split("\t")[2:] == [
+        "2",
+        "2",
+        "1",
+        "0",
+        "0",
+    ]
+    screenshot(page, "pdsa-8-ledger")
+    assert axe_violations(page) == []
+    page = signed_in_page(world.bob)
+    page.goto(f"{live_server.url}/teams/{world.team_a1.public_id}/pdsa/")
+    screenshot(page, "pdsa-9-team-cycles")
+    assert page.get_by_text("Goals chart, one office").count() == 1
+    assert page.get_by_text("Goals chart in C").count() == 0
+    screenshot(page, "pdsa-9-team-cycles")
+    assert axe_violations(page) == []

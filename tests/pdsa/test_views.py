@@ -201,3 +201,19 @@ def test_the_ledger_filters_to_an_awardee_and_rejects_an_unknown_one(world, clie
     assert page.status_code == 200 and "PDSA cycles across teams: North" in page.content.decode()
     bad = client.get(f"{url}?awardee={uuid.uuid4()}")
     assert bad.status_code == 400 and 'href="#id_awardee"' in bad.content.decode()
+
+
+def test_the_teams_cycle_list_shows_status_and_review_state(world, kdd, client, cycle_a1):
+    done = PDSACycleFactory(
+        team=world.team_a1, change_idea=kdd.idea, title="Earlier cycle", status="done", decision="adopt"
+    )
+    PDSAReviewFactory(
+        cycle=done, reviewed_at=done.created_at, **dict.fromkeys(["prediction_stated", "small_scale"], True)
+    )
+    PDSAReviewFactory(cycle=cycle_a1)
+    PDSACycleFactory(team=world.team_c1, change_idea=kdd.idea, title="A peer's cycle")
+    client.force_login(world.bob)
+    html = client.get(f"/teams/{world.team_a1.public_id}/pdsa/").content.decode()
+    assert "Earlier cycle" in html and "Reviewed, 2/5" in html and "Adopt" in html
+    assert "Check-in app pilot" in html and "Waiting since" in html
+    assert "A peer&#x27;s cycle" not in html and "A peer's cycle" not in html
