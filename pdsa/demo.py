@@ -498,22 +498,21 @@ class _CycleSpec:
 
 def _team_plan(ramps: tuple[Ramp, ...], index: int, rng: random.Random, today: dt.date) -> list[_CycleSpec]:
     """One ramp of two or three cycles (the last one still running for some teams), and for every other team
-    the first cycle of a second ramp, in planning. Cycles start every six weeks, the latest recently."""
+    the first cycle of a second ramp, planned to start next week. Ramp cycles start about six weeks apart."""
     ramp = ramps[index % len(ramps)]
     n = min(len(ramp.steps), 2 + rng.randint(0, 1))
     last_status = rng.choice(["done", "done", "studying", "doing"])
     second = ramps[(index + 1) % len(ramps)] if index % 2 == 0 else None
-    total = n + (1 if second else 0)
-    start = today - dt.timedelta(weeks=CYCLE_LENGTH_WEEKS * total + rng.randint(0, 20))
+    # A ramp still running ended its last cycle lately; a finished one may have ended months ago.
+    weeks_ago = rng.randint(0, 2) if last_status != "done" else rng.randint(2, 30)
+    start = today - dt.timedelta(weeks=CYCLE_LENGTH_WEEKS * n + weeks_ago)
     plan = []
     for step in range(n):
         status = last_status if step == n - 1 else "done"
         plan.append(_CycleSpec(ramp, step, status, start, submitted=status in ("done", "studying")))
         start += dt.timedelta(weeks=CYCLE_LENGTH_WEEKS, days=rng.randint(-5, 5))
     if second is not None:
-        plan.append(
-            _CycleSpec(second, 0, "planning", min(start, today + dt.timedelta(days=7)), submitted=False)
-        )
+        plan.append(_CycleSpec(second, 0, "planning", today + dt.timedelta(days=7), submitted=False))
     return plan
 
 
