@@ -181,3 +181,18 @@ def pdsa_chart_notes(*, user: Any, team: Team, measure: Measure) -> list[ChartNo
         )
         for c in cycles
     ]
+
+
+def pdsa_cycle_counts(*, user: Any, teams: list[Team]) -> dict[int, dict[str, int]]:
+    """Per team id, the number of its cycles (that `user` may read) in each status."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = (
+        PDSACycle.objects.visible_to(user)
+        .filter(team__in=teams)
+        .values_list("team_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for team_id, status, n in rows:
+        counts[team_id][status] = n
+    return dict(counts)

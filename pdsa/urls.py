@@ -3,6 +3,7 @@ from django.urls import path
 from pdsa import views
 
 urlpatterns = [
+    path("pdsa/", views.pdsa_home, name="pdsa-home"),
     path("teams/<uuid:public_id>/pdsa/", views.team_pdsa_list, name="team-pdsa-list"),
     path("teams/<uuid:public_id>/pdsa/new/", views.pdsa_cycle_new, name="pdsa-cycle-new"),
     path("pdsa/<uuid:public_id>/", views.pdsa_cycle_detail, name="pdsa-cycle-detail"),

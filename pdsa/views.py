@@ -351,3 +351,22 @@ def kdd_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             ],
         },
     )
+
+
+@login_required
+@require_GET
+def pdsa_home(request: HttpRequest) -> HttpResponse:
+    """Where PDSA work starts: each collaborative's diagram and ledger, and the cycles of each team one sees."""
+    teams = list(collab_selectors.team_list(user=request.user).order_by("collaborative__name", "lia__name"))
+    counts = selectors.pdsa_cycle_counts(user=request.user, teams=teams)
+    collaboratives: dict[int, Any] = {}
+    for team in teams:
+        collaboratives.setdefault(team.collaborative_id, (team.collaborative, []))[1].append(
+            (team, counts.get(team.id, {}), access.can(request.user, access.Action.ENTER_DATA, team))
+        )
+    others = collab_selectors.collaborative_list(user=request.user).exclude(id__in=collaboratives)
+    return render(
+        request,
+        "pdsa/home.html",
+        {"groups": list(collaboratives.values()) + [(c, []) for c in others]},
+    )

@@ -399,6 +399,7 @@ ROUTES: dict[str, list[Case]] = {
         )
     ],
     # --- Issue 6: key driver diagram, PDSA cycles and review ---
+    "pdsa-home": [Case("get", lambda w: "/pdsa/", _statuses(200))],  # lists only what each person sees
     "team-pdsa-list": [Case("get", lambda w: f"/teams/{w.team_a1.public_id}/pdsa/", _TEAM_READS)],
     "pdsa-cycle-new": [
         Case("get", lambda w: f"/teams/{w.team_a1.public_id}/pdsa/new/", _TEAM_WRITES_GET),

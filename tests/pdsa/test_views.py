@@ -217,3 +217,24 @@ def test_the_teams_cycle_list_shows_status_and_review_state(world, kdd, client, 
     assert "Earlier cycle" in html and "Reviewed, 2/5" in html and "Adopt" in html
     assert "Check-in app pilot" in html and "Waiting since" in html
     assert "A peer&#x27;s cycle" not in html and "A peer's cycle" not in html
+
+
+def test_the_pdsa_home_lists_own_teams_counts_and_the_collaboratives_pages(world, kdd, client, cycle_a1):
+    PDSACycleFactory(team=world.team_c1, change_idea=kdd.idea, status="doing")
+    client.force_login(world.bob)
+    html = client.get("/pdsa/").content.decode()
+    assert (
+        f"/teams/{world.team_a1.public_id}/pdsa/" in html and f"/teams/{world.team_c1.public_id}/" not in html
+    )
+    assert (
+        f"/collaboratives/{world.one.public_id}/kdd/" in html
+        and f"/collaboratives/{world.two.public_id}/kdd/" in html
+    )
+    assert f"/teams/{world.team_a1.public_id}/pdsa/new/" in html
+    assert '<a class="nav-link active"\n              aria-current="page" href="/pdsa/">PDSA</a>' in html
+    client.force_login(world.diana)
+    html = client.get("/pdsa/").content.decode()
+    assert f"/teams/{world.team_b1.public_id}/pdsa/" in html and "pdsa/new/" not in html
+    assert 'href="/reviews/">PDSA reviews</a>' in html
+    client.force_login(world.bob)
+    assert "PDSA reviews" not in client.get("/pdsa/").content.decode()
