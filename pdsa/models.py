@@ -154,3 +154,28 @@ class PDSAReview(models.Model):
     @property
     def rubric_items(self) -> list[tuple[str, str, bool | None]]:
         return [(name, label, getattr(self, name)) for name, label in self.RUBRIC]
+
+
+class PDSAAttachment(models.Model):
+    """A file a team keeps with a cycle: a data sheet, a tally, a photo of the run chart on the wall."""
+
+    public_id = public_id_field()
+    cycle = models.ForeignKey(PDSACycle, on_delete=models.CASCADE, related_name="attachments")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_queryset("team", "team").as_manager()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = "PDSA attachment"
+
+    def __str__(self) -> str:
+        return self.filename

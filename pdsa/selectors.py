@@ -13,7 +13,7 @@ from collaboratives.models import Awardee, ChangeIdea, Collaborative, Team
 from collaboratives.selectors import collaborative_list
 from measures.charts import ChartNote
 from measures.models import Measure
-from pdsa.models import PDSACycle, PDSAReview
+from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
 
 
 def pdsa_cycle_list(*, user: Any, team: Team | None = None) -> QuerySet[PDSACycle]:
@@ -196,3 +196,13 @@ def pdsa_cycle_counts(*, user: Any, teams: list[Team]) -> dict[int, dict[str, in
     for team_id, status, n in rows:
         counts[team_id][status] = n
     return dict(counts)
+
+
+def pdsa_attachment_list(*, user: Any, cycle: PDSACycle) -> QuerySet[PDSAAttachment]:
+    """A cycle's attachments without their content (listing them must not load the files)."""
+    return (
+        PDSAAttachment.objects.visible_to(user)
+        .filter(cycle=cycle)
+        .defer("content")
+        .select_related("uploaded_by")
+    )

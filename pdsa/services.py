@@ -13,7 +13,7 @@ from django.utils import timezone
 from collaboratives import access
 from collaboratives.models import ChangeIdea, Membership, Role, Team
 from measures.models import Measure
-from pdsa.models import PDSACycle, PDSAReview
+from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
 
 # Plan, Do, Study and Act text fields, in the order teams are taught to fill them.
 CYCLE_TEXT_FIELDS = (
@@ -277,3 +277,55 @@ def pdsa_review_notify_team(*, review_id: int) -> bool:
     )
     message = EmailMessage(f"Feedback on your PDSA: {review.cycle.title}", body, None, to)
     return _claim_and_send(review_id=review.id, field="team_notified_at", message=message)
+
+
+# --- Attachments ---
+
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+# Served as downloads with these types whatever the browser claimed, so nothing uploaded runs as a page.
+ATTACHMENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+    "txt": "text/plain",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+}
+
+
+@transaction.atomic
+def pdsa_attachment_add(*, actor: Any, cycle: PDSACycle, filename: str, content: bytes) -> PDSAAttachment:
+    """Keep a file with a cycle: one of ATTACHMENT_TYPES, at most 5 MB."""
+    access.require(actor, access.Action.ENTER_DATA, cycle.team)
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ATTACHMENT_TYPES:
+        raise ValidationError(
+            {
+                "file": f"Attach a PDF, Word, Excel, CSV, text or image file ({', '.join(sorted(ATTACHMENT_TYPES))})."
+            }
+        )
+    if not content:
+        raise ValidationError({"file": "The file is empty."})
+    if len(content) > ATTACHMENT_MAX_BYTES:
+        raise ValidationError({"file": "The file is larger than 5 MB."})
+    attachment = PDSAAttachment(
+        cycle=cycle,
+        team=cycle.team,
+        filename=name,
+        content_type=ATTACHMENT_TYPES[extension],
+        content=content,
+        size=len(content),
+        uploaded_by=actor,
+    )
+    attachment.full_clean()
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def pdsa_attachment_delete(*, actor: Any, attachment: PDSAAttachment) -> None:
+    access.require(actor, access.Action.ENTER_DATA, attachment.team)
+    attachment.delete()

@@ -11,15 +11,17 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collaboratives import access
 from collaboratives import selectors as collab_selectors
+from collaboratives.forms import add_service_errors
 from collaboratives.models import ChangeIdea, Team
 from measures.models import Measure
 from pdsa import selectors, services
 from pdsa.forms import LABELS, NEW_PHASES, PHASES, PDSACycleForm, PDSAReviewForm, error_summary
-from pdsa.models import PDSACycle, PDSAReview
+from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
 
 
 def _team(request: HttpRequest, public_id: str) -> Team:
@@ -130,9 +132,15 @@ def _by_public_id(queryset: Any, public_id: str) -> Any:
 @login_required
 @require_GET
 def pdsa_cycle_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    cycle = _cycle(request, public_id)
+    return _detail_page(request, _cycle(request, public_id))
+
+
+def _detail_page(
+    request: HttpRequest, cycle: PDSACycle, attachment_form: forms.Form | None = None, status: int = 200
+) -> HttpResponse:
     team = cycle.team
     reviews = list(selectors.pdsa_review_list(user=request.user, cycle=cycle))
+    attachment_form = attachment_form or AttachmentForm()
     return render(
         request,
         "pdsa/cycle_detail.html",
@@ -143,10 +151,14 @@ def pdsa_cycle_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "reviews": reviews,
             "waiting": next((r for r in reviews if r.reviewed_at is None), None),
             "ramp": _ramp(request, cycle),
+            "attachments": selectors.pdsa_attachment_list(user=request.user, cycle=cycle),
+            "attachment_form": attachment_form,
+            "error_summary": error_summary(attachment_form),
             "can_enter": access.can(request.user, access.Action.ENTER_DATA, team),
             "can_review": access.can(request.user, access.Action.REVIEW, team),
             "next_status": _next_status(cycle),
         },
+        status=status,
     )
 
 
@@ -279,14 +291,12 @@ def pdsa_review_queue(request: HttpRequest) -> HttpResponse:
     groups: dict[int, list[PDSAReview]] = {}
     for review in waiting:
         groups.setdefault(review.team_id, []).append(review)
-    now = timezone.now()
     return render(
         request,
         "pdsa/review_queue.html",
         {
             "groups": [(reviews[0].team, reviews) for reviews in groups.values()],
             "count": len(waiting),
-            "now": now,
         },
     )
 
@@ -370,3 +380,47 @@ def pdsa_home(request: HttpRequest) -> HttpResponse:
         "pdsa/home.html",
         {"groups": list(collaboratives.values()) + [(c, []) for c in others]},
     )
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label="Attach a file (PDF, Word, Excel, CSV, text or image; at most 5 MB)")
+
+
+@login_required
+@require_POST
+def pdsa_attachment_add(request: HttpRequest, public_id: str) -> HttpResponse:
+    cycle = _cycle(request, public_id)
+    access.require(request.user, access.Action.ENTER_DATA, cycle.team)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            services.pdsa_attachment_add(
+                actor=request.user,
+                cycle=cycle,
+                filename=upload.name,
+                content=upload.read(services.ATTACHMENT_MAX_BYTES + 1),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{upload.name} attached.")
+            return redirect("pdsa-cycle-detail", public_id=cycle.public_id)
+    return _detail_page(request, cycle, attachment_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pdsa_attachment(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Download an attachment (as a file, never shown inline); POST removes it."""
+    attachment = get_object_or_404(
+        PDSAAttachment.objects.visible_to(request.user).select_related("cycle", "team"), public_id=public_id
+    )
+    if request.method == "POST":
+        services.pdsa_attachment_delete(actor=request.user, attachment=attachment)
+        messages.success(request, f"{attachment.filename} removed.")
+        return redirect("pdsa-cycle-detail", public_id=attachment.cycle.public_id)
+    response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
@@ -26,7 +27,7 @@ from measures.models import (
     RunChartAnalysis,
 )
 from measures.services import runchart_analyse
-from pdsa.models import PDSACycle, PDSAReview
+from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
 from tests.factories import MeasureFactory
 
 PRINCIPALS = ["anonymous", "alice", "bob", "charlie", "diana", "erin", "frank", "olga", "ivan", "root"]
@@ -128,6 +129,16 @@ def _cycle(w: SimpleNamespace, team: str = "team_a1", submitted: bool = False) -
             PDSAReview.objects.create(cycle=cycle, team=cycle.team, requested_at=timezone.now())
         setattr(w, key, cycle)
     return getattr(w, key)
+
+
+def _attachment(w: SimpleNamespace) -> PDSAAttachment:
+    """A file kept with team A1's cycle (made once per test)."""
+    if not hasattr(w, "attachment"):
+        cycle = _cycle(w)
+        w.attachment = PDSAAttachment.objects.create(
+            cycle=cycle, team=cycle.team, filename="tally.csv", content_type="text/csv", content=b"1", size=1
+        )
+    return w.attachment
 
 
 def _pdsa_state() -> list[tuple[Any, ...]]:
@@ -447,6 +458,24 @@ ROUTES: dict[str, list[Case]] = {
             _REVIEW_POST,
             data=lambda w: _RUBRIC_POST,
             unchanged=_pdsa_state,
+        ),
+    ],
+    "pdsa-attachment-add": [
+        Case(
+            "post",
+            lambda w: f"/pdsa/{_cycle(w).public_id}/attachments/",
+            _TEAM_WRITES_POST,
+            data=lambda w: {"file": SimpleUploadedFile("tally.csv", b"visit,yes\n1,1\n")},
+            unchanged=lambda: list(PDSAAttachment.objects.values_list("id", "filename")),
+        )
+    ],
+    "pdsa-attachment": [
+        Case("get", lambda w: f"/attachments/{_attachment(w).public_id}/", _TEAM_READS),
+        Case(
+            "post",
+            lambda w: f"/attachments/{_attachment(w).public_id}/",
+            _TEAM_WRITES_POST,
+            unchanged=lambda: list(PDSAAttachment.objects.values_list("id", "filename")),
         ),
     ],
     "pdsa-review-queue": [
