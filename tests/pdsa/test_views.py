@@ -1,10 +1,12 @@
 """The PDSA pages end to end through the test client: the team logs, runs and sends a cycle; the advisor
 reviews it; peers and outsiders never see its text."""
 
+import datetime as dt
 import re
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from pdsa.models import PDSACycle, PDSAReview
 from tests.pdsa.factories import PDSACycleFactory, PDSAReviewFactory
@@ -238,3 +240,24 @@ def test_the_pdsa_home_lists_own_teams_counts_and_the_collaboratives_pages(world
     assert 'href="/reviews/">PDSA reviews</a>' in html
     client.force_login(world.bob)
     assert "PDSA reviews" not in client.get("/pdsa/").content.decode()
+
+
+def test_the_queue_page_groups_by_team_ordered_by_each_teams_oldest_request(world, kdd, client):
+    now = timezone.now()
+    for team, title, days in [
+        (world.team_a1, "A1 newer", 1),
+        (world.team_b1, "B1 oldest", 9),
+        (world.team_a1, "A1 older", 5),
+        (world.team_b1, "B1 newer", 2),
+    ]:
+        PDSAReviewFactory(
+            cycle=PDSACycleFactory(team=team, change_idea=kdd.idea, title=title),
+            requested_at=now - dt.timedelta(days=days),
+        )
+    client.force_login(world.frank)
+    html = client.get("/reviews/").content.decode()
+    order = [
+        html.index(text) for text in ("Agency B", "B1 oldest", "B1 newer", "Agency A", "A1 older", "A1 newer")
+    ]
+    assert order == sorted(order)
+    assert "4 cycles waiting for your review" in html
