@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("measures.urls")),
     path("", include("collaboratives.urls")),
     path("", include("worksheets.urls")),
+    path("", include("pdsa.urls")),
 ]

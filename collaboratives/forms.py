@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -50,3 +52,62 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
         for error in errors:
             form.add_error(field if field in form.fields else None, error)
+
+
+# --- Key driver diagram editing (issue 6) ---
+
+
+class AimForm(forms.Form):
+    text = forms.CharField(label="SMART aim", widget=forms.Textarea(attrs={"rows": 3}))
+    order = forms.IntegerField(label="Position", min_value=0, max_value=32767, initial=0)
+
+
+class DriverForm(forms.Form):
+    """A driver and where it hangs: `under` is an aim (`aim-<position>`) or a primary driver (`driver-<uuid>`)."""
+
+    text = forms.CharField(label="Driver", max_length=300)
+    under = forms.ChoiceField(label="Drives")
+    description = forms.CharField(
+        label="Description (optional)", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    order = forms.IntegerField(label="Position", min_value=0, max_value=32767, initial=0)
+
+    def __init__(self, *args: Any, aims: list[Any], primaries: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.targets = {f"aim-{n}": ("aim", aim) for n, aim in enumerate(aims, start=1)} | {
+            f"driver-{d.public_id}": ("parent", d) for d in primaries
+        }
+        self.fields["under"].choices = [
+            ("", "Choose an aim or a primary driver"),
+            (
+                "Aims (this is a primary driver)",
+                [(f"aim-{n}", f"Aim {n}: {a.text[:90]}") for n, a in enumerate(aims, 1)],
+            ),
+            (
+                "Primary drivers (this is a secondary driver)",
+                [(f"driver-{d.public_id}", d.text[:100]) for d in primaries],
+            ),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "under" in data:
+            kind, target = self.targets[data.pop("under")]
+            data["aim"], data["parent"] = (target, None) if kind == "aim" else (None, target)
+        return data
+
+
+class ChangeIdeaForm(forms.Form):
+    text = forms.CharField(label="Change idea", max_length=300)
+    driver = forms.ChoiceField(label="Driver it serves")
+    order = forms.IntegerField(label="Position", min_value=0, max_value=32767, initial=0)
+
+    def __init__(self, *args: Any, drivers: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.drivers = {str(d.public_id): d for d in drivers}
+        self.fields["driver"].choices = [("", "Choose a driver")] + [
+            (str(d.public_id), ("— " if d.parent_id else "") + d.text[:100]) for d in drivers
+        ]
+
+    def clean_driver(self) -> Any:
+        return self.drivers[self.cleaned_data["driver"]]

@@ -9,13 +9,23 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives import access
-from collaboratives.models import LIA, ApiToken, Invitation, Membership, Role
+from collaboratives.models import (
+    LIA,
+    Aim,
+    ApiToken,
+    ChangeIdea,
+    Collaborative,
+    Driver,
+    Invitation,
+    Membership,
+    Role,
+)
 
 INVITATION_LIFETIME = dt.timedelta(days=14)
 
@@ -170,3 +180,102 @@ def api_token_authenticate(*, key: str, now: dt.datetime | None = None) -> ApiTo
     if touched:
         token.last_used_at = now
     return token
+
+
+# --- Key driver diagram editing (issue 6) ---
+
+KddItem = Aim | Driver | ChangeIdea
+
+
+def _text(value: str, field: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: "Enter the text."})
+    return value
+
+
+@transaction.atomic
+def aim_save(
+    *, actor: Any, collaborative: Collaborative, text: str, order: int, aim: Aim | None = None
+) -> Aim:
+    """Add a SMART aim to the collaborative's diagram, or change one of its aims."""
+    access.require(actor, access.Action.ADMINISTER, collaborative)
+    if aim is not None and aim.collaborative_id != collaborative.id:
+        raise ValidationError({"aim": "This aim belongs to another collaborative."})
+    aim = aim or Aim(collaborative=collaborative)
+    aim.text, aim.order = _text(text, "text"), order
+    aim.full_clean()
+    aim.save()
+    return aim
+
+
+@transaction.atomic
+def driver_save(
+    *,
+    actor: Any,
+    collaborative: Collaborative,
+    text: str,
+    order: int,
+    description: str = "",
+    aim: Aim | None = None,
+    parent: Driver | None = None,
+    driver: Driver | None = None,
+) -> Driver:
+    """Add or change a driver: primary when it serves an `aim`, secondary when it hangs off a primary `parent`."""
+    access.require(actor, access.Action.ADMINISTER, collaborative)
+    if (aim is None) == (parent is None):
+        raise ValidationError(
+            {"under": "Choose the aim (primary driver) or the primary driver (secondary driver)."}
+        )
+    if any(o is not None and o.collaborative_id != collaborative.id for o in (aim, parent, driver)):
+        raise ValidationError({"under": "That aim or driver belongs to another collaborative."})
+    if parent is not None and not parent.is_primary:
+        raise ValidationError({"under": "A secondary driver hangs off a primary driver."})
+    if (
+        driver is not None
+        and parent is not None
+        and (parent.id == driver.id or driver.secondary_drivers.exists())
+    ):
+        raise ValidationError({"under": "A driver with secondary drivers of its own stays a primary driver."})
+    driver = driver or Driver(collaborative=collaborative)
+    driver.text, driver.description, driver.order = _text(text, "text"), description.strip(), order
+    driver.aim, driver.parent = aim, parent
+    driver.full_clean()
+    driver.save()
+    return driver
+
+
+@transaction.atomic
+def change_idea_save(
+    *,
+    actor: Any,
+    collaborative: Collaborative,
+    driver: Driver,
+    text: str,
+    order: int,
+    idea: ChangeIdea | None = None,
+) -> ChangeIdea:
+    """Add a change idea under a driver, or change one (its PDSA cycles stay linked to it)."""
+    access.require(actor, access.Action.ADMINISTER, collaborative)
+    if driver.collaborative_id != collaborative.id or (
+        idea is not None and idea.collaborative_id != collaborative.id
+    ):
+        raise ValidationError({"driver": "That driver belongs to another collaborative."})
+    idea = idea or ChangeIdea(collaborative=collaborative)
+    idea.driver, idea.text, idea.order = driver, _text(text, "text"), order
+    idea.full_clean()
+    idea.save()
+    return idea
+
+
+@transaction.atomic
+def kdd_item_delete(*, actor: Any, item: KddItem) -> None:
+    """Remove an aim, driver or change idea and everything under it; refused while PDSA cycles test any of it."""
+    access.require(actor, access.Action.ADMINISTER, item.collaborative)
+    try:
+        item.delete()
+    except ProtectedError:
+        raise ValidationError(
+            "Teams have PDSA cycles testing this (or a change idea under it), so it stays in the diagram. "
+            "Reword it instead."
+        ) from None

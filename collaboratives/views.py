@@ -1,17 +1,29 @@
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collaboratives import access, selectors, services
-from collaboratives.forms import ApiTokenForm, InvitationAcceptForm, InvitationForm, add_service_errors
+from collaboratives.forms import (
+    AimForm,
+    ApiTokenForm,
+    ChangeIdeaForm,
+    DriverForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    add_service_errors,
+)
+from collaboratives.models import Aim, ChangeIdea, Collaborative, Driver
 
 
 @login_required
@@ -124,6 +136,48 @@ def _api_token_page(
     return response
 
 
+# --- Key driver diagram editing (issue 6); the diagram itself is pdsa's kdd_detail, which adds PDSA counts ---
+
+
+def _kdd_administered(request: HttpRequest, public_id: str) -> Collaborative:
+    collaborative = get_object_or_404(selectors.collaborative_list(user=request.user), public_id=public_id)
+    access.require(request.user, access.Action.ADMINISTER, collaborative)
+    return collaborative
+
+
+def _kdd_parts(
+    request: HttpRequest, collaborative: Collaborative
+) -> tuple[list[Aim], list[Driver], list[Driver]]:
+    """The tree, the primary drivers, and every driver in diagram order (each primary before its secondaries)."""
+    aims = selectors.kdd_tree(user=request.user, collaborative=collaborative)
+    primaries = [p for aim in aims for p in aim.primary]
+    return aims, primaries, [d for p in primaries for d in (p, *p.secondary)]
+
+
+def _kdd_forms(
+    request: HttpRequest, collaborative: Collaborative, bound: str | None
+) -> dict[str, forms.Form]:
+    aims, primaries, drivers = _kdd_parts(request, collaborative)
+
+    def data(kind: str) -> Any:
+        return request.POST if bound == kind else None
+
+    return {
+        "aim": AimForm(data("aim"), prefix="aim"),
+        "driver": DriverForm(data("driver"), prefix="driver", aims=aims, primaries=primaries),
+        "idea": ChangeIdeaForm(data("idea"), prefix="idea", drivers=drivers),
+    }
+
+
+def _kdd_summary(form: forms.Form) -> list[tuple[str | None, str]]:
+    """(field id, "Label: message") for the error summary; the label says which of the page's forms erred."""
+    return [
+        (form[name].auto_id, f"{form[name].label}: {error}") if name in form.fields else (None, error)
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_token_list(request: HttpRequest) -> HttpResponse:
@@ -149,3 +203,126 @@ def api_token_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
         request, f"The token “{token.name}” is revoked: clients using it are refused from now on."
     )
     return redirect("api-token-list")
+
+
+def kdd_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Collaborative admins' page: the diagram with edit links, and forms to add an aim, a driver, a change idea."""
+    collaborative = _kdd_administered(request, public_id)
+    kind = request.POST.get("kind") if request.method == "POST" else None
+    if kind not in (None, "aim", "driver", "idea"):
+        kind = "aim"
+    kdd_forms = _kdd_forms(request, collaborative, kind)
+    if kind is not None:
+        form = kdd_forms[kind]
+        if form.is_valid():
+            save = {
+                "aim": services.aim_save,
+                "driver": services.driver_save,
+                "idea": services.change_idea_save,
+            }
+            try:
+                save[kind](actor=request.user, collaborative=collaborative, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Added to the key driver diagram.")
+                return redirect("kdd-edit", public_id=collaborative.public_id)
+    return render(
+        request,
+        "collaboratives/kdd_edit.html",
+        {
+            "collaborative": collaborative,
+            "aims": _kdd_parts(request, collaborative)[0],
+            "forms": kdd_forms,
+            "error_summary": _kdd_summary(kdd_forms[kind]) if kind else [],
+        },
+        status=400 if kind and kdd_forms[kind].errors else 200,
+    )
+
+
+def _kdd_item_page(
+    request: HttpRequest,
+    collaborative: Collaborative,
+    item: Any,
+    form: forms.Form,
+    label: str,
+    save: Callable[..., Any],
+) -> HttpResponse:
+    """Save or delete one diagram item from its edit form; the page again (400) when the service refuses."""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "delete":
+                services.kdd_item_delete(actor=request.user, item=item)
+                messages.success(request, f"{label} removed from the diagram.")
+                return redirect("kdd-edit", public_id=collaborative.public_id)
+            if form.is_valid():
+                save(**form.cleaned_data)
+                messages.success(request, f"{label} saved.")
+                return redirect("kdd-edit", public_id=collaborative.public_id)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    return render(
+        request,
+        "collaboratives/kdd_item_form.html",
+        {"collaborative": collaborative, "form": form, "label": label, "error_summary": _kdd_summary(form)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kdd_aim_edit(request: HttpRequest, public_id: str, number: int) -> HttpResponse:
+    """One aim, addressed by its position in the diagram (aims have no public id of their own)."""
+    collaborative = _kdd_administered(request, public_id)
+    aims = list(Aim.objects.visible_to(request.user).filter(collaborative=collaborative))
+    if not 1 <= number <= len(aims):
+        raise Http404("No such aim.")
+    aim = aims[number - 1]
+    form = AimForm(
+        request.POST if request.method == "POST" else None, initial={"text": aim.text, "order": aim.order}
+    )
+    save = partial(services.aim_save, actor=request.user, collaborative=collaborative, aim=aim)
+    return _kdd_item_page(request, collaborative, aim, form, f"Aim {number}", save)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kdd_driver_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    driver = get_object_or_404(Driver.objects.visible_to(request.user), public_id=public_id)
+    collaborative = _kdd_administered(request, driver.collaborative.public_id)
+    aims, primaries, _ = _kdd_parts(request, collaborative)
+    under = (
+        f"driver-{driver.parent.public_id}"
+        if driver.parent_id
+        else f"aim-{[a.id for a in aims].index(driver.aim_id) + 1}"
+    )
+    form = DriverForm(
+        request.POST if request.method == "POST" else None,
+        aims=aims,
+        primaries=[p for p in primaries if p.id != driver.id],
+        initial={
+            "text": driver.text,
+            "description": driver.description,
+            "order": driver.order,
+            "under": under,
+        },
+    )
+    save = partial(services.driver_save, actor=request.user, collaborative=collaborative, driver=driver)
+    label = "Primary driver" if driver.is_primary else "Secondary driver"
+    return _kdd_item_page(request, collaborative, driver, form, label, save)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def kdd_idea_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    idea = get_object_or_404(
+        ChangeIdea.objects.visible_to(request.user).select_related("driver"), public_id=public_id
+    )
+    collaborative = _kdd_administered(request, idea.collaborative.public_id)
+    form = ChangeIdeaForm(
+        request.POST if request.method == "POST" else None,
+        drivers=_kdd_parts(request, collaborative)[2],
+        initial={"text": idea.text, "order": idea.order, "driver": str(idea.driver.public_id)},
+    )
+    save = partial(services.change_idea_save, actor=request.user, collaborative=collaborative, idea=idea)
+    return _kdd_item_page(request, collaborative, idea, form, "Change idea", save)

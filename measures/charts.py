@@ -6,6 +6,7 @@ signal comes from the stored engine result.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,22 @@ class ChartNote:
 
     month: dt.date
     text: str
+
+
+# Later apps (pdsa) add labelled months to a team's charts without measures importing them (issue 6).
+NoteSource = Callable[..., list[ChartNote]]
+_NOTE_SOURCES: list[NoteSource] = []
+
+
+def register_note_source(source: NoteSource) -> None:
+    """Add `source(*, user, team, measure) -> [ChartNote]`; it must return only what `user` may see."""
+    if source not in _NOTE_SOURCES:
+        _NOTE_SOURCES.append(source)
+
+
+def team_chart_notes(*, user: Any, team: Any, measure: Measure) -> list[ChartNote]:
+    """The registered sources' notes for one team's chart of one measure, as `user` may see them."""
+    return [note for source in _NOTE_SOURCES for note in source(user=user, team=team, measure=measure)]
 
 
 def _scale(measure: Measure) -> int:

@@ -745,7 +745,8 @@ def load_demo(*, today: dt.date) -> DemoSummary:
         collaboratives[spec.short_name] = collab
         for order, text in enumerate(spec.aims, start=1):
             Aim.objects.update_or_create(collaborative=collab, order=order, defaults={"text": text})
-        Aim.objects.filter(collaborative=collab, order__gt=len(spec.aims)).delete()
+        # Further aims that carry a key driver diagram (pdsa.demo's Joy in Work) belong to the diagram loader.
+        Aim.objects.filter(collaborative=collab, order__gt=len(spec.aims), drivers=None).delete()
         for order, m in enumerate(spec.measures, start=1):
             measures[spec.short_name, m.code], _ = Measure.objects.update_or_create(
                 collaborative=collab,

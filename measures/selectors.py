@@ -8,7 +8,7 @@ from django.utils import timezone
 from collaboratives import access
 from collaboratives.models import Collaborative, Membership, Role, Team
 from collaboratives.selectors import team_list
-from measures.charts import ChartNote, format_value
+from measures.charts import ChartNote, format_value, team_chart_notes
 from measures.models import (
     ChartAnnotation,
     Measure,
@@ -214,8 +214,15 @@ def annotation_list(*, user: Any, collaborative: Any, team: Team | None = None) 
     return qs.filter(scope)
 
 
-def chart_notes(annotations: list[ChartAnnotation], measure: Measure) -> list[ChartNote]:
-    return [ChartNote(a.month, a.text) for a in annotations if a.measure_id in (None, measure.id)]
+def chart_notes(
+    annotations: list[ChartAnnotation], measure: Measure, *, user: Any = None, team: Team | None = None
+) -> list[ChartNote]:
+    """The annotations that apply to `measure`; on a team's chart also the registered sources' notes
+    (PDSA cycles) that `user` may see."""
+    notes = [ChartNote(a.month, a.text) for a in annotations if a.measure_id in (None, measure.id)]
+    if team is not None:
+        notes += team_chart_notes(user=user, team=team, measure=measure)
+    return notes
 
 
 def names_all_teams(*, user: Any, collaborative: Any) -> bool:

@@ -65,7 +65,7 @@ class PDSACycle(models.Model):
     started_on = models.DateField(null=True, blank=True)
     completed_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -106,7 +106,7 @@ class PDSAReview(models.Model):
     cycle = models.ForeignKey(PDSACycle, on_delete=models.CASCADE, related_name="reviews")
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     requested_at = models.DateTimeField()
     reviewer = models.ForeignKey(
@@ -115,11 +115,11 @@ class PDSAReview(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     comment = models.TextField(blank=True)
     # The PDSA quality rubric: each criterion met or not.
-    prediction_stated = models.BooleanField(null=True)
-    small_scale = models.BooleanField(null=True)
-    data_planned = models.BooleanField(null=True)
-    study_compares = models.BooleanField(null=True)
-    act_explicit = models.BooleanField(null=True)
+    prediction_stated = models.BooleanField(null=True, blank=True)
+    small_scale = models.BooleanField(null=True, blank=True)
+    data_planned = models.BooleanField(null=True, blank=True)
+    study_compares = models.BooleanField(null=True, blank=True)
+    act_explicit = models.BooleanField(null=True, blank=True)
     team_notified_at = models.DateTimeField(null=True, blank=True)
     advisors_notified_at = models.DateTimeField(null=True, blank=True)
 
@@ -150,3 +150,32 @@ class PDSAReview(models.Model):
         if self.reviewed_at is None:
             return None
         return sum(bool(getattr(self, name)) for name, _ in self.RUBRIC)
+
+    @property
+    def rubric_items(self) -> list[tuple[str, str, bool | None]]:
+        return [(name, label, getattr(self, name)) for name, label in self.RUBRIC]
+
+
+class PDSAAttachment(models.Model):
+    """A file a team keeps with a cycle: a data sheet, a tally, a photo of the run chart on the wall."""
+
+    public_id = public_id_field()
+    cycle = models.ForeignKey(PDSACycle, on_delete=models.CASCADE, related_name="attachments")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_queryset("team", "team").as_manager()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = "PDSA attachment"
+
+    def __str__(self) -> str:
+        return self.filename

@@ -4,11 +4,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from collaboratives.models import Team
-from pdsa.models import PDSACycle, PDSAReview
+from collaboratives import access
+from collaboratives.models import Awardee, ChangeIdea, Collaborative, Team
+from collaboratives.selectors import collaborative_list
+from measures.charts import ChartNote
+from measures.models import Measure
+from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
 
 
 def pdsa_cycle_list(*, user: Any, team: Team | None = None) -> QuerySet[PDSACycle]:
@@ -47,3 +52,157 @@ def pdsa_submission_by_month(*, teams: Iterable[Team], months: list[dt.date]) ->
     ).values_list("team_id", "requested_at"):
         submitted[timezone.localtime(requested_at).date().replace(day=1)].add(team_id)
     return [MonthlySubmission(month, len(submitted[month]), len(team_ids)) for month in months]
+
+
+def pdsa_review_list(*, user: Any, cycle: PDSACycle) -> QuerySet[PDSAReview]:
+    """A cycle's submissions and reviews, oldest first: its review history."""
+    return PDSAReview.objects.visible_to(user).filter(cycle=cycle).select_related("requested_by", "reviewer")
+
+
+def pdsa_review_queue(*, user: Any) -> QuerySet[PDSAReview]:
+    """Waiting reviews that `user` may give: their advised teams', and every team's in collaboratives they
+    administer. Oldest request first; the view groups them per team."""
+    qs = PDSAReview.objects.visible_to(user).filter(reviewed_at=None)
+    if not access.sees_everything(user):
+        g = access.grants(user)
+        qs = qs.filter(Q(team_id__in=g.advised_teams) | Q(team__collaborative_id__in=g.admin_collaboratives))
+    return qs.select_related(
+        "cycle__change_idea", "team__lia", "team__collaborative", "requested_by"
+    ).order_by("requested_at", "id")
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One change idea's testing across teams: teams that tested it, cycles, and act decisions."""
+
+    driver: str
+    change_idea: str
+    public_id: Any
+    teams: int
+    cycles: int
+    adopt: int
+    adapt: int
+    abandon: int
+
+
+def _ledger_counts(prefix: str, cycles: Q) -> dict[str, Any]:
+    done = Q(**{f"{prefix}status": PDSACycle.Status.DONE})
+    return {
+        "n_teams": Count(f"{prefix}team", filter=cycles, distinct=True),
+        "n_cycles": Count(f"{prefix}id", filter=cycles, distinct=True),
+        **{
+            f"n_{decision}": Count(
+                f"{prefix}id", filter=cycles & done & Q(**{f"{prefix}decision": decision}), distinct=True
+            )
+            for decision in PDSACycle.Decision.values
+        },
+    }
+
+
+def change_idea_ledger(
+    *, user: Any, collaborative: Collaborative, awardee: Awardee | None = None
+) -> list[LedgerRow]:
+    """Per change idea of the collaborative's diagram (in diagram order), how many teams tested it, in how
+    many cycles, and how many finished cycles adopted, adapted or abandoned it; then one row for changes
+    outside the diagram. Counts only, never PDSA text, so anyone who sees the collaborative may read them.
+    `awardee` limits the count to that awardee's teams."""
+    cycles = Q(pdsa_cycles__team__collaborative=collaborative)
+    if awardee is not None:
+        cycles &= Q(pdsa_cycles__team__lia__awardee=awardee)
+    ideas = (
+        ChangeIdea.objects.visible_to(user)
+        .filter(collaborative=collaborative)
+        .select_related("driver__parent", "driver__aim")
+        .annotate(**_ledger_counts("pdsa_cycles__", cycles))
+        .order_by(
+            Coalesce("driver__aim__order", "driver__parent__aim__order"),
+            Coalesce("driver__parent__order", "driver__order"),
+            "driver__order",
+            "order",
+            "id",
+        )
+    )
+    rows = [
+        LedgerRow(idea.driver.text, idea.text, idea.public_id, idea.n_teams, idea.n_cycles,
+                  idea.n_adopt, idea.n_adapt, idea.n_abandon)
+        for idea in ideas
+    ]  # fmt: skip
+    others = PDSACycle.objects.filter(
+        team__collaborative=collaborative,
+        team__collaborative__in=collaborative_list(user=user),
+        change_idea=None,
+    )
+    if awardee is not None:
+        others = others.filter(team__lia__awardee=awardee)
+    other = others.aggregate(**_ledger_counts("", Q()))
+    if other["n_cycles"]:
+        rows.append(
+            LedgerRow("", "Other changes (not in the diagram)", None, other["n_teams"], other["n_cycles"],
+                      other["n_adopt"], other["n_adapt"], other["n_abandon"])
+        )  # fmt: skip
+    return rows
+
+
+def change_idea_counts(*, user: Any, collaborative: Collaborative) -> dict[int, LedgerRow]:
+    """The ledger keyed by change idea id, for the key driver diagram."""
+    ids = dict(
+        ChangeIdea.objects.visible_to(user).filter(collaborative=collaborative).values_list("public_id", "id")
+    )
+    return {
+        ids[row.public_id]: row
+        for row in change_idea_ledger(user=user, collaborative=collaborative)
+        if row.public_id
+    }
+
+
+def pdsa_submission_months(
+    *, collaborative: Collaborative, awardee: Awardee | None = None, today: dt.date, n: int = 12
+) -> list[MonthlySubmission]:
+    """The last `n` months (to `today`'s) of "N and % of teams submitting PDSAs", over the collaborative's
+    active teams (or one awardee's). The caller got `collaborative` through `visible_to`."""
+    teams = collaborative.teams.filter(withdrawn_on=None)
+    if awardee is not None:
+        teams = teams.filter(lia__awardee=awardee)
+    month = today.replace(day=1)
+    months = []
+    for _ in range(n):
+        months.append(month)
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+    return pdsa_submission_by_month(teams=list(teams), months=months[::-1])
+
+
+def pdsa_chart_notes(*, user: Any, team: Team, measure: Measure) -> list[ChartNote]:
+    """Markers for a team's run chart of `measure`: the month each linked cycle started (or was logged),
+    labelled with its title. Only cycles `user` may read, so a peer's view of the chart shows none."""
+    cycles = pdsa_cycle_list(user=user, team=team).filter(measures=measure).order_by("created_at", "id")
+    return [
+        ChartNote(
+            (c.started_on or timezone.localtime(c.created_at).date()).replace(day=1), f"PDSA: {c.title}"
+        )
+        for c in cycles
+    ]
+
+
+def pdsa_cycle_counts(*, user: Any, teams: list[Team]) -> dict[int, dict[str, int]]:
+    """Per team id, the number of its cycles (that `user` may read) in each status."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = (
+        PDSACycle.objects.visible_to(user)
+        .filter(team__in=teams)
+        .values_list("team_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for team_id, status, n in rows:
+        counts[team_id][status] = n
+    return dict(counts)
+
+
+def pdsa_attachment_list(*, user: Any, cycle: PDSACycle) -> QuerySet[PDSAAttachment]:
+    """A cycle's attachments without their content (listing them must not load the files)."""
+    return (
+        PDSAAttachment.objects.visible_to(user)
+        .filter(cycle=cycle)
+        .defer("content")
+        .select_related("uploaded_by")
+    )

@@ -1,13 +1,19 @@
 import datetime as dt
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 
 from collaboratives import access
-from collaboratives.models import ChangeIdea, Team
+from collaboratives.models import ChangeIdea, Membership, Role, Team
 from measures.models import Measure
-from pdsa.models import PDSACycle
+from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
 
 # Plan, Do, Study and Act text fields, in the order teams are taught to fill them.
 CYCLE_TEXT_FIELDS = (
@@ -71,7 +77,7 @@ def pdsa_cycle_start(
         previous=previous,
         created_by=actor,
         **{
-            name: (value if value is not None or name in CYCLE_DATE_FIELDS else "")
+            name: value if name in CYCLE_DATE_FIELDS else (value or "").strip()
             for name, value in fields.items()
         },
     )
@@ -79,3 +85,247 @@ def pdsa_cycle_start(
     cycle.save()
     cycle.measures.set(measures)
     return cycle
+
+
+# --- Editing, status, review (issue 6) ---
+
+STATUS_ORDER = (
+    PDSACycle.Status.PLANNING,
+    PDSACycle.Status.DOING,
+    PDSACycle.Status.STUDYING,
+    PDSACycle.Status.DONE,
+)
+CYCLE_EDITABLE_FIELDS = frozenset({"title", "decision", *CYCLE_TEXT_FIELDS, *CYCLE_DATE_FIELDS})
+RUBRIC_FIELDS = tuple(name for name, _ in PDSAReview.RUBRIC)
+
+
+@transaction.atomic
+def pdsa_cycle_update(
+    *,
+    actor: Any,
+    cycle: PDSACycle,
+    change_idea: ChangeIdea | None = None,
+    other_change_idea: str = "",
+    measures: list[Measure] | tuple[Measure, ...] | None = None,
+    **fields: str | dt.date | None,
+) -> PDSACycle:
+    """Save the team's edits to a cycle's title, change idea, measures, Plan/Do/Study/Act text and dates."""
+    access.require(actor, access.Action.ENTER_DATA, cycle.team)
+    unknown = set(fields) - CYCLE_EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"pdsa_cycle_update got unknown fields: {sorted(unknown)}")
+    if change_idea is not None and change_idea.collaborative_id != cycle.team.collaborative_id:
+        raise ValidationError({"change_idea": "This change idea is not in the team's key driver diagram."})
+    if change_idea is None and not other_change_idea.strip():
+        raise ValidationError(
+            {"change_idea": "Choose the change idea this cycle tests, or describe another."}
+        )
+    for measure in measures or ():
+        if measure.collaborative_id != cycle.team.collaborative_id:
+            raise ValidationError({"measures": "A measure is not part of the team's collaborative."})
+    cycle = PDSACycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.status == PDSACycle.Status.DONE and not fields.get("decision", cycle.decision):
+        raise ValidationError(
+            {"decision": "A finished cycle keeps its act decision: adopt, adapt or abandon."}
+        )
+    cycle.change_idea = change_idea
+    cycle.other_change_idea = other_change_idea.strip()
+    for name, value in fields.items():
+        if name in CYCLE_DATE_FIELDS:
+            setattr(cycle, name, value)
+        else:
+            setattr(cycle, name, (value or "").strip() if isinstance(value, str) or value is None else value)
+    cycle.full_clean()
+    cycle.save()
+    if measures is not None:
+        cycle.measures.set(measures)
+    return cycle
+
+
+@transaction.atomic
+def pdsa_cycle_advance(*, actor: Any, cycle: PDSACycle, today: dt.date | None = None) -> PDSACycle:
+    """Move a cycle one step on: planning → doing → studying → done.
+
+    Doing stamps `started_on` and done stamps `completed_on` (unless the team set them); done needs the
+    act decision (adopt, adapt or abandon).
+    """
+    access.require(actor, access.Action.ENTER_DATA, cycle.team)
+    cycle = PDSACycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.status == PDSACycle.Status.DONE:
+        raise ValidationError(
+            {"status": "This cycle is already done. Start the next cycle of the ramp instead."}
+        )
+    step = STATUS_ORDER[STATUS_ORDER.index(PDSACycle.Status(cycle.status)) + 1]
+    today = today or timezone.localdate()
+    if step == PDSACycle.Status.DONE and not cycle.decision:
+        raise ValidationError(
+            {"decision": "Record the act decision (adopt, adapt or abandon) before finishing the cycle."}
+        )
+    if step == PDSACycle.Status.DOING and cycle.started_on is None:
+        cycle.started_on = today
+    if step == PDSACycle.Status.DONE and cycle.completed_on is None:
+        cycle.completed_on = today
+    cycle.status = step
+    cycle.full_clean()
+    cycle.save()
+    return cycle
+
+
+@transaction.atomic
+def pdsa_cycle_submit(*, actor: Any, cycle: PDSACycle) -> PDSAReview:
+    """Send a cycle to the team's improvement advisor(s) for review; they are emailed once, after commit.
+
+    A cycle has at most one review waiting at a time; each submission keeps its own row (the history).
+    """
+    access.require(actor, access.Action.ENTER_DATA, cycle.team)
+    cycle = (
+        PDSACycle.objects.select_for_update()
+        .select_related("team__lia", "team__collaborative")
+        .get(pk=cycle.pk)
+    )
+    if cycle.reviews.filter(reviewed_at=None).exists():
+        raise ValidationError({"cycle": "This cycle is already waiting for review."})
+    review = PDSAReview(cycle=cycle, team=cycle.team, requested_by=actor, requested_at=timezone.now())
+    review.full_clean()
+    review.save()
+    transaction.on_commit(partial(pdsa_review_notify_advisors, review_id=review.id), robust=True)
+    return review
+
+
+@transaction.atomic
+def pdsa_review_complete(
+    *, actor: Any, review: PDSAReview, comment: str, **rubric: bool | None
+) -> PDSAReview:
+    """Record an advisor's feedback and rubric on a waiting review; the team is emailed once, after commit."""
+    access.require(actor, access.Action.REVIEW, review.team)
+    if set(rubric) != set(RUBRIC_FIELDS):
+        raise TypeError(f"pdsa_review_complete needs exactly the rubric fields {RUBRIC_FIELDS}")
+    review = PDSAReview.objects.select_for_update().get(pk=review.pk)
+    if review.reviewed_at is not None:
+        raise ValidationError({"review": "This review has already been given."})
+    errors = {
+        name: f"Say whether the cycle meets “{label.lower()}”."
+        for name, label in PDSAReview.RUBRIC
+        if rubric[name] is None
+    }
+    if not comment.strip():
+        errors["comment"] = "Write feedback for the team."
+    if errors:
+        raise ValidationError(errors)
+    for name, value in rubric.items():
+        setattr(review, name, value)
+    review.comment = comment.strip()
+    review.reviewer = actor
+    review.reviewed_at = timezone.now()
+    review.full_clean()
+    review.save()
+    transaction.on_commit(partial(pdsa_review_notify_team, review_id=review.id), robust=True)
+    return review
+
+
+def _cycle_link(cycle: PDSACycle) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("pdsa-cycle-detail", kwargs={"public_id": cycle.public_id})
+
+
+def _claim_and_send(*, review_id: int, field: str, message: EmailMessage) -> bool:
+    """Send only if this call claims the review's notification; a failed send releases the claim."""
+    if not message.to:
+        return False
+    claimed = PDSAReview.objects.filter(id=review_id, **{field: None}).update(**{field: timezone.now()})
+    if claimed != 1:
+        return False
+    try:
+        message.send()
+    except Exception:
+        PDSAReview.objects.filter(id=review_id).update(**{field: None})
+        raise
+    return True
+
+
+def _emails(memberships: Any) -> list[str]:
+    return sorted(
+        set(
+            memberships.filter(user__is_active=True)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+    )
+
+
+def pdsa_review_notify_advisors(*, review_id: int) -> bool:
+    """Email the team's advisors (or, if it has none, the collaborative's admins) about a submission, once."""
+    review = PDSAReview.objects.select_related("cycle", "team__lia", "team__collaborative").get(id=review_id)
+    team = review.team
+    to = _emails(Membership.objects.filter(role=Role.ADVISOR, team=team)) or _emails(
+        Membership.objects.filter(role=Role.COLLABORATIVE_ADMIN, collaborative=team.collaborative_id)
+    )
+    body = render_to_string(
+        "pdsa/email/review_requested.txt",
+        {"review": review, "team": team, "link": _cycle_link(review.cycle) + "review/"},
+    )
+    message = EmailMessage(f"PDSA for review: {review.cycle.title} ({team.lia.name})", body, None, to)
+    return _claim_and_send(review_id=review.id, field="advisors_notified_at", message=message)
+
+
+def pdsa_review_notify_team(*, review_id: int) -> bool:
+    """Email the team's LIA members and CQI leads that their cycle was reviewed, once."""
+    review = PDSAReview.objects.select_related("cycle", "reviewer", "team__lia").get(id=review_id)
+    team = review.team
+    to = _emails(Membership.objects.filter(role__in=[Role.TEAM_MEMBER, Role.CQI_LEAD], lia=team.lia_id))
+    body = render_to_string(
+        "pdsa/email/review_given.txt", {"review": review, "team": team, "link": _cycle_link(review.cycle)}
+    )
+    message = EmailMessage(f"Feedback on your PDSA: {review.cycle.title}", body, None, to)
+    return _claim_and_send(review_id=review.id, field="team_notified_at", message=message)
+
+
+# --- Attachments ---
+
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+# Served as downloads with these types whatever the browser claimed, so nothing uploaded runs as a page.
+ATTACHMENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+    "txt": "text/plain",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+}
+
+
+@transaction.atomic
+def pdsa_attachment_add(*, actor: Any, cycle: PDSACycle, filename: str, content: bytes) -> PDSAAttachment:
+    """Keep a file with a cycle: one of ATTACHMENT_TYPES, at most 5 MB."""
+    access.require(actor, access.Action.ENTER_DATA, cycle.team)
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ATTACHMENT_TYPES:
+        raise ValidationError(
+            {
+                "file": f"Attach a PDF, Word, Excel, CSV, text or image file ({', '.join(sorted(ATTACHMENT_TYPES))})."
+            }
+        )
+    if not content:
+        raise ValidationError({"file": "The file is empty."})
+    if len(content) > ATTACHMENT_MAX_BYTES:
+        raise ValidationError({"file": "The file is larger than 5 MB."})
+    attachment = PDSAAttachment(
+        cycle=cycle,
+        team=cycle.team,
+        filename=name,
+        content_type=ATTACHMENT_TYPES[extension],
+        content=content,
+        size=len(content),
+        uploaded_by=actor,
+    )
+    attachment.full_clean()
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def pdsa_attachment_delete(*, actor: Any, attachment: PDSAAttachment) -> None:
+    access.require(actor, access.Action.ENTER_DATA, attachment.team)
+    attachment.delete()

@@ -13,10 +13,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from collaboratives.models import ApiToken, Invitation, Role
+from collaboratives.models import Aim, ApiToken, ChangeIdea, Driver, Invitation, Role
 from measures.models import (
     ChartAnnotation,
     Measure,
@@ -26,7 +27,7 @@ from measures.models import (
     RunChartAnalysis,
 )
 from measures.services import runchart_analyse
-from pdsa.models import PDSACycle
+from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
 from tests.factories import MeasureFactory
 from worksheets.models import Worksheet
 from worksheets.services import joy_worksheet_save
@@ -149,6 +150,75 @@ def _tokens() -> list[tuple[Any, ...]]:
 
 def _observations() -> list[tuple[Any, ...]]:
     return list(Observation.objects.values_list("team_id", "measure_id", "month", "numerator", "denominator"))
+
+
+# --- Issue 6: key driver diagram, PDSA cycles and review (helpers for the ROUTES block below) ---
+
+
+def _kdd(w: SimpleNamespace) -> SimpleNamespace:
+    """ONE's diagram: an aim, a primary driver, a change idea (made once per test)."""
+    if not hasattr(w, "kdd"):
+        aim = Aim.objects.create(collaborative=w.one, text="85% of staff feel supported")
+        driver = Driver.objects.create(collaborative=w.one, aim=aim, text="Camaraderie & Teamwork")
+        idea = ChangeIdea.objects.create(collaborative=w.one, driver=driver, text="Peer mentorship")
+        w.kdd = SimpleNamespace(aim=aim, driver=driver, idea=idea)
+    return w.kdd
+
+
+def _cycle(w: SimpleNamespace, team: str = "team_a1", submitted: bool = False) -> PDSACycle:
+    """A planning cycle of the team (A1 by default); `submitted` also files it for review."""
+    key = f"cycle_{team}"
+    if not hasattr(w, key):
+        cycle = PDSACycle.objects.create(
+            team=getattr(w, team), change_idea=_kdd(w).idea, title="Matrix cycle"
+        )
+        if submitted:
+            PDSAReview.objects.create(cycle=cycle, team=cycle.team, requested_at=timezone.now())
+        setattr(w, key, cycle)
+    return getattr(w, key)
+
+
+def _attachment(w: SimpleNamespace) -> PDSAAttachment:
+    """A file kept with team A1's cycle (made once per test)."""
+    if not hasattr(w, "attachment"):
+        cycle = _cycle(w)
+        w.attachment = PDSAAttachment.objects.create(
+            cycle=cycle, team=cycle.team, filename="tally.csv", content_type="text/csv", content=b"1", size=1
+        )
+    return w.attachment
+
+
+def _pdsa_state() -> list[tuple[Any, ...]]:
+    return [
+        *PDSACycle.objects.values_list("id", "title", "status", "decision"),
+        *PDSAReview.objects.values_list("id", "reviewed_at", "comment"),
+    ]
+
+
+def _kdd_state() -> list[tuple[Any, ...]]:
+    return [
+        *Aim.objects.values_list("id", "text"),
+        *Driver.objects.values_list("id", "text"),
+        *ChangeIdea.objects.values_list("id", "text"),
+    ]
+
+
+_RUBRIC_POST = {
+    "comment": "Clear prediction; start smaller.",
+    **dict.fromkeys(
+        ["prediction_stated", "small_scale", "data_planned", "study_compares", "act_explicit"], "yes"
+    ),
+}
+# The team's people (LIA A's lead and member) write; its awardee lead and ONE's admin read; peers get 404.
+_TEAM_READS = _statuses(404, alice=200, bob=200, erin=200, frank=200, root=200)
+_TEAM_WRITES_GET = _statuses(404, alice=200, bob=200, root=200, erin=403, frank=403)
+_TEAM_WRITES_POST = _statuses(404, alice=302, bob=302, root=302, erin=403, frank=403)
+# Team B1's cycles are reviewed by its advisor diana and ONE's admin; erin (North) reads them; A's and C's people don't see them.
+_REVIEW_GET = _statuses(404, diana=200, frank=200, root=200, erin=403)
+_REVIEW_POST = _statuses(404, diana=302, frank=302, root=302, erin=403)
+# Only ONE's admin (and the superuser) edit its diagram; whoever sees ONE gets 403, outsiders 404.
+_KDD_GET = _statuses(403, olga=404, frank=200, root=200)
+_KDD_POST = _statuses(403, olga=404, frank=302, root=302)
 
 
 # The oracle. Team A1 belongs to LIA A (North) in collaborative ONE; see tests/conftest.py for the people.
@@ -519,6 +589,125 @@ ROUTES: dict[str, list[Case]] = {
             unchanged=_tokens,
         )
     ],
+    # --- Issue 6: key driver diagram, PDSA cycles and review ---
+    "pdsa-home": [Case("get", lambda w: "/pdsa/", _statuses(200))],  # lists only what each person sees
+    "team-pdsa-list": [Case("get", lambda w: f"/teams/{w.team_a1.public_id}/pdsa/", _TEAM_READS)],
+    "pdsa-cycle-new": [
+        Case("get", lambda w: f"/teams/{w.team_a1.public_id}/pdsa/new/", _TEAM_WRITES_GET),
+        Case(
+            "post",
+            lambda w: f"/teams/{w.team_a1.public_id}/pdsa/new/",
+            _TEAM_WRITES_POST,
+            data=lambda w: {
+                "title": "Huddle pilot",
+                "change_idea": _kdd(w).idea.public_id,
+                "prediction": "Less stress",
+            },
+            unchanged=_pdsa_state,
+        ),
+    ],
+    "pdsa-cycle-detail": [Case("get", lambda w: f"/pdsa/{_cycle(w).public_id}/", _TEAM_READS)],
+    "pdsa-cycle-edit": [
+        Case("get", lambda w: f"/pdsa/{_cycle(w).public_id}/edit/", _TEAM_WRITES_GET),
+        Case(
+            "post",
+            lambda w: f"/pdsa/{_cycle(w).public_id}/edit/",
+            _TEAM_WRITES_POST,
+            data=lambda w: {"title": "Renamed", "change_idea": _kdd(w).idea.public_id},
+            unchanged=_pdsa_state,
+        ),
+    ],
+    "pdsa-cycle-advance": [
+        Case(
+            "post",
+            lambda w: f"/pdsa/{_cycle(w).public_id}/advance/",
+            _TEAM_WRITES_POST,
+            unchanged=_pdsa_state,
+        )
+    ],
+    "pdsa-cycle-submit": [
+        Case(
+            "post", lambda w: f"/pdsa/{_cycle(w).public_id}/submit/", _TEAM_WRITES_POST, unchanged=_pdsa_state
+        )
+    ],
+    "pdsa-cycle-review": [
+        Case("get", lambda w: f"/pdsa/{_cycle(w, 'team_b1', submitted=True).public_id}/review/", _REVIEW_GET),
+        Case(
+            "post",
+            lambda w: f"/pdsa/{_cycle(w, 'team_b1', submitted=True).public_id}/review/",
+            _REVIEW_POST,
+            data=lambda w: _RUBRIC_POST,
+            unchanged=_pdsa_state,
+        ),
+    ],
+    "pdsa-attachment-add": [
+        Case(
+            "post",
+            lambda w: f"/pdsa/{_cycle(w).public_id}/attachments/",
+            _TEAM_WRITES_POST,
+            data=lambda w: {"file": SimpleUploadedFile("tally.csv", b"visit,yes\n1,1\n")},
+            unchanged=lambda: list(PDSAAttachment.objects.values_list("id", "filename")),
+        )
+    ],
+    "pdsa-attachment": [
+        Case("get", lambda w: f"/attachments/{_attachment(w).public_id}/", _TEAM_READS),
+        Case(
+            "post",
+            lambda w: f"/attachments/{_attachment(w).public_id}/",
+            _TEAM_WRITES_POST,
+            unchanged=lambda: list(PDSAAttachment.objects.values_list("id", "filename")),
+        ),
+    ],
+    "pdsa-review-queue": [
+        Case("get", lambda w: "/reviews/", _statuses(200))
+    ],  # everyone sees their own queue
+    "pdsa-ledger": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/ledger/", _statuses(200, olga=404))
+    ],
+    "kdd-detail": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/kdd/", _statuses(200, olga=404))
+    ],
+    "kdd-edit": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/kdd/edit/", _KDD_GET),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/kdd/edit/",
+            _KDD_POST,
+            data=lambda w: {"kind": "aim", "aim-text": "A second aim", "aim-order": "2"},
+            unchanged=_kdd_state,
+        ),
+    ],
+    "kdd-aim-edit": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/kdd/aims/{_kdd(w) and 1}/", _KDD_GET),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/kdd/aims/{_kdd(w) and 1}/",
+            _KDD_POST,
+            data=lambda w: {"text": "Reworded aim", "order": "0"},
+            unchanged=_kdd_state,
+        ),
+    ],
+    "kdd-driver-edit": [
+        Case("get", lambda w: f"/kdd/drivers/{_kdd(w).driver.public_id}/", _KDD_GET),
+        Case(
+            "post",
+            lambda w: f"/kdd/drivers/{_kdd(w).driver.public_id}/",
+            _KDD_POST,
+            data=lambda w: {"text": "Reworded driver", "under": "aim-1", "order": "0"},
+            unchanged=_kdd_state,
+        ),
+    ],
+    "kdd-idea-edit": [
+        Case("get", lambda w: f"/kdd/ideas/{_kdd(w).idea.public_id}/", _KDD_GET),
+        Case(
+            "post",
+            lambda w: f"/kdd/ideas/{_kdd(w).idea.public_id}/",
+            _KDD_POST,
+            data=lambda w: {"text": "Reworded idea", "driver": str(_kdd(w).driver.public_id), "order": "0"},
+            unchanged=_kdd_state,
+        ),
+    ],
+    # --- end of issue 6 ---
     "invitation-accept": [
         # The emailed link is the credential: anyone holding it sees the acceptance form; a bad one is 404.
         Case("get", lambda w: f"/invitations/{_invitation_token(w)}/", _statuses(200, anonymous=200)),

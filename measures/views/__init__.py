@@ -48,7 +48,12 @@ def team_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     charts = {c.measure_id: c for c in selectors.runchart_list(user=request.user, team=team)}
     notes = list(selectors.annotation_list(user=request.user, collaborative=team.collaborative, team=team))
     panels = [
-        (row.measure, charts.get(row.measure.id), selectors.chart_notes(notes, row.measure)) for row in rows
+        (
+            row.measure,
+            charts.get(row.measure.id),
+            selectors.chart_notes(notes, row.measure, user=request.user, team=team),
+        )
+        for row in rows
     ]
     return render(
         request,

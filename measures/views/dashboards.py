@@ -198,7 +198,7 @@ def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: Ph
         {
             "chart": chart,
             "title": _chart_title(request, chart),
-            "notes": selectors.chart_notes(notes, chart.measure),
+            "notes": selectors.chart_notes(notes, chart.measure, user=request.user, team=chart.team),
             "suggested": suggested,
             "decisions": decisions,
             "may_decide": _may_decide_phases(request.user, chart),
@@ -230,7 +230,10 @@ def chart_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
         request,
         "measures/_runchart.html",
         runchart_context(
-            chart, height=height, notes=selectors.chart_notes(notes, chart.measure), compact=compact
+            chart,
+            height=height,
+            notes=selectors.chart_notes(notes, chart.measure, user=request.user, team=chart.team),
+            compact=compact,
         ),
     )
 

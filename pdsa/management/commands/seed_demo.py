@@ -9,6 +9,7 @@ from django.utils import timezone
 from collaboratives.models import Collaborative
 from measures.demo import DEMO_LOGINS, DEMO_PASSWORD, LEAD_LIA, LIAS, load_demo
 from measures.services import recompute_all
+from pdsa.demo import load_pdsa_demo
 
 
 def _iso_date(value: str) -> dt.date:
@@ -19,7 +20,10 @@ def _iso_date(value: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = "Load the demo SRR and IPV collaboratives, people and monthly data (idempotent)."
+    help = (
+        "Load the demo SRR and IPV collaboratives, people, monthly data, key driver diagrams and PDSA cycles "
+        "(idempotent)."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
@@ -66,6 +70,11 @@ class Command(BaseCommand):
             f"Changed: observations +{summary.observations_created} ~{summary.observations_updated} "
             f"-{summary.observations_deleted}; reports +{summary.reports_created} ~{summary.reports_updated} "
             f"-{summary.reports_deleted}."
+        )
+        pdsa = load_pdsa_demo(today=today)
+        self.stdout.write(
+            f"Key driver diagrams: {pdsa.change_ideas} change ideas. PDSA cycles: {pdsa.cycles}, "
+            f"{pdsa.reviews} sent for review, {pdsa.waiting} waiting in the advisors' queues."
         )
         analyses = recompute_all()
         self.stdout.write(

@@ -1,0 +1,167 @@
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.forms.models import fields_for_model
+
+from collaboratives.forms import add_service_errors
+from pdsa.models import PDSACycle, PDSAReview
+
+# The PDSA form as teams are taught it: what is tested, then Plan, Do, Study, Act.
+PHASES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("change", "The change you are testing", ("title", "change_idea", "other_change_idea", "measures")),
+    (
+        "plan",
+        "Plan",
+        (
+            "objective",
+            "question",
+            "prediction",
+            "plan_who",
+            "plan_what",
+            "plan_where",
+            "plan_when",
+            "data_to_collect",
+            "planned_start",
+            "planned_end",
+        ),
+    ),
+    ("do", "Do", ("started_on", "what_happened", "observations", "problems")),
+    ("study", "Study", ("results_vs_prediction", "learned")),
+    ("act", "Act", ("decision", "next_step", "completed_on")),
+)
+LABELS = {
+    "title": "Short name for this cycle",
+    "change_idea": "Change idea from the key driver diagram",
+    "other_change_idea": "Or another change (not in the diagram)",
+    "measures": "Measures this cycle may move (optional)",
+    "objective": "Objective: what is this cycle for?",
+    "question": "What question(s) will this cycle answer?",
+    "prediction": "What do you predict will happen?",
+    "plan_who": "Who will carry out the test, and with whom?",
+    "plan_what": "What exactly will you do?",
+    "plan_where": "Where?",
+    "plan_when": "When?",
+    "data_to_collect": "What data will you collect to answer the question?",
+    "planned_start": "Planned start date",
+    "planned_end": "Planned end date",
+    "started_on": "Date the test started",
+    "what_happened": "What happened? Did you carry out the plan?",
+    "observations": "What did you observe?",
+    "problems": "Problems or surprises",
+    "results_vs_prediction": "How do the results compare with your prediction?",
+    "learned": "What did you learn?",
+    "decision": "Act decision",
+    "next_step": "Next step: what will the next cycle test?",
+    "completed_on": "Date the cycle was completed",
+}
+HELP = {
+    "title": "For example: “Check-in app with two home visitors for one week”.",
+    "plan_who": "Start small: one home visitor, one family, one team meeting.",
+    "decision": "Adopt: keep it as is. Adapt: change it and test again. Abandon: stop testing it.",
+}
+NEW_PHASES = ("change", "plan")
+
+
+class PDSACycleForm(forms.Form):
+    """A cycle's fields in the order teams are taught; a new cycle shows only what is tested and the Plan."""
+
+    def __init__(
+        self,
+        *args: Any,
+        change_ideas: QuerySet,
+        measures: QuerySet,
+        phases: tuple[str, ...] = tuple(p for p, _, _ in PHASES),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        names = [name for key, _, fields in PHASES if key in phases for name in fields]
+        self.phases = [(key, legend, fields) for key, legend, fields in PHASES if key in phases]
+        date = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        textarea = forms.Textarea(attrs={"rows": 3})
+        model_fields = fields_for_model(
+            PDSACycle,
+            fields=names,
+            labels=LABELS,
+            help_texts=HELP,
+            widgets={name: date for name in ("planned_start", "planned_end", "started_on", "completed_on")},
+        )
+        for name in names:
+            field = model_fields[name]
+            if isinstance(field.widget, forms.Textarea):
+                field.widget = textarea
+            self.fields[name] = field
+        self.fields["change_idea"].queryset = change_ideas
+        self.fields["change_idea"].to_field_name = "public_id"
+        self.fields["change_idea"].empty_label = "Choose a change idea"
+        self.fields["change_idea"].label_from_instance = lambda idea: f"{idea.driver.text} → {idea.text}"
+        self.fields["measures"].queryset = measures
+        self.fields["measures"].to_field_name = "public_id"
+        self.fields["measures"].widget = forms.CheckboxSelectMultiple()
+        self.fields["measures"].required = False
+        if not measures.exists():
+            del self.fields["measures"]
+        self.fields["title"].error_messages["required"] = "Enter a short name for this cycle."
+        if "decision" in self.fields:
+            self.fields["decision"] = forms.ChoiceField(
+                label=LABELS["decision"],
+                help_text=HELP["decision"],
+                choices=[("", "Not decided yet"), *PDSACycle.Decision.choices],
+                required=False,
+                widget=forms.RadioSelect,
+            )
+
+    def add_service_errors(self, exc: Any) -> None:
+        add_service_errors(self, exc)
+
+    @property
+    def fieldsets(self) -> list[tuple[str, str, list[forms.BoundField]]]:
+        return [
+            (key, legend, [self[name] for name in fields if name in self.fields])
+            for key, legend, fields in self.phases
+        ]
+
+
+class PDSAReviewForm(forms.Form):
+    """An advisor's feedback and the PDSA quality rubric; the service says which answers are missing."""
+
+    comment = forms.CharField(
+        label="Feedback for the team",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in PDSAReview.RUBRIC:
+            self.fields[name] = forms.TypedChoiceField(
+                label=label,
+                choices=[("yes", "Met"), ("no", "Not met")],
+                coerce=lambda value: value == "yes",
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+
+    def add_service_errors(self, exc: Any) -> None:
+        add_service_errors(self, exc)
+
+
+def error_summary(form: forms.Form) -> list[tuple[str | None, str]]:
+    """(field id, message) for the error summary above a form; ids link to the fields."""
+    return [
+        *(
+            (_field_id(form[name]), error)
+            for name, errors in form.errors.items()
+            if name in form.fields
+            for error in errors
+        ),
+        *((None, error) for error in form.non_field_errors()),
+    ]
+
+
+def _field_id(bound: forms.BoundField) -> str:
+    """Radio and checkbox groups link to their first option; other fields to the field itself."""
+    if isinstance(bound.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
+        return f"{bound.auto_id}_0"
+    return bound.auto_id
