@@ -205,6 +205,8 @@ def api_token_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect("api-token-list")
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
 def kdd_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     """Collaborative admins' page: the diagram with edit links, and forms to add an aim, a driver, a change idea."""
     collaborative = _kdd_administered(request, public_id)

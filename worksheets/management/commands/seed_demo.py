@@ -10,6 +10,7 @@ from collaboratives.models import Collaborative
 from measures.demo import DEMO_LOGINS, DEMO_PASSWORD, LEAD_LIA, LIAS, load_demo
 from measures.services import recompute_all
 from pdsa.demo import load_pdsa_demo
+from worksheets.demo import load as load_worksheets_demo
 
 
 def _iso_date(value: str) -> dt.date:
@@ -21,8 +22,8 @@ def _iso_date(value: str) -> dt.date:
 
 class Command(BaseCommand):
     help = (
-        "Load the demo SRR and IPV collaboratives, people, monthly data, key driver diagrams and PDSA cycles "
-        "(idempotent)."
+        "Load the demo SRR and IPV collaboratives, people, monthly data, key driver diagrams, PDSA cycles and "
+        "worksheets (idempotent)."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -76,6 +77,8 @@ class Command(BaseCommand):
             f"Key driver diagrams: {pdsa.change_ideas} change ideas. PDSA cycles: {pdsa.cycles}, "
             f"{pdsa.reviews} sent for review, {pdsa.waiting} waiting in the advisors' queues."
         )
+        load_worksheets_demo(today=today)
+        self.stdout.write("Worksheets: Joy in Work reflections and Ohio's closing planner for the SRR CoIIN.")
         analyses = recompute_all()
         self.stdout.write(
             f"Run charts: {len(analyses)} series computed (or enqueued when a worker is configured)."
