@@ -230,8 +230,19 @@ class Stack:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def stack(cluster: tuple[PrivatePostgres, dict[str, Any]]) -> Iterator[Stack]:
+def stack(request: pytest.FixtureRequest, cluster: tuple[PrivatePostgres, dict[str, Any]]) -> Iterator[Stack]:
     pg, seed = cluster
     if pg.proc is None:  # a test that restarts PostgreSQL failed half-way
         pg.start()
@@ -239,7 +250,8 @@ def stack(cluster: tuple[PrivatePostgres, dict[str, Any]]) -> Iterator[Stack]:
     try:
         yield built
     finally:
-        sys.stderr.write(built.logs())  # shown by pytest when the test fails
+        if request.node.stash.get(_FAILED, True):
+            sys.stderr.write(built.logs())  # the processes' own logs, to see why
         built.cleanup()
 
 
