@@ -64,25 +64,37 @@ def test_f6_a_whole_worker_killed_mid_task_hands_the_task_to_a_new_worker(stack)
     worker.kill()  # SIGKILL to the main process and its child: nothing acknowledges or requeues
     killed_at = time.monotonic()
     stack.worker(COIIN_FAULT_RUNCHART_ANALYSE_SLEEP="3", CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT))
-    stack.wait_fresh(timeout=VISIBILITY_TIMEOUT + 30)
+    try:  # kombu hands the unacknowledged message on once it is older than the visibility timeout...
+        stack.wait_fresh(timeout=VISIBILITY_TIMEOUT)
+        path = "redelivered by Redis"
+    except TimeoutError:  # ...on a scan it throttles (every 10th tick), so the sweep may come first
+        assert stack.sweep() != []
+        stack.wait_fresh(timeout=15)
+        path = "re-sent by the sweep"
     elapsed = time.monotonic() - killed_at
-    print(f"\nF6: whole worker SIGKILLed; a new worker finished the task {elapsed:.1f} s later "
+    print(f"\nF6: whole worker SIGKILLed; {path}, a new worker finished the task {elapsed:.1f} s later "
           f"(G10 ≤ visibility_timeout {VISIBILITY_TIMEOUT} s + 30 s)")  # fmt: skip
-    assert len(stack.events(POINT)) == 2
+    assert elapsed <= VISIBILITY_TIMEOUT + 30
+    assert len(stack.events(POINT)) >= 2  # the killed run, then one or more complete ones
     _one_row_per_series(stack)
     assert _observations(stack) == before
     assert stack.analyses() == stack.clean_recompute()
 
 
 def test_f7_the_same_recompute_delivered_twice_at_once_leaves_one_correct_row(stack):
-    stack.worker(concurrency=2, COIIN_FAULT_RUNCHART_ANALYSE_SLEEP="8")
-    analysis_id = stack.enqueue()
-    stack.django(f"from measures.tasks import runchart_refresh\nrunchart_refresh.delay({analysis_id})")
+    stack.worker(concurrency=2, COIIN_FAULT_RUNCHART_ANALYSE_SLEEP="4")
+    stack.django(  # two deliveries of one series, published a moment apart: a save's, and a duplicate
+        "from django.db import transaction\nfrom measures.models import RunChartAnalysis\n"
+        "from measures.services import analyses_mark_stale\nfrom measures.tasks import runchart_refresh\n"
+        "a = RunChartAnalysis.objects.get(kind='team', measure__code='m1', team__code='A1')\n"
+        "with transaction.atomic(): analyses_mark_stale(analysis_ids=[a.id])\n"
+        "runchart_refresh.delay(a.id)"
+    )
     hits = _started(stack, 2)
     assert len({pid for pid, _ in hits}) == 2  # two processes ran it concurrently
     stack.wait_fresh(timeout=60)
-    time.sleep(9)  # the slower of the two finishes its sleep and its (refused or identical) store
-    print(f"\nF7: one series recomputed by {len(stack.events(POINT))} concurrent deliveries")
+    time.sleep(5)  # the slower of the two finishes its sleep and its (refused or identical) store
+    print(f"\nF7: one series recomputed by {len(stack.events(POINT))} concurrent deliveries in 2 processes")
     _one_row_per_series(stack)
     assert "IntegrityError" not in stack.services[0].log()
     assert stack.analyses() == stack.clean_recompute()
