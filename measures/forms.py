@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 from django import forms
@@ -6,11 +7,36 @@ from django.core.exceptions import ValidationError
 from measures.models import Measure, Observation
 from measures.services import MAX_VALUE, REOPEN_REASON_REQUIRED, TOO_LARGE, WHOLE_NUMBER, ObservationInput
 
+# The import's grammar (measures/imports.py): digits only after trimming. Django's IntegerField would
+# also take "12.0", "+5", "1_000" and non-ASCII digits such as "１２", which a file upload refuses.
+_DIGITS = re.compile(r"[0-9]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = "The note contains control characters. Remove them and save again."
+
+
+class WholeNumberField(forms.IntegerField):
+    """A count typed by a person: ASCII digits only, surrounding spaces ignored."""
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        digits = str(value).strip()
+        if not _DIGITS.fullmatch(digits):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        digits = digits.lstrip("0") or "0"
+        # Python refuses int() of very long digit strings; past 10 digits the value is out of range anyway
+        return int(digits) if len(digits) <= 10 else MAX_VALUE + 1
+
+
+def _no_control_characters(value: str) -> None:
+    if _CONTROL.search(value):
+        raise ValidationError(CONTROL_CHARACTERS)
+
 
 def _number_field(label: str, help_text: str, disabled: bool) -> forms.IntegerField:
     # A text input with inputmode, not type=number: number inputs change on scroll and mangle
     # pasted values, and phones still get the numeric keypad (the GOV.UK pattern).
-    return forms.IntegerField(
+    return WholeNumberField(
         label=label,
         help_text=help_text,
         required=False,
@@ -83,6 +109,7 @@ class MonthEntryForm(forms.Form):
                 label="Note (optional)",
                 required=False,
                 max_length=2000,
+                validators=[_no_control_characters],
                 disabled=read_only,
                 widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
             )

@@ -37,6 +37,7 @@ from django.db import transaction
 from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
+from coiin.faults import fault_point
 from collaboratives import access
 from collaboratives.exports import csv_safe
 from collaboratives.models import Collaborative, Team
@@ -708,6 +709,7 @@ def import_commit(*, actor: Any, collaborative: Collaborative, preview: ImportPr
     for group in preview.groups:
         try:
             observations_record(actor=actor, team=group.team, month=group.month, cells=group.cells)
+            fault_point("import_commit", group.rows[0])  # system tests: a process killed mid-file
         except ValidationError as exc:  # its savepoint is rolled back; carry on to list every group's errors
             errors.extend(_service_errors(group, exc))
     if errors:

@@ -1,9 +1,11 @@
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import kombu.exceptions
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
@@ -13,6 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from coiin.faults import fault_point
 from collaboratives import access
 from collaboratives.models import Membership, Role, Team
 from measures import runchart, series
@@ -197,12 +200,29 @@ def series_mark_stale(*, team: Team, measure_ids: list[int]) -> list[int]:
     return analyses_mark_stale(analysis_ids=ids)
 
 
+class _BrokerBreaker:
+    """After a failed publish, skip publishing in this process for a few seconds: each try costs the
+    broker timeouts again, and a save touching 30 series would keep its user waiting 30 times over.
+    The skipped series stay stale, so the sweep enqueues them (fault test F1: a save answers in ≤ 3 s)."""
+
+    open_until = 0.0
+
+
+BROKER_PAUSE_SECONDS = 10.0
+
+
 def _enqueue_refresh(analysis_id: int) -> Callable[[], None]:
     """A named callable binding the id now. Not functools.partial: Django's robust on_commit logs a
     failing callback by its __qualname__, which a partial lacks, so a broker outage would raise there."""
 
     def enqueue_refresh() -> None:
-        runchart_refresh_task.delay(analysis_id)
+        if time.monotonic() < _BrokerBreaker.open_until:
+            return
+        try:
+            runchart_refresh_task.delay(analysis_id)
+        except kombu.exceptions.OperationalError:
+            _BrokerBreaker.open_until = time.monotonic() + BROKER_PAUSE_SECONDS
+            logger.warning("broker unavailable: run chart %s left stale for the sweep", analysis_id)
 
     return enqueue_refresh
 
@@ -232,6 +252,7 @@ def runchart_analyse(*, analysis: RunChartAnalysis) -> bool:
             if analysis.kind == RunChartAnalysis.Kind.TEAM
             else series.aggregate_summary(analysis, data, result)
         )
+        fault_point("runchart_analyse", analysis.id)  # system tests: a slow or failing recompute
     except Exception as exc:
         analysis_record_failure(analysis_id=analysis.id, generation=generation, error=exc)
         raise
@@ -278,6 +299,7 @@ def runchart_sweep(*, now: dt.datetime | None = None) -> list[int]:
         except Exception:  # the broker is still down: the next sweep tries again
             logger.warning("sweep could not enqueue analysis %s", analysis_id)
             break
+        _BrokerBreaker.open_until = 0.0  # the broker is back: saves in this process publish again
     return retry
 
 

@@ -7,10 +7,8 @@ worker; both are ended by their process ids. The shared services are never touch
 import datetime as dt
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,52 +24,11 @@ from measures.models import Observation, RunChartAnalysis
 from measures.services import ObservationInput, observations_record, runchart_sweep
 from measures.tasks import runchart_refresh
 from tests.factories import MeasureFactory
+from tests.system.processes import PrivateRedis
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 MONTH = dt.date(2025, 2, 1)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_port(port: int, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing listening on {port}")
-
-
-class PrivateRedis:
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.dir = tempfile.mkdtemp(prefix="coiin-redis-")
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", self.dir],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        _wait_for_port(self.port)
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-            self.proc = None
 
 
 def _database_url() -> str:
@@ -126,7 +83,7 @@ def stack(world) -> Iterator[SimpleNamespace]:
         redis.stop()
         log.close()
         sys.stderr.write((Path(redis.dir) / "worker.log").read_text()[-4000:])  # shown by pytest on failure
-        shutil.rmtree(redis.dir, ignore_errors=True)
+        redis.cleanup()
 
 
 def _wait_until_fresh(timeout: float = 60) -> list[RunChartAnalysis]:

@@ -1,0 +1,69 @@
+"""With the broker down, a save publishes once, not once per affected series, and the sweep reopens it.
+
+Each failed publish costs the broker timeouts; the system test F1 measures the whole save against a
+stopped Redis. Here the publish failure is what kombu raises when Redis refuses the connection.
+"""
+
+import datetime as dt
+import logging
+from unittest import mock
+
+import kombu.exceptions
+import pytest
+from django.utils import timezone
+
+from measures import services
+from measures.models import Observation, RunChartAnalysis
+from measures.services import ObservationInput, observations_record, runchart_sweep
+from tests.factories import MeasureFactory
+
+MONTH = dt.date(2025, 3, 1)
+REFUSED = kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+
+@pytest.fixture(autouse=True)
+def closed_breaker():
+    services._BrokerBreaker.open_until = 0.0
+    yield
+    services._BrokerBreaker.open_until = 0.0
+
+
+def _save(world, measures, value: int, callbacks_capture):
+    with callbacks_capture(execute=True):
+        observations_record(
+            actor=world.alice,
+            team=world.team_a1,
+            month=MONTH,
+            cells=[ObservationInput(m, value, 10) for m in measures],
+        )
+
+
+def test_a_save_with_the_broker_down_tries_one_publish_keeps_the_data_and_leaves_the_series_stale(
+    world, django_capture_on_commit_callbacks, caplog
+):
+    measures = [MeasureFactory(collaborative=world.one, code=f"m{n}") for n in range(3)]
+    with mock.patch.object(services.runchart_refresh_task, "delay", side_effect=REFUSED) as publish:
+        _save(world, measures, 4, django_capture_on_commit_callbacks)
+
+    assert publish.call_count == 1  # not 9: the other series wait for the sweep
+    assert sorted(Observation.objects.values_list("numerator", flat=True)) == [4, 4, 4]
+    assert RunChartAnalysis.objects.count() == 9
+    assert set(RunChartAnalysis.objects.values_list("stale", flat=True)) == {True}
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith("broker unavailable: run chart")
+
+
+def test_once_the_sweep_reaches_the_broker_saves_publish_again(world, django_capture_on_commit_callbacks):
+    measures = [MeasureFactory(collaborative=world.one, code="m0")]
+    with mock.patch.object(services.runchart_refresh_task, "delay", side_effect=REFUSED):
+        _save(world, measures, 4, django_capture_on_commit_callbacks)
+    with mock.patch.object(services.runchart_refresh_task, "delay") as publish:
+        _save(world, measures, 5, django_capture_on_commit_callbacks)
+        assert publish.call_count == 0  # still within the pause after the failure
+
+        swept = runchart_sweep(now=timezone.now() + dt.timedelta(minutes=1))
+        assert sorted(c.args[0] for c in publish.call_args_list) == sorted(swept) and len(swept) == 3
+
+        publish.reset_mock()
+        _save(world, measures, 6, django_capture_on_commit_callbacks)
+        assert publish.call_count == 3
