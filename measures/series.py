@@ -172,9 +172,10 @@ def series_input_from(
         points = [_point(m, v) for m, v in zip(months, values, strict=True)]
         return SeriesInput(months, values, params, points, cohort={})
     series = list(cohort.values())
-    pooled = runchart.pool(series) if series else [None] * len(months)
-    reporting = runchart.n_reporting(series) if series else [0] * len(months)
-    rates = runchart.median_of_rates(series) if series else [None] * len(months)
+    if series:
+        pooled, reporting, rates = runchart.cohort_figures(series)
+    else:
+        pooled, reporting, rates = [None] * len(months), [0] * len(months), [None] * len(months)
     floor = COHORT_REPORTING_FLOOR * len(cohort)
     flagged = [n < floor for n in reporting]
     values = [None if flag else p for p, flag in zip(pooled, flagged, strict=True)]
