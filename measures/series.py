@@ -68,8 +68,13 @@ def team_pairs(measure: Measure, teams: list[Team], months: list[dt.date]) -> di
 
 def rule_params(analysis: RunChartAnalysis, months: list[dt.date]) -> runchart.RuleParams:
     """Automatic ihi_sustained phases, unless people have decided the phases (spec §7.4)."""
-    measure = analysis.measure
     decisions = list(PhaseDecision.objects.filter(analysis=analysis).values_list("start_month", "decision"))
+    return params_from_decisions(analysis.measure, months, decisions)
+
+
+def params_from_decisions(
+    measure: Measure, months: list[dt.date], decisions: list[tuple[dt.date, str]]
+) -> runchart.RuleParams:
     base = {"baseline_k": measure.collaborative.baseline_months, "direction": str(measure.direction)}
     if not decisions:
         return runchart.RuleParams(**base, rebase="ihi_sustained")
@@ -125,10 +130,19 @@ def cohort_teams(analysis: RunChartAnalysis, months: list[dt.date]) -> list[Team
     teams = Team.objects.filter(collaborative=analysis.collaborative, joined_on__lt=month_add(months[0], 1))
     if analysis.kind == RunChartAnalysis.Kind.AWARDEE:
         teams = teams.filter(lia__awardee=analysis.awardee)
+    return cohort_of(analysis, list(teams.select_related("lia").order_by("id")), months)
+
+
+def cohort_of(analysis: RunChartAnalysis, teams: list[Team], months: list[dt.date]) -> list[Team]:
+    """`cohort_teams` chosen from the collaborative's teams (with their LIA) already loaded, in id order."""
+    joined_by, withdrawn_after = month_add(months[0], 1), month_add(months[-1], 1)
     return [
         t
-        for t in teams.order_by("id")
-        if t.withdrawn_on is None or t.withdrawn_on >= month_add(months[-1], 1)
+        for t in sorted(teams, key=lambda t: t.id)
+        if t.collaborative_id == analysis.collaborative_id
+        and t.joined_on < joined_by
+        and (analysis.kind != RunChartAnalysis.Kind.AWARDEE or t.lia.awardee_id == analysis.awardee_id)
+        and (t.withdrawn_on is None or t.withdrawn_on >= withdrawn_after)
     ]
 
 
@@ -137,14 +151,31 @@ def series_input(analysis: RunChartAnalysis) -> SeriesInput:
     params = rule_params(analysis, months)
     if analysis.kind == RunChartAnalysis.Kind.TEAM:
         assert analysis.team is not None
-        values = team_pairs(analysis.measure, [analysis.team], months)[analysis.team.id]
+        return series_input_from(
+            analysis, months, params, team_pairs(analysis.measure, [analysis.team], months)
+        )
+    return series_input_from(
+        analysis, months, params, team_pairs(analysis.measure, cohort_teams(analysis, months), months)
+    )
+
+
+def series_input_from(
+    analysis: RunChartAnalysis,
+    months: list[dt.date],
+    params: runchart.RuleParams,
+    cohort: dict[int, list[Pair | None]],
+) -> SeriesInput:
+    """The engine's input from data already read: the team's own values, or the aggregate's cohort."""
+    if analysis.kind == RunChartAnalysis.Kind.TEAM:
+        assert analysis.team_id is not None
+        values = cohort[analysis.team_id]
         points = [_point(m, v) for m, v in zip(months, values, strict=True)]
         return SeriesInput(months, values, params, points, cohort={})
-    cohort = team_pairs(analysis.measure, cohort_teams(analysis, months), months)
     series = list(cohort.values())
-    pooled = runchart.pool(series) if series else [None] * len(months)
-    reporting = runchart.n_reporting(series) if series else [0] * len(months)
-    rates = runchart.median_of_rates(series) if series else [None] * len(months)
+    if series:
+        pooled, reporting, rates = runchart.cohort_figures(series)
+    else:
+        pooled, reporting, rates = [None] * len(months), [0] * len(months), [None] * len(months)
     floor = COHORT_REPORTING_FLOOR * len(cohort)
     flagged = [n < floor for n in reporting]
     values = [None if flag else p for p, flag in zip(pooled, flagged, strict=True)]

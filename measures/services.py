@@ -1,15 +1,18 @@
+import contextlib
 import datetime as dt
+import itertools
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import kombu.exceptions
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -36,6 +39,7 @@ from measures.selectors import (
     team_enrolled_in,
 )
 from measures.tasks import runchart_refresh as runchart_refresh_task
+from measures.tasks import runchart_refresh_many as runchart_refresh_many_task
 
 logger = logging.getLogger(__name__)
 
@@ -274,6 +278,120 @@ def runchart_analyse(*, analysis: RunChartAnalysis) -> bool:
     return bool(stored)
 
 
+BATCH_SIZE = 500  # team series per batch task: small enough that two workers share a collaborative evenly
+
+
+def runchart_analyse_many(*, analysis_ids: list[int]) -> int:
+    """`runchart_analyse` for many series: per measure, one read of the data, the batch engine, one write.
+
+    Stores exactly what `runchart_analyse` stores for each series, under the same generation rule.
+    A measure whose batch fails falls back to one series at a time, so each failure is recorded on
+    its own series. Returns the number of results stored.
+    """
+    analyses = (
+        RunChartAnalysis.objects.filter(id__in=analysis_ids)
+        .select_related("measure__collaborative", "team__lia")
+        .order_by("measure_id", "id")
+    )
+    stored = 0
+    for _, group in itertools.groupby(analyses, key=attrgetter("measure_id")):
+        batch = list(group)
+        try:
+            stored += _analyse_measure_batch(batch)
+        except Exception:
+            logger.exception(
+                "batch recompute of measure %s failed; retrying one series at a time", batch[0].measure_id
+            )
+            for analysis in batch:
+                with contextlib.suppress(Exception):  # recorded on the series by runchart_analyse
+                    stored += runchart_analyse(analysis=analysis)
+    return stored
+
+
+def _analyse_measure_batch(batch: list[RunChartAnalysis]) -> int:
+    measure = batch[0].measure
+    months = series.series_months(measure)
+    decisions: dict[int, list[tuple[dt.date, str]]] = {}
+    for analysis_id, start_month, decision in PhaseDecision.objects.filter(analysis__in=batch).values_list(
+        "analysis_id", "start_month", "decision"
+    ):
+        decisions.setdefault(analysis_id, []).append((start_month, decision))
+    aggregates = [a for a in batch if a.kind != RunChartAnalysis.Kind.TEAM]
+    teams = {a.team.id: a.team for a in batch if a.team is not None}
+    collaborative_teams = (
+        list(Team.objects.filter(collaborative_id=measure.collaborative_id).select_related("lia"))
+        if aggregates
+        else []
+    )
+    cohorts = {a.id: series.cohort_of(a, collaborative_teams, months) for a in aggregates}
+    teams |= {t.id: t for cohort in cohorts.values() for t in cohort}
+    pairs = series.team_pairs(measure, list(teams.values()), months)
+    inputs = [
+        series.series_input_from(
+            a,
+            months,
+            series.params_from_decisions(measure, months, decisions.get(a.id, [])),
+            {a.team_id: pairs[a.team_id]}
+            if a.team_id is not None
+            else {t.id: pairs[t.id] for t in cohorts[a.id]},
+        )
+        for a in batch
+    ]
+    results: dict[int, dict[str, Any]] = {}
+    by_params: dict[runchart.RuleParams, list[int]] = {}
+    for index, data in enumerate(inputs):
+        by_params.setdefault(data.params, []).append(index)
+    for params, indices in by_params.items():
+        computed = runchart.analyse_many([inputs[i].values for i in indices], params)
+        results |= {i: r.to_dict() for i, r in zip(indices, computed, strict=True)}
+    now = timezone.now()
+    rows = []
+    for index, (analysis, data) in enumerate(zip(batch, inputs, strict=True)):
+        result = results[index]
+        summary = (
+            series.team_summary(analysis, data, result)
+            if analysis.kind == RunChartAnalysis.Kind.TEAM
+            else series.aggregate_summary(analysis, data, result)
+        )
+        rows.append((analysis, data, result, summary))
+    return _analyses_store(rows, computed_at=now)
+
+
+_STORE_FIELDS = ("first_month", "result", "points", "summary", "params_version", "input_digest",
+                 "computed_generation", "computed_at")  # fmt: skip
+
+
+def _analyses_store(
+    rows: list[tuple[RunChartAnalysis, series.SeriesInput, dict[str, Any], dict[str, Any]]],
+    *,
+    computed_at: dt.datetime,
+) -> int:
+    """One conditional UPDATE per series, sent as one batch (psycopg pipelines executemany).
+
+    Django's bulk_update cannot carry the `generation` condition that keeps a newer result safe.
+    """
+    meta = RunChartAnalysis._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"{quote(meta.get_field(f).column)} = %s" for f in _STORE_FIELDS)
+    # Identifiers come from the model's own metadata; every value is a bound parameter.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {columns}, stale = %s, stale_since = NULL, attempts = 0, "  # noqa: S608
+        f"failed = %s, last_error = '' WHERE id = %s AND generation = %s"
+    )
+    params = []
+    for analysis, data, result, summary in rows:
+        values = (data.months[0] if data.months else None, result, data.points, summary,
+                  series.PARAMS_VERSION, data.digest(), analysis.generation, computed_at)  # fmt: skip
+        prepared = [
+            meta.get_field(f).get_db_prep_save(v, connection)
+            for f, v in zip(_STORE_FIELDS, values, strict=True)
+        ]
+        params.append([*prepared, False, False, analysis.id, analysis.generation])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+        return max(cursor.rowcount, 0)
+
+
 def analysis_record_failure(*, analysis_id: int, generation: int, error: Exception) -> None:
     logger.exception("run chart analysis %s failed", analysis_id)
     RunChartAnalysis.objects.filter(id=analysis_id, generation=generation).update(
@@ -292,30 +410,71 @@ def runchart_sweep(*, now: dt.datetime | None = None) -> list[int]:
     ids = list(due.values_list("id", flat=True))
     RunChartAnalysis.objects.filter(id__in=ids).update(attempts=F("attempts") + 1)
     RunChartAnalysis.objects.filter(id__in=ids, attempts__gte=MAX_ATTEMPTS).update(failed=True)
-    retry = list(RunChartAnalysis.objects.filter(id__in=ids, failed=False).values_list("id", flat=True))
-    for analysis_id in retry:
+    retry = RunChartAnalysis.objects.filter(id__in=ids, failed=False)
+    for batch in _refresh_batches(retry):
         try:
-            runchart_refresh_task.delay(analysis_id)
+            runchart_refresh_many_task.delay(batch)
         except Exception:  # the broker is still down: the next sweep tries again
-            logger.warning("sweep could not enqueue analysis %s", analysis_id)
+            logger.warning("sweep could not enqueue %s analyses", len(batch))
             break
         _BrokerBreaker.open_until = 0.0  # the broker is back: saves in this process publish again
-    return retry
+    return sorted(retry.values_list("id", flat=True))
+
+
+def _refresh_batches(analyses: Any) -> list[list[int]]:
+    """Batch tasks per measure: team series in chunks of BATCH_SIZE, the measure's aggregates together."""
+    batches: dict[tuple[int, bool], list[list[int]]] = {}
+    for analysis_id, measure_id, kind in analyses.order_by("measure_id", "id").values_list(
+        "id", "measure_id", "kind"
+    ):
+        chunks = batches.setdefault((measure_id, kind == RunChartAnalysis.Kind.TEAM), [[]])
+        if len(chunks[-1]) == BATCH_SIZE:
+            chunks.append([])
+        chunks[-1].append(analysis_id)
+    return [chunk for chunks in batches.values() for chunk in chunks]
+
+
+def _enqueue_refresh_many(analysis_ids: list[int]) -> Callable[[], None]:
+    def enqueue_refresh_many() -> None:  # named, for the same reason as _enqueue_refresh
+        runchart_refresh_many_task.delay(analysis_ids)
+
+    return enqueue_refresh_many
 
 
 def recompute_all(*, collaborative_ids: list[int] | None = None) -> list[int]:
-    """Create any missing series for every enrolled team and measure, mark them stale and enqueue them."""
+    """Create any missing series for every enrolled team and measure, mark them stale and enqueue them.
+
+    In bulk (a national collaborative has tens of thousands of series): one insert of the missing
+    series, one update, and batch tasks that two or more workers share.
+    """
     teams = Team.objects.select_related("lia")
     if collaborative_ids is not None:
         teams = teams.filter(collaborative_id__in=collaborative_ids)
-    ids: list[int] = []
+    team_list = list(teams)
+    collaboratives = {t.collaborative_id for t in team_list}
+    measure_ids: dict[int, list[int]] = {}
+    for measure_id, collaborative_id in Measure.objects.filter(
+        collaborative_id__in=collaboratives
+    ).values_list("id", "collaborative_id"):
+        measure_ids.setdefault(collaborative_id, []).append(measure_id)
     with transaction.atomic():
-        for team in teams:
-            measure_ids = list(
-                Measure.objects.filter(collaborative_id=team.collaborative_id).values_list("id", flat=True)
-            )
-            ids += series_mark_stale(team=team, measure_ids=measure_ids)
-    return sorted(set(ids))
+        RunChartAnalysis.objects.bulk_create(
+            (
+                RunChartAnalysis(**key)
+                for team in team_list
+                for measure_id in measure_ids.get(team.collaborative_id, [])
+                for key in _series_keys(team, measure_id)
+            ),
+            batch_size=2000,
+            ignore_conflicts=True,
+        )
+        analyses = RunChartAnalysis.objects.filter(collaborative_id__in=collaboratives)
+        analyses.update(
+            generation=F("generation") + 1, stale=True, stale_since=timezone.now(), attempts=0, failed=False
+        )
+        for batch in _refresh_batches(analyses):
+            transaction.on_commit(_enqueue_refresh_many(batch), robust=True)
+    return sorted(analyses.values_list("id", flat=True))
 
 
 @transaction.atomic

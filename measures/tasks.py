@@ -36,3 +36,16 @@ def report_reminders_send() -> None:
     from measures.services import report_reminders_send as send
 
     send(today=timezone.localdate())  # once per team, month and kind: safe to run again
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def runchart_refresh_many(analysis_ids: list[int]) -> None:
+    from measures.services import runchart_analyse_many  # body import: services imports this module
+
+    runchart_analyse_many(analysis_ids=analysis_ids)  # same inputs → same rows; safe to repeat

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
+from itertools import chain
 from typing import Literal
+
+import numpy as np
 
 from .values import RawValue, exact_series, exact_value, median
 
@@ -56,6 +59,73 @@ def n_reporting(team_series: TeamSeries) -> list[int]:
     return [len(pairs) for pairs in _valid_pairs(team_series)]
 
 
+# Below this bound on num·den², float rates of distinct fractions are distinct and ordered exactly (see batch.py).
+_EXACT_BOUND = 2**50
+
+
+def _plain_pairs(team_series: TeamSeries) -> list[int] | None:
+    """num, den, … over every team and period (missing as 0, 0), when every item is None or a pair of
+    non-negative ints small enough for exact float ordering; else None. C-level passes only."""
+    items = list(chain.from_iterable(team_series))
+    if not set(map(type, items)) <= {tuple, type(None)}:
+        return None
+    pairs = [(0, 0) if item is None else item for item in items]
+    if pairs and set(map(len, pairs)) != {2}:
+        return None
+    flat = list(chain.from_iterable(pairs))
+    if not set(map(type, flat)) <= {int} or (flat and min(flat) < 0):
+        return None
+    if flat and max(flat) ** 3 >= _EXACT_BOUND:
+        return None
+    return flat
+
+
+def cohort_figures(
+    team_series: TeamSeries,
+) -> tuple[list[Pair | None], list[int], list[Fraction | None]]:
+    """`(pool, n_reporting, median_of_rates)` of the same teams, computed together with numpy.
+
+    Identical to the three functions; inputs outside the exact fast path go through them.
+    """
+    lengths = {len(series) for series in team_series}
+    flat = _plain_pairs(team_series) if len(lengths) == 1 else None
+    if flat is None:
+        return pool(team_series), n_reporting(team_series), median_of_rates(team_series)
+    both = np.array(flat, dtype=np.int64).reshape(len(team_series), lengths.pop(), 2)
+    num, den = both[:, :, 0], both[:, :, 1]
+    valid = den > 0
+    counts = valid.sum(axis=0)
+    sums_num = np.where(valid, num, 0).sum(axis=0).tolist()
+    sums_den = np.where(valid, den, 0).sum(axis=0).tolist()
+    pooled = [(n, d) if c else None for n, d, c in zip(sums_num, sums_den, counts.tolist(), strict=True)]
+    rates = np.where(valid, num / np.where(valid, den, 1), np.inf)  # missing sorts last
+    order = np.argsort(rates, axis=0, kind="stable")
+    medians: list[Fraction | None] = []
+    for period, count in enumerate(counts.tolist()):
+        if not count:
+            medians.append(None)
+            continue
+        middle = {(count - 1) // 2, count // 2}
+        values = [
+            Fraction(int(num[row, period]), int(den[row, period])) for row in order[sorted(middle), period]
+        ]
+        medians.append(sum(values, Fraction(0)) / len(values))
+    return pooled, counts.tolist(), medians
+
+
+def _latest_observed(values: Sequence[RawValue], window: int) -> list[Fraction]:
+    """The last `window` observed values, in order; plain int pairs skip converting the older periods."""
+    if _plain_pairs([values]) is None:  # validate everything the slow way, naming a bad index
+        return [v for v in exact_series(values) if v is not None][-window:]
+    latest: list[Fraction] = []
+    for item in reversed(values):
+        if item is not None and item[1] > 0:  # type: ignore[index]
+            latest.append(Fraction(item[0], item[1]))  # type: ignore[index]
+            if len(latest) == window:
+                break
+    return latest[::-1]
+
+
 def meets_aim(
     values: Sequence[RawValue],
     target: RawValue,
@@ -74,7 +144,7 @@ def meets_aim(
     aim = exact_value(target, 0)
     if aim is None:
         raise ValueError("target must be a number")
-    observed = [v for v in exact_series(values) if v is not None][-window:]
+    observed = _latest_observed(values, window)
     if len(observed) < min_points:
         return None
     centre = median(observed)

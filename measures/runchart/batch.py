@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Sequence
+from dataclasses import replace
 from fractions import Fraction
 from itertools import chain
 
@@ -17,7 +18,7 @@ import numpy.typing as npt
 
 from .params import WINDOW_MIN_POINTS, RuleParams
 from .reference import DEFAULT_PARAMS, analyse
-from .result import Baseline, Centre, RunChartResult, Shift, Trend
+from .result import Baseline, Centre, Phase, RunChartResult, Shift, Trend
 from .rules import assemble_stats
 from .values import RawValue, exact_series, exact_value
 
@@ -39,6 +40,8 @@ def analyse_many(
     series_list: Sequence[Sequence[RawValue]], params: RuleParams = DEFAULT_PARAMS
 ) -> list[RunChartResult]:
     """`[analyse(s, params) for s in series_list]`, computed in bulk."""
+    if params.rebase == "ihi_sustained" and _first_phase_is_baseline(params):
+        return _ihi_sustained_many(series_list, params)
     if params.phase_starts or params.rebase is not None:
         # Phase detection is a sequential scan whose windows depend on earlier phases; it stays per series.
         return [analyse(series, params) for series in series_list]
@@ -57,6 +60,59 @@ def analyse_many(
     finally:
         if collecting:
             gc.enable()
+
+
+def _first_phase_is_baseline(params: RuleParams) -> bool:
+    return (
+        not params.phase_starts
+        and params.baseline_k is not None
+        and params.baseline_window is None
+        and params.fixed_cl is None
+    )
+
+
+def _ihi_sustained_many(
+    series_list: Sequence[Sequence[RawValue]], params: RuleParams
+) -> list[RunChartResult]:
+    """§7.2 in bulk: most series never re-base, and those are settled by the no-rebase batch analysis.
+
+    A re-base needs `shift_len` points on a wanted side after the baseline window, so it needs a shift
+    of the whole series against the baseline median that ends after that window. Series without one
+    have a single phase equal to the baseline phase; the others go through the exact scan.
+    """
+    results = analyse_many(series_list, replace(params, rebase=None))
+    out: list[RunChartResult] = []
+    for series, result in zip(series_list, results, strict=True):
+        baseline = result.baseline
+        assert baseline is not None
+        scan_from = baseline.window[1] + 1 if baseline.window else 0
+        may_rebase = (
+            baseline.median is not None
+            and not baseline.provisional
+            and any(
+                shift.end_index >= scan_from and _wanted_side(shift.side, params)
+                for shift in result.stats.shifts
+            )
+        )
+        if may_rebase:
+            out.append(analyse(series, params))
+            continue
+        phase = Phase(
+            start_index=baseline.window[0] if baseline.window else 0,  # the first observed period
+            end_index=result.n_periods - 1,
+            median=result.median,
+            median_window=baseline.window,
+            n_window=baseline.n_window,
+            provisional=baseline.provisional,
+            trigger=None,
+            stats=result.stats,
+        )
+        out.append(replace(result, phases=(phase,) if result.n_periods else ()))
+    return out
+
+
+def _wanted_side(side: str, params: RuleParams) -> bool:
+    return params.direction == "both" or (side == "above") == (params.direction == "up")
 
 
 def _flat_pairs(series: Sequence[RawValue]) -> list[int] | None:

@@ -1,6 +1,8 @@
+from html import escape
 from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString, mark_safe
 
 from measures.charts import ChartNote, format_value, runchart_figure
 from measures.models import Measure, RunChartAnalysis
@@ -38,3 +40,31 @@ def runchart(
 def display_value(value: float | None, measure: Measure) -> str:
     """`{{ median|display_value:measure }}`: 72% for proportions, 4.13 for mean scores."""
     return format_value(value, measure)
+
+
+_AIM_MARK = {
+    True: '<span class="aim-met"><span aria-hidden="true">✓</span><span class="visually-hidden">meets the aim</span></span>',
+    False: '<span class="aim-not-met"><span aria-hidden="true">✗</span>'
+    '<span class="visually-hidden">does not meet the aim</span></span>',
+    None: "",
+}
+_PROVISIONAL = '<span class="text-body-secondary">*</span>'
+_NO_VALUE = '<td><span class="text-body-secondary">–</span></td>'
+
+
+@register.simple_tag
+def dashboard_cells(cells: list[Any]) -> SafeString:
+    """The `<td>`s of one dashboard row: current median, * if provisional, aim mark and latest signal.
+
+    Plain string building, not template markup nor format_html: a 175-team dashboard has 1,750 cells,
+    and the per-node cost of either was most of the page's server time. Every value is escaped.
+    """
+    out = []
+    for cell in cells:
+        if cell is None or not cell.median:
+            out.append(_NO_VALUE)
+            continue
+        signal = f'<div class="small text-body-secondary">{escape(cell.signal)}</div>' if cell.signal else ""
+        provisional = _PROVISIONAL if cell.provisional else ""
+        out.append(f"<td>{escape(cell.median)}{provisional}{_AIM_MARK[cell.meets_aim]}{signal}</td>")
+    return mark_safe("".join(out))  # noqa: S308 - constant markup and escaped values only

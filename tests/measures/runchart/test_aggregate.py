@@ -3,9 +3,12 @@
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from measures.runchart import analyse, median_of_rates, meets_aim, n_reporting, pool
-from measures.runchart.values import RawValue
+from measures.runchart import analyse, cohort_figures, median_of_rates, meets_aim, n_reporting, pool
+from measures.runchart.aggregate import Pair
+from measures.runchart.values import RawValue, median
 
 TEAMS = [
     [(1, 2), (0, 0), None, (3, 4)],
@@ -84,3 +87,35 @@ def test_meets_aim_refuses_float_targets_and_unknown_directions() -> None:
 def test_meets_aim_refuses_a_minimum_larger_than_the_window() -> None:
     with pytest.raises(ValueError, match="min_points"):
         meets_aim([1, 2, 3], 1, "up", window=2)
+
+
+team_item = st.one_of(
+    st.none(),
+    st.tuples(st.integers(0, 12), st.integers(0, 12)),
+    st.tuples(st.integers(0, 2**20), st.integers(0, 2**20)),  # beyond the float bound: the exact path
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(0, 15).flatmap(lambda n: st.lists(st.lists(team_item, min_size=n, max_size=n), max_size=12))
+)
+def test_cohort_figures_equal_pool_n_reporting_and_median_of_rates(teams: list[list[Pair | None]]) -> None:
+    pooled, reporting, rates = cohort_figures(teams)
+    assert pooled == pool(teams)
+    assert reporting == n_reporting(teams)
+    assert rates == median_of_rates(teams)
+    assert all(type(r) is Fraction for r in rates if r is not None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(team_item, max_size=30), st.fractions(0, 2, max_denominator=12), st.sampled_from(["up", "down"])
+)
+def test_meets_aim_reads_only_the_latest_points_yet_equals_the_full_exact_computation(
+    values: list[Pair | None], target: Fraction, direction: str
+) -> None:
+    observed = [Fraction(n, d) for n, d in (v for v in values if v is not None) if d > 0][-6:]
+    centre = median(observed) if len(observed) >= 3 else None
+    expected = None if centre is None else (centre >= target if direction == "up" else centre <= target)
+    assert meets_aim(values, target, direction) == expected

@@ -146,3 +146,27 @@ def test_batch_engine_equals_the_exact_reference_engine(
     slow = [analyse(values, params) for values in batch]
     assert [r.to_dict() for r in fast] == [r.to_dict() for r in slow]
     assert fast == slow
+
+
+ihi_params = st.builds(
+    RuleParams,
+    baseline_k=st.integers(1, 8),
+    shift_len=st.integers(2, 6),
+    rebase_k=st.integers(1, 8),
+    direction=st.sampled_from(["up", "down", "both"]),
+    rebase=st.just("ihi_sustained"),
+)
+# Long series with level changes, so that re-basing (one or several times) is common, not rare.
+stepped = st.lists(
+    st.tuples(st.integers(1, 12), st.integers(0, 4)).map(lambda t: [(t[1], 4)] * t[0]), max_size=8
+).map(lambda blocks: [v for block in blocks for v in block])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(series, stepped), max_size=6), ihi_params)
+def test_batch_engine_with_sustained_shift_rebasing_equals_the_exact_engine(
+    batch: list[list[RawValue]], params: RuleParams
+) -> None:
+    fast = analyse_many(batch, params)
+    slow = [analyse(values, params) for values in batch]
+    assert [r.to_dict() for r in fast] == [r.to_dict() for r in slow]

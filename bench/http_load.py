@@ -1,0 +1,144 @@
+"""HTTP under gunicorn: `python bench/http_load.py [--small]` from the repository root.
+
+Seeds 175 LIAs × 10 measures × 24 months into a PostgreSQL bench database (BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/coiin_bench; erased first) and computes every chart. Starts gunicorn
+(3 workers) on 127.0.0.1 and loads each page with wrk (bounded: 2 threads, 10 connections, 10 s; 3 s
+with --small) as a signed-in collaborative admin, behind TLS as in production (X-Forwarded-Proto).
+Prints throughput and p95 of each page and its ratio to the trivial JSON view (/healthz) served by
+the same gunicorn, and the SQL queries per page (Django test client).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import stack
+
+AGGREGATE_TARGET = 0.5  # of the trivial view's throughput
+DASHBOARD_P95_TARGET_MS = 150.0
+P95_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format("p95_us %d\\n", latency:percentile(95)))
+  io.write(string.format("errors %d\\n", summary.errors.status + summary.errors.connect + summary.errors.timeout))
+end
+"""
+
+
+def wait_until_serving(url: str, timeout: float = 60) -> None:
+    """Every gunicorn worker boots Django after the port opens; wait for real answers."""
+    deadline = time.monotonic() + timeout
+    answered = 0
+    while answered < 10:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                answered += response.status == 200
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def wrk(url: str, cookie: str, seconds: int, *, warm_up: bool = False) -> tuple[float, float, int]:
+    """(requests/s, p95 in ms, non-2xx or socket errors) for one URL."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(P95_SCRIPT)
+    out = subprocess.run(
+        [shutil.which("wrk") or "wrk", "-t2", "-c10", f"-d{seconds}s", "--timeout", "20s", "-s", script.name,
+         "-H", f"Cookie: {cookie}", "-H", "X-Forwarded-Proto: https", url],
+        capture_output=True, text=True, check=True, timeout=seconds + 30,
+    ).stdout  # fmt: skip
+    Path(script.name).unlink()
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    if not rate and not warm_up:
+        raise SystemExit(f"no request to {url} completed:\n{out}")
+    p95 = int(re.search(r"p95_us (\d+)", out).group(1)) / 1000  # type: ignore[union-attr]
+    errors = int(re.search(r"errors (\d+)", out).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rate, p95, errors + (int(non_2xx.group(1)) if non_2xx else 0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="30 LIAs, 3 s per page (smoke test)")
+    args = parser.parse_args()
+    lias, seconds = (30, 3) if args.small else (175, 10)
+    stack.configure()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import Resolver404, resolve
+
+    from collaboratives.models import Membership, Role
+    from measures.models import RunChartAnalysis
+    from measures.services import runchart_analyse_many
+
+    call_command("collectstatic", "--noinput", verbosity=0)  # production static files (hashed names)
+    seeded = stack.seed(lias=lias, measures=10, months=24, awardees=10)
+    runchart_analyse_many(analysis_ids=list(RunChartAnalysis.objects.values_list("id", flat=True)))
+    admin = get_user_model().objects.create_user(username="admin@bench", password="x" * 16)
+    Membership.objects.create(user=admin, role=Role.COLLABORATIVE_ADMIN, collaborative=seeded.collaborative)
+    client = Client(headers={"x-forwarded-proto": "https"})
+    client.force_login(admin)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    collab = seeded.collaborative.public_id
+    pages = {
+        "trivial JSON view (/healthz)": "/healthz",
+        f"collaborative dashboard ({lias} teams × 10 measures)": f"/collaboratives/{collab}/dashboard/",
+        "aggregate API": f"/api/v1/aggregates/?collaborative={collab}",
+    }
+    port = stack.free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "coiin.wsgi", "--workers", "3", "--bind",
+         f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=stack.ROOT, env=stack.service_env(""),
+    )  # fmt: skip
+    try:
+        stack.wait_for_port(port)
+        wait_until_serving(f"http://127.0.0.1:{port}/healthz")
+        print(f"{lias} teams × 10 measures × 24 months; gunicorn 3 workers on 127.0.0.1, PostgreSQL; "
+              f"wrk 2 threads, 10 connections, {seconds} s per page\n")  # fmt: skip
+        baseline = None
+        results = {}
+        for name, path in pages.items():
+            try:
+                if path != "/healthz":  # answered by HealthCheckMiddleware, not a URL route
+                    resolve(path.split("?")[0])
+            except Resolver404:
+                print(f"  {name:<48} not available (no such route on this branch)")
+                continue
+            with CaptureQueriesContext(connection) as queries:
+                status = client.get(path).status_code
+            if status != 200:
+                raise SystemExit(f"{path} answered {status}")
+            url = f"http://127.0.0.1:{port}{path}"
+            # Each gunicorn worker's first page takes seconds (imports, template compilation): not measured.
+            wrk(url, cookie, max(seconds, 10), warm_up=True)
+            rate, p95, errors = wrk(url, cookie, seconds)
+            baseline = baseline or rate
+            results[name] = (rate, p95)
+            print(f"  {name:<48} {rate:8.1f} req/s  p95 {p95:7.1f} ms  {rate / baseline:6.1%} of trivial  "
+                  f"{len(queries)} queries  {errors} errors")  # fmt: skip
+        time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    dashboard = next(v for k, v in results.items() if k.startswith("collaborative dashboard"))
+    print(f"\ntarget dashboard p95 ≤ {DASHBOARD_P95_TARGET_MS:.0f} ms: "
+          f"{'met' if dashboard[1] <= DASHBOARD_P95_TARGET_MS else 'MISSED'} ({dashboard[1]:.0f} ms)")  # fmt: skip
+    if "aggregate API" in results:
+        ratio = results["aggregate API"][0] / results["trivial JSON view (/healthz)"][0]
+        print(f"target aggregate API ≥ {AGGREGATE_TARGET:.0%} of trivial: {'met' if ratio >= AGGREGATE_TARGET else 'MISSED'} ({ratio:.0%})")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""The dashboard's teams × measures cells, rendered by a tag for speed, say what the template said."""
+
+from measures.selectors import DashboardCell
+from measures.templatetags.runcharts import dashboard_cells
+
+
+def test_cells_show_median_provisional_mark_aim_and_signal_and_escape_text():
+    cells = [
+        DashboardCell(
+            median="62%",
+            sort_value=0.62,
+            provisional=True,
+            meets_aim=True,
+            signal="shift above since Nov 2025",
+        ),
+        DashboardCell(median="40%", sort_value=0.4, provisional=False, meets_aim=False, signal=None),
+        DashboardCell(median="<b>1</b>", sort_value=1.0, provisional=False, meets_aim=None, signal="a & b"),
+        None,
+    ]
+    assert dashboard_cells(cells) == (
+        '<td>62%<span class="text-body-secondary">*</span>'
+        '<span class="aim-met"><span aria-hidden="true">✓</span><span class="visually-hidden">meets the aim</span></span>'
+        '<div class="small text-body-secondary">shift above since Nov 2025</div></td>'
+        '<td>40%<span class="aim-not-met"><span aria-hidden="true">✗</span>'
+        '<span class="visually-hidden">does not meet the aim</span></span></td>'
+        '<td>&lt;b&gt;1&lt;/b&gt;<div class="small text-body-secondary">a &amp; b</div></td>'
+        '<td><span class="text-body-secondary">–</span></td>'
+    )
