@@ -5,11 +5,17 @@ Collaborative ONE enrols A, B and C; collaborative TWO enrols A only.
 alice: CQI lead of LIA A · bob: team member of LIA A · charlie: team member of LIA C (same collaborative)
 diana: advisor of team B1 · erin: awardee lead of North · frank: collaborative admin of ONE
 olga: outsider with no memberships · ivan: inactive user who was a member of LIA A
+
+`world_plus` adds the principals the authorization matrix and canary crawl also need (security plan
+§2.6), kept out of `world` so that other tests' rosters and reminder lists stay as they are:
+gina: CQI lead of LIA C · hugo: advisor of team C1 · kate: awardee lead of South
+leo: collaborative admin of TWO · mia: CQI lead of LIA B and team member of LIA C (a union of memberships)
 """
 
 from types import SimpleNamespace
 
 import pytest
+from django.db.models import Model
 
 from collaboratives.models import Role
 from tests.factories import (
@@ -69,3 +75,30 @@ def world(db: None) -> SimpleNamespace:
         ivan=ivan,
         root=UserFactory(username="root@example.org", is_superuser=True, is_staff=True),
     )
+
+
+@pytest.fixture
+def world_plus(world: SimpleNamespace) -> SimpleNamespace:
+    def person(username: str, *memberships: dict[str, Model | str]) -> object:
+        user = UserFactory(username=f"{username}@example.org", first_name=username.title())
+        for membership in memberships:
+            MembershipFactory(user=user, **membership)
+        return user
+
+    world.gina = person("gina", {"role": Role.CQI_LEAD, "lia": world.lia_c})
+    world.hugo = person("hugo", {"role": Role.ADVISOR, "team": world.team_c1})
+    world.kate = person("kate", {"role": Role.AWARDEE_LEAD, "awardee": world.south})
+    world.leo = person("leo", {"role": Role.COLLABORATIVE_ADMIN, "collaborative": world.two})
+    world.mia = person(
+        "mia", {"role": Role.CQI_LEAD, "lia": world.lia_b}, {"role": Role.TEAM_MEMBER, "lia": world.lia_c}
+    )
+    return world
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the security figures the matrix and canary tests measured (security plan §8, G1–G5, G13)."""
+    import sys
+
+    for module in list(sys.modules.values()):
+        for line in getattr(module, "SECURITY_FIGURES", lambda: [])():
+            terminalreporter.write_line(line)
