@@ -12,11 +12,18 @@ gina: CQI lead of LIA C · hugo: advisor of team C1 · kate: awardee lead of Sou
 leo: collaborative admin of TWO · mia: CQI lead of LIA B and team member of LIA C (a union of memberships)
 """
 
+import threading
+from collections import Counter
+from collections.abc import Iterator
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from celery.signals import task_postrun, task_prerun
+from django.core.signals import request_finished, request_started
 from django.db.models import Model
 
+from collaboratives import scoping
 from collaboratives.models import Role
 from tests.factories import (
     AwardeeFactory,
@@ -26,6 +33,68 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
+
+GUARD_FIGURES: Counter[str] = Counter()  # tenant-model evaluations inside requests, and the unscoped ones
+
+
+def SECURITY_FIGURES() -> list[str]:  # noqa: N802 (collected by pytest_terminal_summary below)
+    return [
+        f"G5 scoping guard: {GUARD_FIGURES['checked']} tenant-model query evaluations inside requests checked, "
+        f"{GUARD_FIGURES['unscoped']} unscoped"
+    ]
+
+
+@pytest.fixture(autouse=True)
+def scope_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every request a test makes runs with the scoping guard on (collaboratives/scoping.py, goal G5).
+
+    A tenant-model queryset evaluated in a request without `visible_to(user)` or an explicit
+    `unscoped(reason=...)` raises UnscopedQueryError. Celery tasks are trusted, so the guard is off
+    while one runs (eagerly, inside a request, in the embedded mode).
+    """
+    paused = threading.local()  # the guard's state when each running task started, per thread
+    in_request = threading.local()
+    expected = request.node.get_closest_marker("expects_unscoped") is not None
+
+    def request_on(**_: Any) -> None:
+        scoping._guard_on.set(True)
+        in_request.on = True
+
+    def request_off(**_: Any) -> None:
+        scoping._guard_on.set(False)
+        in_request.on = False
+
+    def task_off(**_: Any) -> None:
+        paused.__dict__.setdefault("stack", []).append(scoping._guard_on.get())
+        scoping._guard_on.set(False)
+
+    def task_restore(**_: Any) -> None:
+        scoping._guard_on.set(paused.stack.pop())
+
+    check = scoping.ScopedQuerySet._check_scope
+
+    def counted_check(queryset: scoping.ScopedQuerySet) -> None:
+        counted = scoping._guard_on.get() and getattr(in_request, "on", False) and not expected
+        GUARD_FIGURES["checked"] += counted
+        try:
+            check(queryset)
+        except scoping.UnscopedQueryError:
+            GUARD_FIGURES["unscoped"] += counted
+            raise
+
+    monkeypatch.setattr(scoping.ScopedQuerySet, "_check_scope", counted_check)
+    request_started.connect(request_on, dispatch_uid="scope_guard_on")
+    request_finished.connect(request_off, dispatch_uid="scope_guard_off")
+    task_prerun.connect(task_off, dispatch_uid="scope_guard_task_off")
+    task_postrun.connect(task_restore, dispatch_uid="scope_guard_task_restore")
+    try:
+        yield
+    finally:
+        request_started.disconnect(dispatch_uid="scope_guard_on")
+        request_finished.disconnect(dispatch_uid="scope_guard_off")
+        task_prerun.disconnect(dispatch_uid="scope_guard_task_off")
+        task_postrun.disconnect(dispatch_uid="scope_guard_task_restore")
+        scoping._guard_on.set(False)
 
 
 @pytest.fixture
