@@ -612,6 +612,7 @@ MEASURE_FIELDS = frozenset(
         "numerator_definition",
         "denominator_definition",
         "data_source",
+        "sensitive",
         "scale_max",
         "active_from",
         "active_to",

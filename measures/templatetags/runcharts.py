@@ -4,6 +4,7 @@ from django import template
 
 from measures.charts import ChartNote, format_value, runchart_figure
 from measures.models import Measure, RunChartAnalysis
+from measures.suppression import suppressed_months
 
 register = template.Library()
 
@@ -18,6 +19,7 @@ def runchart_context(
         "analysis": analysis,
         "figure": runchart_figure(analysis=analysis, notes=notes),
         "element_id": f"runchart-{analysis.public_id}",
+        "suppressed": suppressed_months(analysis),
         "height": height,
         "compact": compact,
     }

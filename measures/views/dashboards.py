@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from collaboratives import access
 from collaboratives import selectors as collab_selectors
 from collaboratives.forms import add_service_errors
-from measures import selectors, services
+from measures import selectors, services, suppression
 from measures.charts import format_value
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
 from measures.templatetags.runcharts import runchart_context
@@ -84,7 +84,9 @@ def collaborative_dashboard(request: HttpRequest, public_id: str) -> HttpRespons
     aggregates = selectors.runchart_list(user=request.user, collaborative=collaborative, kind=kind)
     if awardee:
         aggregates = aggregates.filter(awardee=awardee)
-    by_measure = {a.measure_id: a for a in aggregates}
+    by_measure = {
+        a.measure_id: a for a in suppression.suppress_for_viewer(user=request.user, charts=aggregates)
+    }
     notes = list(selectors.annotation_list(user=request.user, collaborative=collaborative))
     rows = selectors.dashboard_rows(
         user=request.user,
@@ -128,7 +130,10 @@ def measure_small_multiples(request: HttpRequest, public_id: str, measure_id: st
     measure = get_object_or_404(
         selectors.measure_list(user=request.user, collaborative=collaborative), public_id=measure_id
     )
-    charts = list(selectors.runchart_list(user=request.user, collaborative=collaborative, measure=measure))
+    charts = suppression.suppress_for_viewer(
+        user=request.user,
+        charts=selectors.runchart_list(user=request.user, collaborative=collaborative, measure=measure),
+    )
     notes = selectors.chart_notes(
         list(selectors.annotation_list(user=request.user, collaborative=collaborative)), measure
     )
@@ -170,6 +175,7 @@ def _may_decide_phases(user: Any, chart: RunChartAnalysis) -> bool:
 
 def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: PhaseForm | None = None,
                 annotation_form: AnnotationForm | None = None, status: int = 200) -> HttpResponse:  # fmt: skip
+    [chart] = suppression.suppress_for_viewer(user=request.user, charts=[chart])
     notes = list(
         selectors.annotation_list(user=request.user, collaborative=chart.collaborative, team=chart.team)
     )
@@ -219,7 +225,7 @@ def chart_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_GET
 def chart_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
     """The chart alone, for htmx to swap in while a recompute is under way ("Updating…" until it is done)."""
-    chart = _chart_or_404(request, public_id)
+    [chart] = suppression.suppress_for_viewer(user=request.user, charts=[_chart_or_404(request, public_id)])
     notes = list(
         selectors.annotation_list(user=request.user, collaborative=chart.collaborative, team=chart.team)
     )
@@ -313,8 +319,10 @@ def _csv_cell(value: Any) -> Any:
 @login_required
 @require_GET
 def chart_csv(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The chart's data: one row per month with its value, the centre line in force, and its signals."""
-    chart = _chart_or_404(request, public_id)
+    """The chart's data: one row per month with its value, the centre line in force, and its signals.
+
+    Months hidden by small-cell suppression have empty counts and value, as on the page."""
+    [chart] = suppression.suppress_for_viewer(user=request.user, charts=[_chart_or_404(request, public_id)])
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{chart.measure.code}-{_chart_title(request, chart)}".replace(" ", "-").replace(",", "")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'

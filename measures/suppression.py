@@ -1,0 +1,185 @@
+"""Small-cell suppression for sensitive measures (security plan §6.2; the CMS cell-size rule).
+
+The rule:
+- It applies only to a measure flagged `sensitive` (e.g. IPV disclosures), with the threshold of its
+  collaborative (`suppression_threshold`, default 10; 0 turns it off).
+- A team's own series is shown exactly to whoever sees the team: its LIA's members and CQI leads, its
+  advisor, its awardee lead and its collaborative's admins. They hold the numbers already (§6.2 "Who is
+  exempt").
+- Everywhere else (a peer's run chart, the collaborative and awardee aggregates, for anyone, and the
+  same charts' CSV exports and API reads) a month is hidden when its numerator or denominator is a
+  count from 1 to the threshold. Zero is shown.
+- Complementary suppression: a month of the aggregate equals the sum of the teams' months, so each
+  (month, aggregate with its teams) is a line of cells with one linear relation. No line may have
+  exactly one hidden cell, or that cell could be solved for; the next smallest reported cell of such a
+  line is hidden too, until no line has exactly one (WA DOH secondary suppression, CMS's "derived"
+  clause). The hidden set is computed over every series of the measure, whoever looks, so two viewers'
+  pages cannot be differenced against each other.
+
+`hidden_cells` is the pure core. `suppress_for_viewer(user=..., charts=...)` is the one entry point for
+pages, exports and the API: it returns the charts with the points this viewer may not see blanked.
+"""
+
+import copy
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+
+from collaboratives import access
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One month of one series: its counts. `denominator` is None for count measures."""
+
+    numerator: int | None
+    denominator: int | None = None
+
+    @property
+    def reported(self) -> bool:
+        return self.numerator is not None
+
+    @property
+    def size(self) -> int:
+        return max(self.numerator or 0, self.denominator or 0)
+
+
+def is_small(cell: Cell, threshold: int) -> bool:
+    """Primary suppression: a count from 1 to `threshold` (0 is shown, and threshold 0 hides nothing)."""
+    return any(c is not None and 1 <= c <= threshold for c in (cell.numerator, cell.denominator))
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+def hidden_cells(cells: Mapping[K, Cell], lines: Iterable[Sequence[K]], threshold: int) -> frozenset[K]:
+    """The keys to hide: small cells, then complements until no hidden cell can be solved for.
+
+    A line lists the keys bound by one sum, its total last (the teams of a month, then their
+    aggregate). First, no line may keep exactly one hidden cell; then, because lines overlap (a team
+    is in its awardee's line and the collaborative's), any hidden cell the line sums still determine
+    is found by linear algebra and another complement hidden near it. A complement is the smallest
+    reported cell still shown (ties: the first listed) of a line holding the exposed cell, or failing
+    that of another line with a hidden cell.
+    """
+    hidden = {key for key, cell in cells.items() if is_small(cell, threshold)}
+    bound = [[k for k in line if k in cells] for line in lines]
+    bound = [line for line in bound if line]
+
+    def complement(line: list[K]) -> K | None:
+        shown = [k for k in line if k not in hidden and cells[k].reported]
+        return min(shown, key=lambda k: cells[k].size) if shown else None
+
+    while True:
+        lone = [line for line in bound if sum(k in hidden for k in line) == 1]
+        exposed = [] if lone else _determined(bound, hidden)
+        # A line holding an exposed cell, else any line with a hidden cell: lines overlap, so a
+        # complement one line over also frees the exposed cell.
+        candidates = lone or sorted(
+            (line for line in bound if any(k in hidden for k in line)),
+            key=lambda line: not any(k in exposed for k in line),
+        )
+        if not lone and not exposed:
+            return frozenset(hidden)
+        added = next((c for line in candidates if (c := complement(line)) is not None), None)
+        if added is None:
+            return frozenset(hidden)
+        hidden.add(added)
+
+
+def _determined(lines: list[list[K]], hidden: set[K]) -> list[K]:
+    """Hidden keys whose value follows from the line sums: each line is parts − total = (known)."""
+    unknowns = sorted({k for line in lines for k in line if k in hidden}, key=repr)
+    if not unknowns:
+        return []
+    column = {k: i for i, k in enumerate(unknowns)}
+    matrix = np.zeros((len(lines), len(unknowns)))
+    for row, line in enumerate(lines):
+        for position, k in enumerate(line):
+            if k in column:
+                matrix[row, column[k]] = -1.0 if position == len(line) - 1 else 1.0
+    # x_i is determined iff the unit vector e_i lies in the row space, i.e. row i of a null-space basis is 0.
+    _, singular, vt = np.linalg.svd(matrix)
+    rank = int((singular > 1e-9).sum())
+    null = vt[rank:].T
+    return [k for k, i in column.items() if not null.size or np.abs(null[i]).max() < 1e-9]
+
+
+def _cell(point: Mapping[str, Any], count_kind: bool) -> Cell:
+    return Cell(point.get("numerator"), None if count_kind else point.get("denominator"))
+
+
+def _measure_hidden(measure: Any) -> frozenset[tuple[Any, ...]]:
+    """Hidden (series key, month) pairs over every stored series of one sensitive measure.
+
+    Series keys: ("team", team id), ("collaborative",), ("awardee", awardee id).
+    """
+    from measures.models import Measure, RunChartAnalysis
+
+    series = RunChartAnalysis.objects.unscoped(
+        reason="complementary suppression weighs every series of the measure; none of them is returned"
+    ).filter(measure=measure)
+    count_kind = measure.kind == Measure.Kind.COUNT
+    cells: dict[tuple[Any, ...], Cell] = {}
+    members: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}  # (aggregate key, month) -> its line
+    for kind, team_id, awardee_id, team_awardee_id, points in series.values_list(
+        "kind", "team_id", "awardee_id", "team__lia__awardee_id", "points"
+    ):
+        if kind == RunChartAnalysis.Kind.TEAM:
+            key: tuple[Any, ...] = ("team", team_id)
+            totals = [("collaborative",), ("awardee", team_awardee_id)]
+        elif kind == RunChartAnalysis.Kind.AWARDEE:
+            key, totals = ("awardee", awardee_id), [("awardee", awardee_id)]
+        else:
+            key, totals = ("collaborative",), [("collaborative",)]
+        for point in points or []:
+            cells[key, point["month"]] = _cell(point, count_kind)
+            for total in totals:
+                members.setdefault((total, point["month"]), []).append((key, point["month"]))
+    return hidden_cells(cells, members.values(), measure.collaborative.suppression_threshold)
+
+
+def _exempt(user: Any, chart: Any) -> bool:
+    measure = chart.measure
+    if not measure.sensitive or measure.collaborative.suppression_threshold == 0:
+        return True
+    return chart.team is not None and access.can(user, access.Action.VIEW, chart.team)
+
+
+def _series_key(chart: Any) -> tuple[Any, ...]:
+    if chart.team_id is not None:
+        return ("team", chart.team_id)
+    if chart.awardee_id is not None:
+        return ("awardee", chart.awardee_id)
+    return ("collaborative",)
+
+
+SUPPRESSED = {"numerator": None, "denominator": None, "value": None, "suppressed": True}
+
+
+def suppress_for_viewer(*, user: Any, charts: Iterable[Any]) -> list[Any]:
+    """The charts as `user` may see them: copies whose hidden months have no counts and no value.
+
+    The stored rows are never changed. A blanked point keeps its month and gains `"suppressed": True`,
+    so a chart shows a gap with a note, a CSV an empty cell, and the API the flag.
+    """
+    out = []
+    by_measure: dict[int, frozenset[tuple[Any, ...]]] = {}
+    for chart in charts:
+        if _exempt(user, chart):
+            out.append(chart)
+            continue
+        if chart.measure_id not in by_measure:
+            by_measure[chart.measure_id] = _measure_hidden(chart.measure)
+        hidden, key = by_measure[chart.measure_id], _series_key(chart)
+        shown = copy.copy(chart)
+        shown.points = [p | SUPPRESSED if (key, p["month"]) in hidden else p for p in chart.points or []]
+        out.append(shown)
+    return out
+
+
+def suppressed_months(chart: Any) -> int:
+    """How many months of this (viewer's copy of the) chart are hidden."""
+    return sum(1 for p in chart.points or [] if p.get("suppressed"))
