@@ -13,15 +13,17 @@ The rule:
   (month, aggregate with its teams) is a line of cells with one linear relation. No line may have
   exactly one hidden cell, or that cell could be solved for; the next smallest reported cell of such a
   line is hidden too, until no line has exactly one (WA DOH secondary suppression, CMS's "derived"
-  clause). The hidden set is computed over every series of the measure, whoever looks, so two viewers'
-  pages cannot be differenced against each other.
+  clause). The hidden set is computed over every series of the measure, per viewer: the months of the
+  viewer's own teams are known to them, so they never count as a complement (a peer who is also an
+  advisor of another team could otherwise subtract that team). Viewers who pool what they see are
+  out of scope.
 
 `hidden_cells` is the pure core. `suppress_for_viewer(user=..., charts=...)` is the one entry point for
 pages, exports and the API: it returns the charts with the points this viewer may not see blanked.
 """
 
 import copy
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -54,38 +56,42 @@ def is_small(cell: Cell, threshold: int) -> bool:
 K = TypeVar("K", bound=Hashable)
 
 
-def hidden_cells(cells: Mapping[K, Cell], lines: Iterable[Sequence[K]], threshold: int) -> frozenset[K]:
-    """The keys to hide: small cells, then complements until no hidden cell can be solved for.
+def hidden_cells(
+    cells: Mapping[K, Cell], lines: Iterable[Sequence[K]], threshold: int, known: Collection[K] = ()
+) -> frozenset[K]:
+    """The keys to hide from one viewer: small cells, then complements until no small cell can be solved for.
 
     A line lists the keys bound by one sum, its total last (the teams of a month, then their
-    aggregate). First, no line may keep exactly one hidden cell; then, because lines overlap (a team
-    is in its awardee's line and the collaborative's), any hidden cell the line sums still determine
-    is found by linear algebra and another complement hidden near it. A complement is the smallest
-    reported cell still shown (ties: the first listed) of a line holding the exposed cell, or failing
-    that of another line with a hidden cell.
+    aggregate). `known` are cells the viewer holds exactly (their own teams'): never hidden, and no
+    use as a complement, since the viewer can subtract them. First, no line may keep exactly one
+    hidden cell; then, because lines overlap (a team is in its awardee's line and the
+    collaborative's), any small cell the line sums still determine is found by linear algebra and
+    another complement hidden. A complement is the smallest reported cell still shown (ties: the
+    first listed) of a line holding an exposed cell, or failing that of another line with a hidden cell.
     """
-    hidden = {key for key, cell in cells.items() if is_small(cell, threshold)}
+    small = {key for key, cell in cells.items() if is_small(cell, threshold) and key not in known}
+    hidden = set(small)
     bound = [[k for k in line if k in cells] for line in lines]
     bound = [line for line in bound if line]
 
     def complement(line: list[K]) -> K | None:
-        shown = [k for k in line if k not in hidden and cells[k].reported]
+        shown = [k for k in line if k not in hidden and k not in known and cells[k].reported]
         return min(shown, key=lambda k: cells[k].size) if shown else None
 
     while True:
         lone = [line for line in bound if sum(k in hidden for k in line) == 1]
-        exposed = [] if lone else _determined(bound, hidden)
-        # A line holding an exposed cell, else any line with a hidden cell: lines overlap, so a
-        # complement one line over also frees the exposed cell.
-        candidates = lone or sorted(
-            (line for line in bound if any(k in hidden for k in line)),
-            key=lambda line: not any(k in exposed for k in line),
-        )
-        if not lone and not exposed:
-            return frozenset(hidden)
-        added = next((c for line in candidates if (c := complement(line)) is not None), None)
+        added = next((c for line in lone if (c := complement(line)) is not None), None)
         if added is None:
-            return frozenset(hidden)
+            exposed = [k for k in _determined(bound, hidden) if k in small]
+            if not exposed:
+                return frozenset(hidden)
+            near = sorted(
+                (line for line in bound if any(k in hidden for k in line)),
+                key=lambda line: not any(k in exposed for k in line),
+            )
+            added = next((c for line in near if (c := complement(line)) is not None), None)
+            if added is None:
+                return frozenset(hidden)
         hidden.add(added)
 
 
@@ -111,10 +117,11 @@ def _cell(point: Mapping[str, Any], count_kind: bool) -> Cell:
     return Cell(point.get("numerator"), None if count_kind else point.get("denominator"))
 
 
-def _measure_hidden(measure: Any) -> frozenset[tuple[Any, ...]]:
-    """Hidden (series key, month) pairs over every stored series of one sensitive measure.
+def _measure_hidden(measure: Any, user: Any) -> frozenset[tuple[Any, ...]]:
+    """Hidden (series key, month) pairs, for `user`, over every stored series of one sensitive measure.
 
-    Series keys: ("team", team id), ("collaborative",), ("awardee", awardee id).
+    Series keys: ("team", team id), ("collaborative",), ("awardee", awardee id). The months of teams
+    the user sees are known to them, so they are shown and never serve as complements.
     """
     from measures.models import Measure, RunChartAnalysis
 
@@ -138,7 +145,9 @@ def _measure_hidden(measure: Any) -> frozenset[tuple[Any, ...]]:
             cells[key, point["month"]] = _cell(point, count_kind)
             for total in totals:
                 members.setdefault((total, point["month"]), []).append((key, point["month"]))
-    return hidden_cells(cells, members.values(), measure.collaborative.suppression_threshold)
+    own = access.grants(user).team
+    known = {key for key in cells if key[0][0] == "team" and key[0][1] in own}
+    return hidden_cells(cells, members.values(), measure.collaborative.suppression_threshold, known)
 
 
 def _exempt(user: Any, chart: Any) -> bool:
@@ -172,7 +181,7 @@ def suppress_for_viewer(*, user: Any, charts: Iterable[Any]) -> list[Any]:
             out.append(chart)
             continue
         if chart.measure_id not in by_measure:
-            by_measure[chart.measure_id] = _measure_hidden(chart.measure)
+            by_measure[chart.measure_id] = _measure_hidden(chart.measure, user)
         hidden, key = by_measure[chart.measure_id], _series_key(chart)
         shown = copy.copy(chart)
         shown.points = [p | SUPPRESSED if (key, p["month"]) in hidden else p for p in chart.points or []]

@@ -16,7 +16,7 @@ def SECURITY_FIGURES() -> list[str]:  # noqa: N802 (collected by tests/conftest.
         return []
     return [
         f"G13 suppression, pure rule: {FIGURES['tables']} random tables, {FIGURES['shown small']} shown cells "
-        f"with counts 1-10, {FIGURES['derivable']} derivable hidden cells of {FIGURES['hidden']} hidden"
+        f"with counts 1-10, {FIGURES['derivable']} derivable small cells ({FIGURES['hidden']} cells hidden)"
     ]
 
 
@@ -49,11 +49,17 @@ def test_missing_months_are_never_chosen_as_complements():
     assert hidden_cells(cells, [["a", "b", "c", "total"]], 10) == {"a", "c"}
 
 
-def _derivable(cells: dict, lines: list[list], hidden: frozenset) -> int:
+def test_the_viewers_own_team_is_never_hidden_from_them_nor_used_as_a_complement():
+    cells = {"a": Cell(3, 20), "b": Cell(30, 50), "c": Cell(25, 40), "total": Cell(58, 110)}
+    assert hidden_cells(cells, [["a", "b", "c", "total"]], 10, known={"c"}) == {"a", "b"}
+    assert hidden_cells(cells, [["a", "b", "c", "total"]], 10, known={"a"}) == frozenset()
+
+
+def _derived(lines: list[list], hidden: frozenset) -> list:
     """Hidden cells a reader could solve for from the shown cells and the line sums (linear algebra)."""
     unknowns = sorted(hidden, key=str)
     if not unknowns:
-        return 0
+        return []
     column = {k: i for i, k in enumerate(unknowns)}
     rows = []
     for line in lines:
@@ -64,12 +70,21 @@ def _derivable(cells: dict, lines: list[list], hidden: frozenset) -> int:
         rows.append(row)
     a = np.array(rows) if rows else np.zeros((0, len(unknowns)))
     rank = np.linalg.matrix_rank(a) if len(a) else 0
-    solvable = 0
-    for i in range(len(unknowns)):
+    solvable = []
+    for i, key in enumerate(unknowns):
         unit = np.zeros(len(unknowns))
         unit[i] = 1.0
-        solvable += np.linalg.matrix_rank(np.vstack([a, unit])) == rank
+        if np.linalg.matrix_rank(np.vstack([a, unit])) == rank:
+            solvable.append(key)
     return solvable
+
+
+def _private_part(key: tuple, cells: dict, lines: list[list], known: set) -> int:
+    """What solving for `key` tells the viewer about others: a team's count, or a total less the viewer's own."""
+    if key[0] == "team":
+        return cells[key].numerator
+    line = next(line for line in lines if line[-1] == key)
+    return cells[key].numerator - sum(cells[k].numerator for k in line if k in known)
 
 
 counts = st.one_of(st.none(), st.integers(0, 14), st.integers(15, 80))
@@ -79,9 +94,11 @@ counts = st.one_of(st.none(), st.integers(0, 14), st.integers(15, 80))
 @given(
     st.lists(st.lists(counts, min_size=1, max_size=4), min_size=1, max_size=7),
     st.lists(st.integers(0, 1), min_size=7, max_size=7),
+    st.integers(-1, 6),
 )
-def test_no_small_count_is_shown_and_no_hidden_cell_can_be_derived(table, awardee_of):
-    """Teams × months with a collaborative total per month and two awardee subtotals, as on the pages."""
+def test_no_small_count_is_shown_and_no_hidden_cell_can_be_derived(table, awardee_of, own_team):
+    """Teams × months with a collaborative total per month and two awardee subtotals, as on the pages,
+    seen by a viewer who holds one team's cells exactly (own_team; -1: none)."""
     months = max(len(row) for row in table)
     cells, lines = {}, []
     for month in range(months):
@@ -96,9 +113,11 @@ def test_no_small_count_is_shown_and_no_hidden_cell_can_be_derived(table, awarde
             if mine:
                 cells["total", awardee, month] = Cell(sum(mine.values()))
                 lines.append([("team", t, month) for t in mine] + [("total", awardee, month)])
-    hidden = hidden_cells(cells, lines, 10)
-    shown_small = [k for k, c in cells.items() if k not in hidden and 1 <= c.numerator <= 10]
-    derivable = _derivable(cells, lines, hidden)
+    known = {k for k in cells if k[:2] == ("team", own_team)}
+    hidden = hidden_cells(cells, lines, 10, known)
+    assert not hidden & known
+    shown_small = [k for k, c in cells.items() if k not in hidden | known and 1 <= c.numerator <= 10]
+    derivable = len([k for k in _derived(lines, hidden) if 1 <= _private_part(k, cells, lines, known) <= 10])
     FIGURES.update(
         {"tables": 1, "shown small": len(shown_small), "derivable": derivable, "hidden": len(hidden)}
     )
