@@ -38,6 +38,8 @@ GUARD_FIGURES: Counter[str] = Counter()  # tenant-model evaluations inside reque
 
 
 def SECURITY_FIGURES() -> list[str]:  # noqa: N802 (collected by pytest_terminal_summary below)
+    if not GUARD_FIGURES:
+        return []
     return [
         f"G5 scoping guard: {GUARD_FIGURES['checked']} tenant-model query evaluations inside requests checked, "
         f"{GUARD_FIGURES['unscoped']} unscoped"

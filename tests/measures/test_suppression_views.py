@@ -131,3 +131,17 @@ def test_no_viewer_outside_a_team_sees_a_small_count_or_can_derive_a_hidden_one(
             ]
             FIGURES["derivable"] += len(small_derived)
             assert small_derived == [], person
+
+
+def test_the_collaborative_admin_flags_a_measure_sensitive_on_its_form(world_plus, ipv, client):
+    plain = ipv.collaborative.measures.get(code="plain")
+    client.force_login(world_plus.frank)
+    page = client.get(f"/measures/{plain.public_id}/edit/").content.decode()
+    assert "Sensitive: hide small counts outside the team" in page
+    form = {"code": "plain", "name": "Disclosures", "kind": "proportion", "direction": "up",
+            "numerator_definition": "Caregivers disclosing IPV", "order": "0", "sensitive": "on"}  # fmt: skip
+    assert client.post(f"/measures/{plain.public_id}/edit/", form).status_code == 302
+    plain.refresh_from_db()
+    assert plain.sensitive is True
+    client.force_login(world_plus.charlie)
+    assert _csv(client, _chart(plain, team=world_plus.team_a1))["2025-01"] == ("", "")
