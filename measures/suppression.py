@@ -72,26 +72,61 @@ def hidden_cells(
     small = {key for key, cell in cells.items() if is_small(cell, threshold) and key not in known}
     hidden = set(small)
     bound = [[k for k in line if k in cells] for line in lines]
-    bound = [line for line in bound if line]
+    for component in _components([line for line in bound if line]):
+        _complete(component, cells, small, hidden, known)
+    return frozenset(hidden)
+
+
+def _components(lines: list[list[K]]) -> list[list[list[K]]]:
+    """Lines grouped by shared cells (in practice, one group per month), each solved on its own."""
+    by_key: dict[K, list[int]] = {}
+    for i, line in enumerate(lines):
+        for k in line:
+            by_key.setdefault(k, []).append(i)
+    seen: set[int] = set()
+    groups = []
+    for start in range(len(lines)):
+        if start in seen:
+            continue
+        seen.add(start)
+        stack, group = [start], []
+        while stack:
+            i = stack.pop()
+            group.append(lines[i])
+            for k in lines[i]:
+                for j in by_key[k]:
+                    if j not in seen:
+                        seen.add(j)
+                        stack.append(j)
+        groups.append(group)
+    return groups
+
+
+def _complete(
+    lines: list[list[K]], cells: Mapping[K, Cell], small: set[K], hidden: set[K], known: Collection[K]
+) -> None:
+    """Add complements to `hidden` within one group of lines until no small cell there is exposed."""
 
     def complement(line: list[K]) -> K | None:
         shown = [k for k in line if k not in hidden and k not in known and cells[k].reported]
         return min(shown, key=lambda k: cells[k].size) if shown else None
 
+    if not any(k in hidden for line in lines for k in line):
+        return
     while True:
-        lone = [line for line in bound if sum(k in hidden for k in line) == 1]
+        lone = [line for line in lines if sum(k in hidden for k in line) == 1]
         added = next((c for line in lone if (c := complement(line)) is not None), None)
         if added is None:
-            exposed = [k for k in _determined(bound, hidden) if k in small]
+            exposed = [k for k in _determined(lines, hidden) if k in small]
             if not exposed:
-                return frozenset(hidden)
+                return
             near = sorted(
-                (line for line in bound if any(k in hidden for k in line)),
+                (line for line in lines if any(k in hidden for k in line)),
                 key=lambda line: not any(k in exposed for k in line),
             )
             added = next((c for line in near if (c := complement(line)) is not None), None)
             if added is None:
-                return frozenset(hidden)
+                return
         hidden.add(added)
 
 
@@ -106,11 +141,11 @@ def _determined(lines: list[list[K]], hidden: set[K]) -> list[K]:
         for position, k in enumerate(line):
             if k in column:
                 matrix[row, column[k]] = -1.0 if position == len(line) - 1 else 1.0
-    # x_i is determined iff the unit vector e_i lies in the row space, i.e. row i of a null-space basis is 0.
-    _, singular, vt = np.linalg.svd(matrix)
-    rank = int((singular > 1e-9).sum())
-    null = vt[rank:].T
-    return [k for k, i in column.items() if not null.size or np.abs(null[i]).max() < 1e-9]
+    # x_i is determined iff the unit vector e_i lies in the row space: its projection there has length 1.
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
+    basis = vt[: int((singular > 1e-9).sum())]
+    projected = (basis**2).sum(axis=0)
+    return [k for k, i in column.items() if projected[i] > 1 - 1e-9]
 
 
 def _cell(point: Mapping[str, Any], count_kind: bool) -> Cell:
