@@ -18,11 +18,15 @@ The rule:
   advisor of another team could otherwise subtract that team). Viewers who pool what they see are
   out of scope.
 
+- A peer's median and signals of a sensitive series are not shown when a third or more of its
+  reported months are hidden from that peer (`withheld_teams`); they are computed from the true data.
+
 `hidden_cells` is the pure core. `suppress_for_viewer(user=..., charts=...)` is the one entry point for
 pages, exports and the API: it returns the charts with the points this viewer may not see blanked.
 """
 
 import copy
+from collections import Counter
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -30,6 +34,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from collaboratives import access
+from collaboratives.models import Team
 
 
 @dataclass(frozen=True)
@@ -152,37 +157,54 @@ def _cell(point: Mapping[str, Any], count_kind: bool) -> Cell:
     return Cell(point.get("numerator"), None if count_kind else point.get("denominator"))
 
 
-def _measure_hidden(measure: Any, user: Any) -> frozenset[tuple[Any, ...]]:
+Cells = dict[tuple[Any, ...], Cell]
+
+
+def _measure_hidden(measure: Any, user: Any, cells: Cells | None = None) -> frozenset[tuple[Any, ...]]:
     """Hidden (series key, month) pairs, for `user`, over every stored series of one sensitive measure.
 
-    Series keys: ("team", team id), ("collaborative",), ("awardee", awardee id). The months of teams
-    the user sees are known to them, so they are shown and never serve as complements.
+    The months of teams the user sees are known to them, so they are shown and never serve as
+    complements.
     """
+    if cells is None:
+        cells = _measure_cells(measure)
+    own = access.grants(user).team
+    known = {key for key in cells if key[0][0] == "team" and key[0][1] in own}
+    return hidden_cells(cells, _lines(cells), measure.collaborative.suppression_threshold, known)
+
+
+def _measure_cells(measure: Any) -> Cells:
+    """Every stored series' months of one measure, keyed ((series key), month). Series keys:
+    ("team", team id, awardee id), ("collaborative",), ("awardee", awardee id)."""
     from measures.models import Measure, RunChartAnalysis
 
     series = RunChartAnalysis.objects.unscoped(
         reason="complementary suppression weighs every series of the measure; none of them is returned"
     ).filter(measure=measure)
     count_kind = measure.kind == Measure.Kind.COUNT
-    cells: dict[tuple[Any, ...], Cell] = {}
-    members: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}  # (aggregate key, month) -> its line
+    cells: Cells = {}
     for kind, team_id, awardee_id, team_awardee_id, points in series.values_list(
         "kind", "team_id", "awardee_id", "team__lia__awardee_id", "points"
     ):
         if kind == RunChartAnalysis.Kind.TEAM:
-            key: tuple[Any, ...] = ("team", team_id)
-            totals = [("collaborative",), ("awardee", team_awardee_id)]
+            key: tuple[Any, ...] = ("team", team_id, team_awardee_id)
         elif kind == RunChartAnalysis.Kind.AWARDEE:
-            key, totals = ("awardee", awardee_id), [("awardee", awardee_id)]
+            key = ("awardee", awardee_id)
         else:
-            key, totals = ("collaborative",), [("collaborative",)]
+            key = ("collaborative",)
         for point in points or []:
             cells[key, point["month"]] = _cell(point, count_kind)
-            for total in totals:
-                members.setdefault((total, point["month"]), []).append((key, point["month"]))
-    own = access.grants(user).team
-    known = {key for key in cells if key[0][0] == "team" and key[0][1] in own}
-    return hidden_cells(cells, members.values(), measure.collaborative.suppression_threshold, known)
+    return cells
+
+
+def _lines(cells: Cells) -> list[list[tuple[Any, ...]]]:
+    """Each published total with the team months it sums, the total last."""
+    parts: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    for key, month in cells:
+        if key[0] == "team":
+            for total in (("collaborative",), ("awardee", key[2])):
+                parts.setdefault((total, month), []).append((key, month))
+    return [members + [total] for total, members in parts.items() if total in cells]
 
 
 def _exempt(user: Any, chart: Any) -> bool:
@@ -193,8 +215,8 @@ def _exempt(user: Any, chart: Any) -> bool:
 
 
 def _series_key(chart: Any) -> tuple[Any, ...]:
-    if chart.team_id is not None:
-        return ("team", chart.team_id)
+    if chart.team is not None:
+        return ("team", chart.team_id, chart.team.lia.awardee_id)
     if chart.awardee_id is not None:
         return ("awardee", chart.awardee_id)
     return ("collaborative",)
@@ -222,6 +244,28 @@ def suppress_for_viewer(*, user: Any, charts: Iterable[Any]) -> list[Any]:
         shown.points = [p | SUPPRESSED if (key, p["month"]) in hidden else p for p in chart.points or []]
         out.append(shown)
     return out
+
+
+def withheld_teams(*, user: Any, measure: Any) -> frozenset[str]:
+    """Public ids of teams whose medians and signals `user` may not see for this measure (security plan
+    §6.2): a third or more of their reported months are hidden from this viewer."""
+    if (
+        not measure.sensitive
+        or measure.collaborative.suppression_threshold == 0
+        or access.sees_everything(user)
+    ):
+        return frozenset()
+    cells = _measure_cells(measure)
+    hidden = _measure_hidden(measure, user, cells)
+    reported: Counter[int] = Counter()
+    withheld: Counter[int] = Counter()
+    for key, cell in cells.items():
+        if key[0][0] == "team" and cell.reported:
+            reported[key[0][1]] += 1
+            withheld[key[0][1]] += key in hidden
+    ids = [team for team, n in reported.items() if withheld[team] and 3 * withheld[team] >= n]
+    teams = Team.objects.unscoped(reason="the ids come from series the viewer's dashboard lists")
+    return frozenset(str(p) for p in teams.filter(id__in=ids).values_list("public_id", flat=True))
 
 
 def suppressed_months(chart: Any) -> int:

@@ -95,6 +95,13 @@ def collaborative_dashboard(request: HttpRequest, public_id: str) -> HttpRespons
         awardee=awardee,
         today=timezone.localdate(),
     )
+    withheld = 0
+    for i, measure in enumerate(measures):
+        teams = suppression.withheld_teams(user=request.user, measure=measure)
+        for row in rows:
+            if row.team_public_id in teams and not row.linked and row.cells[i] is not None:
+                row.cells[i] = None  # a peer's median of a mostly suppressed sensitive series (plan §6.2)
+                withheld += 1
     sort = request.GET.get("sort", "team")
     if sort not in SORT_KEYS and sort not in {m.code for m in measures}:
         sort = "team"
@@ -116,6 +123,7 @@ def collaborative_dashboard(request: HttpRequest, public_id: str) -> HttpRespons
             "can_annotate": access.can(request.user, access.Action.ADMINISTER, collaborative),
             "annotation_form": AnnotationForm(),
             "notes": [n for n in notes if n.team_id is None],
+            "withheld": withheld,
         },
     )
 

@@ -145,3 +145,18 @@ def test_the_collaborative_admin_flags_a_measure_sensitive_on_its_form(world_plu
     assert plain.sensitive is True
     client.force_login(world_plus.charlie)
     assert _csv(client, _chart(plain, team=world_plus.team_a1))["2025-01"] == ("", "")
+
+
+def test_a_peer_does_not_see_the_median_of_a_mostly_suppressed_team_series(world_plus, ipv, client):
+    """A1 reported two months of the sensitive measure and one is hidden from peers: no median for them."""
+
+    def a1_cell(person: str) -> tuple[object, bool]:
+        client.force_login(getattr(world_plus, person))
+        response = client.get(f"/collaboratives/{world_plus.one.public_id}/dashboard/")
+        column = [m.code for m in response.context["measures"]].index("ipv")
+        [row] = [r for r in response.context["rows"] if r.team_public_id == str(world_plus.team_a1.public_id)]
+        return row.cells[column], "medians of sensitive measures are not shown" in response.content.decode()
+
+    assert a1_cell("charlie") == (None, True)
+    cell, noted = a1_cell("alice")
+    assert cell is not None and cell.median and not noted
