@@ -86,9 +86,12 @@ def _compute(user: Any) -> Grants:
     from collaboratives.models import LIA, Membership, Role, Team
 
     by_role: dict[str, set[int]] = {role: set() for role in Role.values}
-    for role, lia_id, awardee_id, collaborative_id, team_id in Membership.objects.filter(
+    own = Membership.objects.unscoped(reason="the user's own memberships decide their scope").filter(
         user=user
-    ).values_list("role", "lia_id", "awardee_id", "collaborative_id", "team_id"):
+    )
+    for role, lia_id, awardee_id, collaborative_id, team_id in own.values_list(
+        "role", "lia_id", "awardee_id", "collaborative_id", "team_id"
+    ):
         by_role[role].add(lia_id or awardee_id or collaborative_id or team_id)
 
     member_lias = frozenset(by_role[Role.TEAM_MEMBER])
@@ -104,11 +107,14 @@ def _compute(user: Any) -> Grants:
         | Q(collaborative_id__in=admin_collabs)
     )
     teams = list(
-        Team.objects.filter(team_filter).values_list("id", "lia_id", "lia__awardee_id", "collaborative_id")
+        Team.objects.unscoped(reason="computing the user's scope")
+        .filter(team_filter)
+        .values_list("id", "lia_id", "lia__awardee_id", "collaborative_id")
     )
     team_ids = frozenset(t[0] for t in teams)
     lia_ids = frozenset(t[1] for t in teams) | member_lias | lead_lias
-    lia_ids |= frozenset(LIA.objects.filter(awardee_id__in=led_awardees).values_list("id", flat=True))
+    led_lias = LIA.objects.unscoped(reason="computing the user's scope").filter(awardee_id__in=led_awardees)
+    lia_ids |= frozenset(led_lias.values_list("id", flat=True))
     awardee_ids = frozenset(t[2] for t in teams) | led_awardees
     collab_ids = frozenset(t[3] for t in teams) | admin_collabs
     return Grants(

@@ -2,16 +2,38 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from collaboratives import access
 from collaboratives.models import LIA, Aim, Awardee, Collaborative, Invitation, Membership, Team
+from collaboratives.scoping import guarded
 
 
 class ScopedAdmin(admin.ModelAdmin):
-    """Admin pages start from visible_to, like every other way into the data."""
+    """Admin pages start from visible_to, like every other way into the data.
+
+    For a superuser the admin is trusted code: its filters and form widgets read related models
+    through their default managers, so the scoping guard is lifted for them (collaboratives/scoping.py).
+    """
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return self.model.objects.visible_to(request.user)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        with guarded(on=not access.sees_everything(request.user)):
+            return super().changelist_view(request, extra_context)
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with guarded(on=not access.sees_everything(request.user)):
+            return super().changeform_view(request, *args, **kwargs)
+
+    def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with guarded(on=not access.sees_everything(request.user)):
+            return super().delete_view(request, *args, **kwargs)
+
+    def history_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with guarded(on=not access.sees_everything(request.user)):
+            return super().history_view(request, *args, **kwargs)
 
 
 @admin.register(Awardee)

@@ -1,10 +1,53 @@
-"""The one tenant-scoping entry point: `Model.objects.visible_to(user)`."""
+"""The one tenant-scoping entry point: `Model.objects.visible_to(user)`, and the guard that enforces it.
 
+The guard (security plan §2.5, the idea of django-scopes and of NetBox's `_check_restriction`): while
+it is on, evaluating a `ScopedQuerySet` that did not come from `visible_to(user)` raises
+`UnscopedQueryError`. "Evaluating" is every way a query reaches the database: iteration, `len`,
+`get`, `first`, `count`, `exists`, `aggregate`, `update`, `delete`, `iterator`, `in_bulk`, `contains`.
+Building a queryset, `create()` and `Model.save()` are not checked.
+
+A queryset counts as scoped when it
+- came from `visible_to(user)`, or was chained from one (`.filter()`, `.values()`, ... keep the mark);
+- came from `unscoped(reason="...")`, the one greppable escape hatch for trusted code: computing a
+  user's grants, a service re-reading rows of an object the caller already loaded through
+  `visible_to` and checked with `access.require`;
+- is a related manager's queryset (`lia.invitations.all()`): it is confined to the instance it hangs
+  off, which was itself loaded through a scoped queryset;
+- is Django's own uniqueness check in `full_clean()` (`validate_unique`, `UniqueConstraint.validate`),
+  which only asks whether a clashing row exists and reports a field error.
+
+The guard is on only while `guarded()` is active. The test suite turns it on for every request the
+test client makes (tests/conftest.py), and off inside Celery tasks, which are trusted and take their
+scope from the object they load (house style §4). Goal G5: 0 unscoped tenant-model queries in a
+full test run.
+"""
+
+import functools
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, ClassVar, Self
 
 from django.db import models
 
 from collaboratives import access
+
+_guard_on: ContextVar[bool] = ContextVar("coiin_scope_guard", default=False)
+
+
+class UnscopedQueryError(RuntimeError):
+    """A tenant-model queryset was evaluated without `visible_to(user)` or `unscoped(reason=...)`."""
+
+
+@contextmanager
+def guarded(on: bool = True) -> Iterator[None]:
+    """Within the block, unscoped evaluation raises (`on=True`) or is allowed (`on=False`)."""
+    token = _guard_on.set(on)
+    try:
+        yield
+    finally:
+        _guard_on.reset(token)
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -16,11 +59,103 @@ class ScopedQuerySet(models.QuerySet):
 
     scope_field: ClassVar[str] = "team"
     scope_kind: ClassVar[access.ScopeKind] = "team"
+    _scoped: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass's own `visible_to` (peer rules) marks its result as scoped too."""
+        super().__init_subclass__(**kwargs)
+        if "visible_to" in cls.__dict__:
+            own = cls.__dict__["visible_to"]
+
+            @functools.wraps(own)
+            def visible_to(self: ScopedQuerySet, user: Any) -> ScopedQuerySet:
+                return own(self, user)._marked()
+
+            cls.visible_to = visible_to  # type: ignore[method-assign]
 
     def visible_to(self, user: Any) -> Self:
         if access.sees_everything(user):
-            return self.all()
-        return self.filter(**{f"{self.scope_field}__in": access.visible_ids(user, self.scope_kind)})
+            return self._marked()
+        return self.filter(**{f"{self.scope_field}__in": access.visible_ids(user, self.scope_kind)})._marked()
+
+    def unscoped(self, *, reason: str) -> Self:
+        """Trusted code's explicit way past the guard; `reason` says why no user scope applies."""
+        if not reason.strip():
+            raise ValueError("unscoped() needs a reason.")
+        return self._marked()
+
+    def _marked(self) -> Self:
+        clone = self._chain()
+        clone._scoped = True
+        return clone
+
+    def _clone(self) -> Self:
+        clone = super()._clone()
+        clone._scoped = self._scoped
+        return clone
+
+    def _check_scope(self) -> None:
+        if not _guard_on.get() or self._scoped or "instance" in self._hints or _in_uniqueness_check():
+            return
+        raise UnscopedQueryError(
+            f"{self.model.__name__} queryset evaluated without visible_to(user) or unscoped(reason=...)"
+        )
+
+    def _fetch_all(self) -> None:
+        if self._result_cache is None:
+            self._check_scope()
+        super()._fetch_all()
+
+    def count(self) -> int:
+        if self._result_cache is None:
+            self._check_scope()
+        return super().count()
+
+    def exists(self) -> bool:
+        if self._result_cache is None:
+            self._check_scope()
+        return super().exists()
+
+    def contains(self, obj: models.Model) -> bool:
+        self._check_scope()
+        return super().contains(obj)
+
+    def aggregate(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        self._check_scope()
+        return super().aggregate(*args, **kwargs)
+
+    def iterator(self, chunk_size: int | None = None) -> Iterator[Any]:
+        self._check_scope()
+        return super().iterator(chunk_size=chunk_size)
+
+    def in_bulk(self, *args: Any, **kwargs: Any) -> dict[Any, Any]:
+        self._check_scope()
+        return super().in_bulk(*args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        self._check_scope()
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        self._check_scope()
+        return super().delete()
+
+
+_UNIQUENESS_CHECKS = {
+    models.Model._perform_unique_checks.__code__,
+    models.UniqueConstraint.validate.__code__,
+}
+
+
+def _in_uniqueness_check() -> bool:
+    frame = sys._getframe(2)
+    for _ in range(8):  # the check is a few frames up: exists() ← _check_scope ← here
+        if frame is None:
+            return False
+        if frame.f_code in _UNIQUENESS_CHECKS:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def scoped_queryset(kind: access.ScopeKind, field: str) -> type[ScopedQuerySet]:

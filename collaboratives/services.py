@@ -41,7 +41,8 @@ def invitation_send(*, actor: Any, lia: LIA, email: str, role: str) -> Invitatio
     email = email.strip().lower()
     if role not in (Role.TEAM_MEMBER, Role.CQI_LEAD):
         raise ValidationError({"role": "Invite someone as a team member or a CQI lead."})
-    if Membership.objects.filter(lia=lia, role=role, user__email__iexact=email).exists():
+    roster = Membership.objects.unscoped(reason="the actor manages this LIA's roster").filter(lia=lia)
+    if roster.filter(role=role, user__email__iexact=email).exists():
         raise ValidationError({"email": f"{email} is already on this LIA's roster in that role."})
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
@@ -68,7 +69,8 @@ def invitation_send(*, actor: Any, lia: LIA, email: str, role: str) -> Invitatio
 def invitation_for_token(token: str) -> Invitation | None:
     """The open invitation a link's token belongs to, or None if unknown, used or expired."""
     return (
-        Invitation.objects.select_related("lia")
+        Invitation.objects.unscoped(reason="the emailed token is the credential")
+        .select_related("lia")
         .filter(token_hash=_token_hash(token), accepted_at__isnull=True, expires_at__gt=timezone.now())
         .first()
     )
@@ -99,12 +101,15 @@ def invitation_accept(
         user.set_password(password)
         user.full_clean()
         user.save()
-    claimed = Invitation.objects.filter(id=invitation.id, accepted_at__isnull=True).update(
+    invitations = Invitation.objects.unscoped(reason="the emailed token is the credential")
+    claimed = invitations.filter(id=invitation.id, accepted_at__isnull=True).update(
         accepted_at=timezone.now()
     )
     if not claimed:
         raise ValidationError("This invitation has already been used.")
-    Membership.objects.get_or_create(user=user, role=invitation.role, lia=invitation.lia)
+    Membership.objects.unscoped(reason="the invitation names the LIA").get_or_create(
+        user=user, role=invitation.role, lia=invitation.lia
+    )
     access.forget(user)
     return user
 

@@ -192,6 +192,12 @@ class MeasureForm(forms.Form):
         required=False,
         help_text="Where the numbers come from, e.g. the monthly staff well-being survey.",
     )
+    sensitive = forms.BooleanField(
+        label="Sensitive: hide small counts outside the team",
+        required=False,
+        help_text="For topics such as IPV disclosures. Peers, pooled charts and exports do not show months "
+        "with a count from 1 to the collaborative's threshold; the team and those who support it still do.",
+    )
     scale_max = forms.IntegerField(
         label="Highest score",
         required=False,

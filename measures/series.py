@@ -39,7 +39,10 @@ def series_months(measure: Measure) -> list[dt.date]:
     """Period 0 is the collaborative's first month; the last is the latest month any team reported."""
     collaborative = measure.collaborative
     first = collaborative.start_date.replace(day=1)
-    latest = Observation.objects.filter(measure=measure).aggregate(m=Max("month"))["m"]
+    reported = Observation.objects.unscoped(
+        reason="a series spans the months any team reported; only a month is read"
+    )
+    latest = reported.filter(measure=measure).aggregate(m=Max("month"))["m"]
     last = min(latest or first, collaborative.end_date.replace(day=1))
     return [month_add(first, i) for i in range(max(months_between(first, last), 0) + 1)]
 

@@ -107,7 +107,8 @@ def observation_cell_validate(
 
 def _report_for_update(*, team: Team, month: dt.date) -> MonthlyReport | None:
     """The team's report for the month, locked so a save and a submit of the same month serialise."""
-    return MonthlyReport.objects.select_for_update().filter(team=team, month=month).first()
+    reports = MonthlyReport.objects.unscoped(reason="the caller checked the actor's access to the team")
+    return reports.select_for_update().filter(team=team, month=month).first()
 
 
 def _submitted_message(report: MonthlyReport) -> str:
@@ -159,7 +160,8 @@ def observations_record(
     saved, changed = [], []
     for cell in cells:
         obs = (
-            Observation.objects.select_for_update()
+            Observation.objects.unscoped(reason="the caller checked the actor's access to the team")
+            .select_for_update()
             .filter(team=team, measure=cell.measure, month=month)
             .first()
         )
@@ -197,9 +199,10 @@ def series_mark_stale(*, team: Team, measure_ids: list[int]) -> list[int]:
     down the periodic sweep still finds the work.
     """
     ids = []
+    series_rows = RunChartAnalysis.objects.unscoped(reason="bookkeeping for data the caller may enter")
     for measure_id in sorted(set(measure_ids)):
         for key in _series_keys(team, measure_id):
-            analysis, _ = RunChartAnalysis.objects.get_or_create(**key)
+            analysis, _ = series_rows.get_or_create(**key)
             ids.append(analysis.id)
     return analyses_mark_stale(analysis_ids=ids)
 
@@ -232,7 +235,8 @@ def _enqueue_refresh(analysis_id: int) -> Callable[[], None]:
 
 
 def analyses_mark_stale(*, analysis_ids: list[int]) -> list[int]:
-    RunChartAnalysis.objects.filter(id__in=analysis_ids).update(
+    stale = RunChartAnalysis.objects.unscoped(reason="ids from series_mark_stale or a trusted caller")
+    stale.filter(id__in=analysis_ids).update(
         generation=F("generation") + 1, stale=True, stale_since=timezone.now(), attempts=0, failed=False
     )
     for analysis_id in analysis_ids:
@@ -494,7 +498,9 @@ def phase_decide(
         raise ValidationError(
             {"start_month": "Choose a month after the first month of the chart and within it."}
         )
-    phase, _ = PhaseDecision.objects.update_or_create(
+    phase, _ = PhaseDecision.objects.unscoped(
+        reason="the actor may decide this chart's phases"
+    ).update_or_create(
         analysis=analysis,
         start_month=start_month,
         defaults={
@@ -523,7 +529,8 @@ def monthly_report_submit(*, actor: Any, team: Team, month: dt.date) -> MonthlyR
     if report is not None and report.status == MonthlyReport.Status.SUBMITTED:
         raise ValidationError({"month": f"{month:%B %Y} has already been submitted."})
     complete = set(
-        Observation.objects.filter(team=team, month=month)
+        Observation.objects.unscoped(reason="the caller checked the actor's access to the team")
+        .filter(team=team, month=month)
         .exclude(numerator__isnull=True, not_applicable=False)
         .values_list("measure_id", flat=True)
     )
@@ -647,7 +654,8 @@ def _reminder_claim_and_send(*, reminder: ReportReminder, message: EmailMessage)
 
     A failed send releases the claim, so the next run tries again rather than never sending.
     """
-    claimed = ReportReminder.objects.filter(id=reminder.id, sent_at=None).update(
+    reminders = ReportReminder.objects.unscoped(reason="claims the reminder row it was given")
+    claimed = reminders.filter(id=reminder.id, sent_at=None).update(
         sent_at=timezone.now(), recipients=[*message.to, *message.cc]
     )
     if claimed != 1:
@@ -656,18 +664,22 @@ def _reminder_claim_and_send(*, reminder: ReportReminder, message: EmailMessage)
         message.send()
     except OSError:  # SMTP errors included
         logger.exception("reminder %s could not be sent", reminder.id)
-        ReportReminder.objects.filter(id=reminder.id).update(sent_at=None, recipients=[])
+        reminders.filter(id=reminder.id).update(sent_at=None, recipients=[])
         return False
     return True
 
 
 def _team_people(teams: list[Team]) -> dict[tuple[int, str], list[str]]:
     """Active people's emails by (team id, role): the LIA's CQI leads and members, and the team's advisors."""
-    memberships = Membership.objects.filter(
-        Q(lia__in={t.lia_id for t in teams}, role__in=[Role.CQI_LEAD, Role.TEAM_MEMBER])
-        | Q(team__in=teams, role=Role.ADVISOR),
-        user__is_active=True,
-    ).values_list("role", "lia_id", "team_id", "user__email")
+    memberships = (
+        Membership.objects.unscoped(reason="the people to notify about these teams")
+        .filter(
+            Q(lia__in={t.lia_id for t in teams}, role__in=[Role.CQI_LEAD, Role.TEAM_MEMBER])
+            | Q(team__in=teams, role=Role.ADVISOR),
+            user__is_active=True,
+        )
+        .values_list("role", "lia_id", "team_id", "user__email")
+    )
     by_scope: dict[tuple[int | None, str], set[str]] = {}
     for role, lia_id, team_id, email in memberships:
         if email:
@@ -746,7 +758,7 @@ def report_submitted_notify(*, team: Team, report: MonthlyReport) -> None:
     advisors = _team_people([team])[team.id, Role.ADVISOR]
     if not advisors:
         return
-    reminder, _ = ReportReminder.objects.get_or_create(
+    reminder, _ = ReportReminder.objects.unscoped(reason="the submitting actor's team").get_or_create(
         team=team, month=report.month, kind=ReportReminder.Kind.SUBMITTED
     )
     if reminder.sent_at is not None:
@@ -781,6 +793,7 @@ MEASURE_FIELDS = frozenset(
         "numerator_definition",
         "denominator_definition",
         "data_source",
+        "sensitive",
         "scale_max",
         "active_from",
         "active_to",
@@ -798,7 +811,11 @@ KIND_FIXED = (
 def _measure_rule_errors(measure: Measure, collaborative: Any, kind_was: str | None) -> dict[str, str]:
     """The measure's own rules, keyed by field; `kind_was` is the stored kind when editing."""
     errors: dict[str, str] = {}
-    siblings = Measure.objects.filter(collaborative=collaborative, code=measure.code).exclude(pk=measure.pk)
+    siblings = (
+        Measure.objects.unscoped(reason="codes are unique within the collaborative the actor administers")
+        .filter(collaborative=collaborative, code=measure.code)
+        .exclude(pk=measure.pk)
+    )
     if siblings.exists():
         errors["code"] = f"Another measure of this collaborative already has the code “{measure.code}”."
     if kind_was is not None and measure.kind != kind_was and measure.observations.exists():
@@ -870,7 +887,11 @@ def measure_update(*, actor: Any, measure: Measure, **fields: Any) -> Measure:
     charts judge by (kind, direction, goal, scale) marks its series stale and recomputes them."""
     collaborative = measure.collaborative
     access.require(actor, access.Action.ADMINISTER, collaborative)
-    measure = Measure.objects.select_for_update().get(pk=measure.pk)
+    measure = (
+        Measure.objects.unscoped(reason="the actor administers its collaborative")
+        .select_for_update()
+        .get(pk=measure.pk)
+    )
     before = [getattr(measure, name) for name in MEASURE_ANALYSIS_FIELDS]
     _measure_save(measure, collaborative, fields, kind_was=measure.kind)
     if [getattr(measure, name) for name in MEASURE_ANALYSIS_FIELDS] != before:

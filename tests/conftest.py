@@ -7,13 +7,26 @@ diana: advisor of team B1 · erin: awardee lead of North · frank: collaborative
 olga: outsider with no memberships · ivan: inactive user who was a member of LIA A
 diana, erin, frank and root hold roles that require MFA, so each has an enrolled authenticator app
 (tests.factories.TOTP_SECRET).
+
+`world_plus` adds the principals the authorization matrix and canary crawl also need (security plan
+§2.6), kept out of `world` so that other tests' rosters and reminder lists stay as they are:
+gina: CQI lead of LIA C · hugo: advisor of team C1 · kate: awardee lead of South
+leo: collaborative admin of TWO · mia: CQI lead of LIA B and team member of LIA C (a union of memberships)
 """
 
+import threading
+from collections import Counter
+from collections.abc import Iterator
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from celery.signals import task_postrun, task_prerun
 from django.core.cache import caches
+from django.core.signals import request_finished, request_started
+from django.db.models import Model
 
+from collaboratives import scoping
 from collaboratives.models import Role
 from tests.factories import (
     AwardeeFactory,
@@ -24,6 +37,70 @@ from tests.factories import (
     TOTPAuthenticatorFactory,
     UserFactory,
 )
+
+GUARD_FIGURES: Counter[str] = Counter()  # tenant-model evaluations inside requests, and the unscoped ones
+
+
+def SECURITY_FIGURES() -> list[str]:  # noqa: N802 (collected by pytest_terminal_summary below)
+    if not GUARD_FIGURES:
+        return []
+    return [
+        f"G5 scoping guard: {GUARD_FIGURES['checked']} tenant-model query evaluations inside requests checked, "
+        f"{GUARD_FIGURES['unscoped']} unscoped"
+    ]
+
+
+@pytest.fixture(autouse=True)
+def scope_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every request a test makes runs with the scoping guard on (collaboratives/scoping.py, goal G5).
+
+    A tenant-model queryset evaluated in a request without `visible_to(user)` or an explicit
+    `unscoped(reason=...)` raises UnscopedQueryError. Celery tasks are trusted, so the guard is off
+    while one runs (eagerly, inside a request, in the embedded mode).
+    """
+    paused = threading.local()  # the guard's state when each running task started, per thread
+    in_request = threading.local()
+    expected = request.node.get_closest_marker("expects_unscoped") is not None
+
+    def request_on(**_: Any) -> None:
+        scoping._guard_on.set(True)
+        in_request.on = True
+
+    def request_off(**_: Any) -> None:
+        scoping._guard_on.set(False)
+        in_request.on = False
+
+    def task_off(**_: Any) -> None:
+        paused.__dict__.setdefault("stack", []).append(scoping._guard_on.get())
+        scoping._guard_on.set(False)
+
+    def task_restore(**_: Any) -> None:
+        scoping._guard_on.set(paused.stack.pop())
+
+    check = scoping.ScopedQuerySet._check_scope
+
+    def counted_check(queryset: scoping.ScopedQuerySet) -> None:
+        counted = scoping._guard_on.get() and getattr(in_request, "on", False) and not expected
+        GUARD_FIGURES["checked"] += counted
+        try:
+            check(queryset)
+        except scoping.UnscopedQueryError:
+            GUARD_FIGURES["unscoped"] += counted
+            raise
+
+    monkeypatch.setattr(scoping.ScopedQuerySet, "_check_scope", counted_check)
+    request_started.connect(request_on, dispatch_uid="scope_guard_on")
+    request_finished.connect(request_off, dispatch_uid="scope_guard_off")
+    task_prerun.connect(task_off, dispatch_uid="scope_guard_task_off")
+    task_postrun.connect(task_restore, dispatch_uid="scope_guard_task_restore")
+    try:
+        yield
+    finally:
+        request_started.disconnect(dispatch_uid="scope_guard_on")
+        request_finished.disconnect(dispatch_uid="scope_guard_off")
+        task_prerun.disconnect(dispatch_uid="scope_guard_task_off")
+        task_postrun.disconnect(dispatch_uid="scope_guard_task_restore")
+        scoping._guard_on.set(False)
 
 
 @pytest.fixture(autouse=True)
@@ -82,3 +159,32 @@ def world(db: None) -> SimpleNamespace:
     for privileged in (world.diana, world.erin, world.frank, world.root):
         TOTPAuthenticatorFactory(user=privileged)
     return world
+
+
+@pytest.fixture
+def world_plus(world: SimpleNamespace) -> SimpleNamespace:
+    def person(username: str, *memberships: dict[str, Model | str]) -> object:
+        user = UserFactory(username=f"{username}@example.org", first_name=username.title())
+        for membership in memberships:
+            MembershipFactory(user=user, **membership)
+        return user
+
+    world.gina = person("gina", {"role": Role.CQI_LEAD, "lia": world.lia_c})
+    world.hugo = person("hugo", {"role": Role.ADVISOR, "team": world.team_c1})
+    world.kate = person("kate", {"role": Role.AWARDEE_LEAD, "awardee": world.south})
+    world.leo = person("leo", {"role": Role.COLLABORATIVE_ADMIN, "collaborative": world.two})
+    world.mia = person(
+        "mia", {"role": Role.CQI_LEAD, "lia": world.lia_b}, {"role": Role.TEAM_MEMBER, "lia": world.lia_c}
+    )
+    for privileged in (world.hugo, world.kate, world.leo):  # their roles require MFA
+        TOTPAuthenticatorFactory(user=privileged)
+    return world
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the security figures the matrix and canary tests measured (security plan §8, G1–G5, G13)."""
+    import sys
+
+    for module in list(sys.modules.values()):
+        for line in getattr(module, "SECURITY_FIGURES", lambda: [])():
+            terminalreporter.write_line(line)

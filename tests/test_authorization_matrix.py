@@ -1,23 +1,36 @@
-"""Every route × method × principal, against an oracle written from DESIGN.md's role table.
+"""Every route × method × principal × sample object, against an oracle written from DESIGN.md's role table.
 
 A route of ours with no entry in ROUTES fails the build: a new page or endpoint must be added here
-in the same commit. Cross-tenant objects must answer 404 exactly like missing ones (tested per route
-in the apps' own tests); here every cell's status code is checked, and rejected writes change nothing.
+in the same commit. Each entry's cases run for every principal, and three dimensions are added to
+every route automatically (security plan §2.6, goals G1, G2, G4):
+
+- nonexistent object: each UUID in the URL is replaced, one at a time, by a random one; every
+  signed-in principal gets 404 and, where the real object answered 404 (another tenant's), the two
+  bodies are identical;
+- methods a route does not serve (those with no case here) answer 405 to signed-in principals and
+  the login denial to anonymous ones;
+- rejected writes leave the database as it was.
+
+The summary line printed at the end of the session gives the number of cases.
 """
 
 import datetime as dt
 import hashlib
+import re
+import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from collaboratives.models import Aim, ApiToken, ChangeIdea, Driver, Invitation, Role
+from collaboratives.models import Aim, ApiToken, ChangeIdea, Driver, Invitation, Membership, Role
 from measures.models import (
     ChartAnnotation,
     Measure,
@@ -32,11 +45,38 @@ from tests.factories import MeasureFactory
 from worksheets.models import Worksheet
 from worksheets.services import joy_worksheet_save
 
-PRINCIPALS = ["anonymous", "alice", "bob", "charlie", "diana", "erin", "frank", "olga", "ivan", "root"]
+PRINCIPALS = [
+    "anonymous",
+    "alice",
+    "bob",
+    "charlie",
+    "diana",
+    "erin",
+    "frank",
+    "olga",
+    "ivan",
+    "root",
+    "gina",
+    "hugo",
+    "kate",
+    "leo",
+    "mia",
+]
 SIGNED_IN = [
     p for p in PRINCIPALS if p not in ("anonymous", "ivan")
 ]  # ivan is inactive: treated as anonymous
 LOGIN = 302  # anonymous and inactive users are sent to the login page
+LOGIN_DENIALS = (302, 401, 403)  # what an anonymous request may get before any object is looked up
+
+# Principals of tests/conftest.py's `world_plus` who, on the sample objects here (team A1 of LIA A in
+# collaborative ONE), hold exactly the rights of an existing principal; an entry may still override them.
+ALIKE = {
+    "gina": "charlie",  # a CQI lead of LIA C: C1's own lead, a peer of A1 in ONE, like C's member
+    "hugo": "diana",  # advisor of C1: a peer in ONE who advises another team, like B1's advisor
+    "kate": "diana",  # awardee lead of South: sees ONE through C1, enters no data, like an advisor elsewhere
+    "leo": "olga",  # admin of TWO: nothing of ONE (LIA A's roster differs: A is enrolled in TWO)
+    "mia": "charlie",  # lead of LIA B and member of LIA C: enters data for teams of ONE, none of them A1
+}
 
 
 @dataclass(frozen=True)
@@ -50,8 +90,8 @@ class Case:
 
 
 def _statuses(default: int, anonymous: int = LOGIN, **overrides: int) -> dict[str, int]:
-    table = {p: default for p in SIGNED_IN} | {"anonymous": anonymous, "ivan": anonymous}
-    return table | overrides
+    table = {p: default for p in SIGNED_IN} | {"anonymous": anonymous, "ivan": anonymous} | overrides
+    return table | {p: table[like] for p, like in ALIKE.items() if p not in overrides}
 
 
 def _invitation_token(w: SimpleNamespace) -> str:
@@ -244,13 +284,14 @@ ROUTES: dict[str, list[Case]] = {
         Case(
             "get",
             lambda w: f"/lias/{w.lia_a.public_id}/roster/",
-            _statuses(404, alice=200, bob=200, erin=200, frank=200, root=200),
+            # TWO's admin sees the roster of LIA A, enrolled in TWO, but none of ONE.
+            _statuses(404, alice=200, bob=200, erin=200, frank=200, root=200, leo=200),
         ),
         Case(
             "post",
             lambda w: f"/lias/{w.lia_a.public_id}/roster/",
             # Only LIA A's CQI lead (and the superuser) may invite; others who see the LIA get 403.
-            _statuses(404, alice=302, root=302, bob=403, erin=403, frank=403),
+            _statuses(404, alice=302, root=302, bob=403, erin=403, frank=403, leo=403),
             data=lambda w: {"email": "new.person@example.org", "role": Role.TEAM_MEMBER},
             unchanged=lambda: list(Invitation.objects.values_list("email", flat=True)),
         ),
@@ -712,6 +753,14 @@ ROUTES: dict[str, list[Case]] = {
         # The emailed link is the credential: anyone holding it sees the acceptance form; a bad one is 404.
         Case("get", lambda w: f"/invitations/{_invitation_token(w)}/", _statuses(200, anonymous=200)),
         Case("get", lambda w: "/invitations/not-a-real-token/", _statuses(404, anonymous=404)),
+        Case(
+            "post",
+            lambda w: f"/invitations/{_invitation_token(w)}/",
+            # A newcomer signs up through it; a signed-in person who is not its addressee is refused.
+            _statuses(400, anonymous=302),
+            data=lambda w: {"full_name": "Matrix Person", "password": "a long enough passphrase 42"},
+            unchanged=lambda: list(Membership.objects.values_list("user_id", "role", "lia_id")),
+        ),
     ],
     # --- Issue 7: worksheets (Joy in Work on team A1; North's closing planner in ONE) ---
     "worksheet-index": [Case("get", lambda w: "/worksheets/", _statuses(200))],
@@ -775,28 +824,43 @@ ROUTES: dict[str, list[Case]] = {
 }
 
 
-def _our_route_names() -> set[str]:
-    """Named routes from our apps' urlconfs (admin and allauth are third-party and tested as such)."""
-    names: set[str] = set()
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+METHODS = ("get", "post", "put", "patch", "delete")
+# What differs between two renderings of the same page: CSRF tokens (masked anew per response) and nonces.
+VOLATILE = re.compile(rb'(csrfmiddlewaretoken" value="|csrf-token" content="|nonce=")[^"]*')
 
-    def walk(patterns: list[Any]) -> None:
+
+def _patterns() -> dict[str, str]:
+    """Our route names and their URL patterns, e.g. {"chart-csv": "charts/<uuid:public_id>/data.csv"}."""
+    found: dict[str, str] = {}
+
+    def walk(patterns: list[Any], prefix: str) -> None:
         for p in patterns:
             if isinstance(p, URLResolver):
                 if p.app_name in ("admin",) or (
                     p.urlconf_module and getattr(p.urlconf_module, "__name__", "").startswith("allauth")
                 ):
                     continue
-                walk(p.url_patterns)
+                walk(p.url_patterns, prefix + str(p.pattern))
             elif isinstance(p, URLPattern) and p.name:
-                names.add(p.name)
+                found[p.name] = prefix + str(p.pattern)
 
-    walk(get_resolver().url_patterns)
-    return names
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+def _uuids_in(route: str) -> int:
+    return _patterns().get(route, "").count("<uuid:")
+
+
+def _unserved(route: str) -> list[str]:
+    served = {case.method for case in ROUTES[route]}
+    return [m for m in METHODS if m not in served]
 
 
 def test_every_route_of_ours_has_an_oracle_entry():
-    assert _our_route_names() - set(ROUTES) == set()
-    assert set(ROUTES) - _our_route_names() == set()
+    assert set(_patterns()) - set(ROUTES) == set()
+    assert set(ROUTES) - set(_patterns()) == set()
 
 
 CASES = [
@@ -805,10 +869,51 @@ CASES = [
     for i, case in enumerate(cases)
     for principal in PRINCIPALS
 ]
+# Checks made in this session and those with an unexpected outcome, by dimension (printed by tests/conftest.py).
+EXECUTED: Counter[str] = Counter()
+UNEXPECTED: Counter[str] = Counter()
+
+
+def _count_cases() -> Counter[str]:
+    """The matrix's size by dimension, from ROUTES and the URL patterns alone."""
+    n: Counter[str] = Counter()
+    for name, cases in ROUTES.items():
+        for case in cases:
+            n["status"] += len(PRINCIPALS)
+            n["nonexistent object"] += _uuids_in(name) * len(PRINCIPALS)
+            n["404 parity"] += _uuids_in(name) * sum(case.expected[p] == 404 for p in PRINCIPALS)
+        n["unserved method"] += len(_unserved(name)) * len(PRINCIPALS)
+    return n
+
+
+def _snapshot() -> dict[str, int]:
+    """Row counts of every table of ours: what a refused or unserved request must not change."""
+    ours = ("collaboratives", "measures", "pdsa", "worksheets")
+    return {m._meta.label: m._base_manager.count() for m in apps.get_models() if m._meta.app_label in ours}
+
+
+def _request(
+    client: Any, method: str, url: str, data: dict[str, Any] | None, api_headers: dict[str, str] | None = None
+) -> Any:
+    """A form request, or (with `api_headers`, which may be empty for anonymous) an API call with a JSON body."""
+    if api_headers is not None:
+        if method in ("get", "post"):
+            return getattr(client, method)(
+                url, data or {}, content_type="application/json", headers=api_headers
+            )
+        return client.generic(method.upper(), url, headers=api_headers)
+    if method in ("get", "post"):
+        return getattr(client, method)(url, data or {})
+    return client.generic(method.upper(), url)
+
+
+def _body(response: Any) -> bytes:
+    return VOLATILE.sub(rb"\1", response.content)
 
 
 @pytest.mark.parametrize(("route", "index", "principal"), CASES, ids=[f"{r}[{i}]-{p}" for r, i, p in CASES])
-def test_status_matches_the_oracle(world, client, mailoutbox, route, index, principal):
+def test_status_matches_the_oracle(world_plus, client, mailoutbox, route, index, principal):
+    world = world_plus
     case = ROUTES[route][index]
     headers = {}
     if case.bearer and principal != "anonymous":
@@ -816,18 +921,65 @@ def test_status_matches_the_oracle(world, client, mailoutbox, route, index, prin
     elif principal != "anonymous":
         client.force_login(getattr(world, principal))
     url = case.url(world)
-    data = case.data(world) if case.data else {}
+    data = case.data(world) if case.data else None
     before = case.unchanged() if case.unchanged else None
-    if case.bearer:
-        response = getattr(client, case.method)(url, data, content_type="application/json", headers=headers)
-    else:
-        response = getattr(client, case.method)(url, data)
+    api_headers = headers if case.bearer else None
+    response = _request(client, case.method, url, data, api_headers)
     expected = case.expected[principal]
-    assert response.status_code == expected, f"{case.method.upper()} {url} as {principal}"
-    if case.unchanged and expected >= 400:
-        assert case.unchanged() == before
+    _check(
+        "status",
+        response.status_code == expected
+        and (not case.unchanged or expected < 400 or case.unchanged() == before),
+        f"{case.method.upper()} {url} as {principal}: {response.status_code}, expected {expected}",
+    )
+
+    anonymous = principal in ("anonymous", "ivan")
+    login_denial = expected if anonymous and expected in LOGIN_DENIALS else None
+    for found in UUID.finditer(url):
+        missing_url = url[: found.start()] + str(uuid.uuid4()) + url[found.end() :]
+        tables = _snapshot()
+        missing = _request(client, case.method, missing_url, data, api_headers)
+        _check(
+            "nonexistent object",
+            missing.status_code == (login_denial or 404) and _snapshot() == tables,
+            f"{case.method.upper()} {missing_url} as {principal}: {missing.status_code}",
+        )
+        if expected == 404:
+            _check(
+                "404 parity", _body(response) == _body(missing), f"404 bodies differ: {url}, {missing_url}"
+            )
+
+    if index == 0:
+        for method in _unserved(route):
+            tables = _snapshot()
+            refused = _request(client, method, url, None, api_headers)
+            _check(
+                "unserved method",
+                refused.status_code == (login_denial or 405) and _snapshot() == tables,
+                f"{method.upper()} {url} as {principal}: {refused.status_code}",
+            )
+
+
+def _check(dimension: str, ok: bool, message: str) -> None:
+    EXECUTED[dimension] += 1
+    UNEXPECTED[dimension] += not ok
+    assert ok, message
+
+
+def SECURITY_FIGURES() -> list[str]:  # noqa: N802 (the name tests/conftest.py looks for)
+    if not EXECUTED:
+        return []
+    n = _count_cases()
+    return [
+        f"G1 authorization matrix: {n.total()} cases, {EXECUTED.total()} checked in this run, "
+        f"{UNEXPECTED.total()} unexpected outcomes ({', '.join(f'{k} {EXECUTED[k]}/{v}' for k, v in n.items())})",
+        f"G2 routes with an oracle entry: {len(set(ROUTES) & set(_patterns()))}/{len(_patterns())}",
+        f"G4 404-parity comparisons: {EXECUTED['404 parity']}, differences: {UNEXPECTED['404 parity']}",
+    ]
 
 
 def test_the_matrix_is_large_enough_to_mean_something():
-    print(f"authorization matrix: {len(CASES)} route × method × principal cases")
-    assert len(CASES) == sum(len(c) for c in ROUTES.values()) * len(PRINCIPALS)
+    n = _count_cases()
+    print(f"authorization matrix: {n.total()} cases ({', '.join(f'{k} {v}' for k, v in n.items())})")
+    assert n.total() >= 1500
+    assert n["status"] == len(CASES)

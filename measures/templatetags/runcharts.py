@@ -6,6 +6,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from measures.charts import ChartNote, format_value, runchart_figure
 from measures.models import Measure, RunChartAnalysis
+from measures.suppression import suppressed_months
 
 register = template.Library()
 
@@ -20,6 +21,7 @@ def runchart_context(
         "analysis": analysis,
         "figure": runchart_figure(analysis=analysis, notes=notes),
         "element_id": f"runchart-{analysis.public_id}",
+        "suppressed": suppressed_months(analysis),
         "height": height,
         "compact": compact,
     }

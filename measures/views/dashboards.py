@@ -17,7 +17,7 @@ from collaboratives import access
 from collaboratives import selectors as collab_selectors
 from collaboratives.exports import csv_safe
 from collaboratives.forms import add_service_errors
-from measures import selectors, services
+from measures import selectors, services, suppression
 from measures.charts import format_value
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
 from measures.templatetags.runcharts import runchart_context
@@ -85,7 +85,9 @@ def collaborative_dashboard(request: HttpRequest, public_id: str) -> HttpRespons
     aggregates = selectors.runchart_list(user=request.user, collaborative=collaborative, kind=kind)
     if awardee:
         aggregates = aggregates.filter(awardee=awardee)
-    by_measure = {a.measure_id: a for a in aggregates}
+    by_measure = {
+        a.measure_id: a for a in suppression.suppress_for_viewer(user=request.user, charts=aggregates)
+    }
     notes = list(selectors.annotation_list(user=request.user, collaborative=collaborative))
     rows = selectors.dashboard_rows(
         user=request.user,
@@ -94,6 +96,13 @@ def collaborative_dashboard(request: HttpRequest, public_id: str) -> HttpRespons
         awardee=awardee,
         today=timezone.localdate(),
     )
+    withheld = 0
+    for i, measure in enumerate(measures):
+        teams = suppression.withheld_teams(user=request.user, measure=measure)
+        for row in rows:
+            if row.team_public_id in teams and not row.linked and row.cells[i] is not None:
+                row.cells[i] = None  # a peer's median of a mostly suppressed sensitive series (plan §6.2)
+                withheld += 1
     sort = request.GET.get("sort", "team")
     if sort not in SORT_KEYS and sort not in {m.code for m in measures}:
         sort = "team"
@@ -115,6 +124,7 @@ def collaborative_dashboard(request: HttpRequest, public_id: str) -> HttpRespons
             "can_annotate": access.can(request.user, access.Action.ADMINISTER, collaborative),
             "annotation_form": AnnotationForm(),
             "notes": [n for n in notes if n.team_id is None],
+            "withheld": withheld,
         },
     )
 
@@ -129,7 +139,10 @@ def measure_small_multiples(request: HttpRequest, public_id: str, measure_id: st
     measure = get_object_or_404(
         selectors.measure_list(user=request.user, collaborative=collaborative), public_id=measure_id
     )
-    charts = list(selectors.runchart_list(user=request.user, collaborative=collaborative, measure=measure))
+    charts = suppression.suppress_for_viewer(
+        user=request.user,
+        charts=selectors.runchart_list(user=request.user, collaborative=collaborative, measure=measure),
+    )
     notes = selectors.chart_notes(
         list(selectors.annotation_list(user=request.user, collaborative=collaborative)), measure
     )
@@ -171,6 +184,7 @@ def _may_decide_phases(user: Any, chart: RunChartAnalysis) -> bool:
 
 def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: PhaseForm | None = None,
                 annotation_form: AnnotationForm | None = None, status: int = 200) -> HttpResponse:  # fmt: skip
+    [chart] = suppression.suppress_for_viewer(user=request.user, charts=[chart])
     notes = list(
         selectors.annotation_list(user=request.user, collaborative=chart.collaborative, team=chart.team)
     )
@@ -220,7 +234,7 @@ def chart_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_GET
 def chart_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
     """The chart alone, for htmx to swap in while a recompute is under way ("Updating…" until it is done)."""
-    chart = _chart_or_404(request, public_id)
+    [chart] = suppression.suppress_for_viewer(user=request.user, charts=[_chart_or_404(request, public_id)])
     notes = list(
         selectors.annotation_list(user=request.user, collaborative=chart.collaborative, team=chart.team)
     )
@@ -310,8 +324,10 @@ def collaborative_annotate(request: HttpRequest, public_id: str) -> HttpResponse
 @login_required
 @require_GET
 def chart_csv(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The chart's data: one row per month with its value, the centre line in force, and its signals."""
-    chart = _chart_or_404(request, public_id)
+    """The chart's data: one row per month with its value, the centre line in force, and its signals.
+
+    Months hidden by small-cell suppression have empty counts and value, as on the page."""
+    [chart] = suppression.suppress_for_viewer(user=request.user, charts=[_chart_or_404(request, public_id)])
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{chart.measure.code}-{_chart_title(request, chart)}".replace(" ", "-").replace(",", "")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
