@@ -157,7 +157,9 @@ def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
     """Revoke one of the actor's own tokens; revoking twice keeps the first revocation time."""
     if token.user_id != actor.id:
         raise PermissionDenied("You may revoke only your own tokens.")
-    ApiToken.objects.filter(id=token.id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    ApiToken.objects.visible_to(actor).filter(id=token.id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     token.refresh_from_db()
     return token
 
@@ -169,7 +171,8 @@ def api_token_authenticate(*, key: str, now: dt.datetime | None = None) -> ApiTo
     """
     now = now or timezone.now()
     token = (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.unscoped(reason="authentication: the caller is known only by the token's hash")
+        .select_related("user")
         .filter(
             token_hash=_token_hash(key), revoked_at__isnull=True, expires_at__gt=now, user__is_active=True
         )
@@ -178,7 +181,8 @@ def api_token_authenticate(*, key: str, now: dt.datetime | None = None) -> ApiTo
     if token is None:
         return None
     touched = (
-        ApiToken.objects.filter(id=token.id)
+        ApiToken.objects.unscoped(reason="the token just authenticated its own request")
+        .filter(id=token.id)
         .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - API_TOKEN_TOUCH_INTERVAL))
         .update(last_used_at=now)
     )

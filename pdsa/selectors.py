@@ -47,9 +47,11 @@ def pdsa_submission_by_month(*, teams: Iterable[Team], months: list[dt.date]) ->
         return [MonthlySubmission(month, 0, len(team_ids)) for month in months]
     first = timezone.make_aware(dt.datetime.combine(months[0], dt.time.min))
     submitted: dict[dt.date, set[int]] = defaultdict(set)
-    for team_id, requested_at in PDSAReview.objects.filter(
-        team_id__in=team_ids, requested_at__gte=first
-    ).values_list("team_id", "requested_at"):
+    for team_id, requested_at in (
+        PDSAReview.objects.unscoped(reason="counts for teams the caller scoped")
+        .filter(team_id__in=team_ids, requested_at__gte=first)
+        .values_list("team_id", "requested_at")
+    ):
         submitted[timezone.localtime(requested_at).date().replace(day=1)].add(team_id)
     return [MonthlySubmission(month, len(submitted[month]), len(team_ids)) for month in months]
 
@@ -127,7 +129,8 @@ def change_idea_ledger(
                   idea.n_adopt, idea.n_adapt, idea.n_abandon)
         for idea in ideas
     ]  # fmt: skip
-    others = PDSACycle.objects.filter(
+    # Counts across every team of a collaborative the user sees (never text): the ledger's purpose.
+    others = PDSACycle.objects.unscoped(reason="ledger counts across the visible collaborative").filter(
         team__collaborative=collaborative,
         team__collaborative__in=collaborative_list(user=user),
         change_idea=None,

@@ -123,7 +123,7 @@ def pdsa_cycle_update(
     for measure in measures or ():
         if measure.collaborative_id != cycle.team.collaborative_id:
             raise ValidationError({"measures": "A measure is not part of the team's collaborative."})
-    cycle = PDSACycle.objects.select_for_update().get(pk=cycle.pk)
+    cycle = PDSACycle.objects.visible_to(actor).select_for_update().get(pk=cycle.pk)
     if cycle.status == PDSACycle.Status.DONE and not fields.get("decision", cycle.decision):
         raise ValidationError(
             {"decision": "A finished cycle keeps its act decision: adopt, adapt or abandon."}
@@ -150,7 +150,7 @@ def pdsa_cycle_advance(*, actor: Any, cycle: PDSACycle, today: dt.date | None = 
     act decision (adopt, adapt or abandon).
     """
     access.require(actor, access.Action.ENTER_DATA, cycle.team)
-    cycle = PDSACycle.objects.select_for_update().get(pk=cycle.pk)
+    cycle = PDSACycle.objects.visible_to(actor).select_for_update().get(pk=cycle.pk)
     if cycle.status == PDSACycle.Status.DONE:
         raise ValidationError(
             {"status": "This cycle is already done. Start the next cycle of the ramp instead."}
@@ -179,7 +179,8 @@ def pdsa_cycle_submit(*, actor: Any, cycle: PDSACycle) -> PDSAReview:
     """
     access.require(actor, access.Action.ENTER_DATA, cycle.team)
     cycle = (
-        PDSACycle.objects.select_for_update()
+        PDSACycle.objects.visible_to(actor)
+        .select_for_update()
         .select_related("team__lia", "team__collaborative")
         .get(pk=cycle.pk)
     )
@@ -200,7 +201,7 @@ def pdsa_review_complete(
     access.require(actor, access.Action.REVIEW, review.team)
     if set(rubric) != set(RUBRIC_FIELDS):
         raise TypeError(f"pdsa_review_complete needs exactly the rubric fields {RUBRIC_FIELDS}")
-    review = PDSAReview.objects.select_for_update().get(pk=review.pk)
+    review = PDSAReview.objects.visible_to(actor).select_for_update().get(pk=review.pk)
     if review.reviewed_at is not None:
         raise ValidationError({"review": "This review has already been given."})
     errors = {

@@ -90,9 +90,9 @@ def joy_rollup(*, user: Any, team: Team) -> JoyRollup:
         raise PermissionDenied("Only the team's lead, advisors, awardee lead and admins see the roll-up.")
     answers = [
         a
-        for a in Worksheet.objects.filter(
-            team=team, template__slug=JOY_IN_WORK, respondent__isnull=False
-        ).values_list("answers", flat=True)
+        for a in Worksheet.objects.unscoped(reason="anonymous roll-up: counts only, see the docstring")
+        .filter(team=team, template__slug=JOY_IN_WORK, respondent__isnull=False)
+        .values_list("answers", flat=True)
         if any(f"rating_{key}" in a for key, _, _ in JOY_COMPONENTS)
     ]
     if len(answers) < ROLLUP_MIN_RESPONDENTS:
@@ -248,7 +248,11 @@ def closing_planner_figures(
       meeting the aim.
     """
     teams = list(
-        Team.objects.filter(collaborative=collaborative, lia__awardee=awardee).select_related("collaborative")
+        Team.objects.unscoped(
+            reason="Part 1 counts all the awardee's teams; the caller checked planner_can_read"
+        )
+        .filter(collaborative=collaborative, lia__awardee=awardee)
+        .select_related("collaborative")
     )
     first = collaborative.start_date.replace(day=1)
     last = min(reporting_month(today), collaborative.end_date.replace(day=1))
@@ -259,9 +263,11 @@ def closing_planner_figures(
     ] if first <= last else []  # fmt: skip
     enrolled = [[t for t in teams if team_enrolled_in(t, m)] for m in months]
     submitted = set(
-        MonthlyReport.objects.filter(
-            team__in=teams, status=MonthlyReport.Status.SUBMITTED, month__in=months
-        ).values_list("team_id", "month")
+        MonthlyReport.objects.unscoped(
+            reason="Part 1 counts the awardee's teams; caller checked planner_can_read"
+        )
+        .filter(team__in=teams, status=MonthlyReport.Status.SUBMITTED, month__in=months)
+        .values_list("team_id", "month")
     )
     reporting = _rate(
         [sum((t.id, m) in submitted for t in ts) for m, ts in zip(months, enrolled, strict=True)],
@@ -274,17 +280,23 @@ def closing_planner_figures(
     pdsa = _rate(pdsa_counts, [len(ts) for ts in enrolled])
     analyses = {
         a.measure_id: a
-        for a in RunChartAnalysis.objects.filter(
-            kind=RunChartAnalysis.Kind.AWARDEE, collaborative=collaborative, awardee=awardee
-        )
+        for a in RunChartAnalysis.objects.unscoped(
+            reason="the awardee's aggregate; caller checked planner_can_read"
+        ).filter(kind=RunChartAnalysis.Kind.AWARDEE, collaborative=collaborative, awardee=awardee)
     }
-    measures = list(Measure.objects.filter(collaborative=collaborative).order_by("order", "code"))
+    measures = list(
+        Measure.objects.unscoped(reason="the collaborative's measures; caller checked planner_can_read")
+        .filter(collaborative=collaborative)
+        .order_by("order", "code")
+    )
     computed = [a.computed_at for a in analyses.values() if a.computed_at is not None]
     return PlannerFigures(
         computed_on=today,
         months=months,
         teams_engaged=sum(1 for t in teams if t.withdrawn_on is None),
-        total_lias=LIA.objects.filter(awardee=awardee).count(),
+        total_lias=LIA.objects.unscoped(reason="the awardee's LIA count; caller checked planner_can_read")
+        .filter(awardee=awardee)
+        .count(),
         reporting=reporting,
         pdsa=pdsa,
         measures=[_measure_result(m, analyses.get(m.id)) for m in measures],
@@ -297,9 +309,8 @@ def close_to_aim_suggestions(*, collaborative: Collaborative, awardee: Awardee) 
     but whose current median (stored team analysis) is within CLOSE_TO_AIM of the target."""
     lines = []
     for analysis in (
-        RunChartAnalysis.objects.filter(
-            kind=RunChartAnalysis.Kind.TEAM, collaborative=collaborative, team__lia__awardee=awardee
-        )
+        RunChartAnalysis.objects.unscoped(reason="the awardee's own teams; caller checked planner_can_read")
+        .filter(kind=RunChartAnalysis.Kind.TEAM, collaborative=collaborative, team__lia__awardee=awardee)
         .select_related("team__lia", "measure")
         .order_by("team__lia__name", "measure__order", "measure__code")
     ):

@@ -17,7 +17,7 @@ from worksheets.selectors import planner_can_edit
 def worksheet_template_current(*, slug: str) -> WorksheetTemplate:
     """The stored row of the template's current version, created the first time that version is used."""
     version, definition = definitions.current(slug)
-    template, _ = WorksheetTemplate.objects.get_or_create(
+    template, _ = WorksheetTemplate.objects.unscoped(reason="templates are shared definitions").get_or_create(
         slug=slug, version=version, defaults={"title": definition["title"], "definition": definition}
     )
     return template
@@ -45,7 +45,8 @@ def joy_worksheet_save(
     access.require(actor, access.Action.ENTER_DATA, team)
     respondent = None if for_team else actor
     worksheet = (
-        Worksheet.objects.select_for_update(of=("self",))
+        Worksheet.objects.visible_to(actor)
+        .select_for_update(of=("self",))
         .filter(template__slug=definitions.JOY_IN_WORK, team=team, respondent=respondent)
         .select_related("template")
         .first()
@@ -78,7 +79,8 @@ def worksheet_plan_to_pdsa(*, actor: Any, worksheet: Worksheet) -> PDSACycle:
     `other_change_idea`. Idempotent: a worksheet that already made its cycle returns that cycle.
     """
     worksheet = (
-        Worksheet.objects.select_for_update(of=("self",))
+        Worksheet.objects.visible_to(actor)
+        .select_for_update(of=("self",))
         .select_related("team__collaborative")
         .get(pk=worksheet.pk)
     )
@@ -135,7 +137,8 @@ def closing_planner_save(
     if not collaborative.teams.filter(lia__awardee=awardee).exists():
         raise ValidationError({"awardee": "This awardee has no team in the collaborative."})
     worksheet = (
-        Worksheet.objects.select_for_update(of=("self",))
+        Worksheet.objects.visible_to(actor)
+        .select_for_update(of=("self",))
         .filter(template__slug=definitions.CLOSING_PLANNER, collaborative=collaborative, awardee=awardee)
         .select_related("template", "awardee")
         .first()
