@@ -4,7 +4,8 @@ Unique strings are planted in the text fields of LIA C's team C1 (collaborative 
 Every GET route of the authorization matrix is crawled for every principal, both with its sample
 objects (team A1's) and mirrored onto C1's, plus the admin changelists. A canary must appear in no
 response to a principal outside its audience, and in at least one response to each principal inside
-it (which proves the crawl can see it at all). PDSA text has no page yet, so its audience is empty.
+it (which proves the crawl can see it at all). PDSA text is the team's, its advisor's, its awardee
+lead's and its collaborative admins' (DESIGN.md): peers in the collaborative never see it.
 """
 
 import datetime as dt
@@ -89,8 +90,9 @@ def _plant(w: SimpleNamespace) -> dict[str, tuple[str, set[str]]]:
     cycle = PDSACycle.objects.create(team=w.team_c1, title=_canary("pdsa-title"), created_by=w.charlie,
                                      other_change_idea=_canary("pdsa-change-idea"),
                                      **{f: _canary(f"pdsa-{f}") for f in PDSA_TEXT})  # fmt: skip
+    w.pdsa_c1 = cycle
     for field in ("title", "other_change_idea", *PDSA_TEXT):
-        canaries[f"PDSA {field}"] = (getattr(cycle, field), set())
+        canaries[f"PDSA {field}"] = (getattr(cycle, field), SEES_C1)
     lia_name = _canary("lia-name")
     w.lia_c.name = lia_name
     w.lia_c.save()
@@ -112,7 +114,8 @@ def _urls(w: SimpleNamespace) -> list[str]:
             url = url.replace(ours, theirs)
         mirrored.append(url)
     changelists = [f"/admin/{m._meta.app_label}/{m._meta.model_name}/" for m in admin.site._registry]
-    return sorted(set(urls + mirrored + changelists + ["/admin/"]))
+    cycle_pages = [f"/pdsa/{w.pdsa_c1.public_id}/", f"/api/v1/pdsa-cycles/{w.pdsa_c1.public_id}/"]
+    return sorted(set(urls + mirrored + changelists + cycle_pages + ["/admin/"]))
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS)

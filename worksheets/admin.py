@@ -6,7 +6,7 @@ from worksheets.models import Worksheet, WorksheetTemplate
 
 
 @admin.register(WorksheetTemplate)
-class WorksheetTemplateAdmin(admin.ModelAdmin):
+class WorksheetTemplateAdmin(ScopedAdmin):
     """Template versions are reference data, the same for every tenant, and never edited once stored."""
 
     list_display = ["title", "slug", "version", "created_at"]
