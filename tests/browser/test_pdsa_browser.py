@@ -6,7 +6,7 @@ import pytest
 from collaboratives.models import Role
 from pdsa.models import PDSACycle, PDSAReview
 from tests.browser.pages import axe_violations, screenshot
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, TOTPAuthenticatorFactory, UserFactory
 from tests.pdsa.factories import AimFactory, ChangeIdeaFactory, DriverFactory, PDSACycleFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,6 +25,7 @@ def test_a_pdsa_goes_from_change_idea_to_advisor_feedback(world, signed_in_page,
     )
     advisor = UserFactory(username="adele@example.org", first_name="Adele", last_name="Advisor")
     MembershipFactory(user=advisor, role=Role.ADVISOR, team=world.team_a1)
+    TOTPAuthenticatorFactory(user=advisor)  # advisors must have two-factor authentication
 
     page = signed_in_page(world.bob)
     page.goto(f"{live_server.url}/collaboratives/{world.one.public_id}/kdd/")
