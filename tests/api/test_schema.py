@@ -6,12 +6,15 @@ schema (status, content type, headers, body) fails the test.
 """
 
 import json
+from contextlib import contextmanager
 from io import StringIO
 
 import pytest
 import schemathesis
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
@@ -89,6 +92,20 @@ def _known_cases(world, charted, cycle) -> dict[str, list[dict]]:
     }  # fmt: skip
 
 
+@contextmanager
+def _keeping_the_test_connection():
+    """schemathesis calls the WSGI app directly, not through Django's test client, so at each request
+    Django would close the test's connection and its open transaction. Do what the test client does.
+    (The test client reconnects these receivers after each of its own requests, hence a block, not a fixture.)"""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_every_operation_honours_the_schema_for_every_role(client, settings, world, charted, token_for, role):
     settings.ALLOWED_HOSTS = [
@@ -105,27 +122,28 @@ def test_every_operation_honours_the_schema_for_every_role(client, settings, wor
     known = _known_cases(world, charted, cycle)
     statuses = []
 
-    for operation in operations:
-        for params in known.get(operation.label, []):
-            case = operation.Case(**params)
-            response = case.call(headers=headers)
-            case.validate_response(response, checks=CHECKS)
-            statuses.append((operation.label, response.status_code))
+    with _keeping_the_test_connection():
+        for operation in operations:
+            for params in known.get(operation.label, []):
+                case = operation.Case(**params)
+                response = case.call(headers=headers)
+                case.validate_response(response, checks=CHECKS)
+                statuses.append((operation.label, response.status_code))
 
-        @given(case=operation.as_strategy())
-        @hypothesis_settings(
-            max_examples=EXAMPLES_PER_OPERATION,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        def run(case: schemathesis.Case) -> None:
-            response = case.call(headers=headers)
-            case.validate_response(response, checks=CHECKS)
+            @given(case=operation.as_strategy())
+            @hypothesis_settings(
+                max_examples=EXAMPLES_PER_OPERATION,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+            def run(case: schemathesis.Case) -> None:
+                response = case.call(headers=headers)
+                case.validate_response(response, checks=CHECKS)
 
-        run()
+            run()
     # The known requests reach real data exactly where the role may (13 requests; alice may make all).
     ok = [label for label, status in statuses if status == 200]
     assert len(ok) == {"alice": 13, "bob": 12, "diana": 9, "erin": 11, "frank": 11, "root": 13}[role], (

@@ -20,3 +20,17 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def wait_for_charts(page: Any, timeout: int = 20_000, at_least: int = 1) -> int:
+    """Wait until every run chart on the page is drawn; return how many are.
+
+    Locator waits, not `wait_for_function`: polling a JavaScript string needs eval, which the
+    site's Content-Security-Policy (rightly) refuses.
+    """
+    from playwright.sync_api import expect
+
+    if at_least:
+        page.locator("[data-runchart]").nth(at_least - 1).wait_for(state="attached", timeout=timeout)
+    expect(page.locator("[data-runchart]:not([data-drawn])")).to_have_count(0, timeout=timeout)
+    return page.locator("[data-drawn]").count()

@@ -3,7 +3,7 @@ and Chromium reports no CSP violation on any page (security plan §7.2)."""
 
 import pytest
 
-from tests.browser.pages import screenshot
+from tests.browser.pages import screenshot, wait_for_charts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,11 +16,7 @@ RECORD_VIOLATIONS = (
 
 
 def _charts_drawn(page) -> int:
-    page.wait_for_function(
-        "document.querySelectorAll('[data-runchart]').length === document.querySelectorAll('[data-drawn]').length",
-        timeout=20_000,
-    )
-    return page.locator("[data-drawn]").count()
+    return wait_for_charts(page, at_least=0)
 
 
 def test_pages_run_under_the_csp_without_a_single_violation(signed_in_page, live_server):

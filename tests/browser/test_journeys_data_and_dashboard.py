@@ -15,7 +15,9 @@ import io
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from collaboratives.models import Team
 from measures.charts import format_value
@@ -23,7 +25,9 @@ from measures.demo import DEMO_PASSWORD, load_demo
 from measures.models import Measure, RunChartAnalysis
 from measures.selectors import CHART_CSV_HEADER
 from measures.services import recompute_all
-from tests.browser.pages import axe_violations, screenshot
+from tests.accounts.helpers import totp_code
+from tests.browser.pages import axe_violations, screenshot, wait_for_charts
+from tests.factories import TOTPAuthenticatorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 LEAD = "lead@demo.coiin"
@@ -65,7 +69,7 @@ def _expected_caption(team: Team, month: Any, numerator: int, denominator: int) 
 def _wait_for_the_new_point(page: Any, caption: str) -> None:
     page.locator("figcaption", has_text=caption).first.wait_for(timeout=CHART_TIMEOUT_MS)
     # The month's other measures were saved too: their charts leave "Updating…" as the worker gets to them.
-    page.wait_for_function("!document.querySelector('.runchart .text-bg-warning')", timeout=CHART_TIMEOUT_MS)
+    expect(page.locator(".runchart .text-bg-warning")).to_have_count(0, timeout=CHART_TIMEOUT_MS)
 
 
 # Journey 1, with the mouse.
@@ -191,21 +195,23 @@ def test_journey_1_can_be_completed_with_the_keyboard_alone(demo, worker_stack, 
 
 
 def _sign_in(chromium: Any, live_server: Any, email: str) -> Any:
+    """Sign in as a privileged person does: password, then the authenticator app's code (MFA)."""
+    TOTPAuthenticatorFactory(user=get_user_model().objects.get(email=email))
     page = chromium.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/accounts/2fa/authenticate/")
+    accessible(page, "j3-00-two-factor-code")
+    page.locator("input[name=code]").fill(totp_code())
+    page.get_by_role("button", name="Sign In").click()
     page.wait_for_url(f"{live_server.url}/")
     return page
 
 
 def _wait_for_charts(page: Any) -> None:
-    page.wait_for_function(
-        "document.querySelectorAll('[data-runchart]').length > 0 && "
-        "document.querySelectorAll('[data-runchart]').length === document.querySelectorAll('[data-drawn]').length",
-        timeout=CHART_TIMEOUT_MS,
-    )
+    wait_for_charts(page, timeout=CHART_TIMEOUT_MS)
 
 
 def test_journey_3_an_awardee_lead_sorts_the_state_dashboard_opens_a_shifted_chart_and_downloads_its_csv(

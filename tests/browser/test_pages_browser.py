@@ -3,7 +3,7 @@
 import pytest
 
 from measures.demo import load_demo
-from tests.browser.pages import axe_violations, screenshot
+from tests.browser.pages import axe_violations, screenshot, wait_for_charts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,12 +50,7 @@ def test_a_lead_signs_in_sees_home_and_enters_data_with_an_inline_error(chromium
 
 
 def _wait_for_charts(page) -> int:
-    page.wait_for_function(
-        "document.querySelectorAll('[data-runchart]').length > 0 && "
-        "document.querySelectorAll('[data-runchart]').length === document.querySelectorAll('[data-drawn]').length",
-        timeout=20_000,
-    )
-    return page.locator("[data-drawn]").count()
+    return wait_for_charts(page)
 
 
 def test_team_and_collaborative_dashboards_draw_their_run_charts(signed_in_page, live_server):
