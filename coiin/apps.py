@@ -19,4 +19,6 @@ class CoiinConfig(AppConfig):
     def ready(self) -> None:
         from coiin import signals  # noqa: F401  (connects the audit receivers)
 
-        post_migrate.connect(_create_cache_table, sender=self, dispatch_uid="coiin.create_cache_table")
+        # post_migrate is sent once per app that has models, and this one has none: listen to them all
+        # (cheap: the command skips a table that exists).
+        post_migrate.connect(_create_cache_table, dispatch_uid="coiin.create_cache_table")
