@@ -348,6 +348,8 @@ def _analyse_measure_batch(batch: list[RunChartAnalysis]) -> int:
     for params, indices in by_params.items():
         computed = runchart.analyse_many([inputs[i].values for i in indices], params)
         results |= {i: r.to_dict() for i, r in zip(indices, computed, strict=True)}
+    # System tests: a slow or failing recompute, once per batch (the per-series path has its own).
+    fault_point("runchart_analyse", ",".join(str(a.id) for a in batch))
     now = timezone.now()
     rows = []
     for index, (analysis, data) in enumerate(zip(batch, inputs, strict=True)):
