@@ -94,6 +94,8 @@ class Observation(models.Model):
 
     class Meta:
         ordering = ["team", "measure", "month"]
+        # A series spans up to the latest month any team reported for the measure (series_months).
+        indexes = [models.Index(fields=["measure", "month"], name="observation_measure_month")]
         constraints = [
             models.UniqueConstraint(fields=["team", "measure", "month"], name="observation_one_per_cell"),
             models.CheckConstraint(condition=Q(month__day=1), name="observation_month_is_first_day"),

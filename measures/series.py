@@ -10,8 +10,10 @@ import json
 import statistics
 from dataclasses import dataclass
 from fractions import Fraction
+from operator import attrgetter
 from typing import Any
 
+from django.db import connection
 from django.db.models import Max
 
 from collaboratives.models import Team
@@ -58,12 +60,20 @@ def _pair(measure: Measure, numerator: int | None, denominator: int | None) -> P
 
 
 def team_pairs(measure: Measure, teams: list[Team], months: list[dt.date]) -> dict[int, list[Pair | None]]:
-    """Each team's (numerator, denominator) per period, None where missing. One query for all teams."""
+    """Each team's (numerator, denominator) per period, None where missing. One query for all teams.
+
+    The ORM builds the query; its rows are fetched plainly, since a national batch reads 100,000 of
+    them and Django's per-row conversion would cost more than the analysis.
+    """
     index = {m: i for i, m in enumerate(months)}
     out: dict[int, list[Pair | None]] = {t.id: [None] * len(months) for t in teams}
-    rows = Observation.objects.filter(
+    query = Observation.objects.filter(
         measure=measure, team__in=teams, month__gte=months[0], month__lte=months[-1]
-    ).values_list("team_id", "month", "numerator", "denominator")
+    ).order_by().values_list("team_id", "month", "numerator", "denominator")
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     for team_id, month, numerator, denominator in rows:
         out[team_id][index[month]] = _pair(measure, numerator, denominator)
     return out
@@ -137,11 +147,11 @@ def cohort_teams(analysis: RunChartAnalysis, months: list[dt.date]) -> list[Team
 
 
 def cohort_of(analysis: RunChartAnalysis, teams: list[Team], months: list[dt.date]) -> list[Team]:
-    """`cohort_teams` chosen from the collaborative's teams (with their LIA) already loaded, in id order."""
+    """`cohort_teams` chosen from teams (with their LIA) already loaded, in id order."""
     joined_by, withdrawn_after = month_add(months[0], 1), month_add(months[-1], 1)
     return [
         t
-        for t in sorted(teams, key=lambda t: t.id)
+        for t in sorted(teams, key=attrgetter("id"))
         if t.collaborative_id == analysis.collaborative_id
         and t.joined_on < joined_by
         and (analysis.kind != RunChartAnalysis.Kind.AWARDEE or t.lia.awardee_id == analysis.awardee_id)
@@ -217,11 +227,49 @@ def _aim_target(measure: Measure) -> Fraction | None:
     return Fraction(measure.goal) / measure.display_multiplier
 
 
+@dataclass(frozen=True, slots=True)
+class TeamFigures:
+    """What an aggregate's summary needs of each cohort team: its baseline median and its aim verdict."""
+
+    baseline_median: Fraction | None
+    meets_aim: bool | None
+
+
+def team_figures(measure: Measure, cohort: dict[int, list[Pair | None]]) -> dict[int, TeamFigures]:
+    """Per team of a cohort, in one batch; a measure's aggregates share their teams' figures."""
+    params = runchart.RuleParams(
+        baseline_k=measure.collaborative.baseline_months, direction=measure.direction
+    )
+    team_ids = list(cohort)
+    results = runchart.analyse_many([cohort[t] for t in team_ids], params) if team_ids else []
+    target = _aim_target(measure)
+    return {
+        team_id: TeamFigures(
+            baseline_median=None if result.baseline is None else result.baseline.median,
+            meets_aim=None
+            if target is None
+            else runchart.meets_aim(
+                cohort[team_id], target, measure.direction, window=AIM_WINDOW, min_points=AIM_MIN_POINTS
+            ),
+        )
+        for team_id, result in zip(team_ids, results, strict=True)
+    }
+
+
 def aggregate_summary(
-    analysis: RunChartAnalysis, data: SeriesInput, result: dict[str, Any]
+    analysis: RunChartAnalysis,
+    data: SeriesInput,
+    result: dict[str, Any],
+    figures: dict[int, TeamFigures] | None = None,
 ) -> dict[str, Any]:
-    """The closing guide's figures for one aggregate series (spec §8.3 to §8.5)."""
+    """The closing guide's figures for one aggregate series (spec §8.3 to §8.5).
+
+    `figures` holds the cohort teams' figures when the caller has computed them for several aggregates.
+    """
     measure = analysis.measure
+    if figures is None:
+        figures = team_figures(measure, data.cohort)
+    cohort_figures = [figures[team_id] for team_id in data.cohort]
     baseline = result.get("baseline")
     phases = result.get("phases") or []
     shifted = None
@@ -233,14 +281,7 @@ def aggregate_summary(
             "provisional": latest["provisional"],
             "start_month": data.months[latest["start_index"]].isoformat(),
         }
-    team_params = runchart.RuleParams(
-        baseline_k=measure.collaborative.baseline_months, direction=measure.direction
-    )
-    team_results = runchart.analyse_many(list(data.cohort.values()), team_params) if data.cohort else []
-    team_baselines = [r.to_dict()["baseline"] for r in team_results]
-    lia_baselines = [
-        Fraction(b["median_exact"]) for b in team_baselines if b and b["median_exact"] is not None
-    ]
+    lia_baselines = [f.baseline_median for f in cohort_figures if f.baseline_median is not None]
     target = _aim_target(measure)
     aim: dict[str, Any] = {
         "target": _fraction_json(target),
@@ -248,12 +289,7 @@ def aggregate_summary(
         "min_points": AIM_MIN_POINTS,
     }
     if target is not None:
-        verdicts = [
-            runchart.meets_aim(
-                values, target, measure.direction, window=AIM_WINDOW, min_points=AIM_MIN_POINTS
-            )
-            for values in data.cohort.values()
-        ]
+        verdicts = [f.meets_aim for f in cohort_figures]
         assessed = [v for v in verdicts if v is not None]
         met = sum(1 for v in assessed if v)
         aim |= {

@@ -294,6 +294,7 @@ def runchart_analyse_many(*, analysis_ids: list[int]) -> int:
     """
     analyses = (
         RunChartAnalysis.objects.filter(id__in=analysis_ids)
+        .defer("result", "points", "summary")  # replaced, never read: tens of KB a series
         .select_related("measure__collaborative", "team__lia")
         .order_by("measure_id", "id")
     )
@@ -327,9 +328,18 @@ def _analyse_measure_batch(batch: list[RunChartAnalysis]) -> int:
         if aggregates
         else []
     )
-    cohorts = {a.id: series.cohort_of(a, collaborative_teams, months) for a in aggregates}
+    by_awardee: dict[int, list[Team]] = {}
+    for team in collaborative_teams:
+        by_awardee.setdefault(team.lia.awardee_id, []).append(team)
+    cohorts = {
+        a.id: series.cohort_of(
+            a, by_awardee.get(a.awardee_id, []) if a.awardee_id is not None else collaborative_teams, months
+        )
+        for a in aggregates
+    }
     teams |= {t.id: t for cohort in cohorts.values() for t in cohort}
     pairs = series.team_pairs(measure, list(teams.values()), months)
+    figures = series.team_figures(measure, {t.id: pairs[t.id] for cohort in cohorts.values() for t in cohort})
     inputs = [
         series.series_input_from(
             a,
@@ -357,7 +367,7 @@ def _analyse_measure_batch(batch: list[RunChartAnalysis]) -> int:
         summary = (
             series.team_summary(analysis, data, result)
             if analysis.kind == RunChartAnalysis.Kind.TEAM
-            else series.aggregate_summary(analysis, data, result)
+            else series.aggregate_summary(analysis, data, result, figures)
         )
         rows.append((analysis, data, result, summary))
     return _analyses_store(rows, computed_at=now)

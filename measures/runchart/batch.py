@@ -8,8 +8,9 @@ float ordering ambiguous is handed to the exact one-series engine instead.
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from itertools import chain
 
@@ -18,7 +19,7 @@ import numpy.typing as npt
 
 from .params import WINDOW_MIN_POINTS, RuleParams
 from .reference import DEFAULT_PARAMS, analyse
-from .result import Baseline, Centre, Phase, RunChartResult, Shift, Trend
+from .result import Baseline, Centre, Phase, RunChartResult, SegmentStats, Shift, Trend, Trigger
 from .rules import assemble_stats
 from .values import RawValue, exact_series, exact_value
 
@@ -47,19 +48,12 @@ def analyse_many(
         return [analyse(series, params) for series in series_list]
     if not any(len(series) for series in series_list):
         return [analyse(series, params) for series in series_list]
-    collecting = gc.isenabled()
-    # Tens of thousands of small result objects would trigger full collections that rescan the caller's
-    # (large) input each time; nothing created here is cyclic, so pausing the collector frees nothing late.
-    gc.disable()
-    try:
+    with _collector_paused():
         num, den, lengths = _encode(series_list)
         slow = _needs_exact_path(num, den, params)
         num[slow] = 0
         den[slow] = 0
         return _Batch(num, den, lengths, slow, params).results(series_list)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _first_phase_is_baseline(params: RuleParams) -> bool:
@@ -74,30 +68,58 @@ def _first_phase_is_baseline(params: RuleParams) -> bool:
 def _ihi_sustained_many(
     series_list: Sequence[Sequence[RawValue]], params: RuleParams
 ) -> list[RunChartResult]:
-    """§7.2 in bulk: most series never re-base, and those are settled by the no-rebase batch analysis.
+    """§7.2 in bulk: the baseline analysis for every series, then re-basing in vectorised rounds.
 
     A re-base needs `shift_len` points on a wanted side after the baseline window, so it needs a shift
     of the whole series against the baseline median that ends after that window. Series without one
-    have a single phase equal to the baseline phase; the others go through the exact scan.
+    have a single phase equal to the baseline phase. The others are scanned together, one phase per
+    round (`_Batch.sustained_phases`), and every phase's rules are computed in one more batch.
     """
-    results = analyse_many(series_list, replace(params, rebase=None))
-    out: list[RunChartResult] = []
-    for series, result in zip(series_list, results, strict=True):
-        baseline = result.baseline
-        assert baseline is not None
-        scan_from = baseline.window[1] + 1 if baseline.window else 0
-        may_rebase = (
-            baseline.median is not None
-            and not baseline.provisional
-            and any(
-                shift.end_index >= scan_from and _wanted_side(shift.side, params)
-                for shift in result.stats.shifts
-            )
+    flat = replace(params, rebase=None)
+    if not any(len(series) for series in series_list):
+        return [analyse(series, params) for series in series_list]
+    with _collector_paused():
+        num, den, lengths = _encode(series_list)
+        slow = _needs_exact_path(num, den, flat)
+        num[slow] = 0
+        den[slow] = 0
+        batch = _Batch(num, den, lengths, slow, flat)
+        results = batch.results(series_list)
+        out: list[RunChartResult] = []
+        rebasing: list[int] = []
+        for row, result in enumerate(results):
+            if slow[row]:
+                out.append(analyse(series_list[row], params))
+                continue
+            if _may_rebase(result, params):
+                rebasing.append(row)
+            out.append(replace(result, phases=_baseline_phase(result)))
+        for row, phases in batch.sustained_phases(rebasing, results, params).items():
+            out[row] = replace(out[row], phases=phases)
+        return out
+
+
+def _may_rebase(result: RunChartResult, params: RuleParams) -> bool:
+    baseline = result.baseline
+    assert baseline is not None
+    scan_from = baseline.window[1] + 1 if baseline.window else 0
+    return (
+        baseline.median is not None
+        and not baseline.provisional
+        and any(
+            shift.end_index >= scan_from and _wanted_side(shift.side, params) for shift in result.stats.shifts
         )
-        if may_rebase:
-            out.append(analyse(series, params))
-            continue
-        phase = Phase(
+    )
+
+
+def _baseline_phase(result: RunChartResult) -> tuple[Phase, ...]:
+    """The one phase of a series that never re-bases: the baseline phase over the whole series."""
+    if not result.n_periods:
+        return ()
+    baseline = result.baseline
+    assert baseline is not None
+    return (
+        Phase(
             start_index=baseline.window[0] if baseline.window else 0,  # the first observed period
             end_index=result.n_periods - 1,
             median=result.median,
@@ -106,9 +128,21 @@ def _ihi_sustained_many(
             provisional=baseline.provisional,
             trigger=None,
             stats=result.stats,
-        )
-        out.append(replace(result, phases=(phase,) if result.n_periods else ()))
-    return out
+        ),
+    )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Tens of thousands of small result objects would trigger full collections that rescan the caller's
+    (large) input each time; nothing created here is cyclic, so pausing the collector frees nothing late."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _wanted_side(side: str, params: RuleParams) -> bool:
@@ -202,10 +236,50 @@ def _fractions(nums: IntArray, dens: IntArray, present: BoolArray) -> list[Fract
     return out
 
 
+def _masked_median(num: IntArray, den: IntArray, mask: BoolArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Exact median of the masked values per row as (num, den, count); count 0 means none."""
+    count, width = num.shape
+    rows = np.arange(count)
+    sizes = mask.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        keys = np.where(mask, num / np.where(den > 0, den, 1), np.inf)
+    order = np.argsort(keys, axis=1, kind="stable")
+    lo = order[rows, np.maximum(sizes - 1, 0) // 2]
+    hi = order[rows, np.minimum(sizes // 2, width - 1)]
+    lo_num, lo_den = num[rows, lo], den[rows, lo]
+    hi_num, hi_den = num[rows, hi], den[rows, hi]
+    # (a + b) / 2 as one fraction; for an odd count lo == hi and this is the middle value itself.
+    cl_num = lo_num * hi_den + hi_num * lo_den
+    cl_den = 2 * lo_den * hi_den
+    empty = sizes == 0
+    cl_num[empty], cl_den[empty] = 0, 1
+    return cl_num, cl_den, sizes
+
+
+def _first_observed(obs: BoolArray, starts: IntArray, k: int) -> BoolArray:
+    """Per row, the first k observed periods at or after that row's start."""
+    after = obs & (np.arange(obs.shape[1]) >= starts[:, None])
+    return after & (np.cumsum(after, axis=1) <= k)
+
+
 def _split(rows: IntArray, values: list[int], count: int) -> list[tuple[int, ...]]:
     """Per row, the values that belong to it; rows are sorted."""
     bounds = np.searchsorted(rows, np.arange(count + 1)).tolist()
     return [tuple(values[bounds[r] : bounds[r + 1]]) for r in range(count)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A phase found by the §7.2 scan: where it starts, its window and median (num/den), its trigger."""
+
+    start: int
+    first: int
+    last: int
+    num: int
+    den: int
+    n_window: int
+    provisional: bool
+    trigger: Trigger | None
 
 
 class _Batch:
@@ -229,21 +303,7 @@ class _Batch:
         return self.obs
 
     def _median(self, mask: BoolArray) -> tuple[IntArray, IntArray, IntArray]:
-        """Exact median of the masked values per row as (num, den, count); count 0 means none."""
-        sizes = mask.sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            keys = np.where(mask, self.num / np.where(self.obs, self.den, 1), np.inf)
-        order = np.argsort(keys, axis=1, kind="stable")
-        lo = order[self.rows, np.maximum(sizes - 1, 0) // 2]
-        hi = order[self.rows, np.minimum(sizes // 2, self.width - 1)]
-        lo_num, lo_den = self.num[self.rows, lo], self.den[self.rows, lo]
-        hi_num, hi_den = self.num[self.rows, hi], self.den[self.rows, hi]
-        # (a + b) / 2 as one fraction; for an odd count lo == hi and this is the middle value itself.
-        cl_num = lo_num * hi_den + hi_num * lo_den
-        cl_den = 2 * lo_den * hi_den
-        empty = sizes == 0
-        cl_num[empty], cl_den[empty] = 0, 1
-        return cl_num, cl_den, sizes
+        return _masked_median(self.num, self.den, mask)
 
     def _sides(
         self, cl_num: IntArray, cl_den: IntArray, has_cl: BoolArray
@@ -329,23 +389,27 @@ class _Batch:
                 centre, baseline = "baseline_median", (window, cl_num, cl_den, window_sizes)
             else:
                 centre = "median_all"
+        self.centre = (cl_num, cl_den)
+        stats = self.segment_stats(cl_num, cl_den, has_cl)
+        medians = _fractions(cl_num, cl_den, has_cl)
+        baselines = [None] * count if baseline is None else self._baselines(baseline, medians)
+        return [
+            analyse(series_list[r], params)
+            if slow
+            else RunChartResult(centre, medians[r], self.lengths[r], stats[r], baselines[r], None)
+            for r, slow in enumerate(self.slow.tolist())
+        ]
+
+    def segment_stats(self, cl_num: IntArray, cl_den: IntArray, has_cl: BoolArray) -> list[SegmentStats]:
+        """§3–§4 per row against that row's centre line (none where `has_cl` is false)."""
         side, on_median = self._sides(cl_num, cl_den, has_cl)
         n_useful, n_runs, longest, shifts = self._shifts(side)
         trends = self._trends(self.obs & has_cl[:, None])
         on_rows, on_cols = np.nonzero(on_median)
-        on_median_by_row = _split(on_rows, on_cols.tolist(), count)
-        medians = _fractions(cl_num, cl_den, has_cl)
-        baselines = [None] * count if baseline is None else self._baselines(baseline, medians)
-        n_obs = self.obs.sum(axis=1).tolist()
-        out: list[RunChartResult] = []
-        for r, (slow, useful, runs, run_max) in enumerate(
-            zip(self.slow.tolist(), n_useful.tolist(), n_runs.tolist(), longest.tolist(), strict=True)
-        ):
-            if slow:
-                out.append(analyse(series_list[r], params))
-                continue
-            stats = assemble_stats(
-                n_obs=n_obs[r],
+        on_median_by_row = _split(on_rows, on_cols.tolist(), self.count)
+        return [
+            assemble_stats(
+                n_obs=n_obs,
                 n_useful=useful,
                 on_median_indices=on_median_by_row[r],
                 n_runs=runs,
@@ -353,8 +417,137 @@ class _Batch:
                 shifts=tuple(shifts.get(r, ())),
                 trends=tuple(trends.get(r, ())),
             )
-            out.append(RunChartResult(centre, medians[r], self.lengths[r], stats, baselines[r], None))
-        return out
+            for r, (n_obs, useful, runs, run_max) in enumerate(
+                zip(
+                    self.obs.sum(axis=1).tolist(),
+                    n_useful.tolist(),
+                    n_runs.tolist(),
+                    longest.tolist(),
+                    strict=True,
+                )
+            )
+        ]
+
+    def sustained_phases(
+        self, rows: list[int], results: list[RunChartResult], params: RuleParams
+    ) -> dict[int, tuple[Phase, ...]]:
+        """§7.2 for the given rows (baseline median set, not provisional), one phase per round.
+
+        Each round finds, for every row still re-basing, the blocks of `shift_len` useful points on a
+        wanted side after the current window, in order; the first whose new window's median confirms
+        the shift starts the next phase. Then every phase's rules are computed in one batch.
+        """
+        cl_num, cl_den = self.centre
+        plans: dict[int, list[_Plan]] = {}
+        for row in rows:
+            baseline = results[row].baseline
+            assert baseline is not None and baseline.window is not None
+            first, last = baseline.window
+            plans[row] = [
+                _Plan(first, first, last, int(cl_num[row]), int(cl_den[row]), baseline.n_window, False, None)
+            ]
+        active = rows
+        while active:
+            current = [plans[row][-1] for row in active]
+            found = self._next_phases(
+                np.array(active, dtype=np.int64),
+                np.array([p.num for p in current], dtype=np.int64),
+                np.array([p.den for p in current], dtype=np.int64),
+                np.array([p.last + 1 for p in current], dtype=np.int64),
+                params,
+            )
+            for row, plan in found.items():
+                plans[row].append(plan)
+            active = [row for row, plan in found.items() if not plan.provisional]
+        return self._phases(plans)
+
+    def _next_phases(
+        self, active: IntArray, cur_num: IntArray, cur_den: IntArray, scan_from: IntArray, params: RuleParams
+    ) -> dict[int, _Plan]:
+        """For each active row, the next confirmed phase after `scan_from`, if any (§7.2's loop body)."""
+        num, den, obs = self.num[active], self.den[active], self.obs[active]
+        diff = num * cur_den[:, None] - cur_num[:, None] * den
+        side = np.where(obs & (np.arange(self.width) >= scan_from[:, None]), np.sign(diff), 0)
+        rows, cols = np.nonzero(side)
+        if not len(rows):
+            return {}
+        signs = side[rows, cols]
+        starts, sizes = _segments(rows, signs)
+        qualifies = sizes >= params.shift_len
+        if params.direction != "both":
+            qualifies &= (signs[starts] > 0) == (params.direction == "up")
+        # Each qualifying block triggers once, at its shift_len-th point; blocks are in row, then period order.
+        blocks = starts[qualifies]
+        if not len(blocks):
+            return {}
+        local, begin = rows[blocks], cols[blocks]
+        window = _first_observed(obs[local], begin, params.rebase_k)
+        new_num, new_den, n_window = _masked_median(num[local], den[local], window)
+        window_last = self.width - 1 - np.argmax(window[:, ::-1], axis=1)
+        found: dict[int, _Plan] = {}
+        for row, a, sixth, sign, m_num, m_den, last, n in zip(
+            local.tolist(),
+            begin.tolist(),
+            cols[blocks + params.shift_len - 1].tolist(),
+            signs[blocks].tolist(),
+            new_num.tolist(),
+            new_den.tolist(),
+            window_last.tolist(),
+            n_window.tolist(),
+            strict=True,
+        ):
+            owner = int(active[row])
+            if owner in found:
+                continue
+            # Python ints: a cross product of two medians may pass int64.
+            c_num, c_den = int(cur_num[row]), int(cur_den[row])
+            if (m_num * c_den > c_num * m_den) if sign > 0 else (m_num * c_den < c_num * m_den):
+                trigger = Trigger("above" if sign > 0 else "below", a, sixth, Fraction(c_num, c_den))
+                found[owner] = _Plan(a, a, last, m_num, m_den, n, n < params.rebase_k, trigger)
+        return found
+
+    def _phases(self, plans: dict[int, list[_Plan]]) -> dict[int, tuple[Phase, ...]]:
+        """Every phase's rules in one batch: each phase is its row with the periods outside it blanked."""
+        owners, spans = [], []
+        for row, row_plans in plans.items():
+            for position, plan in enumerate(row_plans):
+                end = (
+                    row_plans[position + 1].start - 1
+                    if position + 1 < len(row_plans)
+                    else self.lengths[row] - 1
+                )
+                owners.append(row)
+                spans.append((plan.start, end))
+        flat = [plan for row_plans in plans.values() for plan in row_plans]
+        if not flat:
+            return {}
+        owner_rows = np.array(owners, dtype=np.int64)
+        bounds = np.array(spans, dtype=np.int64)
+        positions = np.arange(self.width)
+        inside = (positions >= bounds[:, :1]) & (positions <= bounds[:, 1:])
+        num = np.where(inside, self.num[owner_rows], 0)
+        den = np.where(inside, self.den[owner_rows], 0)
+        lengths = [self.lengths[row] for row in owners]
+        phase_batch = _Batch(num, den, lengths, np.zeros(len(flat), dtype=bool), self.params)
+        cl_num = np.array([plan.num for plan in flat], dtype=np.int64)
+        cl_den = np.array([plan.den for plan in flat], dtype=np.int64)
+        stats = phase_batch.segment_stats(cl_num, cl_den, np.ones(len(flat), dtype=bool))
+        medians = _fractions(cl_num, cl_den, np.ones(len(flat), dtype=bool))
+        out: dict[int, list[Phase]] = {}
+        for row, plan, (_, end), median, phase_stats in zip(owners, flat, spans, medians, stats, strict=True):
+            out.setdefault(row, []).append(
+                Phase(
+                    start_index=plan.start,
+                    end_index=end,
+                    median=median,
+                    median_window=(plan.first, plan.last),
+                    n_window=plan.n_window,
+                    provisional=plan.provisional,
+                    trigger=plan.trigger,
+                    stats=phase_stats,
+                )
+            )
+        return {row: tuple(phases) for row, phases in out.items()}
 
     def _baselines(
         self, baseline: tuple[BoolArray, IntArray, IntArray, IntArray], medians: list[Fraction | None]
