@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 from collaboratives import access
 from collaboratives.models import Awardee, Collaborative, Team, public_id_field
 from collaboratives.scoping import ScopedQuerySet, scoped_queryset
+from measures.points import PointsField
 
 
 class Measure(models.Model):
@@ -187,7 +188,7 @@ class RunChartAnalysis(models.Model):
     )
     first_month = models.DateField(null=True, blank=True, help_text="Month of period index 0.")
     result = models.JSONField(null=True, blank=True, help_text="The engine's to_dict().")
-    points = models.JSONField(
+    points = PointsField(
         default=list, blank=True, help_text="Per period: month, numerator, denominator, value."
     )
     summary = models.JSONField(default=dict, blank=True, help_text="Aggregate figures of spec §8.")

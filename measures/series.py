@@ -17,8 +17,10 @@ from django.db import connection
 from django.db.models import Max
 
 from collaboratives.models import Team
+from measures import points as stored_points
 from measures import runchart
 from measures.models import Measure, Observation, PhaseDecision, RunChartAnalysis
+from measures.points import month_add
 
 # Bump when the engine's rules or this module's inputs change meaning: every stored result then recomputes.
 PARAMS_VERSION = f"coiin-1/{runchart.RUNS_TABLE_VERSION}"
@@ -26,11 +28,6 @@ COHORT_REPORTING_FLOOR = Fraction(3, 4)  # spec §8.2: a period with fewer repor
 AIM_WINDOW, AIM_MIN_POINTS = 6, 3  # spec §8.5
 
 Pair = tuple[int, int]
-
-
-def month_add(month: dt.date, n: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def months_between(first: dt.date, last: dt.date) -> int:
@@ -67,9 +64,13 @@ def team_pairs(measure: Measure, teams: list[Team], months: list[dt.date]) -> di
     """
     index = {m: i for i, m in enumerate(months)}
     out: dict[int, list[Pair | None]] = {t.id: [None] * len(months) for t in teams}
-    query = Observation.objects.filter(
-        measure=measure, team__in=teams, month__gte=months[0], month__lte=months[-1]
-    ).order_by().values_list("team_id", "month", "numerator", "denominator")
+    query = (
+        Observation.objects.filter(
+            measure=measure, team__in=teams, month__gte=months[0], month__lte=months[-1]
+        )
+        .order_by()
+        .values_list("team_id", "month", "numerator", "denominator")
+    )
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -111,7 +112,7 @@ class SeriesInput:
     months: list[dt.date]
     values: list[Pair | None]
     params: runchart.RuleParams
-    points: list[dict[str, Any]]
+    points: dict[str, Any] | list  # stored columns (measures.points)
     cohort: dict[int, list[Pair | None]]
 
     def digest(self) -> str:
@@ -125,17 +126,6 @@ class SeriesInput:
             default=str,
         )
         return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _point(month: dt.date, pair: Pair | None, **extra: Any) -> dict[str, Any]:
-    value = None if pair is None or pair[1] == 0 else round(pair[0] / pair[1], 12)
-    return {
-        "month": month.isoformat(),
-        "numerator": None if pair is None else pair[0],
-        "denominator": None if pair is None else pair[1],
-        "value": value,
-        **extra,
-    }
 
 
 def cohort_teams(analysis: RunChartAnalysis, months: list[dt.date]) -> list[Team]:
@@ -182,8 +172,7 @@ def series_input_from(
     if analysis.kind == RunChartAnalysis.Kind.TEAM:
         assert analysis.team_id is not None
         values = cohort[analysis.team_id]
-        points = [_point(m, v) for m, v in zip(months, values, strict=True)]
-        return SeriesInput(months, values, params, points, cohort={})
+        return SeriesInput(months, values, params, stored_points.columns(months, values), cohort={})
     series = list(cohort.values())
     if series:
         pooled, reporting, rates = runchart.cohort_figures(series)
@@ -192,16 +181,13 @@ def series_input_from(
     floor = COHORT_REPORTING_FLOOR * len(cohort)
     flagged = [n < floor for n in reporting]
     values = [None if flag else p for p, flag in zip(pooled, flagged, strict=True)]
-    points = [
-        _point(
-            m,
-            p,
-            n_teams_reporting=n,
-            median_of_team_rates=_fraction_json(r),
-            below_reporting_floor=flag,
-        )
-        for m, p, n, r, flag in zip(months, pooled, reporting, rates, flagged, strict=True)
-    ]
+    points = stored_points.columns(
+        months,
+        pooled,
+        n_teams_reporting=list(reporting),
+        median_of_team_rates=[_fraction_json(r) for r in rates],
+        below_reporting_floor=flagged,
+    )
     return SeriesInput(months, values, params, points, cohort=cohort)
 
 

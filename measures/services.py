@@ -282,7 +282,7 @@ def runchart_analyse(*, analysis: RunChartAnalysis) -> bool:
     return bool(stored)
 
 
-BATCH_SIZE = 500  # team series per batch task: small enough that two workers share a collaborative evenly
+BATCH_SIZE = 1000  # team series per batch task; a national collaborative's measures share the workers evenly
 
 
 def runchart_analyse_many(*, analysis_ids: list[int]) -> int:
@@ -438,16 +438,23 @@ def runchart_sweep(*, now: dt.datetime | None = None) -> list[int]:
 
 
 def _refresh_batches(analyses: Any) -> list[list[int]]:
-    """Batch tasks per measure: team series in chunks of BATCH_SIZE, the measure's aggregates together."""
-    batches: dict[tuple[int, bool], list[list[int]]] = {}
+    """Batch tasks per measure: its series in one task, so its data is read once, unless it has more
+    than BATCH_SIZE team series; then team series in chunks of BATCH_SIZE and the aggregates apart."""
+    series: dict[int, tuple[list[int], list[int]]] = {}
     for analysis_id, measure_id, kind in analyses.order_by("measure_id", "id").values_list(
         "id", "measure_id", "kind"
     ):
-        chunks = batches.setdefault((measure_id, kind == RunChartAnalysis.Kind.TEAM), [[]])
-        if len(chunks[-1]) == BATCH_SIZE:
-            chunks.append([])
-        chunks[-1].append(analysis_id)
-    return [chunk for chunks in batches.values() for chunk in chunks]
+        teams, aggregates = series.setdefault(measure_id, ([], []))
+        (teams if kind == RunChartAnalysis.Kind.TEAM else aggregates).append(analysis_id)
+    batches = []
+    for teams, aggregates in series.values():
+        if len(teams) <= BATCH_SIZE:
+            batches.append(teams + aggregates)
+            continue
+        batches += [teams[i : i + BATCH_SIZE] for i in range(0, len(teams), BATCH_SIZE)]
+        if aggregates:
+            batches.append(aggregates)
+    return batches
 
 
 def _enqueue_refresh_many(analysis_ids: list[int]) -> Callable[[], None]:

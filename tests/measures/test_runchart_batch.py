@@ -137,8 +137,26 @@ def test_recompute_all_enqueues_one_task_per_measure_batch_and_computes_every_se
     forget_results()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         ids = recompute_all(collaborative_ids=[world.one.id])
-    # 4 measures × (team series; collaborative and awardee aggregates): 8 batch tasks for 4 × 11 series.
+    # 4 measures, each with its team series and aggregates in one task (one read of its data): 4 tasks.
     assert len(ids) == 44 and sorted(ids) == sorted(national)
-    assert len(callbacks) == 8
+    assert len(callbacks) == 4
     assert not RunChartAnalysis.objects.filter(stale=True).exists()
     assert RunChartAnalysis.objects.filter(result__isnull=True).count() == 0
+
+
+def test_a_measure_with_more_team_series_than_a_batch_splits_them_and_keeps_its_aggregates_apart(
+    world, national, monkeypatch, django_capture_on_commit_callbacks
+):
+    def stored() -> dict[int, tuple]:
+        return {a: row[1:] for a, row in snapshot().items()}  # all but the generation
+
+    runchart_analyse_many(analysis_ids=national)
+    expected = stored()
+    forget_results()
+    monkeypatch.setattr("measures.services.BATCH_SIZE", 3)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        recompute_all(collaborative_ids=[world.one.id])
+    # Per measure: 8 team series in chunks of 3 (3 tasks) and its 3 aggregates in one more.
+    assert len(callbacks) == 4 * 4
+    assert not RunChartAnalysis.objects.filter(stale=True).exists()
+    assert stored() == expected

@@ -1,0 +1,81 @@
+"""A stored chart's points: read as one dict per period, stored as columns.
+
+A national recompute writes 30,000 team series of 120 periods. As a list of objects each series'
+points were ~10 KB of JSON to build, encode and parse again in PostgreSQL, most of it repeated keys,
+month strings and a value that follows from the two counts. Stored as columns they are a tenth of
+that, and the readers (chart pages, the API, suppression) still get the list they always had.
+
+Stored form: ``{"first_month": "YYYY-MM-01", "numerator": [...], "denominator": [...]}`` plus, for
+an aggregate, one list per extra figure (``n_teams_reporting``, …); ``[]`` when there are no periods.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import models
+
+Pair = tuple[int, int]
+_COUNTS = ("numerator", "denominator")
+_DERIVED = ("month", "value")
+
+
+def month_add(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def columns(
+    months: Sequence[dt.date], pairs: Sequence[Pair | None], **extra: list[Any]
+) -> dict[str, Any] | list:
+    """The stored form of one series' points: its counts per period, and any extra figures per period."""
+    if not months:
+        return []
+    return {
+        "first_month": months[0].isoformat(),
+        "numerator": [None if p is None else p[0] for p in pairs],
+        "denominator": [None if p is None else p[1] for p in pairs],
+        **extra,
+    }
+
+
+def rows(stored: dict[str, Any] | list) -> list[dict[str, Any]]:
+    """One dict per period: month, numerator, denominator, value (n/d, 12 places), then the extras."""
+    if not stored:
+        return []
+    first = dt.date.fromisoformat(stored["first_month"])
+    extras = [key for key in stored if key not in ("first_month", *_COUNTS)]
+    out = []
+    for i, (n, d) in enumerate(zip(stored["numerator"], stored["denominator"], strict=True)):
+        point = {
+            "month": month_add(first, i).isoformat(),
+            "numerator": n,
+            "denominator": d,
+            "value": None if n is None or not d else round(n / d, 12),
+        }
+        out.append(point | {key: stored[key][i] for key in extras})
+    return out
+
+
+def columns_from_rows(points: list[dict[str, Any]]) -> dict[str, Any] | list:
+    if not points:
+        return []
+    keys = [key for key in points[0] if key not in _DERIVED]
+    return {"first_month": points[0]["month"]} | {key: [p.get(key) for p in points] for key in keys}
+
+
+class PointsField(models.JSONField):
+    """JSON stored as columns (see the module docstring), read as a list of per-period dicts.
+
+    Accepts either form on save: the compute path hands over columns, people and tests hand over rows.
+    """
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return rows(super().from_db_value(value, expression, connection))
+
+    def get_prep_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            value = columns_from_rows(value)
+        return super().get_prep_value(value)
