@@ -225,7 +225,8 @@ class RunChartAnalysis(models.Model):
                 name="analysis_series_matches_kind",
             ),
         ]
-        indexes = [models.Index(fields=["stale", "failed"], name="analysis_stale_idx")]
+        # No index on `stale`: each save and every recompute flips it, and an indexed column turns those
+        # updates from in-page (HOT) ones into inserts in all ten indexes. The sweep scans the narrow heap.
 
     def __str__(self) -> str:
         owner = self.team or self.awardee or self.collaborative

