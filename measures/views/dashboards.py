@@ -177,9 +177,9 @@ def _chart_title(request: HttpRequest, chart: RunChartAnalysis) -> str:
 
 
 def _may_decide_phases(user: Any, chart: RunChartAnalysis) -> bool:
-    if chart.team is not None:
-        return access.can(user, access.Action.REOPEN_MONTH, chart.team)
-    return access.can(user, access.Action.ADMINISTER, chart.collaborative)
+    return access.may_decide_phases(
+        user, collaborative=chart.collaborative, team=chart.team, awardee=chart.awardee
+    )
 
 
 def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: PhaseForm | None = None,
@@ -257,10 +257,9 @@ def chart_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
 def chart_phase(request: HttpRequest, public_id: str) -> HttpResponse:
     """Confirm or reject a suggested phase, or start a manual one, with a reason (spec §7.4)."""
     chart = _chart_or_404(request, public_id)
-    if not _may_decide_phases(request.user, chart):
-        raise PermissionDenied(
-            "Only the team's CQI lead, its advisor or a collaborative admin may decide phases."
-        )
+    access.require_phase_decider(
+        request.user, collaborative=chart.collaborative, team=chart.team, awardee=chart.awardee
+    )
     form = PhaseForm(request.POST)
     if form.is_valid():
         try:
