@@ -240,6 +240,39 @@ def test_an_awardee_lead_may_not_decide_other_charts_phases(world, charts, clien
     assert not PhaseDecision.objects.exists()
 
 
+def test_small_multiples_filtered_to_a_state_show_its_teams_and_link_its_pooled_chart(world, charts, client):
+    client.force_login(world.erin)
+    dashboard = client.get(
+        f"/collaboratives/{world.one.public_id}/dashboard/?awardee={world.north.public_id}"
+    )
+    url = f"/collaboratives/{world.one.public_id}/dashboard/{charts.public_id}/"
+    assert f'href="{url}?awardee={world.north.public_id}"' in dashboard.content.decode()
+
+    page = client.get(f"{url}?awardee={world.north.public_id}").content.decode()
+    assert "Agency A" in page and "Agency B" in page and "Agency C" not in page
+    assert "North's teams pooled" in page and f'href="{url}">Show every team in ONE</a>' in page
+    north = state_chart_of(world.north, charts)
+    assert f'href="/charts/{north.public_id}/">Phases and details' in page
+    assert f'href="/charts/{north.public_id}/data.csv">Data (CSV)' in page
+
+    every_team = client.get(url).content.decode()
+    assert "Agency C" in every_team and "All teams pooled" in every_team
+    # Unfiltered, the lead still finds the one pooled chart whose phases are theirs.
+    assert f'href="/charts/{north.public_id}/">North\'s teams pooled</a>' in every_team
+    assert str(state_chart_of(world.south, charts).public_id) not in every_team
+
+
+def test_small_multiples_filtered_to_an_unseen_state_answer_404_like_the_dashboard(world, charts, client):
+    client.force_login(world.erin)  # North's lead: South is not erin's to see
+    dashboard = f"/collaboratives/{world.one.public_id}/dashboard/"
+    for url in (dashboard, f"{dashboard}{charts.public_id}/"):
+        assert client.get(f"{url}?awardee={world.south.public_id}").status_code == 404
+        page = client.get(f"{url}?awardee=not-a-uuid")
+        assert (
+            page.status_code == 200 and "Agency C" in page.content.decode()
+        )  # a malformed filter is ignored
+
+
 def test_team_and_collaborative_notes_appear_on_the_right_charts(world, charts, client):
     client.force_login(world.bob)
     client.post(
