@@ -23,6 +23,7 @@ class Action(enum.StrEnum):
     MANAGE_ROSTER = "manage_roster"
     REVIEW = "review"
     ADMINISTER = "administer"
+    DECIDE_PHASES = "decide_phases"
 
 
 @dataclass(frozen=True)
@@ -131,12 +132,16 @@ def _compute(user: Any) -> Grants:
 
 
 def can(user: Any, action: Action, obj: Any) -> bool:
-    """Whether `user` may take `action` on `obj` (a Team, an LIA or a Collaborative)."""
-    from collaboratives.models import LIA, Collaborative, Team
+    """Whether `user` may take `action` on `obj` (a Team, an LIA, an Awardee or a Collaborative)."""
+    from collaboratives.models import LIA, Awardee, Collaborative, Team
 
     if sees_everything(user):
         return True
     g = grants(user)
+    if isinstance(obj, Awardee):
+        if action is Action.VIEW:
+            return obj.id in g.awardee
+        return action is Action.DECIDE_PHASES and obj.id in g.led_awardees
     if isinstance(obj, LIA):
         if action is Action.VIEW:
             return obj.id in g.lia
@@ -160,7 +165,7 @@ def can(user: Any, action: Action, obj: Any) -> bool:
             return is_lead or is_member
         case Action.SUBMIT_MONTH:
             return is_lead or (is_member and obj.collaborative.members_can_submit)
-        case Action.REOPEN_MONTH:
+        case Action.REOPEN_MONTH | Action.DECIDE_PHASES:
             return is_lead or is_advisor or is_admin
         case Action.MANAGE_ROSTER:
             return is_lead
@@ -175,3 +180,29 @@ def require(user: Any, action: Action, obj: Any) -> None:
     """Raise PermissionDenied (403) when the user sees `obj` but may not take `action` on it."""
     if not can(user, action, obj):
         raise PermissionDenied(f"You may not {action.value.replace('_', ' ')} here.")
+
+
+def may_decide_phases(user: Any, *, collaborative: Any, team: Any = None, awardee: Any = None) -> bool:
+    """Whether `user` may confirm, reject or start the phases of one run chart.
+
+    A team's chart is its CQI lead's, its advisor's and the collaborative admins' call; a state's pooled
+    chart (`awardee`) its awardee lead's and the admins'; the collaborative's pooled chart the admins' only.
+    """
+    if team is not None:
+        return can(user, Action.DECIDE_PHASES, team)
+    if awardee is not None and can(user, Action.DECIDE_PHASES, awardee):
+        return True
+    return can(user, Action.DECIDE_PHASES, collaborative)
+
+
+def require_phase_decider(user: Any, *, collaborative: Any, team: Any = None, awardee: Any = None) -> None:
+    """Raise PermissionDenied (403), naming who may decide, when the user may not decide the chart's phases."""
+    if may_decide_phases(user, collaborative=collaborative, team=team, awardee=awardee):
+        return
+    if team is not None:
+        deciders = "the team's CQI lead, its advisor or a collaborative admin"
+    elif awardee is not None:
+        deciders = f"{awardee.name}'s awardee lead or a collaborative admin"
+    else:
+        deciders = "a collaborative admin"
+    raise PermissionDenied(f"Only {deciders} may decide this chart's phases.")

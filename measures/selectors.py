@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from collaboratives import access
-from collaboratives.models import Collaborative, Membership, Role, Team
+from collaboratives.models import Awardee, Collaborative, Membership, Role, Team
 from collaboratives.selectors import team_list
 from measures.charts import ChartNote, format_value, team_chart_notes
 from measures.models import (
@@ -187,8 +187,11 @@ def runchart_list(
     team: Team | None = None,
     kind: str | None = None,
     measure: Measure | None = None,
+    awardee: Awardee | None = None,
 ) -> QuerySet[RunChartAnalysis]:
-    """Stored run charts the user may see (peers' as the collaborative's setting says), ready to draw."""
+    """Stored run charts the user may see (peers' as the collaborative's setting says), ready to draw.
+
+    With `awardee`, only that state's: its teams' charts and its pooled chart."""
     qs = RunChartAnalysis.objects.visible_to(user).select_related(
         "measure__collaborative", "team__lia__awardee", "awardee", "collaborative"
     )
@@ -200,6 +203,8 @@ def runchart_list(
         qs = qs.filter(kind=kind)
     if measure is not None:
         qs = qs.filter(measure=measure)
+    if awardee is not None:
+        qs = qs.filter(Q(team__lia__awardee=awardee) | Q(awardee=awardee))
     return qs.order_by("measure__order", "measure__code", "team__lia__name")
 
 

@@ -545,9 +545,9 @@ def phase_decide(
     *, actor: Any, analysis: RunChartAnalysis, start_month: dt.date, decision: str, reason: str
 ) -> PhaseDecision:
     """Record a person's phase decision for a series (who, when, why) and recompute it."""
-    target = analysis.team if analysis.team_id else analysis.collaborative
-    action = access.Action.REOPEN_MONTH if analysis.team_id else access.Action.ADMINISTER
-    access.require(actor, action, target)
+    access.require_phase_decider(
+        actor, collaborative=analysis.collaborative, team=analysis.team, awardee=analysis.awardee
+    )
     if decision not in PhaseDecision.Decision.values:
         raise ValidationError({"decision": "Choose manual, confirmed or rejected."})
     if not reason.strip():

@@ -143,6 +143,16 @@ def _team_chart(w: SimpleNamespace) -> RunChartAnalysis:
     return w.chart_a1
 
 
+def _state_chart(w: SimpleNamespace) -> RunChartAnalysis:
+    """North's pooled chart in ONE for the same measure as `_team_chart` (made once per test)."""
+    if not hasattr(w, "chart_north"):
+        w.chart_north = RunChartAnalysis.objects.create(
+            kind="awardee", measure=_team_chart(w).measure, collaborative=w.one, awardee=w.north
+        )
+        runchart_analyse(analysis=w.chart_north)
+    return w.chart_north
+
+
 def _charts_state() -> list[tuple[Any, ...]]:
     return [
         *PhaseDecision.objects.values_list("start_month", "decision"),
@@ -334,7 +344,20 @@ ROUTES: dict[str, list[Case]] = {
             _statuses(403, olga=404, alice=302, frank=302, root=302),
             data=lambda w: {"start_month": "2025-04", "decision": "manual", "reason": "New referral form"},
             unchanged=_charts_state,
-        )
+        ),
+        Case(
+            "post",
+            lambda w: f"/charts/{_state_chart(w).public_id}/phases/",
+            # North's pooled chart: North's awardee lead and the collaborative's admins. Those who see it
+            # through a team of North (A's and B's people, B1's advisor) get 403; South's people don't see it.
+            _statuses(403, olga=404, charlie=404, hugo=404, kate=404, mia=403, erin=302, frank=302, root=302),
+            data=lambda w: {
+                "start_month": "2025-04",
+                "decision": "manual",
+                "reason": "Statewide referral form",
+            },
+            unchanged=_charts_state,
+        ),
     ],
     "chart-annotate": [
         Case(

@@ -17,6 +17,7 @@ from collaboratives import access
 from collaboratives import selectors as collab_selectors
 from collaboratives.exports import csv_safe
 from collaboratives.forms import add_service_errors
+from collaboratives.models import Awardee
 from measures import selectors, services, suppression
 from measures.charts import format_value
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
@@ -65,6 +66,18 @@ def _sorted_rows(
     return sorted(rows, key=lambda r: r.label, reverse=descending)
 
 
+def _awardee_filter(request: HttpRequest) -> Awardee | None:
+    """The state a dashboard page is narrowed to (`?awardee=`): 404 if not visible, ignored if malformed."""
+    if not request.GET.get("awardee"):
+        return None
+    try:
+        return get_object_or_404(
+            collab_selectors.awardee_list(user=request.user), public_id=request.GET["awardee"]
+        )
+    except ValidationError:
+        return None
+
+
 @login_required
 @require_GET
 def collaborative_dashboard(request: HttpRequest, public_id: str) -> HttpResponse:
@@ -72,19 +85,12 @@ def collaborative_dashboard(request: HttpRequest, public_id: str) -> HttpRespons
     collaborative = get_object_or_404(
         collab_selectors.collaborative_list(user=request.user), public_id=public_id
     )
-    awardee = None
-    if request.GET.get("awardee"):
-        try:
-            awardee = get_object_or_404(
-                collab_selectors.awardee_list(user=request.user), public_id=request.GET["awardee"]
-            )
-        except ValidationError:
-            awardee = None
+    awardee = _awardee_filter(request)
     measures = list(selectors.measure_list(user=request.user, collaborative=collaborative))
     kind = RunChartAnalysis.Kind.AWARDEE if awardee else RunChartAnalysis.Kind.COLLABORATIVE
-    aggregates = selectors.runchart_list(user=request.user, collaborative=collaborative, kind=kind)
-    if awardee:
-        aggregates = aggregates.filter(awardee=awardee)
+    aggregates = selectors.runchart_list(
+        user=request.user, collaborative=collaborative, kind=kind, awardee=awardee
+    )
     by_measure = {
         a.measure_id: a for a in suppression.suppress_for_viewer(user=request.user, charts=aggregates)
     }
@@ -132,16 +138,22 @@ def collaborative_dashboard(request: HttpRequest, public_id: str) -> HttpRespons
 @login_required
 @require_GET
 def measure_small_multiples(request: HttpRequest, public_id: str, measure_id: str) -> HttpResponse:
-    """One measure across the teams the viewer may see, with the pooled chart first."""
+    """One measure across the teams the viewer may see, with the pooled chart first.
+
+    Narrowed to one state (`?awardee=`, as on the dashboard), it shows that state's teams and pooled chart.
+    """
     collaborative = get_object_or_404(
         collab_selectors.collaborative_list(user=request.user), public_id=public_id
     )
     measure = get_object_or_404(
         selectors.measure_list(user=request.user, collaborative=collaborative), public_id=measure_id
     )
+    awardee = _awardee_filter(request)
     charts = suppression.suppress_for_viewer(
         user=request.user,
-        charts=selectors.runchart_list(user=request.user, collaborative=collaborative, measure=measure),
+        charts=selectors.runchart_list(
+            user=request.user, collaborative=collaborative, measure=measure, awardee=awardee
+        ),
     )
     notes = selectors.chart_notes(
         list(selectors.annotation_list(user=request.user, collaborative=collaborative)), measure
@@ -151,13 +163,22 @@ def measure_small_multiples(request: HttpRequest, public_id: str, measure_id: st
         for chart in charts
         if chart.kind == RunChartAnalysis.Kind.TEAM and chart.team is not None
     ]
+    pooled = RunChartAnalysis.Kind.AWARDEE if awardee else RunChartAnalysis.Kind.COLLABORATIVE
+    # Unfiltered, the states' pooled charts whose phases the viewer decides are still one link away.
+    state_charts = [
+        c
+        for c in charts
+        if not awardee and c.kind == RunChartAnalysis.Kind.AWARDEE and _may_decide_phases(request.user, c)
+    ]
     return render(
         request,
         "measures/dashboards/measure_teams.html",
         {
             "collaborative": collaborative,
             "measure": measure,
-            "aggregate": next((c for c in charts if c.kind == RunChartAnalysis.Kind.COLLABORATIVE), None),
+            "awardee": awardee,
+            "aggregate": next((c for c in charts if c.kind == pooled), None),
+            "state_charts": state_charts,
             "teams": sorted(teams, key=lambda t: t[1]),
             "notes": notes,
         },
@@ -177,9 +198,9 @@ def _chart_title(request: HttpRequest, chart: RunChartAnalysis) -> str:
 
 
 def _may_decide_phases(user: Any, chart: RunChartAnalysis) -> bool:
-    if chart.team is not None:
-        return access.can(user, access.Action.REOPEN_MONTH, chart.team)
-    return access.can(user, access.Action.ADMINISTER, chart.collaborative)
+    return access.may_decide_phases(
+        user, collaborative=chart.collaborative, team=chart.team, awardee=chart.awardee
+    )
 
 
 def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: PhaseForm | None = None,
@@ -257,10 +278,9 @@ def chart_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
 def chart_phase(request: HttpRequest, public_id: str) -> HttpResponse:
     """Confirm or reject a suggested phase, or start a manual one, with a reason (spec §7.4)."""
     chart = _chart_or_404(request, public_id)
-    if not _may_decide_phases(request.user, chart):
-        raise PermissionDenied(
-            "Only the team's CQI lead, its advisor or a collaborative admin may decide phases."
-        )
+    access.require_phase_decider(
+        request.user, collaborative=chart.collaborative, team=chart.team, awardee=chart.awardee
+    )
     form = PhaseForm(request.POST)
     if form.is_valid():
         try:

@@ -4,7 +4,8 @@
    above its denominator, fixes it and submits; within seconds the team's run chart shows the new point.
    Done twice: with the mouse, and with the keyboard alone (Tab, Shift+Tab, Enter and typing).
 3. An awardee lead opens the state dashboard, sorts the teams × measures table, opens one measure's
-   small multiples and a chart with a suggested shifted median, and downloads the chart's CSV.
+   small multiples (still filtered to the state), confirms a suggested shifted median on the state's
+   pooled chart, and downloads the chart's CSV. A collaborative admin confirms one on a team's chart.
 
 Every page and every form error state on the way is checked with axe-core (WCAG 2.1 AA) and saved as
 a screenshot in artifacts/screenshots/.
@@ -214,16 +215,18 @@ def _wait_for_charts(page: Any) -> None:
     wait_for_charts(page, timeout=CHART_TIMEOUT_MS)
 
 
-def test_journey_3_an_awardee_lead_sorts_the_state_dashboard_opens_a_shifted_chart_and_downloads_its_csv(
+def test_journey_3_an_awardee_lead_sorts_the_state_dashboard_confirms_a_state_shift_and_downloads_its_csv(
     demo, worker_stack, chromium, live_server
 ):
     srr = Team.objects.filter(collaborative__short_name="SRR CoIIN").first().collaborative
     ohio = Team.objects.filter(collaborative=srr, lia__awardee__name="Ohio")
-    shifted = next(
-        a
-        for a in RunChartAnalysis.objects.filter(kind="team", team__in=ohio).order_by("measure__order", "id")
-        if len(a.result["phases"]) > 1
+    # The demo's Ohio pooled charts each suggest a shifted median (tests/measures/test_seed_demo.py).
+    shifted = (
+        RunChartAnalysis.objects.filter(kind="awardee", collaborative=srr, awardee__name="Ohio")
+        .order_by("measure__order")
+        .first()
     )
+    assert len(shifted.result["phases"]) == 2 and not shifted.phase_decisions.exists()
     page = _sign_in(chromium, live_server, OHIO_LEAD)
     page.goto(f"{live_server.url}/collaboratives/{srr.public_id}/dashboard/")
     page.get_by_label("Show").select_option(label="Ohio")
@@ -240,18 +243,30 @@ def test_journey_3_an_awardee_lead_sorts_the_state_dashboard_opens_a_shifted_cha
     accessible(page, "j3-02-sorted-by-measure")
 
     page.get_by_role("link", name=f"Each team's chart for {shifted.measure.name}").click()
+    page.get_by_role("heading", name=f"{shifted.measure.name}: Ohio").wait_for()
     _wait_for_charts(page)
-    # The pooled chart, then every team of the collaborative (peers are visible in SRR), not only Ohio's.
-    assert page.locator("[data-drawn]").count() == Team.objects.filter(collaborative=srr).count() + 1
+    # The state filter came along: Ohio's pooled chart, then Ohio's teams only.
+    assert page.locator("[data-drawn]").count() == ohio.count() + 1
+    titles = page.locator("article .card-title").all_inner_texts()
+    assert sorted(titles) == sorted(team.lia.name for team in ohio)
     accessible(page, "j3-03-small-multiples")
 
-    page.locator(f"a[href='/charts/{shifted.public_id}/']").click()
+    page.get_by_role("link", name="Phases and details of the pooled chart").click()
+    page.wait_for_url(f"**/charts/{shifted.public_id}/")
     _wait_for_charts(page)
-    suggestion = page.locator("table", has_text="Suggested")
+    suggestion = page.locator("tr", has_text="Suggested")
     assert suggestion.count() == 1
-    # Deciding phases is the team's lead's, its advisor's or a collaborative admin's (access.REOPEN_MONTH).
-    assert page.get_by_role("button", name="Confirm").count() == 0
     accessible(page, "j3-04-chart-with-suggested-shift")
+    # A state's pooled chart is its awardee lead's to decide (access.may_decide_phases).
+    suggestion.get_by_role("textbox").fill("Ohio's agencies all started reflective supervision groups")
+    suggestion.get_by_role("button", name="Confirm").click()
+    page.get_by_text("Phase decision saved. The chart is being recomputed.").wait_for()
+    accessible(page, "j3-05-state-shift-confirmed")
+    page.locator(".runchart figcaption", has_text="Last computed").first.wait_for(timeout=CHART_TIMEOUT_MS)
+    shifted.refresh_from_db()
+    decision = shifted.phase_decisions.get()
+    assert (shifted.stale, decision.decision, decision.decided_by.email) == (False, "confirmed", OHIO_LEAD)
+    assert page.locator("li", has_text="confirmed by Grace Okafor").count() == 1
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the data (CSV)").click()
@@ -278,7 +293,7 @@ def test_journey_3_the_suggested_shift_is_confirmed_with_a_reason_and_the_chart_
     row.get_by_role("textbox").fill("Home visitors began the new referral tracking in this month")
     row.get_by_role("button", name="Confirm").click()
     page.get_by_text("Phase decision saved. The chart is being recomputed.").wait_for()
-    accessible(page, "j3-05-shift-confirmed")
+    accessible(page, "j3-06-team-shift-confirmed")
     page.locator(".runchart figcaption", has_text="Last computed").first.wait_for(timeout=CHART_TIMEOUT_MS)
     shifted.refresh_from_db()
     assert (shifted.stale, shifted.phase_decisions.get().decision) == (False, "confirmed")

@@ -8,12 +8,20 @@ import json
 import re
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
-from collaboratives.models import Collaborative
-from measures import series
+from collaboratives.models import Collaborative, Role
+from measures import series, services
 from measures.models import ChartAnnotation, Observation, PhaseDecision, RunChartAnalysis
 from measures.services import recompute_all
-from tests.factories import LIAFactory, MeasureFactory, TeamFactory
+from tests.factories import (
+    LIAFactory,
+    MeasureFactory,
+    MembershipFactory,
+    TeamFactory,
+    TOTPAuthenticatorFactory,
+    UserFactory,
+)
 
 START = dt.date(2025, 1, 1)
 # 12 months at 40%, then 12 at 70%: a sustained upward shift at month 12.
@@ -39,6 +47,10 @@ def charts(world, django_capture_on_commit_callbacks):
 
 def chart_of(team, measure):
     return RunChartAnalysis.objects.get(kind="team", team=team, measure=measure)
+
+
+def state_chart_of(awardee, measure):
+    return RunChartAnalysis.objects.get(kind="awardee", awardee=awardee, measure=measure)
 
 
 def set_peers(world, visibility):
@@ -163,6 +175,102 @@ def test_a_phase_without_a_reason_or_with_a_bad_month_is_refused_by_field(world,
         "Choose a month after the first month of the chart and within it."
     ]
     assert not PhaseDecision.objects.exists()
+
+
+def test_an_awardee_lead_confirms_a_suggested_shift_on_their_states_pooled_chart(
+    world, charts, client, django_capture_on_commit_callbacks
+):
+    chart = state_chart_of(world.north, charts)  # A1 and B1 pooled: the same shift at month 12
+    assert [p["start_index"] for p in chart.result["phases"]] == [0, 12]
+    client.force_login(world.erin)
+    page = client.get(f"/charts/{chart.public_id}/").content.decode()
+    assert "North, all teams" in page and page.count(">Confirm</button>") == 1
+    with django_capture_on_commit_callbacks() as recomputes:
+        response = client.post(
+            f"/charts/{chart.public_id}/phases/",
+            {"start_month": "2026-01", "decision": "confirmed", "reason": "Statewide follow-up protocol"},
+        )
+    assert response.status_code == 302
+    decision = PhaseDecision.objects.get()
+    assert (decision.analysis, decision.decision, decision.decided_by, decision.team) == (
+        chart,
+        "confirmed",
+        world.erin,
+        None,
+    )
+    chart.refresh_from_db()
+    assert chart.stale is True  # marked stale in the same transaction, as for a team's lead
+    for recompute in recomputes:
+        recompute()
+    chart.refresh_from_db()
+    assert chart.stale is False and [p["start_index"] for p in chart.result["phases"]] == [0, 12]
+    assert "Suggested phase confirmed by Erin" in client.get(f"/charts/{chart.public_id}/").content.decode()
+
+
+def test_an_awardee_lead_may_not_decide_other_charts_phases(world, charts, client):
+    decide = {"start_month": "2026-01", "decision": "confirmed", "reason": "Not theirs to decide"}
+    # A lead of North who is also a member of LIA C sees South's pooled chart, through team C1.
+    north_lead_in_c = UserFactory(username="nora@example.org", first_name="Nora")
+    MembershipFactory(user=north_lead_in_c, role=Role.AWARDEE_LEAD, awardee=world.north)
+    MembershipFactory(user=north_lead_in_c, role=Role.TEAM_MEMBER, lia=world.lia_c)
+    TOTPAuthenticatorFactory(user=north_lead_in_c)
+    south = state_chart_of(world.south, charts)
+    team_a1 = chart_of(world.team_a1, charts)
+    pooled = RunChartAnalysis.objects.get(kind="collaborative", measure=charts)
+    for user, chart, status, message in [
+        (north_lead_in_c, south, 403, "Only South's awardee lead or a collaborative admin may decide"),
+        (world.erin, south, 404, None),  # South's pooled chart is not erin's to see
+        (world.erin, team_a1, 403, "Only the team's CQI lead, its advisor or a collaborative admin may"),
+        (world.erin, pooled, 403, "Only a collaborative admin may decide this chart's phases."),
+    ]:
+        client.force_login(user)
+        assert client.post(f"/charts/{chart.public_id}/phases/", decide).status_code == status, chart.kind
+        page = client.get(f"/charts/{chart.public_id}/")
+        assert page.status_code == 200 if status == 403 else 404
+        assert ">Confirm</button>" not in page.content.decode()
+        if message:
+            with pytest.raises(PermissionDenied, match=re.escape(message)):
+                services.phase_decide(
+                    actor=user,
+                    analysis=chart,
+                    start_month=dt.date(2026, 1, 1),
+                    decision="confirmed",
+                    reason="x",
+                )
+    assert not PhaseDecision.objects.exists()
+
+
+def test_small_multiples_filtered_to_a_state_show_its_teams_and_link_its_pooled_chart(world, charts, client):
+    client.force_login(world.erin)
+    dashboard = client.get(
+        f"/collaboratives/{world.one.public_id}/dashboard/?awardee={world.north.public_id}"
+    )
+    url = f"/collaboratives/{world.one.public_id}/dashboard/{charts.public_id}/"
+    assert f'href="{url}?awardee={world.north.public_id}"' in dashboard.content.decode()
+
+    page = client.get(f"{url}?awardee={world.north.public_id}").content.decode()
+    assert "Agency A" in page and "Agency B" in page and "Agency C" not in page
+    assert "North's teams pooled" in page and f'href="{url}">Show every team in ONE</a>' in page
+    north = state_chart_of(world.north, charts)
+    assert f'href="/charts/{north.public_id}/">Phases and details' in page
+    assert f'href="/charts/{north.public_id}/data.csv">Data (CSV)' in page
+
+    every_team = client.get(url).content.decode()
+    assert "Agency C" in every_team and "All teams pooled" in every_team
+    # Unfiltered, the lead still finds the one pooled chart whose phases are theirs.
+    assert f'href="/charts/{north.public_id}/">North\'s teams pooled</a>' in every_team
+    assert str(state_chart_of(world.south, charts).public_id) not in every_team
+
+
+def test_small_multiples_filtered_to_an_unseen_state_answer_404_like_the_dashboard(world, charts, client):
+    client.force_login(world.erin)  # North's lead: South is not erin's to see
+    dashboard = f"/collaboratives/{world.one.public_id}/dashboard/"
+    for url in (dashboard, f"{dashboard}{charts.public_id}/"):
+        assert client.get(f"{url}?awardee={world.south.public_id}").status_code == 404
+        page = client.get(f"{url}?awardee=not-a-uuid")
+        assert (
+            page.status_code == 200 and "Agency C" in page.content.decode()
+        )  # a malformed filter is ignored
 
 
 def test_team_and_collaborative_notes_appear_on_the_right_charts(world, charts, client):

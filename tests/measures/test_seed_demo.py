@@ -14,7 +14,8 @@ from django.db.models import F, Sum
 
 from collaboratives.models import LIA, Collaborative, Membership, Role, Team
 from measures.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
-from measures.models import Measure, MonthlyReport, Observation
+from measures.models import Measure, MonthlyReport, Observation, PhaseDecision, RunChartAnalysis
+from measures.services import recompute_all
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +144,23 @@ def test_pooled_follow_up_shifts_above_its_70_percent_baseline_and_re_bases_near
     assert len(after_window) == 12
     assert all(value > baseline_median for value in after_window)
     assert statistics.median(after_window) == pytest.approx(80, abs=3)
+
+
+def test_ohios_pooled_srr_charts_suggest_a_shifted_median_for_its_awardee_lead_to_decide(
+    django_capture_on_commit_callbacks,
+):
+    load_demo(today=TODAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute_all(collaborative_ids=[Collaborative.objects.get(short_name="SRR CoIIN").id])
+
+    ohio = RunChartAnalysis.objects.filter(kind="awardee", awardee__name="Ohio")
+    # Journey 3: Ohio's lead confirms one of these suggestions on the state's own pooled chart.
+    assert {(a.measure.code, len(a.result["phases"])) for a in ohio} == {
+        ("supported", 2),
+        ("reflective-supervision", 2),
+        ("work-life-balance", 2),
+    }
+    assert not PhaseDecision.objects.exists()  # suggestions only: nobody has decided them yet
 
 
 def test_every_team_reports_every_measure_with_a_few_missed_months():
