@@ -221,22 +221,40 @@ class TeamFigures:
     meets_aim: bool | None
 
 
-def team_figures(measure: Measure, cohort: dict[int, list[Pair | None]]) -> dict[int, TeamFigures]:
-    """Per team of a cohort, in one batch; a measure's aggregates share their teams' figures."""
+def teams_meet_aim(measure: Measure, team_values: dict[int, list[Pair | None]]) -> dict[int, bool | None]:
+    """§8.5 per team, in one batch: None where the measure has no aim or a team too few recent points."""
+    target = _aim_target(measure)
+    if target is None:
+        return dict.fromkeys(team_values)
+    team_ids = list(team_values)
+    verdicts = runchart.meets_aim_many(
+        [team_values[t] for t in team_ids],
+        target,
+        measure.direction,
+        window=AIM_WINDOW,
+        min_points=AIM_MIN_POINTS,
+    )
+    return dict(zip(team_ids, verdicts, strict=True))
+
+
+def team_figures(
+    measure: Measure, cohort: dict[int, list[Pair | None]], verdicts: dict[int, bool | None] | None = None
+) -> dict[int, TeamFigures]:
+    """Per team of a cohort, in one batch; a measure's aggregates share their teams' figures.
+
+    `verdicts` are the teams' aim verdicts when the caller has them already (`teams_meet_aim`).
+    """
     params = runchart.RuleParams(
         baseline_k=measure.collaborative.baseline_months, direction=measure.direction
     )
     team_ids = list(cohort)
     results = runchart.analyse_many([cohort[t] for t in team_ids], params) if team_ids else []
-    target = _aim_target(measure)
+    if verdicts is None:
+        verdicts = teams_meet_aim(measure, cohort)
     return {
         team_id: TeamFigures(
             baseline_median=None if result.baseline is None else result.baseline.median,
-            meets_aim=None
-            if target is None
-            else runchart.meets_aim(
-                cohort[team_id], target, measure.direction, window=AIM_WINDOW, min_points=AIM_MIN_POINTS
-            ),
+            meets_aim=verdicts[team_id],
         )
         for team_id, result in zip(team_ids, results, strict=True)
     }
@@ -313,12 +331,22 @@ def _latest_signal(result: dict[str, Any], months: list[dt.date]) -> str | None:
     return max(candidates)[1] if candidates else None
 
 
-def team_summary(analysis: RunChartAnalysis, data: SeriesInput, result: dict[str, Any]) -> dict[str, Any]:
-    """What a dashboard row shows for one team's series, computed with the series, never in a request."""
+def team_summary(
+    analysis: RunChartAnalysis,
+    data: SeriesInput,
+    result: dict[str, Any],
+    verdicts: dict[int, bool | None] | None = None,
+) -> dict[str, Any]:
+    """What a dashboard row shows for one team's series, computed with the series, never in a request.
+
+    `verdicts` holds the teams' aim verdicts when the caller computed them for many series at once.
+    """
     measure = analysis.measure
+    assert analysis.team_id is not None
+    if verdicts is None:
+        verdicts = teams_meet_aim(measure, {analysis.team_id: data.values})
     phases = result.get("phases") or []
     current = phases[-1] if phases else result
-    target = _aim_target(measure)
     observed = [(m, p) for m, p in zip(data.months, data.values, strict=True) if p is not None and p[1] > 0]
     latest = observed[-1] if observed else None
     return {
@@ -334,10 +362,6 @@ def team_summary(analysis: RunChartAnalysis, data: SeriesInput, result: dict[str
         "latest": None
         if latest is None
         else {"month": latest[0].isoformat(), "value": round(latest[1][0] / latest[1][1], 12)},
-        "meets_aim": None
-        if target is None
-        else runchart.meets_aim(
-            data.values, target, str(measure.direction), window=AIM_WINDOW, min_points=AIM_MIN_POINTS
-        ),
+        "meets_aim": verdicts[analysis.team_id],
         "latest_signal": _latest_signal(result, data.months) if data.months else None,
     }

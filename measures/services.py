@@ -340,7 +340,10 @@ def _analyse_measure_batch(batch: list[RunChartAnalysis]) -> int:
     }
     teams |= {t.id: t for cohort in cohorts.values() for t in cohort}
     pairs = series.team_pairs(measure, list(teams.values()), months)
-    figures = series.team_figures(measure, {t.id: pairs[t.id] for cohort in cohorts.values() for t in cohort})
+    verdicts = series.teams_meet_aim(measure, pairs)
+    figures = series.team_figures(
+        measure, {t.id: pairs[t.id] for cohort in cohorts.values() for t in cohort}, verdicts
+    )
     inputs = [
         series.series_input_from(
             a,
@@ -366,7 +369,7 @@ def _analyse_measure_batch(batch: list[RunChartAnalysis]) -> int:
     for index, (analysis, data) in enumerate(zip(batch, inputs, strict=True)):
         result = results[index]
         summary = (
-            series.team_summary(analysis, data, result)
+            series.team_summary(analysis, data, result, verdicts)
             if analysis.kind == RunChartAnalysis.Kind.TEAM
             else series.aggregate_summary(analysis, data, result, figures)
         )

@@ -9,6 +9,7 @@ from typing import Literal
 
 import numpy as np
 
+from .batch import as_fractions, masked_median
 from .values import RawValue, exact_series, exact_value, median
 
 Pair = tuple[int, int]
@@ -98,19 +99,8 @@ def cohort_figures(
     sums_num = np.where(valid, num, 0).sum(axis=0).tolist()
     sums_den = np.where(valid, den, 0).sum(axis=0).tolist()
     pooled = [(n, d) if c else None for n, d, c in zip(sums_num, sums_den, counts.tolist(), strict=True)]
-    rates = np.where(valid, num / np.where(valid, den, 1), np.inf)  # missing sorts last
-    order = np.argsort(rates, axis=0, kind="stable")
-    medians: list[Fraction | None] = []
-    for period, count in enumerate(counts.tolist()):
-        if not count:
-            medians.append(None)
-            continue
-        middle = {(count - 1) // 2, count // 2}
-        values = [
-            Fraction(int(num[row, period]), int(den[row, period])) for row in order[sorted(middle), period]
-        ]
-        medians.append(sum(values, Fraction(0)) / len(values))
-    return pooled, counts.tolist(), medians
+    med_num, med_den, _ = masked_median(num.T, den.T, valid.T)  # periods as rows
+    return pooled, counts.tolist(), as_fractions(med_num, med_den, counts > 0)
 
 
 def _latest_observed(values: Sequence[RawValue], window: int) -> list[Fraction]:
@@ -126,6 +116,46 @@ def _latest_observed(values: Sequence[RawValue], window: int) -> list[Fraction]:
     return latest[::-1]
 
 
+def _aim(target: RawValue, direction: str, window: int, min_points: int) -> Fraction:
+    if direction not in ("up", "down"):
+        raise ValueError(f"direction must be 'up' or 'down', got {direction!r}")
+    if window < 1 or min_points < 1 or min_points > window:
+        raise ValueError("need 1 ≤ min_points ≤ window")
+    aim = exact_value(target, 0)
+    if aim is None:
+        raise ValueError("target must be a number")
+    return aim
+
+
+def meets_aim_many(
+    team_series: TeamSeries,
+    target: RawValue,
+    direction: Literal["up", "down"],
+    window: int = 6,
+    min_points: int = 3,
+) -> list[bool | None]:
+    """`[meets_aim(values, target, …) for values in team_series]`, computed together with numpy."""
+    lengths = {len(series) for series in team_series}
+    flat = _plain_pairs(team_series) if len(lengths) == 1 else None
+    if flat is None:
+        return [meets_aim(values, target, direction, window, min_points) for values in team_series]
+    aim = _aim(target, direction, window, min_points)
+    both = np.array(flat, dtype=np.int64).reshape(len(team_series), lengths.pop(), 2)
+    num, den = both[:, :, 0], both[:, :, 1]
+    observed = den > 0
+    latest = observed & (np.cumsum(observed[:, ::-1], axis=1)[:, ::-1] <= window)
+    med_num, med_den, sizes = masked_median(num, den, latest)
+    out: list[bool | None] = []
+    for m_num, m_den, size in zip(med_num.tolist(), med_den.tolist(), sizes.tolist(), strict=True):
+        if size < min_points:
+            out.append(None)
+            continue
+        # Python ints: exact whatever the target's size.
+        above = m_num * aim.denominator - aim.numerator * m_den
+        out.append(above >= 0 if direction == "up" else above <= 0)
+    return out
+
+
 def meets_aim(
     values: Sequence[RawValue],
     target: RawValue,
@@ -137,13 +167,7 @@ def meets_aim(
 
     None means "insufficient data": fewer than `min_points` observed points are available.
     """
-    if direction not in ("up", "down"):
-        raise ValueError(f"direction must be 'up' or 'down', got {direction!r}")
-    if window < 1 or min_points < 1 or min_points > window:
-        raise ValueError("need 1 ≤ min_points ≤ window")
-    aim = exact_value(target, 0)
-    if aim is None:
-        raise ValueError("target must be a number")
+    aim = _aim(target, direction, window, min_points)
     observed = _latest_observed(values, window)
     if len(observed) < min_points:
         return None

@@ -217,7 +217,7 @@ def _segments(rows: IntArray, keys: npt.NDArray[np.int64]) -> tuple[IntArray, In
     return starts, np.diff(np.append(starts, len(rows)))
 
 
-def _fractions(nums: IntArray, dens: IntArray, present: BoolArray) -> list[Fraction | None]:
+def as_fractions(nums: IntArray, dens: IntArray, present: BoolArray) -> list[Fraction | None]:
     """Fractions per row; equal values share one instance, since medians repeat across series."""
     divisor = np.gcd(nums, dens)
     cache: dict[tuple[int, int], Fraction] = {}
@@ -236,11 +236,13 @@ def _fractions(nums: IntArray, dens: IntArray, present: BoolArray) -> list[Fract
     return out
 
 
-def _masked_median(num: IntArray, den: IntArray, mask: BoolArray) -> tuple[IntArray, IntArray, IntArray]:
+def masked_median(num: IntArray, den: IntArray, mask: BoolArray) -> tuple[IntArray, IntArray, IntArray]:
     """Exact median of the masked values per row as (num, den, count); count 0 means none."""
     count, width = num.shape
     rows = np.arange(count)
     sizes = mask.sum(axis=1)
+    if not width:
+        return np.zeros(count, dtype=np.int64), np.ones(count, dtype=np.int64), sizes
     with np.errstate(divide="ignore", invalid="ignore"):
         keys = np.where(mask, num / np.where(den > 0, den, 1), np.inf)
     order = np.argsort(keys, axis=1, kind="stable")
@@ -303,7 +305,7 @@ class _Batch:
         return self.obs
 
     def _median(self, mask: BoolArray) -> tuple[IntArray, IntArray, IntArray]:
-        return _masked_median(self.num, self.den, mask)
+        return masked_median(self.num, self.den, mask)
 
     def _sides(
         self, cl_num: IntArray, cl_den: IntArray, has_cl: BoolArray
@@ -391,7 +393,7 @@ class _Batch:
                 centre = "median_all"
         self.centre = (cl_num, cl_den)
         stats = self.segment_stats(cl_num, cl_den, has_cl)
-        medians = _fractions(cl_num, cl_den, has_cl)
+        medians = as_fractions(cl_num, cl_den, has_cl)
         baselines = [None] * count if baseline is None else self._baselines(baseline, medians)
         return [
             analyse(series_list[r], params)
@@ -482,7 +484,7 @@ class _Batch:
             return {}
         local, begin = rows[blocks], cols[blocks]
         window = _first_observed(obs[local], begin, params.rebase_k)
-        new_num, new_den, n_window = _masked_median(num[local], den[local], window)
+        new_num, new_den, n_window = masked_median(num[local], den[local], window)
         window_last = self.width - 1 - np.argmax(window[:, ::-1], axis=1)
         found: dict[int, _Plan] = {}
         for row, a, sixth, sign, m_num, m_den, last, n in zip(
@@ -532,7 +534,7 @@ class _Batch:
         cl_num = np.array([plan.num for plan in flat], dtype=np.int64)
         cl_den = np.array([plan.den for plan in flat], dtype=np.int64)
         stats = phase_batch.segment_stats(cl_num, cl_den, np.ones(len(flat), dtype=bool))
-        medians = _fractions(cl_num, cl_den, np.ones(len(flat), dtype=bool))
+        medians = as_fractions(cl_num, cl_den, np.ones(len(flat), dtype=bool))
         out: dict[int, list[Phase]] = {}
         for row, plan, (_, end), median, phase_stats in zip(owners, flat, spans, medians, stats, strict=True):
             out.setdefault(row, []).append(
@@ -562,7 +564,7 @@ class _Batch:
             assert params.baseline_k is not None
             positional_mask = self.obs & (np.arange(self.width) < params.baseline_k)
             p_num, p_den, p_sizes = self._median(positional_mask)
-            positional = _fractions(p_num, p_den, p_sizes > 0)
+            positional = as_fractions(p_num, p_den, p_sizes > 0)
             targets = np.full(self.count, params.baseline_k)
             provisional = sizes < params.baseline_k
         first = np.argmax(window, axis=1)

@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from measures.runchart import analyse, cohort_figures, median_of_rates, meets_aim, n_reporting, pool
+from measures.runchart import (
+    analyse,
+    cohort_figures,
+    median_of_rates,
+    meets_aim,
+    meets_aim_many,
+    n_reporting,
+    pool,
+)
 from measures.runchart.aggregate import Pair
 from measures.runchart.values import RawValue, median
 
@@ -119,3 +127,25 @@ def test_meets_aim_reads_only_the_latest_points_yet_equals_the_full_exact_comput
     centre = median(observed) if len(observed) >= 3 else None
     expected = None if centre is None else (centre >= target if direction == "up" else centre <= target)
     assert meets_aim(values, target, direction) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(0, 15).flatmap(lambda n: st.lists(st.lists(team_item, min_size=n, max_size=n), max_size=12)),
+    st.fractions(0, 2, max_denominator=12),
+    st.sampled_from(["up", "down"]),
+    st.integers(1, 8).flatmap(lambda w: st.tuples(st.just(w), st.integers(1, w))),
+)
+def test_meets_aim_many_equals_meets_aim_team_by_team(
+    teams: list[list[Pair | None]], target: Fraction, direction: str, window_and_min: tuple[int, int]
+) -> None:
+    window, min_points = window_and_min
+    expected = [meets_aim(values, target, direction, window, min_points) for values in teams]
+    assert meets_aim_many(teams, target, direction, window, min_points) == expected
+
+
+def test_meets_aim_many_checks_its_arguments_like_meets_aim() -> None:
+    with pytest.raises(ValueError, match="direction"):
+        meets_aim_many([[(1, 2)]], 1, "both")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="min_points"):
+        meets_aim_many([[(1, 2)]], 1, "up", window=2, min_points=3)
