@@ -6,13 +6,13 @@ analysis row it is given. Nothing here is reachable from a request without a ser
 
 import datetime as dt
 import hashlib
-import json
 import statistics
 from dataclasses import dataclass
 from fractions import Fraction
 from operator import attrgetter
 from typing import Any
 
+import orjson
 from django.db import connection
 from django.db.models import Max
 
@@ -116,16 +116,15 @@ class SeriesInput:
     cohort: dict[int, list[Pair | None]]
 
     def digest(self) -> str:
-        payload = json.dumps(
+        payload = orjson.dumps(
             [
                 PARAMS_VERSION,
                 self.months[0].isoformat() if self.months else None,
                 self.values,
                 repr(self.params),
-            ],
-            default=str,
+            ]
         )
-        return hashlib.sha256(payload.encode()).hexdigest()
+        return hashlib.sha256(payload).hexdigest()
 
 
 def cohort_teams(analysis: RunChartAnalysis, months: list[dt.date]) -> list[Team]:

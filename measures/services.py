@@ -1,7 +1,6 @@
 import contextlib
 import datetime as dt
 import itertools
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -10,6 +9,7 @@ from operator import attrgetter
 from typing import Any
 
 import kombu.exceptions
+import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
@@ -431,7 +431,7 @@ def _analyses_copy(cursor: Any, values: list[tuple[Any, ...]]) -> int:
     with cursor.cursor.copy(f"COPY analysis_store (id, generation, {', '.join(names)}) FROM STDIN") as copy:
         for row in values:
             copy.write_row(
-                [*row[:2], *(json.dumps(fields[i].get_prep_value(v)) if i in json_fields else v
+                [*row[:2], *(orjson.dumps(fields[i].get_prep_value(v)).decode() if i in json_fields else v
                              for i, v in enumerate(row[2:]))]
             )  # fmt: skip
     assignments = ", ".join(f"{name} = s.{name}" for name in names)
