@@ -46,16 +46,6 @@ def series_months(measure: Measure) -> list[dt.date]:
     return [month_add(first, i) for i in range(max(months_between(first, last), 0) + 1)]
 
 
-def _pair(measure: Measure, numerator: int | None, denominator: int | None) -> Pair | None:
-    if numerator is None:
-        return None
-    if measure.kind == Measure.Kind.COUNT:
-        return (numerator, 1)  # a count is its own value; pooled, it becomes the mean count per team
-    if denominator is None:
-        return None
-    return (numerator, denominator)
-
-
 def team_pairs(measure: Measure, teams: list[Team], months: list[dt.date]) -> dict[int, list[Pair | None]]:
     """Each team's (numerator, denominator) per period, None where missing. One query for all teams.
 
@@ -75,8 +65,16 @@ def team_pairs(measure: Measure, teams: list[Team], months: list[dt.date]) -> di
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    for team_id, month, numerator, denominator in rows:
-        out[team_id][index[month]] = _pair(measure, numerator, denominator)
+    # One loop per kind, without a call per row: a national measure has 115,000 rows.
+    if measure.kind == Measure.Kind.COUNT:
+        for team_id, month, numerator, _ in rows:
+            if numerator is not None:
+                # A count is its own value; pooled, it becomes the mean count per team.
+                out[team_id][index[month]] = (numerator, 1)
+    else:
+        for team_id, month, numerator, denominator in rows:
+            if numerator is not None and denominator is not None:
+                out[team_id][index[month]] = (numerator, denominator)
     return out
 
 
