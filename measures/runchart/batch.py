@@ -49,11 +49,16 @@ def analyse_many(
     if not any(len(series) for series in series_list):
         return [analyse(series, params) for series in series_list]
     with _collector_paused():
-        num, den, lengths = _encode(series_list)
-        slow = _needs_exact_path(num, den, params)
-        num[slow] = 0
-        den[slow] = 0
-        return _Batch(num, den, lengths, slow, params).results(series_list)
+        return _encoded(series_list, params).results(series_list)
+
+
+def _encoded(series_list: Sequence[Sequence[RawValue]], params: RuleParams) -> _Batch:
+    """The series as a batch; those beyond exact int64 arithmetic are blanked, for the exact engine."""
+    num, den, lengths = _encode(series_list)
+    slow = _needs_exact_path(num, den, params)
+    num[slow] = 0
+    den[slow] = 0
+    return _Batch(num, den, lengths, slow, params)
 
 
 def _first_phase_is_baseline(params: RuleParams) -> bool:
@@ -79,16 +84,12 @@ def _ihi_sustained_many(
     if not any(len(series) for series in series_list):
         return [analyse(series, params) for series in series_list]
     with _collector_paused():
-        num, den, lengths = _encode(series_list)
-        slow = _needs_exact_path(num, den, flat)
-        num[slow] = 0
-        den[slow] = 0
-        batch = _Batch(num, den, lengths, slow, flat)
+        batch = _encoded(series_list, flat)
         results = batch.results(series_list)
         out: list[RunChartResult] = []
         rebasing: list[int] = []
         for row, result in enumerate(results):
-            if slow[row]:
+            if batch.slow[row]:
                 out.append(analyse(series_list[row], params))
                 continue
             if _may_rebase(result, params):
