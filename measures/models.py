@@ -102,6 +102,8 @@ class Observation(models.Model):
                 name="observation_not_applicable_has_no_values",
             ),
         ]
+        # A series spans up to the measure's latest reported month: a save checks it, and recomputes read it.
+        indexes = [models.Index(fields=["measure", "month"], name="observation_measure_month_idx")]
 
     def __str__(self) -> str:
         return f"{self.team} {self.measure.code} {self.month:%Y-%m}: {self.numerator}/{self.denominator}"
