@@ -95,7 +95,7 @@ class Observation(models.Model):
 
     class Meta:
         ordering = ["team", "measure", "month"]
-        # A series spans up to the latest month any team reported for the measure (series_months).
+        # A series spans up to the measure's latest reported month: a save checks it, and recomputes read it.
         indexes = [models.Index(fields=["measure", "month"], name="observation_measure_month")]
         constraints = [
             models.UniqueConstraint(fields=["team", "measure", "month"], name="observation_one_per_cell"),

@@ -3,7 +3,7 @@ import datetime as dt
 import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import connection, models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -158,7 +158,7 @@ def observations_record(
         report._history_user = actor
         report.full_clean()
         report.save()
-    saved, changed = [], []
+    saved, changed, added = [], [], []
     for cell in cells:
         obs = (
             Observation.objects.unscoped(reason="the caller checked the actor's access to the team")
@@ -170,6 +170,8 @@ def observations_record(
         if obs is not None and (obs.numerator, obs.denominator, obs.not_applicable, obs.note) == values:
             saved.append(obs)  # unchanged: no history row, no recompute (re-uploading a file is a no-op)
             continue
+        if obs is None:
+            added.append(cell.measure.id)
         obs = obs or Observation(team=team, measure=cell.measure, month=month)
         obs.numerator, obs.denominator, obs.not_applicable, obs.note = values
         obs.updated_by = actor
@@ -179,8 +181,27 @@ def observations_record(
         saved.append(obs)
         changed.append(cell.measure.id)
     if changed:
-        series_mark_stale(team=team, measure_ids=changed)
+        series_mark_stale(
+            team=team, measure_ids=changed, span_changed=_latest_month_added(team, month, added)
+        )
     return saved
+
+
+def _latest_month_added(team: Team, month: dt.date, measure_ids: list[int]) -> list[int]:
+    """Those of the measures given a new row for (team, month) whose latest reported month this row moved.
+
+    Rows are only ever added or changed here, never deleted, so only a new row can move it. One
+    EXISTS per measure on (measure, month); none at all when the save added no row.
+    """
+    if not measure_ids:
+        return []
+    later = (
+        Observation.objects.unscoped(reason="whether any team reported this measure this month or later")
+        .filter(measure=OuterRef("pk"), month__gte=month)
+        .exclude(team=team, month=month)
+    )
+    measures = Measure.objects.unscoped(reason="measures of the team's collaborative, checked by the caller")
+    return list(measures.filter(id__in=measure_ids).exclude(Exists(later)).values_list("id", flat=True))
 
 
 def _series_keys(team: Team, measure_id: int) -> list[dict[str, Any]]:
@@ -193,9 +214,12 @@ def _series_keys(team: Team, measure_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def series_mark_stale(*, team: Team, measure_ids: list[int]) -> list[int]:
+def series_mark_stale(*, team: Team, measure_ids: list[int], span_changed: Collection[int] = ()) -> list[int]:
     """Mark the team's series and the aggregates it feeds stale, and enqueue their recompute on commit.
 
+    A series spans up to the latest month any team reported for the measure (security plan §4.3
+    rule 5), so for the measures in `span_changed`, whose latest month the save moved, every series
+    of the measure is marked instead: in one UPDATE, recomputed by batch tasks.
     Runs inside the caller's transaction: the stale mark commits with the data, so if the broker is
     down the periodic sweep still finds the work.
     """
@@ -204,8 +228,19 @@ def series_mark_stale(*, team: Team, measure_ids: list[int]) -> list[int]:
     for measure_id in sorted(set(measure_ids)):
         for key in _series_keys(team, measure_id):
             analysis, _ = series_rows.get_or_create(**key)
-            ids.append(analysis.id)
-    return analyses_mark_stale(analysis_ids=ids)
+            if measure_id not in span_changed:
+                ids.append(analysis.id)
+    ids = analyses_mark_stale(analysis_ids=ids)
+    if not span_changed:
+        return ids
+    every = series_rows.filter(measure_id__in=span_changed)
+    every.update(
+        generation=F("generation") + 1, stale=True, stale_since=timezone.now(), attempts=0, failed=False
+    )
+    for batch in _refresh_batches(every):
+        transaction.on_commit(_enqueue_refresh(runchart_refresh_many_task, batch), robust=True)
+        ids += batch
+    return ids
 
 
 class _BrokerBreaker:
@@ -219,18 +254,19 @@ class _BrokerBreaker:
 BROKER_PAUSE_SECONDS = 10.0
 
 
-def _enqueue_refresh(analysis_id: int) -> Callable[[], None]:
-    """A named callable binding the id now. Not functools.partial: Django's robust on_commit logs a
-    failing callback by its __qualname__, which a partial lacks, so a broker outage would raise there."""
+def _enqueue_refresh(task: Any, arg: int | list[int]) -> Callable[[], None]:
+    """A named callable publishing `task(arg)`, the id (or batch of ids) bound now. Not functools.partial:
+    Django's robust on_commit logs a failing callback by its __qualname__, which a partial lacks, so a
+    broker outage would raise there."""
 
     def enqueue_refresh() -> None:
         if time.monotonic() < _BrokerBreaker.open_until:
             return
         try:
-            runchart_refresh_task.delay(analysis_id)
+            task.delay(arg)
         except kombu.exceptions.OperationalError:
             _BrokerBreaker.open_until = time.monotonic() + BROKER_PAUSE_SECONDS
-            logger.warning("broker unavailable: run chart %s left stale for the sweep", analysis_id)
+            logger.warning("broker unavailable: run chart %s left stale for the sweep", arg)
 
     return enqueue_refresh
 
@@ -241,7 +277,7 @@ def analyses_mark_stale(*, analysis_ids: list[int]) -> list[int]:
         generation=F("generation") + 1, stale=True, stale_since=timezone.now(), attempts=0, failed=False
     )
     for analysis_id in analysis_ids:
-        transaction.on_commit(_enqueue_refresh(analysis_id), robust=True)
+        transaction.on_commit(_enqueue_refresh(runchart_refresh_task, analysis_id), robust=True)
     return analysis_ids
 
 
@@ -494,13 +530,6 @@ def _refresh_batches(analyses: Any) -> list[list[int]]:
     return batches
 
 
-def _enqueue_refresh_many(analysis_ids: list[int]) -> Callable[[], None]:
-    def enqueue_refresh_many() -> None:  # named, for the same reason as _enqueue_refresh
-        runchart_refresh_many_task.delay(analysis_ids)
-
-    return enqueue_refresh_many
-
-
 def recompute_all(*, collaborative_ids: list[int] | None = None) -> list[int]:
     """Create any missing series for every enrolled team and measure, mark them stale and enqueue them.
 
@@ -539,7 +568,7 @@ def recompute_all(*, collaborative_ids: list[int] | None = None) -> list[int]:
             generation=F("generation") + 1, stale=True, stale_since=timezone.now(), attempts=0, failed=False
         )
         for batch in _refresh_batches(analyses):
-            transaction.on_commit(_enqueue_refresh_many(batch), robust=True)
+            transaction.on_commit(_enqueue_refresh(runchart_refresh_many_task, batch), robust=True)
     return sorted(analyses.values_list("id", flat=True))
 
 

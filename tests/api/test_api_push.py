@@ -43,7 +43,9 @@ def test_a_push_saves_the_month_and_recomputes_its_series(
         ],
     }  # fmt: skip
     assert (obs.updated_by, obs.history.get().history_user) == (world.bob, world.bob)
-    assert len(callbacks) == 3  # the team's series, the collaborative's and North's
+    # July is the measure's new latest month: every series of it (A1's, the collaborative's and North's)
+    # is recomputed, by one batch task for the measure.
+    assert len(callbacks) == 1
     team_chart = RunChartAnalysis.objects.get(kind="team", team=world.team_a1)
     assert team_chart.points[-1] == {"month": "2025-07-01", "numerator": 9, "denominator": 10, "value": 0.9}
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests.worker_stack import celery_worker_stack
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -60,42 +62,7 @@ def signed_in_page(chromium: Any, live_server: Any, client: Any) -> Any:
 def worker_stack(transactional_db: Any) -> Iterator[None]:
     """Tasks go to a real `celery worker` process over a private Redis, against the test PostgreSQL.
 
-    For journeys whose pages wait on the worker (a saved month shows up on the run chart). Skipped
-    without PostgreSQL, REDIS_URL and redis-server, unless COIIN_REQUIRE_E2E is set.
+    For journeys whose pages wait on the worker (a saved month shows up on the run chart).
     """
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from django.db import connection
-
-    from tests.measures.test_runchart_e2e import PrivateRedis, _database_url, _publishing_to
-
-    if (
-        connection.vendor != "postgresql"
-        or not os.environ.get("REDIS_URL")
-        or not shutil.which("redis-server")
-    ):
-        if os.environ.get("COIIN_REQUIRE_E2E"):
-            pytest.fail("COIIN_REQUIRE_E2E is set but PostgreSQL, REDIS_URL or redis-server is missing")
-        pytest.skip("journeys with a worker need DATABASE_URL (PostgreSQL), REDIS_URL and redis-server")
-    redis = PrivateRedis()
-    redis.start()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "coiin.settings", "DATABASE_URL": _database_url(),
-           "REDIS_URL": redis.url, "SECRET_KEY": "journey-worker", "DEBUG": "false"}  # fmt: skip
-    log_path = Path(redis.dir) / "worker.log"
-    with log_path.open("wb") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "coiin", "worker", "--pool=solo", "--loglevel=INFO",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=Path(__file__).resolve().parents[2], env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            with _publishing_to(redis.url):
-                yield
-        finally:
-            worker.terminate()
-            worker.wait(timeout=20)
-            redis.stop()
-            sys.stderr.write(log_path.read_text()[-4000:])  # shown by pytest on failure
-            shutil.rmtree(redis.dir, ignore_errors=True)
+    with celery_worker_stack(needs="journeys with a worker"):
+        yield

@@ -4,8 +4,10 @@ Each failed publish costs the broker timeouts; the system test F1 measures the w
 stopped Redis. Here the publish failure is what kombu raises when Redis refuses the connection.
 """
 
+import contextlib
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from unittest import mock
 
 import kombu.exceptions
@@ -28,6 +30,16 @@ def closed_breaker():
     services._BrokerBreaker.open_until = 0.0
 
 
+@contextlib.contextmanager
+def broker_down() -> Iterator[tuple[mock.Mock, mock.Mock]]:
+    """Every publish refused: one series at a time, and the batches a save moving the latest month sends."""
+    with (
+        mock.patch.object(services.runchart_refresh_task, "delay", side_effect=REFUSED) as publish,
+        mock.patch.object(services.runchart_refresh_many_task, "delay", side_effect=REFUSED) as publish_batch,
+    ):
+        yield publish, publish_batch
+
+
 def _save(world, measures, value: int, callbacks_capture):
     with callbacks_capture(execute=True):
         observations_record(
@@ -42,10 +54,12 @@ def test_a_save_with_the_broker_down_tries_one_publish_keeps_the_data_and_leaves
     world, django_capture_on_commit_callbacks, caplog
 ):
     measures = [MeasureFactory(collaborative=world.one, code=f"m{n}") for n in range(3)]
-    with mock.patch.object(services.runchart_refresh_task, "delay", side_effect=REFUSED) as publish:
+    with broker_down() as (publish, publish_batch):
         _save(world, measures, 4, django_capture_on_commit_callbacks)
 
-    assert publish.call_count == 1  # not 9: the other series wait for the sweep
+    # Not 3 (a first month of each measure: its series in one batch task each):
+    # the other series wait for the sweep.
+    assert (publish.call_count, publish_batch.call_count) == (0, 1)
     assert sorted(Observation.objects.values_list("numerator", flat=True)) == [4, 4, 4]
     assert RunChartAnalysis.objects.count() == 9
     assert set(RunChartAnalysis.objects.values_list("stale", flat=True)) == {True}
@@ -55,7 +69,7 @@ def test_a_save_with_the_broker_down_tries_one_publish_keeps_the_data_and_leaves
 
 def test_once_the_sweep_reaches_the_broker_saves_publish_again(world, django_capture_on_commit_callbacks):
     measures = [MeasureFactory(collaborative=world.one, code="m0")]
-    with mock.patch.object(services.runchart_refresh_task, "delay", side_effect=REFUSED):
+    with broker_down():
         _save(world, measures, 4, django_capture_on_commit_callbacks)
     with (
         mock.patch.object(services.runchart_refresh_task, "delay") as publish,

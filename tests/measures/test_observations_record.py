@@ -37,8 +37,8 @@ def test_a_month_is_saved_with_history_and_its_series_recomputed(
         world.alice,
     )
     assert obs.history.get().history_user == world.alice
-    # The team's series and the two aggregates it feeds: one recompute each, after commit.
-    assert len(callbacks) == 3
+    # The measure's first month: its team series and its two aggregates, in one batch task after commit.
+    assert len(callbacks) == 1
     kinds = set(RunChartAnalysis.objects.values_list("kind", "stale"))
     assert kinds == {("team", False), ("collaborative", False), ("awardee", False)}
     team_chart = RunChartAnalysis.objects.get(kind="team")

@@ -1,89 +1,32 @@
 """End to end against PostgreSQL, Redis and a real `celery worker` process.
 
 The test starts its own Redis (own port, own directory) so it can stop and restart it, and its own
-worker; both are ended by their process ids. The shared services are never touched.
+worker (tests/worker_stack.py); both are ended by their process ids. The shared services are never touched.
 """
 
 import datetime as dt
-import os
-import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
-from coiin.celery import app as celery_app
 from measures.models import Observation, RunChartAnalysis
 from measures.services import ObservationInput, observations_record, runchart_sweep
 from measures.tasks import runchart_refresh
 from tests.factories import MeasureFactory
-from tests.system.processes import PrivateRedis
+from tests.worker_stack import celery_worker_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
 MONTH = dt.date(2025, 2, 1)
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-
-
-@contextmanager
-def _publishing_to(broker_url: str) -> Iterator[None]:
-    """Point this test process's Celery app at the private broker, tasks no longer run in-process."""
-    conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.broker_url)
-    conf.task_always_eager, conf.broker_url = False, broker_url
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    try:
-        yield
-    finally:
-        celery_app.pool.force_close_all()
-        conf.task_always_eager, conf.broker_url = saved
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
 
 
 @pytest.fixture
 def stack(world) -> Iterator[SimpleNamespace]:
-    if (
-        connection.vendor != "postgresql"
-        or not os.environ.get("REDIS_URL")
-        or not shutil.which("redis-server")
-    ):
-        if os.environ.get("COIIN_REQUIRE_E2E"):
-            pytest.fail("COIIN_REQUIRE_E2E is set but PostgreSQL, REDIS_URL or redis-server is missing")
-        pytest.skip("end-to-end tests need DATABASE_URL (PostgreSQL), REDIS_URL and redis-server")
-    redis = PrivateRedis()
-    redis.start()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "coiin.settings", "DATABASE_URL": _database_url(),
-           "REDIS_URL": redis.url, "SECRET_KEY": "e2e-worker", "DEBUG": "false"}  # fmt: skip
-    log = open(Path(redis.dir) / "worker.log", "wb")  # noqa: SIM115 - closed in teardown
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "coiin", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    measure = MeasureFactory(collaborative=world.one, code="e2e")
-    try:
-        with _publishing_to(redis.url):
-            yield SimpleNamespace(world=world, measure=measure, redis=redis, worker=worker)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=20)
-        redis.stop()
-        log.close()
-        sys.stderr.write((Path(redis.dir) / "worker.log").read_text()[-4000:])  # shown by pytest on failure
-        redis.cleanup()
+    with celery_worker_stack(needs="end-to-end tests") as redis:
+        measure = MeasureFactory(collaborative=world.one, code="e2e")
+        yield SimpleNamespace(world=world, measure=measure, redis=redis)
 
 
 def _wait_until_fresh(timeout: float = 60) -> list[RunChartAnalysis]:

@@ -237,9 +237,11 @@ class Service:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
-def celery_worker(env: dict[str, str], log_path: Path, *, concurrency: int = 1) -> Service:
+def celery_worker(
+    env: dict[str, str], log_path: Path, *, pool: str = "prefork", concurrency: int = 1
+) -> Service:
     return Service(
-        [sys.executable, "-m", "celery", "-A", "coiin", "worker", "--pool=prefork", f"--concurrency={concurrency}",
+        [sys.executable, "-m", "celery", "-A", "coiin", "worker", f"--pool={pool}", f"--concurrency={concurrency}",
          "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         env, log_path,
     )  # fmt: skip

@@ -104,13 +104,15 @@ def test_f8_a_save_during_a_recompute_is_not_lost(stack):
     stack.worker(COIIN_FAULT_RUNCHART_ANALYSE_SLEEP="3")
     stack.enqueue()
     _started(stack)
-    stack.django(  # while the task sleeps between reading the data and storing the result
+    # While the task sleeps between reading the data and storing the result. January 2026 is m1's new
+    # latest month: B1's series and the aggregates grow a period too (security plan §4.3 rule 5).
+    stack.django(
         "from collaboratives.models import Team\nfrom measures.models import Measure\n"
         "from django.contrib.auth import get_user_model\nimport datetime as dt\n"
         "from measures.services import ObservationInput, observations_record\n"
         "team = Team.objects.get(code='A1')\nlead = get_user_model().objects.get(username='lead@example.org')\n"
         "m1 = Measure.objects.get(code='m1')\n"
-        "observations_record(actor=lead, team=team, month=dt.date(2025, 12, 1), cells=[ObservationInput(m1, 9, 10)])"
+        "observations_record(actor=lead, team=team, month=dt.date(2026, 1, 1), cells=[ObservationInput(m1, 9, 10)])"
     )
     stack.wait_fresh(timeout=60)
     time.sleep(4)  # the first, outdated run finishes its sleep: its store must not overwrite the new result
@@ -120,6 +122,11 @@ def test_f8_a_save_during_a_recompute_is_not_lost(stack):
     )[0][0]
     print("\nF8: a save during a slow recompute; the stored chart shows the new value (generation guard)")
     assert '"numerator": 9' in team_chart
+    last_months = stack.sql(
+        "SELECT t.code, a.points -> -1 ->> 'month' FROM measures_runchartanalysis a JOIN collaboratives_team t "
+        "ON t.id = a.team_id JOIN measures_measure m ON m.id = a.measure_id WHERE m.code = 'm1' ORDER BY t.code"
+    )
+    assert last_months == [("A1", "2026-01-01"), ("B1", "2026-01-01")]  # B1's without a value
     assert stack.stale_count() == 0
     assert stack.analyses() == stack.clean_recompute()
 
