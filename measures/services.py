@@ -233,11 +233,16 @@ def series_mark_stale(*, team: Team, measure_ids: list[int], span_changed: Colle
     ids = analyses_mark_stale(analysis_ids=ids)
     if not span_changed:
         return ids
-    every = series_rows.filter(measure_id__in=span_changed)
-    every.update(
+    return ids + _mark_stale_in_batches(series_rows.filter(measure_id__in=span_changed))
+
+
+def _mark_stale_in_batches(analyses: Any) -> list[int]:
+    """Mark every series of the queryset stale in one UPDATE; batch tasks recompute them after commit."""
+    analyses.update(
         generation=F("generation") + 1, stale=True, stale_since=timezone.now(), attempts=0, failed=False
     )
-    for batch in _refresh_batches(every):
+    ids = []
+    for batch in _refresh_batches(analyses):
         transaction.on_commit(_enqueue_refresh(runchart_refresh_many_task, batch), robust=True)
         ids += batch
     return ids
@@ -563,13 +568,8 @@ def recompute_all(*, collaborative_ids: list[int] | None = None) -> list[int]:
             batch_size=2000,
             ignore_conflicts=True,  # a save creating the same series meanwhile
         )
-        analyses = RunChartAnalysis.objects.filter(collaborative_id__in=collaboratives)
-        analyses.update(
-            generation=F("generation") + 1, stale=True, stale_since=timezone.now(), attempts=0, failed=False
-        )
-        for batch in _refresh_batches(analyses):
-            transaction.on_commit(_enqueue_refresh(runchart_refresh_many_task, batch), robust=True)
-    return sorted(analyses.values_list("id", flat=True))
+        ids = _mark_stale_in_batches(RunChartAnalysis.objects.filter(collaborative_id__in=collaboratives))
+    return sorted(ids)
 
 
 @transaction.atomic
@@ -986,5 +986,9 @@ def measure_update(*, actor: Any, measure: Measure, **fields: Any) -> Measure:
     before = [getattr(measure, name) for name in MEASURE_ANALYSIS_FIELDS]
     _measure_save(measure, collaborative, fields, kind_was=measure.kind)
     if [getattr(measure, name) for name in MEASURE_ANALYSIS_FIELDS] != before:
-        analyses_mark_stale(analysis_ids=list(measure.analyses.values_list("id", flat=True)))
+        _mark_stale_in_batches(
+            RunChartAnalysis.objects.unscoped(reason="the actor administers the measure").filter(
+                measure=measure
+            )
+        )
     return measure
