@@ -71,6 +71,9 @@ def main() -> None:
     args = parser.parse_args()
     lias, seconds = (30, 3) if args.small else (175, 10)
     stack.configure()
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import encrypt
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
@@ -87,9 +90,12 @@ def main() -> None:
     runchart_analyse_many(analysis_ids=list(RunChartAnalysis.objects.values_list("id", flat=True)))
     admin = get_user_model().objects.create_user(username="admin@bench", password="x" * 16)
     Membership.objects.create(user=admin, role=Role.COLLABORATIVE_ADMIN, collaborative=seeded.collaborative)
+    # Admins must enrol an authenticator app (MFA_REQUIRED); without one every page redirects to enrolment.
+    Authenticator.objects.create(user=admin, type=Authenticator.Type.TOTP, data={"secret": encrypt("A" * 32)})
     client = Client(headers={"x-forwarded-proto": "https"})
     client.force_login(admin)
-    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    session = settings.SESSION_COOKIE_NAME  # "__Host-sessionid" in production (secure cookies)
+    cookie = f"{session}={client.cookies[session].value}"
     collab = seeded.collaborative.public_id
     pages = {
         "trivial JSON view (/healthz)": "/healthz",
