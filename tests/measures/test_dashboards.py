@@ -62,6 +62,30 @@ def test_the_dashboard_table_shows_each_teams_current_median_aim_and_signal(worl
     assert page.count(">meets the aim<") == 3
 
 
+def test_the_table_reads_a_provisional_median_and_missing_aim_signal_or_median_from_the_summary(
+    world, charts, client
+):
+    RunChartAnalysis.objects.filter(team=world.team_a1, measure=charts).update(
+        summary={
+            "current_median": {"median": 0.625, "provisional": True},
+            "meets_aim": None,
+            "latest_signal": None,
+        }
+    )
+    RunChartAnalysis.objects.filter(team=world.team_b1, measure=charts).update(
+        summary={"current_median": {"median": None, "provisional": True}, "meets_aim": False}
+    )
+    RunChartAnalysis.objects.filter(team=world.team_c1, measure=charts).update(summary={})
+    client.force_login(world.frank)
+    page = client.get(f"/collaboratives/{world.one.public_id}/dashboard/").content.decode()
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    no_value = '<td><span class="text-body-secondary">–</span></td>'
+    assert '<td>62%<span class="text-body-secondary">*</span></td>' in rows[0]  # Agency A
+    assert no_value in rows[1] and no_value in rows[2]  # Agency B: no median; Agency C: no summary
+    assert "meets the aim" not in body and "null" not in body
+
+
 @pytest.mark.parametrize(
     ("person", "labels"),
     [
