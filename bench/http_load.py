@@ -111,13 +111,17 @@ def main() -> None:
         "trivial JSON view (/healthz)": "/healthz",
         f"collaborative dashboard ({lias} teams × 10 measures)": f"/collaboratives/{collab}/dashboard/",
         "aggregate API": f"/api/v1/aggregates/?collaborative={collab}",
+        # The smallest signed-in API read (one collaborative): what session, user, scope and DRF cost alone.
+        "smallest API read (/api/v1/collaboratives/)": "/api/v1/collaboratives/",
     }
     port = stack.free_port()
     # Production's settings (workers, preload, access log), bound to 127.0.0.1; the access log goes to stdout.
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-c", "coiin/gunicorn.conf.py", "coiin.wsgi:application",
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=stack.ROOT, env=stack.service_env(""), stdout=subprocess.DEVNULL,
+        # One client sends every request: lift its request budget (600/minute by default), which
+        # would otherwise answer 429 and be measured instead of the API.
+        cwd=stack.ROOT, env={**stack.service_env(""), "API_THROTTLE_RATE": "1000000/minute"}, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     try:
         stack.wait_for_port(port)
@@ -157,6 +161,10 @@ def main() -> None:
     if "aggregate API" in results:
         ratio = results["aggregate API"][0] / results["trivial JSON view (/healthz)"][0]
         print(f"target aggregate API ≥ {AGGREGATE_TARGET:.0%} of trivial: {'met' if ratio >= AGGREGATE_TARGET else 'MISSED'} ({ratio:.0%})")  # fmt: skip
+        floor = results["smallest API read (/api/v1/collaboratives/)"][0]
+        print(
+            f"aggregate API: {results['aggregate API'][0] / floor:.0%} of the smallest API read's throughput"
+        )
 
 
 if __name__ == "__main__":
