@@ -19,4 +19,5 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --n
 
 USER coiin
 EXPOSE 8000
-CMD ["gunicorn", "coiin.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, preload and bind: coiin/gunicorn.conf.py, which docker-compose.yml and the bench use too.
+CMD ["gunicorn", "-c", "coiin/gunicorn.conf.py", "coiin.wsgi:application"]

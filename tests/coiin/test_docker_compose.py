@@ -29,7 +29,12 @@ def test_the_app_services_share_one_definition_of_image_and_environment():
 
 
 def test_each_service_runs_the_right_command():
-    assert SERVICES["web"]["command"][:2] == ["gunicorn", "coiin.wsgi:application"]
+    assert SERVICES["web"]["command"] == [
+        "gunicorn",
+        "-c",
+        "coiin/gunicorn.conf.py",
+        "coiin.wsgi:application",
+    ]
     assert SERVICES["worker"]["command"][:4] == ["celery", "-A", "coiin", "worker"]
     assert SERVICES["beat"]["command"][:4] == ["celery", "-A", "coiin", "beat"]
     assert SERVICES["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]

@@ -1,7 +1,7 @@
-"""The dashboard's teams × measures cells, rendered by a tag for speed, say what the template said."""
+"""The dashboard's teams × measures rows and cells, rendered by tags for speed, say what the template said."""
 
-from measures.selectors import DashboardCell
-from measures.templatetags.runcharts import dashboard_cells
+from measures.selectors import DashboardCell, DashboardRow
+from measures.templatetags.runcharts import dashboard_cells, dashboard_table_rows
 
 
 def test_cells_show_median_provisional_mark_aim_and_signal_and_escape_text():
@@ -25,4 +25,34 @@ def test_cells_show_median_provisional_mark_aim_and_signal_and_escape_text():
         '<span class="visually-hidden">does not meet the aim</span></span></td>'
         '<td>&lt;b&gt;1&lt;/b&gt;<div class="small text-body-secondary">a &amp; b</div></td>'
         '<td><span class="text-body-secondary">–</span></td>'
+    )
+
+
+def test_rows_link_the_teams_the_viewer_may_open_and_escape_names():
+    rows = [
+        DashboardRow(
+            team_public_id="3f1c2a9e-0000-4000-8000-000000000001",
+            label="Agency <A> & Co",
+            linked=True,
+            cells=[None],
+            report_status="Submitted",
+        ),
+        DashboardRow(
+            team_public_id="3f1c2a9e-0000-4000-8000-000000000002",
+            label="Team B1",
+            linked=False,
+            cells=[None],
+            report_status=None,
+        ),
+    ]
+    no_value = '<td><span class="text-body-secondary">–</span></td>'
+    assert dashboard_table_rows(rows) == (
+        "\n    <tr>\n"
+        '      <th scope="row"><a href="/teams/3f1c2a9e-0000-4000-8000-000000000001/">Agency &lt;A&gt; &amp; Co</a></th>\n'
+        f"      {no_value}\n"
+        "      <td>Submitted</td>\n    </tr>\n    "
+        "\n    <tr>\n"
+        '      <th scope="row">Team B1</th>\n'
+        f"      {no_value}\n"
+        "      <td>–</td>\n    </tr>\n    "
     )
