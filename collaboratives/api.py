@@ -1,12 +1,17 @@
 """REST API (issue 8): the collaboratives and teams the caller can see. Reads go through the selectors."""
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from coiin.api import PrivateResponses
-from collaboratives.models import Collaborative, Team
+from collaboratives.models import ApiToken, Collaborative, Team
 from collaboratives.selectors import collaborative_list, team_list
 
 UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -72,3 +77,34 @@ class TeamViewSet(ReadOnlyViewSet):
 
     def get_queryset(self) -> QuerySet[Team]:
         return team_list(user=self.request.user).order_by("collaborative__name", "lia__name", "id")
+
+
+class ApiTokenRefSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "scope", "expires_at"]
+
+
+@extend_schema_serializer(component_name="Me")
+class MeSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    auth = serializers.ChoiceField(choices=["session", "token"])
+    token = ApiTokenRefSerializer(allow_null=True, help_text="The token this request used, if any.")
+
+
+class MeView(PrivateResponses, APIView):
+    """Who the caller is and how they signed in: a client checks its token (which user, scope, expiry)."""
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        me = {
+            "email": request.user.email,
+            "name": request.user.get_full_name(),
+            "auth": "session" if token is None else "token",
+            "token": token,
+        }
+        return Response(MeSerializer(me).data)

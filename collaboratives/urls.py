@@ -16,7 +16,7 @@ router = SimpleRouter()
 router.register("collaboratives", api.CollaborativeViewSet, basename="api-collaborative")
 router.register("teams", api.TeamViewSet, basename="api-team")
 
-api_urlpatterns = router.urls
+api_urlpatterns = [*router.urls, path("me/", api.MeView.as_view(), name="api-me")]
 # Key driver diagram editing (issue 6); the diagram page is pdsa's `kdd-detail`.
 urlpatterns += [
     path("collaboratives/<uuid:public_id>/kdd/edit/", views.kdd_edit, name="kdd-edit"),

@@ -528,6 +528,7 @@ ROUTES: dict[str, list[Case]] = {
     "api-collaborative-list": [
         Case("get", lambda w: "/api/v1/collaboratives/", _statuses(200, API), bearer="read")
     ],
+    "api-me": [Case("get", lambda w: "/api/v1/me/", _statuses(200, API), bearer="read")],
     "api-collaborative-detail": [
         Case(
             "get",

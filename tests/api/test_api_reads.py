@@ -9,7 +9,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from collaboratives.models import Collaborative
+from collaboratives.models import ApiToken, Collaborative
 from measures.models import MonthlyReport, Observation
 from measures.services import recompute_all
 from pdsa.models import PDSACycle
@@ -359,3 +359,28 @@ def test_runcharts_list_exact(world, charted, api_as):
         ]
     )  # fmt: skip
     assert chart.summary["cohort_size"] == 3
+
+
+def test_me_names_the_caller_and_the_token_it_used(world, api_as):
+    response = api_as(world.charlie, "push").get("/api/v1/me/")
+    assert response.status_code == 200
+    token = ApiToken.objects.get(user=world.charlie)
+    assert response.json() == {
+        "email": world.charlie.email,
+        "name": world.charlie.get_full_name(),
+        "auth": "token",
+        "token": {"id": str(token.public_id), "name": token.name, "scope": "push", "expires_at": _iso(token.expires_at)},
+    }  # fmt: skip
+
+
+def test_me_with_a_session_has_no_token(world, client):
+    client.force_login(world.charlie)
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 200
+    assert response.json() == {
+        "email": world.charlie.email, "name": world.charlie.get_full_name(), "auth": "session", "token": None,
+    }  # fmt: skip
+
+
+def test_me_without_credentials_is_401(client):
+    assert client.get("/api/v1/me/").status_code == 401
