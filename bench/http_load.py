@@ -5,8 +5,14 @@ postgres://postgres@127.0.0.1:5432/coiin_bench; erased first) and computes every
 with production's settings (coiin/gunicorn.conf.py: 3 workers, app preloaded) on 127.0.0.1 and loads
 each page with wrk (bounded: 2 threads, 10 connections, 10 s; 3 s with --small) as a signed-in
 collaborative admin, behind TLS as in production (X-Forwarded-Proto), after 10 s of warm-up load.
-Prints throughput and p95 of each page and its ratio to the trivial JSON view (/healthz) served by
-the same gunicorn, the SQL queries per page (Django test client), and the page's first request.
+Prints throughput and p95 of each page and its ratio to the trivial JSON views served by the same
+gunicorn, the SQL queries per page (Django test client), and the page's first request.
+
+Two trivial JSON views: /healthz, answered by the first middleware (no session, user or routing),
+and /api/v1/me/, a view behind the whole stack every signed-in request pays for (session, user, MFA
+check, CSP, audit, DRF). The aggregate API's target is read against the second; both ratios print.
+The dashboard is also loaded with 3 connections, one per gunicorn worker: its p95 there is the
+page's own time, while with 10 connections on 2 cores it includes waiting for a worker.
 """
 
 from __future__ import annotations
@@ -56,12 +62,14 @@ def first_request_ms(url: str, cookie: str) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def wrk(url: str, cookie: str, seconds: int, *, warm_up: bool = False) -> tuple[float, float, int]:
+def wrk(
+    url: str, cookie: str, seconds: int, *, warm_up: bool = False, connections: int = 10
+) -> tuple[float, float, int]:
     """(requests/s, p95 in ms, non-2xx or socket errors) for one URL."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(P95_SCRIPT)
     out = subprocess.run(
-        [shutil.which("wrk") or "wrk", "-t2", "-c10", f"-d{seconds}s", "--timeout", "20s", "-s", script.name,
+        [shutil.which("wrk") or "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "20s", "-s", script.name,
          "-H", f"Cookie: {cookie}", "-H", "X-Forwarded-Proto: https", url],
         capture_output=True, text=True, check=True, timeout=seconds + 30,
     ).stdout  # fmt: skip
@@ -89,7 +97,6 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django.urls import Resolver404, resolve
 
     from collaboratives.models import Membership, Role
     from measures.models import RunChartAnalysis
@@ -107,12 +114,13 @@ def main() -> None:
     session = settings.SESSION_COOKIE_NAME  # "__Host-sessionid" in production (secure cookies)
     cookie = f"{session}={client.cookies[session].value}"
     collab = seeded.collaborative.public_id
+    trivial, signed_in = "trivial JSON, middleware (/healthz)", "trivial JSON view, signed in (/api/v1/me/)"
+    dashboard = f"collaborative dashboard ({lias} teams × 10 measures)"
     pages = {
-        "trivial JSON view (/healthz)": "/healthz",
-        f"collaborative dashboard ({lias} teams × 10 measures)": f"/collaboratives/{collab}/dashboard/",
-        "aggregate API": f"/api/v1/aggregates/?collaborative={collab}",
-        # The smallest signed-in API read (one collaborative): what session, user, scope and DRF cost alone.
-        "smallest API read (/api/v1/collaboratives/)": "/api/v1/collaboratives/",
+        trivial: "/healthz",
+        signed_in: "/api/v1/me/",
+        dashboard: f"/collaboratives/{collab}/dashboard/",
+        "aggregate API (a page of 100 rows)": f"/api/v1/aggregates/?collaborative={collab}",
     }
     port = stack.free_port()
     # Production's settings (workers, preload, access log), bound to 127.0.0.1; the access log goes to stdout.
@@ -131,12 +139,6 @@ def main() -> None:
         baseline = None
         results = {}
         for name, path in pages.items():
-            try:
-                if path != "/healthz":  # answered by HealthCheckMiddleware, not a URL route
-                    resolve(path.split("?")[0])
-            except Resolver404:
-                print(f"  {name:<48} not available (no such route on this branch)")
-                continue
             with CaptureQueriesContext(connection) as queries:
                 status = client.get(path).status_code
             if status != 200:
@@ -149,22 +151,29 @@ def main() -> None:
             rate, p95, errors = wrk(url, cookie, seconds)
             baseline = baseline or rate
             results[name] = (rate, p95)
-            print(f"  {name:<48} {rate:8.1f} req/s  p95 {p95:7.1f} ms  {rate / baseline:6.1%} of trivial  "
+            print(f"  {name:<48} {rate:8.1f} req/s  p95 {p95:7.1f} ms  {rate / baseline:6.1%} of /healthz  "
                   f"{len(queries)} queries  {errors} errors  (first request {cold:.0f} ms)")  # fmt: skip
+            if name == dashboard:
+                rate, p95, errors = wrk(url, cookie, seconds, connections=3)
+                results[f"{name}, 3 connections"] = (rate, p95)
+                print(f"  {'  … with 3 connections (one per worker)':<48} {rate:8.1f} req/s  p95 {p95:7.1f} ms  "
+                      f"{errors} errors")  # fmt: skip
         time.sleep(0.1)
     finally:
         server.terminate()
         server.wait(timeout=20)
-    dashboard = next(v for k, v in results.items() if k.startswith("collaborative dashboard"))
-    print(f"\ntarget dashboard p95 ≤ {DASHBOARD_P95_TARGET_MS:.0f} ms: "
-          f"{'met' if dashboard[1] <= DASHBOARD_P95_TARGET_MS else 'MISSED'} ({dashboard[1]:.0f} ms)")  # fmt: skip
-    if "aggregate API" in results:
-        ratio = results["aggregate API"][0] / results["trivial JSON view (/healthz)"][0]
-        print(f"target aggregate API ≥ {AGGREGATE_TARGET:.0%} of trivial: {'met' if ratio >= AGGREGATE_TARGET else 'MISSED'} ({ratio:.0%})")  # fmt: skip
-        floor = results["smallest API read (/api/v1/collaboratives/)"][0]
-        print(
-            f"aggregate API: {results['aggregate API'][0] / floor:.0%} of the smallest API read's throughput"
-        )
+    for label, key in (
+        (" at 10 connections", dashboard),
+        (" at 3 connections", f"{dashboard}, 3 connections"),
+    ):
+        p95 = results[key][1]
+        verdict = "met" if p95 <= DASHBOARD_P95_TARGET_MS else "MISSED"
+        print(f"target dashboard p95 ≤ {DASHBOARD_P95_TARGET_MS:.0f} ms{label}: {verdict} ({p95:.0f} ms)")
+    aggregate = results["aggregate API (a page of 100 rows)"][0]
+    for label, key in (("the signed-in trivial view", signed_in), ("/healthz", trivial)):
+        ratio = aggregate / results[key][0]
+        verdict = "met" if ratio >= AGGREGATE_TARGET else "MISSED"
+        print(f"target aggregate API ≥ {AGGREGATE_TARGET:.0%} of {label}: {verdict} ({ratio:.0%})")
 
 
 if __name__ == "__main__":
