@@ -334,15 +334,18 @@ def runchart_analyse_many(*, analysis_ids: list[int]) -> int:
     A measure whose batch fails falls back to one series at a time, so each failure is recorded on
     its own series. Returns the number of results stored.
     """
-    analyses = (
+    analyses = list(
         RunChartAnalysis.objects.filter(id__in=analysis_ids)
         .defer("result", "points", "summary")  # replaced, never read: tens of KB a series
-        .select_related("measure__collaborative", "team__lia")
         .order_by("measure_id", "id")
     )
+    # One instance of each measure (and its collaborative), not one per series: a batch holds a thousand.
+    measures = Measure.objects.select_related("collaborative").in_bulk({a.measure_id for a in analyses})
     stored = 0
-    for _, group in itertools.groupby(analyses, key=attrgetter("measure_id")):
+    for measure_id, group in itertools.groupby(analyses, key=attrgetter("measure_id")):
         batch = list(group)
+        for analysis in batch:
+            analysis.measure = measures[measure_id]
         try:
             stored += _analyse_measure_batch(batch)
         except Exception:
@@ -364,12 +367,11 @@ def _analyse_measure_batch(batch: list[RunChartAnalysis]) -> int:
     ):
         decisions.setdefault(analysis_id, []).append((start_month, decision))
     aggregates = [a for a in batch if a.kind != RunChartAnalysis.Kind.TEAM]
-    teams = {a.team.id: a.team for a in batch if a.team is not None}
-    collaborative_teams = (
-        list(Team.objects.filter(collaborative_id=measure.collaborative_id).select_related("lia"))
-        if aggregates
-        else []
+    collaborative_teams = list(
+        Team.objects.filter(collaborative_id=measure.collaborative_id).select_related("lia")
     )
+    by_id = {t.id: t for t in collaborative_teams}
+    teams = {a.team_id: by_id[a.team_id] for a in batch if a.team_id is not None}
     by_awardee: dict[int, list[Team]] = {}
     for team in collaborative_teams:
         by_awardee.setdefault(team.lia.awardee_id, []).append(team)
