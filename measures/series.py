@@ -164,15 +164,19 @@ def series_input_from(
     months: list[dt.date],
     params: runchart.RuleParams,
     cohort: dict[int, list[Pair | None]],
+    encoded: runchart.aggregate.Encoded | None = None,
 ) -> SeriesInput:
-    """The engine's input from data already read: the team's own values, or the aggregate's cohort."""
+    """The engine's input from data already read: the team's own values, or the aggregate's cohort.
+
+    `encoded` is the cohort's `runchart.encode_teams`, when the caller has it.
+    """
     if analysis.kind == RunChartAnalysis.Kind.TEAM:
         assert analysis.team_id is not None
         values = cohort[analysis.team_id]
         return SeriesInput(months, values, params, stored_points.columns(months, values), cohort={})
     series = list(cohort.values())
     if series:
-        pooled, reporting, rates = runchart.cohort_figures(series)
+        pooled, reporting, rates = runchart.cohort_figures(series, encoded)
     else:
         pooled, reporting, rates = [None] * len(months), [0] * len(months), [None] * len(months)
     floor = COHORT_REPORTING_FLOOR * len(cohort)
@@ -218,43 +222,48 @@ class TeamFigures:
     meets_aim: bool | None
 
 
-def teams_meet_aim(measure: Measure, team_values: dict[int, list[Pair | None]]) -> dict[int, bool | None]:
-    """§8.5 per team, in one batch: None where the measure has no aim or a team too few recent points."""
+def teams_meet_aim(
+    measure: Measure,
+    team_values: dict[int, list[Pair | None]],
+    encoded: runchart.aggregate.Encoded | None = None,
+) -> dict[int, bool | None]:
+    """§8.5 per team, in one batch: None where the measure has no aim or a team too few recent points.
+
+    `encoded` is `runchart.encode_teams` of the values in the dict's order, when the caller has it.
+    """
     target = _aim_target(measure)
     if target is None:
         return dict.fromkeys(team_values)
     team_ids = list(team_values)
     verdicts = runchart.meets_aim_many(
-        [team_values[t] for t in team_ids],
-        target,
-        measure.direction,
-        window=AIM_WINDOW,
-        min_points=AIM_MIN_POINTS,
+        [team_values[t] for t in team_ids], target, measure.direction, AIM_WINDOW, AIM_MIN_POINTS, encoded
     )
     return dict(zip(team_ids, verdicts, strict=True))
 
 
 def team_figures(
-    measure: Measure, cohort: dict[int, list[Pair | None]], verdicts: dict[int, bool | None] | None = None
+    measure: Measure,
+    cohort: dict[int, list[Pair | None]],
+    verdicts: dict[int, bool | None] | None = None,
+    baselines: dict[int, Fraction | None] | None = None,
 ) -> dict[int, TeamFigures]:
     """Per team of a cohort, in one batch; a measure's aggregates share their teams' figures.
 
-    `verdicts` are the teams' aim verdicts when the caller has them already (`teams_meet_aim`).
+    `verdicts` are the teams' aim verdicts (`teams_meet_aim`) and `baselines` their baseline medians
+    (from the teams' own series, where no one decided their phases), when the caller has them.
     """
+    baselines = dict(baselines or {})
     params = runchart.RuleParams(
         baseline_k=measure.collaborative.baseline_months, direction=measure.direction
     )
-    team_ids = list(cohort)
-    results = runchart.analyse_many([cohort[t] for t in team_ids], params) if team_ids else []
+    missing = [t for t in cohort if t not in baselines]
+    for team_id, result in zip(
+        missing, runchart.analyse_many([cohort[t] for t in missing], params), strict=True
+    ):
+        baselines[team_id] = None if result.baseline is None else result.baseline.median
     if verdicts is None:
         verdicts = teams_meet_aim(measure, cohort)
-    return {
-        team_id: TeamFigures(
-            baseline_median=None if result.baseline is None else result.baseline.median,
-            meets_aim=verdicts[team_id],
-        )
-        for team_id, result in zip(team_ids, results, strict=True)
-    }
+    return {t: TeamFigures(baseline_median=baselines[t], meets_aim=verdicts[t]) for t in cohort}
 
 
 def aggregate_summary(

@@ -5,6 +5,7 @@ import logging
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from fractions import Fraction
 from operator import attrgetter
 from typing import Any
 
@@ -383,10 +384,17 @@ def _analyse_measure_batch(batch: list[RunChartAnalysis]) -> int:
     }
     teams |= {t.id: t for cohort in cohorts.values() for t in cohort}
     pairs = series.team_pairs(measure, list(teams.values()), months)
-    verdicts = series.teams_meet_aim(measure, pairs)
-    figures = series.team_figures(
-        measure, {t.id: pairs[t.id] for cohort in cohorts.values() for t in cohort}, verdicts
-    )
+    # Every team's values encoded once; each aggregate takes its cohort's rows.
+    encoded = runchart.encode_teams(list(pairs.values()))
+    row_of = {team_id: row for row, team_id in enumerate(pairs)}
+
+    def rows(team_ids: list[int]) -> runchart.aggregate.Encoded | None:
+        if encoded is None:
+            return None
+        index = [row_of[t] for t in team_ids]
+        return encoded[0][index], encoded[1][index]
+
+    verdicts = series.teams_meet_aim(measure, pairs, encoded)
     inputs = [
         series.series_input_from(
             a,
@@ -395,16 +403,23 @@ def _analyse_measure_batch(batch: list[RunChartAnalysis]) -> int:
             {a.team_id: pairs[a.team_id]}
             if a.team_id is not None
             else {t.id: pairs[t.id] for t in cohorts[a.id]},
+            None if a.team_id is not None else rows([t.id for t in cohorts[a.id]]),
         )
         for a in batch
     ]
     results: dict[int, dict[str, Any]] = {}
+    baselines: dict[int, Fraction | None] = {}  # from team series whose phases no one decided
     by_params: dict[runchart.RuleParams, list[int]] = {}
     for index, data in enumerate(inputs):
         by_params.setdefault(data.params, []).append(index)
     for params, indices in by_params.items():
         computed = runchart.analyse_many([inputs[i].values for i in indices], params)
-        results |= {i: r.to_dict() for i, r in zip(indices, computed, strict=True)}
+        for i, result in zip(indices, computed, strict=True):
+            results[i] = result.to_dict()
+            if batch[i].team_id is not None and batch[i].id not in decisions:
+                baselines[batch[i].team_id] = None if result.baseline is None else result.baseline.median
+    cohort_pairs = {t.id: pairs[t.id] for cohort in cohorts.values() for t in cohort}
+    figures = series.team_figures(measure, cohort_pairs, verdicts, baselines)
     # System tests: a slow or failing recompute, once per batch (the per-series path has its own).
     fault_point("runchart_analyse", ",".join(str(a.id) for a in batch))
     now = timezone.now()

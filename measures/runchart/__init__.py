@@ -3,7 +3,15 @@
 `analyse` is the exact one-series engine; `analyse_many` gives identical results for many series at once.
 """
 
-from .aggregate import cohort_figures, median_of_rates, meets_aim, meets_aim_many, n_reporting, pool
+from .aggregate import (
+    cohort_figures,
+    encode_teams,
+    median_of_rates,
+    meets_aim,
+    meets_aim_many,
+    n_reporting,
+    pool,
+)
 from .batch import analyse_many
 from .params import RuleParams
 from .reference import analyse
@@ -25,6 +33,7 @@ __all__ = [
     "analyse",
     "analyse_many",
     "cohort_figures",
+    "encode_teams",
     "meets_aim",
     "meets_aim_many",
     "median_of_rates",

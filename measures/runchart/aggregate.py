@@ -8,11 +8,13 @@ from itertools import chain
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from .batch import as_fractions, masked_median
 from .values import RawValue, exact_series, exact_value, median
 
 Pair = tuple[int, int]
+Encoded = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
 TeamSeries = Sequence[Sequence[tuple[int, int] | None]]
 
 
@@ -81,19 +83,32 @@ def _plain_pairs(team_series: TeamSeries) -> list[int] | None:
     return flat
 
 
-def cohort_figures(
-    team_series: TeamSeries,
-) -> tuple[list[Pair | None], list[int], list[Fraction | None]]:
-    """`(pool, n_reporting, median_of_rates)` of the same teams, computed together with numpy.
+def encode_teams(team_series: TeamSeries) -> Encoded | None:
+    """(num, den) as teams × periods int64 arrays, missing as (0, 0), when every series has the same
+    length and every item is None or a plain pair within the exact bound; else None (the exact path).
 
-    Identical to the three functions; inputs outside the exact fast path go through them.
+    A caller analysing several cohorts of the same teams encodes them once and passes row subsets.
     """
     lengths = {len(series) for series in team_series}
     flat = _plain_pairs(team_series) if len(lengths) == 1 else None
     if flat is None:
-        return pool(team_series), n_reporting(team_series), median_of_rates(team_series)
+        return None
     both = np.array(flat, dtype=np.int64).reshape(len(team_series), lengths.pop(), 2)
-    num, den = both[:, :, 0], both[:, :, 1]
+    return both[:, :, 0], both[:, :, 1]
+
+
+def cohort_figures(
+    team_series: TeamSeries, encoded: Encoded | None = None
+) -> tuple[list[Pair | None], list[int], list[Fraction | None]]:
+    """`(pool, n_reporting, median_of_rates)` of the same teams, computed together with numpy.
+
+    Identical to the three functions; inputs outside the exact fast path go through them.
+    `encoded` is `encode_teams(team_series)`, when the caller has it.
+    """
+    encoded = encoded if encoded is not None else encode_teams(team_series)
+    if encoded is None:
+        return pool(team_series), n_reporting(team_series), median_of_rates(team_series)
+    num, den = encoded
     valid = den > 0
     counts = valid.sum(axis=0)
     sums_num = np.where(valid, num, 0).sum(axis=0).tolist()
@@ -133,15 +148,17 @@ def meets_aim_many(
     direction: Literal["up", "down"],
     window: int = 6,
     min_points: int = 3,
+    encoded: Encoded | None = None,
 ) -> list[bool | None]:
-    """`[meets_aim(values, target, …) for values in team_series]`, computed together with numpy."""
-    lengths = {len(series) for series in team_series}
-    flat = _plain_pairs(team_series) if len(lengths) == 1 else None
-    if flat is None:
+    """`[meets_aim(values, target, …) for values in team_series]`, computed together with numpy.
+
+    `encoded` is `encode_teams(team_series)`, when the caller has it.
+    """
+    encoded = encoded if encoded is not None else encode_teams(team_series)
+    if encoded is None:
         return [meets_aim(values, target, direction, window, min_points) for values in team_series]
     aim = _aim(target, direction, window, min_points)
-    both = np.array(flat, dtype=np.int64).reshape(len(team_series), lengths.pop(), 2)
-    num, den = both[:, :, 0], both[:, :, 1]
+    num, den = encoded
     observed = den > 0
     latest = observed & (np.cumsum(observed[:, ::-1], axis=1)[:, ::-1] <= window)
     med_num, med_den, sizes = masked_median(num, den, latest)
