@@ -31,6 +31,7 @@ from collaboratives import access
 from collaboratives.api import NamedRefSerializer, ReadOnlyViewSet
 from collaboratives.models import Team
 from collaboratives.selectors import awardee_list, collaborative_list, team_list
+from measures import suppression
 from measures.models import Measure, MonthlyReport, Observation, RunChartAnalysis
 from measures.selectors import (
     REPORT_CELL_LABELS,
@@ -212,6 +213,9 @@ class PointSerializer(serializers.Serializer):
     value = serializers.FloatField(allow_null=True)
     n_teams_reporting = serializers.IntegerField(required=False)
     below_reporting_floor = serializers.BooleanField(required=False)
+    suppressed = serializers.BooleanField(
+        required=False, help_text="Counts hidden from this caller: a small count of a sensitive measure."
+    )
 
 
 class RunChartDetailSerializer(RunChartSerializer):
@@ -243,6 +247,11 @@ class RunChartViewSet(ReadOnlyViewSet):
 
     def get_queryset(self) -> QuerySet[RunChartAnalysis]:
         return runchart_list(user=self.request.user).order_by("measure__order", "measure__code", "kind", "id")
+
+    def get_object(self) -> RunChartAnalysis:
+        """The chart with the months this caller may not see blanked (small counts of a sensitive measure)."""
+        [chart] = suppression.suppress_for_viewer(user=self.request.user, charts=[super().get_object()])
+        return chart
 
 
 def aggregate_rows(chart: RunChartAnalysis) -> list[dict[str, Any]]:
@@ -281,6 +290,7 @@ def aggregate_rows(chart: RunChartAnalysis) -> list[dict[str, Any]]:
             "pct_teams_meeting_aim": aim.get("pct_meeting"),
             "computed_at": computed_at,
             "stale": chart.stale,
+            "suppressed": point.get("suppressed", False),
         }
         for point in chart.points or []
     ]
@@ -311,6 +321,9 @@ class AggregateRowSerializer(serializers.Serializer):
     pct_teams_meeting_aim = serializers.FloatField(allow_null=True)
     computed_at = serializers.DateTimeField(allow_null=True)
     stale = serializers.BooleanField()
+    suppressed = serializers.BooleanField(
+        help_text="The month's counts are hidden from this caller: a small count of a sensitive measure."
+    )
 
 
 class AggregateView(PrivateResponses, generics.ListAPIView):
@@ -340,9 +353,10 @@ class AggregateView(PrivateResponses, generics.ListAPIView):
                 measure_list(user=user, collaborative=collaborative), public_id=params["measure"]
             )
             charts = charts.filter(measure=measure)
+        charts = charts.defer("result").order_by("measure__order", "measure__code", "id")  # result: unused
         return [
             row
-            for chart in charts.order_by("measure__order", "measure__code", "id")
+            for chart in suppression.suppress_for_viewer(user=user, charts=charts)
             for row in aggregate_rows(chart)
         ]
 

@@ -10,10 +10,10 @@ import pytest
 from django.utils import timezone
 
 from collaboratives.models import ApiToken, Collaborative
-from measures.models import MonthlyReport, Observation
+from measures.models import MonthlyReport, Observation, RunChartAnalysis
 from measures.services import recompute_all
 from pdsa.models import PDSACycle
-from tests.factories import MeasureFactory
+from tests.factories import MeasureFactory, ObservationFactory
 
 NOT_FOUND = {"status": 404, "code": "not_found", "detail": "Not found.", "errors": []}
 
@@ -184,7 +184,7 @@ def test_aggregates_rows_per_month_with_the_series_figures(world, charted, api_a
         "measure": str(charted.measure.public_id), "measure_code": "screen", "cohort_size": 3,
         "baseline_median": None, "shifted_median": None, "n_teams_meeting_aim": 0,
         "n_teams_assessed_for_aim": 1, "pct_teams_meeting_aim": 0.0, "computed_at": _iso(chart.computed_at),
-        "stale": False, "below_reporting_floor": True,
+        "stale": False, "below_reporting_floor": True, "suppressed": False,
     }  # fmt: skip
     assert body["count"] == 6 and body["previous"] is None
     assert body["next"].endswith(
@@ -384,3 +384,59 @@ def test_me_with_a_session_has_no_token(world, client):
 
 def test_me_without_credentials_is_401(client):
     assert client.get("/api/v1/me/").status_code == 401
+
+
+@pytest.fixture
+def sensitive(world_plus, django_capture_on_commit_callbacks):
+    """A sensitive measure of ONE: in January only A1 reports, 3 of 8 (a small count, and so is the
+    pooled month); in February every team reports large counts."""
+    w = world_plus
+    measure = MeasureFactory(collaborative=w.one, code="ipv", sensitive=True)
+    ObservationFactory(team=w.team_a1, measure=measure, month=dt.date(2025, 1, 1), numerator=3, denominator=8)
+    for team, (n, d) in ((w.team_a1, (12, 20)), (w.team_b1, (30, 50)), (w.team_c1, (25, 40))):
+        ObservationFactory(team=team, measure=measure, month=dt.date(2025, 2, 1), numerator=n, denominator=d)
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute_all(collaborative_ids=[w.one.id])
+    return measure
+
+
+def _january(points: list[dict]) -> dict:
+    return next(p for p in points if p["month"].startswith("2025-01"))
+
+
+def test_a_peer_reads_a_small_count_of_a_sensitive_measure_as_suppressed(world_plus, sensitive, api_as):
+    a1 = RunChartAnalysis.objects.get(measure=sensitive, team=world_plus.team_a1)
+    peer = api_as(world_plus.charlie).get(f"/api/v1/runcharts/{a1.public_id}/").json()
+    assert _january(peer["points"]) == {
+        "month": "2025-01-01", "numerator": None, "denominator": None, "value": None, "suppressed": True,
+    }  # fmt: skip
+    own = api_as(world_plus.alice).get(f"/api/v1/runcharts/{a1.public_id}/").json()
+    assert _january(own["points"]) == {
+        "month": "2025-01-01",
+        "numerator": 3,
+        "denominator": 8,
+        "value": 0.375,
+    }
+
+
+def test_the_aggregate_api_hides_a_small_pooled_month_from_everyone(world_plus, sensitive, api_as):
+    url = f"/api/v1/aggregates/?collaborative={world_plus.one.public_id}&measure={sensitive.public_id}"
+    pooled = RunChartAnalysis.objects.get(measure=sensitive, kind="collaborative")
+    for person in (
+        "charlie",
+        "alice",
+        "frank",
+    ):  # a peer, A1's own lead, the admin: a pooled cell is for anyone
+        rows = api_as(getattr(world_plus, person)).get(url).json()["results"]
+        january, february = _january(rows), next(r for r in rows if r["month"] == "2025-02")
+        assert (january["numerator_sum"], january["denominator_sum"], january["suppressed"]) == (
+            None,
+            None,
+            True,
+        )
+        assert (february["numerator_sum"], february["denominator_sum"], february["suppressed"]) == (
+            67,
+            110,
+            False,
+        )
+    assert _january(pooled.points)["numerator"] == 3  # stored exactly; only the caller's copy is blanked
