@@ -4,8 +4,10 @@ Reads go through measures.selectors, writes through measures.services, as the we
 """
 
 import datetime as dt
+import itertools
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, overload
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -326,6 +328,31 @@ class AggregateRowSerializer(serializers.Serializer):
     )
 
 
+class _AggregateRows(Sequence[dict[str, Any]]):
+    """The rows of several aggregate charts, one per chart and month, shaped only when a page asks."""
+
+    def __init__(self, charts: list[RunChartAnalysis]) -> None:
+        self.charts = charts
+        self.starts = list(itertools.accumulate((len(c.points or []) for c in charts), initial=0))
+
+    def __len__(self) -> int:
+        return self.starts[-1]
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        wanted = range(len(self))[index]
+        if isinstance(wanted, int):
+            return self[wanted : wanted + 1][0]
+        rows: list[dict[str, Any]] = []
+        for chart, start, end in zip(self.charts, self.starts, self.starts[1:], strict=False):
+            if end > wanted.start and start < wanted.stop:
+                rows += aggregate_rows(chart)[max(wanted.start - start, 0) : wanted.stop - start]
+        return rows
+
+
 class AggregateView(PrivateResponses, generics.ListAPIView):
     """Pooled monthly figures of a collaborative, or of one awardee's teams in it, per measure × month."""
 
@@ -337,7 +364,7 @@ class AggregateView(PrivateResponses, generics.ListAPIView):
     serializer_class = AggregateRowSerializer
     filter_backends: list[Any] = []  # the query is validated below; the rows are not a queryset
 
-    def get_queryset(self) -> list[dict[str, Any]]:  # type: ignore[override]
+    def get_queryset(self) -> "_AggregateRows":  # type: ignore[override]
         query = self.QuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         params, user = query.validated_data, self.request.user
@@ -354,11 +381,7 @@ class AggregateView(PrivateResponses, generics.ListAPIView):
             )
             charts = charts.filter(measure=measure)
         charts = charts.defer("result").order_by("measure__order", "measure__code", "id")  # result: unused
-        return [
-            row
-            for chart in suppression.suppress_for_viewer(user=user, charts=charts)
-            for row in aggregate_rows(chart)
-        ]
+        return _AggregateRows(suppression.suppress_for_viewer(user=user, charts=charts))
 
     @extend_schema(parameters=[QuerySerializer])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

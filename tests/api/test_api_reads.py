@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from collaboratives.models import ApiToken, Collaborative
 from measures.models import MonthlyReport, Observation, RunChartAnalysis
-from measures.services import recompute_all
+from measures.services import recompute_all, runchart_analyse
 from pdsa.models import PDSACycle
 from tests.factories import MeasureFactory, ObservationFactory
 
@@ -440,3 +440,28 @@ def test_the_aggregate_api_hides_a_small_pooled_month_from_everyone(world_plus, 
             False,
         )
     assert _january(pooled.points)["numerator"] == 3  # stored exactly; only the caller's copy is blanked
+
+
+def test_aggregate_pages_of_any_size_join_up_to_every_row_across_measures(world, charted, api_as):
+    second = MeasureFactory(collaborative=world.one, code="visit", order=2)
+    for i in range(4):
+        Observation.objects.create(
+            team=world.team_a1, measure=second, month=dt.date(2025, 1 + i, 1), numerator=i, denominator=5
+        )
+    with_second = RunChartAnalysis.objects.create(
+        kind="collaborative", measure=second, collaborative=world.one
+    )
+    runchart_analyse(analysis=with_second)
+    client, url = api_as(world.frank), f"/api/v1/aggregates/?collaborative={world.one.public_id}"
+    everything = client.get(f"{url}&page_size=500").json()
+    assert everything["count"] == 6 + 4  # each measure's series runs to its latest reported month
+    assert [r["measure_code"] for r in everything["results"]] == ["screen"] * 6 + ["visit"] * 4
+    for size in (1, 4, 5, 7):
+        joined, page = [], 1
+        while True:
+            body = client.get(f"{url}&page_size={size}&page={page}").json()
+            joined += body["results"]
+            if body["next"] is None:
+                break
+            page += 1
+        assert joined == everything["results"], size
