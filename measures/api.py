@@ -380,7 +380,13 @@ class AggregateView(PrivateResponses, generics.ListAPIView):
                 measure_list(user=user, collaborative=collaborative), public_id=params["measure"]
             )
             charts = charts.filter(measure=measure)
-        charts = charts.defer("result").order_by("measure__order", "measure__code", "id")  # result: unused
+        # Aggregates have no team: joining one (and its LIA and awardee) only tripled the planning time.
+        charts = (
+            charts.select_related(None)
+            .select_related("measure__collaborative", "collaborative", "awardee")
+            .defer("result")  # not shown here
+            .order_by("measure__order", "measure__code", "id")
+        )
         return _AggregateRows(suppression.suppress_for_viewer(user=user, charts=charts))
 
     @extend_schema(parameters=[QuerySerializer])
