@@ -258,11 +258,12 @@ def test_journey_3_an_awardee_lead_sorts_the_state_dashboard_confirms_a_state_sh
     assert suggestion.count() == 1
     accessible(page, "j3-04-chart-with-suggested-shift")
     # A state's pooled chart is its awardee lead's to decide (access.may_decide_phases).
-    suggestion.get_by_role("textbox").fill("Ohio's agencies all started reflective supervision groups")
-    suggestion.get_by_role("button", name="Confirm").click()
-    page.get_by_text("Phase decision saved. The chart is being recomputed.").wait_for()
-    accessible(page, "j3-05-state-shift-confirmed")
-    page.locator(".runchart figcaption", has_text="Last computed").first.wait_for(timeout=CHART_TIMEOUT_MS)
+    _confirm_and_wait_for_recompute(
+        page,
+        suggestion,
+        "Ohio's agencies all started reflective supervision groups",
+        "j3-05-state-shift-confirmed",
+    )
     shifted.refresh_from_db()
     decision = shifted.phase_decisions.get()
     assert (shifted.stale, decision.decision, decision.decided_by.email) == (False, "confirmed", OHIO_LEAD)
@@ -274,6 +275,15 @@ def test_journey_3_an_awardee_lead_sorts_the_state_dashboard_confirms_a_state_sh
     assert rows[0] == CHART_CSV_HEADER
     assert [r[0] for r in rows[1:]] == [p["month"][:7] for p in shifted.points]
     page.close()
+
+
+def _confirm_and_wait_for_recompute(page, suggestion, reason: str, screenshot: str) -> None:
+    """Confirm a suggested phase with a reason, check the page, and wait for the worker's recompute."""
+    suggestion.get_by_role("textbox").fill(reason)
+    suggestion.get_by_role("button", name="Confirm").click()
+    page.get_by_text("Phase decision saved. The chart is being recomputed.").wait_for()
+    accessible(page, screenshot)
+    page.locator(".runchart figcaption", has_text="Last computed").first.wait_for(timeout=CHART_TIMEOUT_MS)
 
 
 def test_journey_3_the_suggested_shift_is_confirmed_with_a_reason_and_the_chart_recomputes(
@@ -290,11 +300,9 @@ def test_journey_3_the_suggested_shift_is_confirmed_with_a_reason_and_the_chart_
     page.goto(f"{live_server.url}/charts/{shifted.public_id}/")
     _wait_for_charts(page)
     row = page.locator("tr", has_text="Suggested").first
-    row.get_by_role("textbox").fill("Home visitors began the new referral tracking in this month")
-    row.get_by_role("button", name="Confirm").click()
-    page.get_by_text("Phase decision saved. The chart is being recomputed.").wait_for()
-    accessible(page, "j3-06-team-shift-confirmed")
-    page.locator(".runchart figcaption", has_text="Last computed").first.wait_for(timeout=CHART_TIMEOUT_MS)
+    _confirm_and_wait_for_recompute(
+        page, row, "Home visitors began the new referral tracking in this month", "j3-06-team-shift-confirmed"
+    )
     shifted.refresh_from_db()
     assert (shifted.stale, shifted.phase_decisions.get().decision) == (False, "confirmed")
     assert page.locator("li", has_text="Confirmed by").count() == 1
