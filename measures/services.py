@@ -555,37 +555,37 @@ def _refresh_batches(analyses: Any) -> list[list[int]]:
 def recompute_all(*, collaborative_ids: list[int] | None = None) -> list[int]:
     """Create any missing series for every enrolled team and measure, mark them stale and enqueue them.
 
-    In bulk (a national collaborative has tens of thousands of series): one insert of the missing
-    series, one update, and batch tasks that two or more workers share.
+    Measure by measure, each in its own transaction: insert its missing series, mark all its series
+    stale in one update, and enqueue its batch tasks on commit. Workers start on the first measure
+    while later ones are still being marked (a national collaborative has 31,710 series); a run cut
+    short leaves whole measures done, and running it again is safe.
     """
     teams = Team.objects.select_related("lia")
     if collaborative_ids is not None:
         teams = teams.filter(collaborative_id__in=collaborative_ids)
-    team_list = list(teams)
-    collaboratives = {t.collaborative_id for t in team_list}
-    measure_ids: dict[int, list[int]] = {}
-    for measure_id, collaborative_id in Measure.objects.filter(
-        collaborative_id__in=collaboratives
-    ).values_list("id", "collaborative_id"):
-        measure_ids.setdefault(collaborative_id, []).append(measure_id)
-    with transaction.atomic():
-        existing = set(
-            RunChartAnalysis.objects.filter(collaborative_id__in=collaboratives).values_list(
-                "kind", "measure_id", "team_id", "awardee_id"
+    by_collaborative: dict[int, list[Team]] = {}
+    for team in teams:
+        by_collaborative.setdefault(team.collaborative_id, []).append(team)
+    ids = []
+    for measure_id, collaborative_id in (
+        Measure.objects.filter(collaborative_id__in=by_collaborative)
+        .order_by("collaborative_id", "order", "id")
+        .values_list("id", "collaborative_id")
+    ):
+        with transaction.atomic():
+            series_rows = RunChartAnalysis.objects.filter(measure_id=measure_id)
+            existing = set(series_rows.values_list("kind", "measure_id", "team_id", "awardee_id"))
+            wanted = {
+                (key["kind"], key["measure_id"], key["team_id"], key["awardee_id"]): key
+                for team in by_collaborative[collaborative_id]
+                for key in _series_keys(team, measure_id)
+            }
+            RunChartAnalysis.objects.bulk_create(
+                (RunChartAnalysis(**key) for k, key in wanted.items() if k not in existing),
+                batch_size=2000,
+                ignore_conflicts=True,  # a save creating the same series meanwhile
             )
-        )
-        wanted = {
-            (key["kind"], key["measure_id"], key["team_id"], key["awardee_id"]): key
-            for team in team_list
-            for measure_id in measure_ids.get(team.collaborative_id, [])
-            for key in _series_keys(team, measure_id)
-        }
-        RunChartAnalysis.objects.bulk_create(
-            (RunChartAnalysis(**key) for k, key in wanted.items() if k not in existing),
-            batch_size=2000,
-            ignore_conflicts=True,  # a save creating the same series meanwhile
-        )
-        ids = _mark_stale_in_batches(RunChartAnalysis.objects.filter(collaborative_id__in=collaboratives))
+            ids += _mark_stale_in_batches(series_rows)
     return sorted(ids)
 
 
