@@ -388,7 +388,7 @@ def _analyse_measure_batch(batch: list[RunChartAnalysis]) -> int:
     encoded = runchart.encode_teams(list(pairs.values()))
     row_of = {team_id: row for row, team_id in enumerate(pairs)}
 
-    def rows(team_ids: list[int]) -> runchart.aggregate.Encoded | None:
+    def cohort_encoded(team_ids: list[int]) -> runchart.aggregate.Encoded | None:
         if encoded is None:
             return None
         index = [row_of[t] for t in team_ids]
@@ -403,7 +403,7 @@ def _analyse_measure_batch(batch: list[RunChartAnalysis]) -> int:
             {a.team_id: pairs[a.team_id]}
             if a.team_id is not None
             else {t.id: pairs[t.id] for t in cohorts[a.id]},
-            None if a.team_id is not None else rows([t.id for t in cohorts[a.id]]),
+            None if a.team_id is not None else cohort_encoded([t.id for t in cohorts[a.id]]),
         )
         for a in batch
     ]
