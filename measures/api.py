@@ -3,6 +3,7 @@
 Reads go through measures.selectors, writes through measures.services, as the web pages do.
 """
 
+import copy
 import datetime as dt
 import itertools
 import uuid
@@ -254,6 +255,27 @@ class RunChartViewSet(ReadOnlyViewSet):
         """The chart with the months this caller may not see blanked (small counts of a sensitive measure)."""
         [chart] = suppression.suppress_for_viewer(user=self.request.user, charts=[super().get_object()])
         return chart
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        charts = _summaries_withheld(request.user, page or [])
+        return self.get_paginated_response(self.get_serializer(charts, many=True).data)
+
+
+def _summaries_withheld(user: Any, charts: list[RunChartAnalysis]) -> list[RunChartAnalysis]:
+    """As on the dashboard (security plan §6.2): a peer team's figures of a sensitive measure are not
+    shown when a third or more of its months are hidden from this caller; they read as null."""
+    withheld: dict[int, frozenset[str]] = {}
+    out = []
+    for chart in charts:
+        if chart.team is not None and chart.measure.sensitive:
+            if chart.measure_id not in withheld:
+                withheld[chart.measure_id] = suppression.withheld_teams(user=user, measure=chart.measure)
+            if str(chart.team.public_id) in withheld[chart.measure_id]:
+                chart = copy.copy(chart)
+                chart.summary = dict.fromkeys(chart.summary or {}) | {"withheld": True}
+        out.append(chart)
+    return out
 
 
 def aggregate_rows(chart: RunChartAnalysis) -> list[dict[str, Any]]:

@@ -465,3 +465,20 @@ def test_aggregate_pages_of_any_size_join_up_to_every_row_across_measures(world,
                 break
             page += 1
         assert joined == everything["results"], size
+
+
+def test_a_peers_figures_of_a_mostly_suppressed_sensitive_series_are_withheld_in_the_list(
+    world_plus, sensitive, api_as
+):
+    url = f"/api/v1/runcharts/?kind=team&measure={sensitive.public_id}"
+    a1 = RunChartAnalysis.objects.get(measure=sensitive, team=world_plus.team_a1)
+
+    def a1_summary(person: str) -> dict:
+        rows = api_as(getattr(world_plus, person)).get(url).json()["results"]
+        return next(r["summary"] for r in rows if r["team_label"] == "Agency A")
+
+    # Half of A1's months (January, 3 of 8) are hidden from a peer: as on the dashboard, no figures.
+    assert a1_summary("charlie") == {
+        "current_median": None, "latest": None, "meets_aim": None, "latest_signal": None, "withheld": True,
+    }  # fmt: skip
+    assert a1_summary("alice") == a1.summary
