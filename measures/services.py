@@ -237,11 +237,16 @@ def series_mark_stale(*, team: Team, measure_ids: list[int], span_changed: Colle
     return ids + _mark_stale_in_batches(series_rows.filter(measure_id__in=span_changed))
 
 
-def _mark_stale_in_batches(analyses: Any) -> list[int]:
-    """Mark every series of the queryset stale in one UPDATE; batch tasks recompute them after commit."""
+def _mark_stale(analyses: Any) -> None:
+    """A new generation for each series: a result computed from older data will not be stored."""
     analyses.update(
         generation=F("generation") + 1, stale=True, stale_since=timezone.now(), attempts=0, failed=False
     )
+
+
+def _mark_stale_in_batches(analyses: Any) -> list[int]:
+    """Mark every series of the queryset stale in one UPDATE; batch tasks recompute them after commit."""
+    _mark_stale(analyses)
     ids = []
     for batch in _refresh_batches(analyses):
         transaction.on_commit(_enqueue_refresh(runchart_refresh_many_task, batch), robust=True)
@@ -279,9 +284,7 @@ def _enqueue_refresh(task: Any, arg: int | list[int]) -> Callable[[], None]:
 
 def analyses_mark_stale(*, analysis_ids: list[int]) -> list[int]:
     stale = RunChartAnalysis.objects.unscoped(reason="ids from series_mark_stale or a trusted caller")
-    stale.filter(id__in=analysis_ids).update(
-        generation=F("generation") + 1, stale=True, stale_since=timezone.now(), attempts=0, failed=False
-    )
+    _mark_stale(stale.filter(id__in=analysis_ids))
     for analysis_id in analysis_ids:
         transaction.on_commit(_enqueue_refresh(runchart_refresh_task, analysis_id), robust=True)
     return analysis_ids
