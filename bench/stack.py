@@ -146,11 +146,6 @@ class Seeded:
     seconds: float
 
 
-def month_add(month: dt.date, n: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def seed(*, lias: int, measures: int, months: int, awardees: int, seed: int = 20261126) -> Seeded:
     """Erase the bench database and seed one collaborative: every LIA a team, `months` of data per measure.
 
@@ -162,6 +157,7 @@ def seed(*, lias: int, measures: int, months: int, awardees: int, seed: int = 20
 
     from collaboratives.models import LIA, Awardee, Collaborative, Team
     from measures.models import Measure, Observation, RunChartAnalysis
+    from measures.points import month_add
 
     started = time.perf_counter()
     call_command("flush", "--noinput", verbosity=0)
