@@ -29,9 +29,40 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, ClassVar, Self
 
+from django.core.exceptions import EmptyResultSet
 from django.db import models
+from django.db.models import Lookup
 
 from collaboratives import access
+
+
+class InIdSet(Lookup):
+    """`field__in_set=ids`: the column is one of a set of ids, as `__in`, sent as one parameter.
+
+    Scoping compares columns to a user's grants, which for an admin or awardee lead of a large
+    collaborative hold hundreds of team ids. As `IN (%s, %s, ...)` Django prepares each id, psycopg
+    splits a query too long for its cache, and PostgreSQL parses each literal, on every query of
+    every page: at 175 teams that was a fifth of the aggregate API's time. PostgreSQL gets
+    `= ANY(array)`, one parameter (same rows, same index use); other databases get `IN`.
+    """
+
+    lookup_name = "in_set"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> list[int]:
+        return sorted(int(v) for v in self.rhs)
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        if not self.rhs:
+            raise EmptyResultSet  # as `__in=[]`: no row, and an OR around it still works
+        lhs, params = self.process_lhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s::bigint[])", [*params, self.rhs]
+        return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", [*params, *self.rhs]
+
+
+models.Field.register_lookup(InIdSet)
+models.ForeignObject.register_lookup(InIdSet)  # a relation's lookups are its own, not Field's
 
 _guard_on: ContextVar[bool] = ContextVar("coiin_scope_guard", default=False)
 
@@ -76,7 +107,9 @@ class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> Self:
         if access.sees_everything(user):
             return self._marked()
-        return self.filter(**{f"{self.scope_field}__in": access.visible_ids(user, self.scope_kind)})._marked()
+        return self.filter(
+            **{f"{self.scope_field}__in_set": access.visible_ids(user, self.scope_kind)}
+        )._marked()
 
     def unscoped(self, *, reason: str) -> Self:
         """Trusted code's explicit way past the guard; `reason` says why no user scope applies."""

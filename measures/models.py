@@ -156,11 +156,11 @@ class RunChartAnalysisQuerySet(ScopedQuerySet):
         grants = access.grants(user)
         kind = RunChartAnalysis.Kind
         return self.filter(
-            Q(kind=kind.TEAM, team__in=grants.team)
-            | Q(kind=kind.COLLABORATIVE, collaborative__in=grants.collaborative)
-            | Q(kind=kind.AWARDEE, awardee__in=grants.awardee, collaborative__in=grants.collaborative)
+            Q(kind=kind.TEAM, team__in_set=grants.team)
+            | Q(kind=kind.COLLABORATIVE, collaborative__in_set=grants.collaborative)
+            | Q(kind=kind.AWARDEE, awardee__in_set=grants.awardee, collaborative__in_set=grants.collaborative)
             | (
-                Q(kind=kind.TEAM, collaborative__in=grants.collaborative)
+                Q(kind=kind.TEAM, collaborative__in_set=grants.collaborative)
                 & ~Q(collaborative__peer_visibility=Collaborative.PeerVisibility.HIDDEN)
             )
         )
@@ -333,7 +333,7 @@ class ChartAnnotationQuerySet(ScopedQuerySet):
             return self.all()
         grants = access.grants(user)
         return self.filter(
-            Q(team__in=grants.team) | Q(team__isnull=True, collaborative__in=grants.collaborative)
+            Q(team__in_set=grants.team) | Q(team__isnull=True, collaborative__in_set=grants.collaborative)
         )
 
 

@@ -55,9 +55,9 @@ class WorksheetQuerySet(ScopedQuerySet):
         if access.sees_everything(user):
             return self.filter(own_or_shared)
         g = access.grants(user)
-        team_visible = Q(team__in=g.team) & own_or_shared
+        team_visible = Q(team__in_set=g.team) & own_or_shared
         planner_visible = Q(team=None) & (
-            Q(awardee__in=g.led_awardees) | Q(collaborative__in=g.admin_collaboratives)
+            Q(awardee__in_set=g.led_awardees) | Q(collaborative__in_set=g.admin_collaboratives)
         )
         return self.filter(team_visible | planner_visible)
 

@@ -75,3 +75,29 @@ def test_removed_membership_takes_effect_on_the_next_request(world, client):
     assert client.get(url).status_code == 200
     world.bob.memberships.all().delete()
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("ids", [set(), {1}, "every team", "every team and unknown ids"])
+def test_in_set_selects_the_same_rows_as_in(world, ids):
+    """`__in_set` (scoping's id-set lookup: one array parameter on PostgreSQL) against Django's `__in`."""
+    from django.db import connection
+    from django.db.models import Q
+    from django.test.utils import CaptureQueriesContext
+
+    every = set(Team.objects.unscoped(reason="test").values_list("id", flat=True))
+    if ids == "every team":
+        ids = every
+    elif ids == "every team and unknown ids":
+        ids = every | {max(every) + 1, max(every) + 1000}
+    teams = Team.objects.unscoped(reason="test")
+    lias = LIA.objects.unscoped(reason="test")
+    with CaptureQueriesContext(connection) as queries:
+        assert set(teams.filter(id__in_set=ids)) == set(teams.filter(id__in=ids))
+        # Across a relation, and inside an OR whose other side must still match when the set is empty.
+        either = Q(teams__id__in_set=ids) | Q(name="Agency C")
+        assert set(lias.filter(either).distinct()) == set(
+            lias.filter(Q(teams__id__in=ids) | Q(name="Agency C")).distinct()
+        )
+    if ids and connection.vendor == "postgresql":
+        assert "= ANY(" in queries[0]["sql"]
+        assert f"{max(ids)}," not in queries[0]["sql"].split("ANY(")[0]
