@@ -57,12 +57,17 @@ def _unit(measure: Measure) -> str:
     return "%" if measure.kind == Measure.Kind.PROPORTION else ""
 
 
+def value_format(measure: Measure) -> Callable[[float], str]:
+    """format_value for one measure's values, its scale and unit looked up once (a dashboard formats 1,750)."""
+    scale = _scale(measure)
+    if measure.kind == Measure.Kind.PROPORTION:
+        return lambda value: f"{value * scale:.0f}%"
+    return lambda value: f"{value * scale:.2f}"
+
+
 def format_value(value: float | None, measure: Measure) -> str:
     """A stored (unscaled) value as people read it: 72% for proportions, 4.13 for mean scores."""
-    if value is None:
-        return "no median"
-    shown = value * _scale(measure)
-    return f"{shown:.0f}%" if measure.kind == Measure.Kind.PROPORTION else f"{shown:.2f}"
+    return "no median" if value is None else value_format(measure)(value)
 
 
 def _segments(result: dict[str, Any], n: int) -> list[dict[str, Any]]:
