@@ -99,8 +99,8 @@ class ScopedQuerySet(models.QuerySet):
             own = cls.__dict__["visible_to"]
 
             @functools.wraps(own)
-            def visible_to(self: ScopedQuerySet, user: Any) -> ScopedQuerySet:
-                return own(self, user)._marked()
+            def visible_to(self: ScopedQuerySet, user: Any, **narrowing: Any) -> ScopedQuerySet:
+                return own(self, user, **narrowing)._marked()
 
             cls.visible_to = visible_to  # type: ignore[method-assign]
 

@@ -193,15 +193,13 @@ def runchart_list(
     """Stored run charts the user may see (peers' as the collaborative's setting says), ready to draw.
 
     With `awardee`, only that state's: its teams' charts and its pooled chart."""
-    qs = RunChartAnalysis.objects.visible_to(user).select_related(
+    qs = RunChartAnalysis.objects.visible_to(user, kind=kind).select_related(
         "measure__collaborative", "team__lia__awardee", "awardee", "collaborative"
     )
     if collaborative is not None:
         qs = qs.filter(collaborative=collaborative)
     if team is not None:
         qs = qs.filter(team=team)
-    if kind is not None:
-        qs = qs.filter(kind=kind)
     if measure is not None:
         qs = qs.filter(measure=measure)
     if awardee is not None:

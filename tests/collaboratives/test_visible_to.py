@@ -101,3 +101,45 @@ def test_in_set_selects_the_same_rows_as_in(world, ids):
     if ids and connection.vendor == "postgresql":
         assert "= ANY(" in queries[0]["sql"]
         assert f"{max(ids)}," not in queries[0]["sql"].split("ANY(")[0]
+
+
+@pytest.mark.parametrize("peers", ["named", "hidden"])
+@pytest.mark.parametrize("person", sorted(EXPECTED_TEAMS))
+def test_run_charts_visible_for_one_kind_are_that_kinds_share_of_all(world, person, peers):
+    """`visible_to(user, kind=k)` plans only kind k's branch of the rule; it must select the same rows."""
+    from measures.models import RunChartAnalysis
+    from tests.factories import MeasureFactory
+
+    Kind = RunChartAnalysis.Kind
+    world.one.peer_visibility = peers
+    world.one.save()
+    for collab, teams in (
+        (world.one, [world.team_a1, world.team_b1, world.team_c1]),
+        (world.two, [world.team_a2]),
+    ):
+        measure = MeasureFactory(collaborative=collab)
+        for team in teams:
+            RunChartAnalysis.objects.create(kind=Kind.TEAM, measure=measure, collaborative=collab, team=team)
+        RunChartAnalysis.objects.create(kind=Kind.COLLABORATIVE, measure=measure, collaborative=collab)
+        for awardee in (world.north, world.south):
+            RunChartAnalysis.objects.create(
+                kind=Kind.AWARDEE, measure=measure, collaborative=collab, awardee=awardee
+            )
+    user = getattr(world, person)
+    every = RunChartAnalysis.objects.visible_to(user)
+    seen = set()
+    for kind in Kind:
+        narrowed = set(RunChartAnalysis.objects.visible_to(user, kind=kind))
+        assert narrowed == set(every.filter(kind=kind))
+        assert all(chart.kind == kind for chart in narrowed)
+        seen |= narrowed
+    assert seen == set(every)
+    # Written from DESIGN.md, not from the rule: peers' charts show unless the collaborative hides them.
+    teams = {c.team.code for c in seen if c.team}
+    pooled = {(c.collaborative.short_name, c.awardee.code if c.awardee else None) for c in seen if not c.team}
+    if person == "frank":  # admin of ONE: all of ONE
+        assert (teams, pooled) == ({"A1", "B1", "C1"}, {("ONE", None), ("ONE", "north"), ("ONE", "south")})
+    if person == "bob":  # member of Agency A: A1 and A2, and in ONE its peers unless hidden
+        assert teams == ({"A1", "A2"} if peers == "hidden" else {"A1", "B1", "C1", "A2"})
+    if person == "olga":
+        assert seen == set()
