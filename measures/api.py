@@ -289,16 +289,28 @@ def aggregate_rows(chart: RunChartAnalysis) -> list[dict[str, Any]]:
     baseline = summary.get("aggregate_baseline_median") or {}
     shifted = summary.get("shifted_median") or {}
     aim = summary.get("teams_meeting_aim") or {}
-    computed_at = (
-        serializers.DateTimeField().to_representation(chart.computed_at) if chart.computed_at else None
-    )
+    series = {  # the same on every row of the series
+        "scope": chart.kind,
+        "collaborative": str(chart.collaborative.public_id),
+        "awardee": str(chart.awardee.public_id) if chart.awardee else None,
+        "measure": str(chart.measure.public_id),
+        "measure_code": chart.measure.code,
+    }
+    figures = {
+        "cohort_size": summary.get("cohort_size"),
+        "baseline_median": baseline.get("median"),
+        "shifted_median": shifted.get("median"),
+        "n_teams_meeting_aim": aim.get("n_meeting"),
+        "n_teams_assessed_for_aim": aim.get("n_assessed"),
+        "pct_teams_meeting_aim": aim.get("pct_meeting"),
+        "computed_at": (
+            serializers.DateTimeField().to_representation(chart.computed_at) if chart.computed_at else None
+        ),
+        "stale": chart.stale,
+    }
     return [
-        {
-            "scope": chart.kind,
-            "collaborative": str(chart.collaborative.public_id),
-            "awardee": str(chart.awardee.public_id) if chart.awardee else None,
-            "measure": str(chart.measure.public_id),
-            "measure_code": chart.measure.code,
+        series
+        | {
             "month": point["month"][:7],
             "pooled_value": point["value"],
             "numerator_sum": point["numerator"],
@@ -306,16 +318,9 @@ def aggregate_rows(chart: RunChartAnalysis) -> list[dict[str, Any]]:
             "n_teams_reporting": point.get("n_teams_reporting", 0),
             "median_of_team_rates": (point.get("median_of_team_rates") or {}).get("value"),
             "below_reporting_floor": point.get("below_reporting_floor", False),
-            "cohort_size": summary.get("cohort_size"),
-            "baseline_median": baseline.get("median"),
-            "shifted_median": shifted.get("median"),
-            "n_teams_meeting_aim": aim.get("n_meeting"),
-            "n_teams_assessed_for_aim": aim.get("n_assessed"),
-            "pct_teams_meeting_aim": aim.get("pct_meeting"),
-            "computed_at": computed_at,
-            "stale": chart.stale,
-            "suppressed": point.get("suppressed", False),
         }
+        | figures
+        | {"suppressed": point.get("suppressed", False)}
         for point in chart.points or []
     ]
 
@@ -348,6 +353,14 @@ class AggregateRowSerializer(serializers.Serializer):
     suppressed = serializers.BooleanField(
         help_text="The month's counts are hidden from this caller: a small count of a sensitive measure."
     )
+
+
+# What aggregate_rows and suppression read of a chart: not the engine result, nor the bookkeeping.
+AGGREGATE_FIELDS = (
+    "kind", "collaborative_id", "team_id", "awardee_id", "points", "summary", "computed_at", "stale",
+    "measure__public_id", "measure__code", "measure__kind", "measure__sensitive", "measure__collaborative_id",
+    "awardee__public_id",
+)  # fmt: skip
 
 
 class _AggregateRows(Sequence[dict[str, Any]]):
@@ -391,24 +404,27 @@ class AggregateView(PrivateResponses, generics.ListAPIView):
         query.is_valid(raise_exception=True)
         params, user = query.validated_data, self.request.user
         collaborative = get_object_or_404(collaborative_list(user=user), public_id=params["collaborative"])
-        charts = runchart_list(user=user, collaborative=collaborative)
+        kind = RunChartAnalysis.Kind.AWARDEE if "awardee" in params else RunChartAnalysis.Kind.COLLABORATIVE
+        charts = runchart_list(user=user, collaborative=collaborative, kind=kind)
         if "awardee" in params:
             awardee = get_object_or_404(awardee_list(user=user), public_id=params["awardee"])
-            charts = charts.filter(kind=RunChartAnalysis.Kind.AWARDEE, awardee=awardee)
-        else:
-            charts = charts.filter(kind=RunChartAnalysis.Kind.COLLABORATIVE)
+            charts = charts.filter(awardee=awardee)
         if "measure" in params:
             measure = get_object_or_404(
                 measure_list(user=user, collaborative=collaborative), public_id=params["measure"]
             )
             charts = charts.filter(measure=measure)
         # Aggregates have no team: joining one (and its LIA and awardee) only tripled the planning time.
-        charts = (
+        # Every chart and measure here is `collaborative`'s, already loaded: not joined again either.
+        charts = list(
             charts.select_related(None)
-            .select_related("measure__collaborative", "collaborative", "awardee")
-            .defer("result")  # not shown here
+            .select_related("measure", "awardee")
+            .filter(measure__collaborative=collaborative)
+            .only(*AGGREGATE_FIELDS)
             .order_by("measure__order", "measure__code", "id")
         )
+        for chart in charts:
+            chart.collaborative = chart.measure.collaborative = collaborative
         return _AggregateRows(suppression.suppress_for_viewer(user=user, charts=charts))
 
     @extend_schema(parameters=[QuerySerializer])

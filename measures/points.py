@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from django.db import models
 
 Pair = tuple[int, int]
@@ -46,16 +47,20 @@ def rows(stored: dict[str, Any] | list) -> list[dict[str, Any]]:
     if not stored:
         return []
     first = dt.date.fromisoformat(stored["first_month"])
-    extras = [key for key in stored if key not in ("first_month", *_COUNTS)]
+    extras = [(key, stored[key]) for key in stored if key not in ("first_month", *_COUNTS)]
+    start = first.year * 12 + first.month - 1
     out = []
     for i, (n, d) in enumerate(zip(stored["numerator"], stored["denominator"], strict=True)):
+        year, month = divmod(start + i, 12)
         point = {
-            "month": month_add(first, i).isoformat(),
+            "month": f"{year:04d}-{month + 1:02d}-01",
             "numerator": n,
             "denominator": d,
             "value": None if n is None or not d else round(n / d, 12),
         }
-        out.append(point | {key: stored[key][i] for key in extras})
+        for key, values in extras:
+            point[key] = values[i]
+        out.append(point)
     return out
 
 
@@ -73,6 +78,8 @@ class PointsField(models.JSONField):
     """
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if isinstance(value, str):  # PostgreSQL's jsonb comes as text; orjson parses it ~3x faster
+            return rows(orjson.loads(value))
         return rows(super().from_db_value(value, expression, connection))
 
     def get_prep_value(self, value: Any) -> Any:
