@@ -88,8 +88,10 @@ def collaborative_dashboard(request: HttpRequest, public_id: str) -> HttpRespons
     awardee = _awardee_filter(request)
     measures = list(selectors.measure_list(user=request.user, collaborative=collaborative))
     kind = RunChartAnalysis.Kind.AWARDEE if awardee else RunChartAnalysis.Kind.COLLABORATIVE
-    aggregates = selectors.runchart_list(
-        user=request.user, collaborative=collaborative, kind=kind, awardee=awardee
+    aggregates = (  # pooled charts have no team: not joined
+        selectors.runchart_list(user=request.user, collaborative=collaborative, kind=kind, awardee=awardee)
+        .select_related(None)
+        .select_related("measure__collaborative", "collaborative", "awardee")
     )
     by_measure = {
         a.measure_id: a for a in suppression.suppress_for_viewer(user=request.user, charts=aggregates)

@@ -134,3 +134,31 @@ def test_a_trend_is_marked_on_its_points_and_explained(world):
         "5 points going up from Jan 2025: a trend",
         "Too few useful points for the runs rule (fewer than 10 off the median)",
     ]
+
+
+def test_the_figure_script_is_djangos_json_script_encoded_by_orjson():
+    import datetime as dt
+    import json
+    import re
+
+    from django.utils.html import json_script
+
+    from measures.templatetags.runcharts import figure_json_script
+
+    figure = {
+        "title": "</script><script>alert(1)</script> & co",
+        "x": [dt.date(2025, 1, 1)],
+        "y": [0.5, None],
+    }
+    ours, django = figure_json_script(figure, "runchart-1"), json_script(figure, "runchart-1")
+    body = re.fullmatch(r'<script id="runchart-1" type="application/json">(.*)</script>', ours).group(1)
+    assert "<" not in body and ">" not in body and "&" not in body
+    assert (
+        json.loads(body)
+        == json.loads(re.search(r">(.*)</script>", django).group(1))
+        == {
+            "title": "</script><script>alert(1)</script> & co",
+            "x": ["2025-01-01"],
+            "y": [0.5, None],
+        }
+    )
