@@ -5,8 +5,15 @@ The app is loaded once in the master (`preload_app`), and before forking the mas
 every view (the URLconf) and compiles the project's templates. Without that, each worker spent over a
 second on its first dashboard (1.1-1.5 s measured, against ~0.1 s with it), so the first users after
 a deploy or a worker restart waited that long.
+
+Last, the master freezes the garbage collector's view of everything loaded so far (`gc.freeze()`, as
+the Python docs advise before fork): Django, the app and the compiled templates are some 166,000
+objects that live as long as the process, and every full collection in a worker scanned them all
+again. Measured on the 175-team dashboard: ~7 % of its CPU time. They are also no longer written to
+by collections, so the workers keep sharing those pages with the master.
 """
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -28,3 +35,4 @@ def when_ready(server: Any) -> None:
         for path in sorted(Path(directory).rglob("*.html")):
             get_template(str(path.relative_to(directory)))  # the cached loader keeps the compiled template
     connections.close_all()  # no database connection may be shared by the forked workers
+    gc.freeze()

@@ -24,3 +24,14 @@ def test_the_master_compiles_every_project_template_before_forking_without_touch
     cached = {key.split(":", 1)[0] for key in loader.get_template_cache}
     project = {str(p.relative_to(ROOT / "templates")) for p in (ROOT / "templates").rglob("*.html")}
     assert project <= cached
+
+
+def test_the_master_freezes_what_it_loaded_out_of_the_workers_collections():
+    import gc
+
+    before = gc.get_freeze_count()
+    try:
+        CONF["when_ready"](None)
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
