@@ -290,34 +290,44 @@ def dashboard_rows(
     charts = runchart_list(user=user, collaborative=collaborative, kind=RunChartAnalysis.Kind.TEAM)
     if awardee is not None:
         charts = charts.filter(team__lia__awardee=awardee)
-    charts = charts.select_related(None).order_by()
-    teams = {
-        team_id: (str(public_id), code, name)
-        for team_id, public_id, code, name in charts.values_list(
-            "team_id", "team__public_id", "team__code", "team__lia__name"
-        ).distinct()
-    }
     column = {m.id: i for i, m in enumerate(measures)}
     formats = [value_format(m) for m in measures]
-    cells: dict[int, list[DashboardCell | None]] = {team_id: [None] * len(measures) for team_id in teams}
-    figures = charts.annotate(
-        median=KT("summary__current_median__median"),
-        provisional=KT("summary__current_median__provisional"),
-        meets_aim=KT("summary__meets_aim"),
-        signal=KT("summary__latest_signal"),
-    ).values_list("team_id", "measure_id", "median", "provisional", "meets_aim", "signal")
+    cells: dict[int, list[DashboardCell | None]] = {}
+    figures = (
+        charts.select_related(None)
+        .order_by()
+        .annotate(
+            median=KT("summary__current_median__median"),
+            provisional=KT("summary__current_median__provisional"),
+            meets_aim=KT("summary__meets_aim"),
+            signal=KT("summary__latest_signal"),
+        )
+        .values_list("team_id", "measure_id", "median", "provisional", "meets_aim", "signal")
+    )
     for team_id, measure_id, median, provisional, meets_aim, signal in figures:
+        row = cells.get(team_id)
+        if row is None:
+            row = cells[team_id] = [None] * len(measures)
         # On PostgreSQL the median comes as text, on SQLite as a number; a series without one is skipped.
-        if median is None or median == "null" or measure_id not in column or team_id not in cells:
+        if median is None or median == "null" or measure_id not in column:
             continue
         i, value = column[measure_id], float(median)
-        cells[team_id][i] = DashboardCell(
+        row[i] = DashboardCell(
             formats[i](value),
             value,
             _JSON_BOOL.get(provisional, False),
             _JSON_BOOL.get(meets_aim),
             None if signal == "null" else signal,
         )
+    # The rows' teams, once each: not on every cell's row, nor by scanning the charts a second time.
+    teams = {
+        team_id: (str(public_id), code, name)
+        for team_id, public_id, code, name in Team.objects.unscoped(
+            reason="the ids are of the teams whose charts visible_to just returned"
+        )
+        .filter(id__in_set=cells)
+        .values_list("id", "public_id", "code", "lia__name")
+    }
     statuses = dict(
         MonthlyReport.objects.visible_to(user)
         .filter(team_id__in_set=teams, month=reporting_month(today))
