@@ -67,7 +67,9 @@ def pdsa_review_queue(*, user: Any) -> QuerySet[PDSAReview]:
     qs = PDSAReview.objects.visible_to(user).filter(reviewed_at=None)
     if not access.sees_everything(user):
         g = access.grants(user)
-        qs = qs.filter(Q(team_id__in_set=g.advised_teams) | Q(team__collaborative_id__in_set=g.admin_collaboratives))
+        qs = qs.filter(
+            Q(team_id__in_set=g.advised_teams) | Q(team__collaborative_id__in_set=g.admin_collaboratives)
+        )
     return qs.select_related(
         "cycle__change_idea", "team__lia", "team__collaborative", "requested_by"
     ).order_by("requested_at", "id")
