@@ -192,9 +192,11 @@ def runchart_list(
 ) -> QuerySet[RunChartAnalysis]:
     """Stored run charts the user may see (peers' as the collaborative's setting says), ready to draw.
 
-    With `awardee`, only that state's: its teams' charts and its pooled chart."""
+    With `awardee`, only that state's: its teams' charts and its pooled chart. Pooled charts (`kind`
+    collaborative or awardee) have no team: no team, LIA or state of one is joined for them."""
+    pooled = kind in (RunChartAnalysis.Kind.COLLABORATIVE, RunChartAnalysis.Kind.AWARDEE)
     qs = RunChartAnalysis.objects.visible_to(user, kind=kind).select_related(
-        "measure__collaborative", "team__lia__awardee", "awardee", "collaborative"
+        "measure__collaborative", "awardee", "collaborative", *([] if pooled else ["team__lia__awardee"])
     )
     if collaborative is not None:
         qs = qs.filter(collaborative=collaborative)
@@ -203,8 +205,8 @@ def runchart_list(
     if measure is not None:
         qs = qs.filter(measure=measure)
     if awardee is not None:
-        qs = qs.filter(Q(team__lia__awardee=awardee) | Q(awardee=awardee))
-    return qs.order_by("measure__order", "measure__code", "team__lia__name")
+        qs = qs.filter(Q(awardee=awardee) if pooled else Q(team__lia__awardee=awardee) | Q(awardee=awardee))
+    return qs.order_by("measure__order", "measure__code", "awardee__name" if pooled else "team__lia__name")
 
 
 def annotation_list(*, user: Any, collaborative: Any, team: Team | None = None) -> QuerySet[ChartAnnotation]:

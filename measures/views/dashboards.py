@@ -88,10 +88,8 @@ def collaborative_dashboard(request: HttpRequest, public_id: str) -> HttpRespons
     awardee = _awardee_filter(request)
     measures = list(selectors.measure_list(user=request.user, collaborative=collaborative))
     kind = RunChartAnalysis.Kind.AWARDEE if awardee else RunChartAnalysis.Kind.COLLABORATIVE
-    aggregates = (  # pooled charts have no team: not joined
-        selectors.runchart_list(user=request.user, collaborative=collaborative, kind=kind, awardee=awardee)
-        .select_related(None)
-        .select_related("measure__collaborative", "collaborative", "awardee")
+    aggregates = selectors.runchart_list(
+        user=request.user, collaborative=collaborative, kind=kind, awardee=awardee
     )
     by_measure = {
         a.measure_id: a for a in suppression.suppress_for_viewer(user=request.user, charts=aggregates)
