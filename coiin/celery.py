@@ -12,6 +12,11 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Recompute run charts whose data changed while the broker was down or whose worker died.
     "runchart-sweep": {"task": "measures.tasks.runchart_sweep", "schedule": 60.0},
+    # Every night, drop the dashboard-change rows no cached dashboard can be keyed on any more.
+    "dashboard-changes-prune": {
+        "task": "measures.tasks.dashboard_changes_prune",
+        "schedule": crontab(hour=3, minute=0),
+    },
     # Every morning, email teams whose month is due within three days or overdue (each reminder goes once).
     "report-reminders": {
         "task": "measures.tasks.report_reminders_send",

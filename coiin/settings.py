@@ -140,6 +140,16 @@ CACHES = {
     # dependency). Each gunicorn worker keeps its own budget: the effective limit is rate × workers.
     "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api-throttle"},
 }
+# The collaborative dashboard's rendered body, kept per viewer until its data changes
+# (measures/page_cache.py), compressed, in each web process's memory: bounded by construction, and
+# exact, since what ends an entry is in the database. Not in Redis, whose memory the Celery broker
+# needs. 0 turns it off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=0, maximum=86400)
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "pages",
+    "OPTIONS": {"MAX_ENTRIES": 500},  # a national dashboard's body is ~40 KB compressed
+}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60, minimum=300)  # absolute limit
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)  # NIST 800-63B AAL2

@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class MeasuresConfig(AppConfig):
     name = "measures"
+
+    def ready(self) -> None:
+        from measures import signals
+
+        signals.connect()

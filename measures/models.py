@@ -376,3 +376,25 @@ class ChartAnnotation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}: {self.text}"
+
+
+class DashboardChange(models.Model):
+    """A write that changed what a collaborative's dashboard shows (a chart stored or marked stale, a team
+    renamed, a month submitted, a note added). The newest id is the version its cached parts are kept
+    under (`measures/page_cache.py`): rows are only inserted, so writers never wait on each other, and a
+    change becomes visible with the transaction that made it."""
+
+    # No database constraint: deleting a collaborative deletes its teams first, and each of those
+    # deletions records a change of the collaborative about to go. Rows left behind are pruned.
+    collaborative = models.ForeignKey(
+        Collaborative, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["collaborative", "-id"], name="dashboard_change_latest")]
+
+    def __str__(self) -> str:
+        return f"change {self.id} of collaborative {self.collaborative_id}"

@@ -33,6 +33,7 @@ from measures.models import (
     ReportReminder,
     RunChartAnalysis,
 )
+from measures.page_cache import content_changed
 from measures.selectors import (
     measure_active_list,
     monthly_report_due_date,
@@ -242,6 +243,9 @@ def _mark_stale(analyses: Any) -> None:
     analyses.update(
         generation=F("generation") + 1, stale=True, stale_since=timezone.now(), attempts=0, failed=False
     )
+    content_changed(
+        collaborative_ids=analyses.order_by().values_list("collaborative_id", flat=True).distinct()
+    )
 
 
 def _mark_stale_in_batches(analyses: Any) -> list[int]:
@@ -325,6 +329,8 @@ def runchart_analyse(*, analysis: RunChartAnalysis) -> bool:
         failed=False,
         last_error="",
     )
+    if stored:
+        content_changed(collaborative_ids=[analysis.collaborative_id])
     return bool(stored)
 
 
@@ -460,6 +466,7 @@ def _analyses_store(
         for analysis, data, result, summary in rows
     ]  # fmt: skip
     with transaction.atomic(), connection.cursor() as cursor:
+        content_changed(collaborative_ids={analysis.collaborative_id for analysis, *_ in rows})
         if connection.vendor == "postgresql":
             return _analyses_copy(cursor, values)
         quote = connection.ops.quote_name
@@ -512,6 +519,11 @@ def analysis_record_failure(*, analysis_id: int, generation: int, error: Excepti
         attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:2000]
     )
     RunChartAnalysis.objects.filter(id=analysis_id, attempts__gte=MAX_ATTEMPTS).update(failed=True)
+    content_changed(
+        collaborative_ids=RunChartAnalysis.objects.filter(id=analysis_id).values_list(
+            "collaborative_id", flat=True
+        )
+    )
 
 
 def runchart_sweep(*, now: dt.datetime | None = None) -> list[int]:
@@ -524,6 +536,11 @@ def runchart_sweep(*, now: dt.datetime | None = None) -> list[int]:
     ids = list(due.values_list("id", flat=True))
     RunChartAnalysis.objects.filter(id__in=ids).update(attempts=F("attempts") + 1)
     RunChartAnalysis.objects.filter(id__in=ids, attempts__gte=MAX_ATTEMPTS).update(failed=True)
+    content_changed(
+        collaborative_ids=RunChartAnalysis.objects.filter(id__in=ids).values_list(
+            "collaborative_id", flat=True
+        )
+    )
     retry = RunChartAnalysis.objects.filter(id__in=ids, failed=False)
     for batch in _refresh_batches(retry):
         try:

@@ -30,6 +30,15 @@ def runchart_sweep() -> None:
 
 
 @shared_task(acks_late=True)
+def dashboard_changes_prune() -> None:
+    from django.utils import timezone
+
+    from measures.page_cache import changes_prune
+
+    changes_prune(now=timezone.now())
+
+
+@shared_task(acks_late=True)
 def report_reminders_send() -> None:
     from django.utils import timezone
 

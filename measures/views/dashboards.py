@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,7 +19,7 @@ from collaboratives import selectors as collab_selectors
 from collaboratives.exports import csv_safe
 from collaboratives.forms import add_service_errors
 from collaboratives.models import Awardee
-from measures import selectors, services, suppression
+from measures import page_cache, selectors, services, suppression
 from measures.charts import format_value
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
 from measures.templatetags.runcharts import runchart_context
@@ -81,12 +82,49 @@ def _awardee_filter(request: HttpRequest) -> Awardee | None:
 @login_required
 @require_GET
 def collaborative_dashboard(request: HttpRequest, public_id: str) -> HttpResponse:
-    """Pooled run chart per measure and the teams × measures table, for the collaborative or one awardee."""
+    """Pooled run chart per measure and the teams × measures table, for the collaborative or one awardee.
+
+    The body is kept per viewer until its data changes (measures/page_cache.py); the notes and their
+    form, which carries this session's CSRF token, are rendered on every request.
+    """
     collaborative = get_object_or_404(
         collab_selectors.collaborative_list(user=request.user), public_id=public_id
     )
     awardee = _awardee_filter(request)
     measures = list(selectors.measure_list(user=request.user, collaborative=collaborative))
+    sort = request.GET.get("sort", "team")
+    if sort not in SORT_KEYS and sort not in {m.code for m in measures}:
+        sort = "team"
+    descending = request.GET.get("dir") == "desc"
+    notes = list(selectors.annotation_list(user=request.user, collaborative=collaborative))
+    body = page_cache.dashboard_body(
+        user=request.user,
+        collaborative=collaborative,
+        inputs=(awardee.id if awardee else None, sort, descending),
+        render=lambda: _dashboard_body(request, collaborative, awardee, measures, notes, sort, descending),
+    )
+    return render(
+        request,
+        "measures/dashboards/collaborative.html",
+        {
+            "collaborative": collaborative,
+            "body": body,
+            "can_annotate": access.can(request.user, access.Action.ADMINISTER, collaborative),
+            "annotation_form": AnnotationForm(),
+            "notes": [n for n in notes if n.team_id is None],
+        },
+    )
+
+
+def _dashboard_body(
+    request: HttpRequest,
+    collaborative: Any,
+    awardee: Awardee | None,
+    measures: list[Measure],
+    notes: list[Any],
+    sort: str,
+    descending: bool,
+) -> str:
     kind = RunChartAnalysis.Kind.AWARDEE if awardee else RunChartAnalysis.Kind.COLLABORATIVE
     aggregates = selectors.runchart_list(
         user=request.user, collaborative=collaborative, kind=kind, awardee=awardee
@@ -94,7 +132,6 @@ def collaborative_dashboard(request: HttpRequest, public_id: str) -> HttpRespons
     by_measure = {
         a.measure_id: a for a in suppression.suppress_for_viewer(user=request.user, charts=aggregates)
     }
-    notes = list(selectors.annotation_list(user=request.user, collaborative=collaborative))
     rows = selectors.dashboard_rows(
         user=request.user,
         collaborative=collaborative,
@@ -109,13 +146,8 @@ def collaborative_dashboard(request: HttpRequest, public_id: str) -> HttpRespons
             if row.team_public_id in teams and not row.linked and row.cells[i] is not None:
                 row.cells[i] = None  # a peer's median of a mostly suppressed sensitive series (plan §6.2)
                 withheld += 1
-    sort = request.GET.get("sort", "team")
-    if sort not in SORT_KEYS and sort not in {m.code for m in measures}:
-        sort = "team"
-    descending = request.GET.get("dir") == "desc"
-    return render(
-        request,
-        "measures/dashboards/collaborative.html",
+    return render_to_string(
+        "measures/dashboards/_collaborative_body.html",
         {
             "collaborative": collaborative,
             "awardee": awardee,
@@ -127,9 +159,6 @@ def collaborative_dashboard(request: HttpRequest, public_id: str) -> HttpRespons
             "rows": _sorted_rows(rows, measures, sort, descending),
             "sort": sort,
             "descending": descending,
-            "can_annotate": access.can(request.user, access.Action.ADMINISTER, collaborative),
-            "annotation_form": AnnotationForm(),
-            "notes": [n for n in notes if n.team_id is None],
             "withheld": withheld,
         },
     )

@@ -1,0 +1,100 @@
+"""The collaborative dashboard's body, rendered once per viewer and kept until what it shows changes.
+
+At national scale (175 teams × 10 measures) the body reads 1,750 chart summaries and ten pooled charts
+and renders about 400 KB of HTML: most of a view's 30 ms of server time. Its data changes when a month
+is saved or a chart recomputed, a few times a day per team, while people open it, sort it, filter it
+and come back to it many times in between. So the body is kept under a key made of:
+
+- the viewer: their user id, whether they see everything, and every id set of their grants
+  (`access.grants`). An entry is served only to the user it was rendered for, under the memberships
+  it was rendered with: one added or removed makes a new key. Nothing is shared between viewers, so
+  no tenancy rule moves here; `visible_to` decides, as on every other page, when the body is built.
+- the collaborative (its public id, random per collaborative) and its latest `DashboardChange`:
+  every write that changes what a dashboard shows inserts one, in the writer's own transaction
+  (`content_changed`), so a reader sees the new version exactly when it sees the new data.
+- the page's own inputs (the awardee filter and the sort), today's date (the month now due follows
+  from it), the language and the time zone, and the database's name.
+
+Entries also expire after `PAGE_CACHE_SECONDS` (600 by default; 0 turns the cache off). They are
+compressed (~400 KB of HTML is ~40 KB) and kept in each web process's memory, at most 500 of them:
+memory is bounded whatever people open, and every process is exact, since what ends an entry is in
+the database. Not Redis: its memory is the Celery broker's.
+"""
+
+import datetime as dt
+import hashlib
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import astuple
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
+from django.db.models import Max
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+
+from collaboratives import access
+from collaboratives.models import Collaborative
+from measures.models import DashboardChange
+
+
+def content_changed(*, collaborative_ids: Iterable[int] | None) -> None:
+    """Record, in the caller's transaction, that these collaboratives' dashboards show something new
+    (None: every collaborative, for an awardee or LIA renamed). Bookkeeping for services and signals."""
+    if collaborative_ids is None:
+        everyone = Collaborative.objects.unscoped(reason="every dashboard may name the renamed row")
+        collaborative_ids = everyone.values_list("id", flat=True)
+    DashboardChange.objects.bulk_create(DashboardChange(collaborative_id=i) for i in set(collaborative_ids))
+
+
+def changes_prune(*, now: dt.datetime) -> int:
+    """Delete change rows older than a day, except each collaborative's latest (its version)."""
+    changes = DashboardChange.objects.unscoped(reason="periodic bookkeeping, no user")
+    latest = changes.values("collaborative_id").annotate(latest=Max("id")).values("latest")
+    deleted, _ = changes.filter(at__lt=now - dt.timedelta(days=1)).exclude(id__in=latest).delete()
+    return deleted
+
+
+def _version(collaborative: Collaborative) -> int:
+    latest = (
+        DashboardChange.objects.unscoped(reason="the version of a collaborative loaded through visible_to")
+        .filter(collaborative=collaborative)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return latest or 0
+
+
+def _viewer(user: Any) -> tuple[Any, ...]:
+    grants = access.grants(user)
+    return user.pk, access.sees_everything(user), *(tuple(sorted(ids)) for ids in astuple(grants))
+
+
+def dashboard_body(
+    *, user: Any, collaborative: Collaborative, inputs: tuple[Any, ...], render: Callable[[], str]
+) -> SafeString:
+    """The body `render()` makes for this viewer and these inputs: kept, or rendered now and kept."""
+    if settings.PAGE_CACHE_SECONDS == 0:
+        return mark_safe(render())  # noqa: S308 - rendered by the template engine, which escapes
+    key = (
+        "dashboard",
+        connection.settings_dict["NAME"],
+        str(collaborative.public_id),
+        _version(collaborative),
+        inputs,
+        timezone.localdate().isoformat(),
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        _viewer(user),
+    )
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()
+    cache = caches["pages"]
+    kept = cache.get(digest)
+    if kept is not None:
+        return mark_safe(zlib.decompress(kept).decode())  # noqa: S308 - as above
+    body = render()
+    cache.set(digest, zlib.compress(body.encode(), 1), settings.PAGE_CACHE_SECONDS)
+    return mark_safe(body)  # noqa: S308 - as above
