@@ -14,10 +14,10 @@ check, CSP, audit, DRF). The aggregate API's target is read against the second; 
 The dashboard is also loaded with 3 connections, one per gunicorn worker: its p95 there is the
 page's own time, while with 10 connections on 2 cores it includes waiting for a worker.
 
-The dashboard's body is kept per viewer until its data changes (measures/page_cache.py), in each
-worker's memory: after each worker's first, this one viewer's requests are served it kept. A second gunicorn
-with PAGE_CACHE_SECONDS=0 builds it on every request, as for the first view after any change of the
-data; both are measured and both verdicts print.
+The dashboard's body and the aggregate API's pages are kept per viewer until their data changes
+(measures/page_cache.py), in each worker's memory: after each worker's first, this one viewer's
+requests are served them kept. A second gunicorn with PAGE_CACHE_SECONDS=0 builds them on every
+request, as for the first request after any change of the data; both are measured, all verdicts print.
 """
 
 from __future__ import annotations
@@ -122,11 +122,12 @@ def main() -> None:
     collab = seeded.collaborative.public_id
     trivial, signed_in = "trivial JSON, middleware (/healthz)", "trivial JSON view, signed in (/api/v1/me/)"
     dashboard = f"collaborative dashboard ({lias} teams × 10 measures)"
+    aggregates = "aggregate API (a page of 100 rows)"
     pages = {
         trivial: "/healthz",
         signed_in: "/api/v1/me/",
         dashboard: f"/collaboratives/{collab}/dashboard/",
-        "aggregate API (a page of 100 rows)": f"/api/v1/aggregates/?collaborative={collab}",
+        aggregates: f"/api/v1/aggregates/?collaborative={collab}",
     }
     # Production's settings (workers, preload, access log), bound to 127.0.0.1; the access log goes to stdout.
     # One client sends every request: lift its request budget (600/minute by default), which would
@@ -185,6 +186,10 @@ def main() -> None:
                 wrk(built, cookie, max(seconds, 10), warm_up=True)
                 measure("  … built on every request (PAGE_CACHE_SECONDS=0)", built)
                 measure("  … built on every request, 3 connections", built, connections=3)
+            if name == aggregates:
+                built = f"http://127.0.0.1:{ports['built']}{path}"
+                wrk(built, cookie, max(seconds, 10), warm_up=True)
+                measure("  … aggregate API built on every request", built)
         time.sleep(0.1)
     print()
     for label, key in (
@@ -196,11 +201,16 @@ def main() -> None:
         p95 = results[key][1]
         verdict = "met" if p95 <= DASHBOARD_P95_TARGET_MS else "MISSED"
         print(f"target dashboard p95 ≤ {DASHBOARD_P95_TARGET_MS:.0f} ms, {label}: {verdict} ({p95:.0f} ms)")
-    aggregate = results["aggregate API (a page of 100 rows)"][0]
-    for label, key in (("the signed-in trivial view", signed_in), ("/healthz", trivial)):
-        ratio = aggregate / results[key][0]
-        verdict = "met" if ratio >= AGGREGATE_TARGET else "MISSED"
-        print(f"target aggregate API ≥ {AGGREGATE_TARGET:.0%} of {label}: {verdict} ({ratio:.0%})")
+    for pages_are, key in (
+        ("kept", aggregates),
+        ("built on every request", "  … aggregate API built on every request"),
+    ):
+        for label, trivial_view in (("the signed-in trivial view", signed_in), ("/healthz", trivial)):
+            ratio = results[key][0] / results[trivial_view][0]
+            verdict = "met" if ratio >= AGGREGATE_TARGET else "MISSED"
+            print(
+                f"target aggregate API ≥ {AGGREGATE_TARGET:.0%} of {label}, pages {pages_are}: {verdict} ({ratio:.0%})"
+            )
 
 
 if __name__ == "__main__":

@@ -32,9 +32,9 @@ from rest_framework.views import APIView
 from coiin.api import JSONRenderer, PrivateResponses
 from collaboratives import access
 from collaboratives.api import NamedRefSerializer, ReadOnlyViewSet
-from collaboratives.models import Team
+from collaboratives.models import Collaborative, Team
 from collaboratives.selectors import awardee_list, collaborative_list, team_list
-from measures import suppression
+from measures import page_cache, suppression
 from measures.models import Measure, MonthlyReport, Observation, RunChartAnalysis
 from measures.selectors import (
     REPORT_CELL_LABELS,
@@ -400,10 +400,18 @@ class AggregateView(PrivateResponses, generics.ListAPIView):
     filter_backends: list[Any] = []  # the query is validated below; the rows are not a queryset
 
     def get_queryset(self) -> "_AggregateRows":  # type: ignore[override]
+        return self._rows(*self._query())
+
+    def _query(self) -> tuple[dict[str, Any], Collaborative]:
         query = self.QuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        params, user = query.validated_data, self.request.user
-        collaborative = get_object_or_404(collaborative_list(user=user), public_id=params["collaborative"])
+        params = query.validated_data
+        return params, get_object_or_404(
+            collaborative_list(user=self.request.user), public_id=params["collaborative"]
+        )
+
+    def _rows(self, params: dict[str, Any], collaborative: Collaborative) -> "_AggregateRows":
+        user = self.request.user
         kind = RunChartAnalysis.Kind.AWARDEE if "awardee" in params else RunChartAnalysis.Kind.COLLABORATIVE
         charts = runchart_list(user=user, collaborative=collaborative, kind=kind)
         if "awardee" in params:
@@ -432,8 +440,19 @@ class AggregateView(PrivateResponses, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """The page as `aggregate_rows` shaped it: already JSON, so no serializer pass."""
-        return self.get_paginated_response(self.paginate_queryset(self.get_queryset()))
+        """The page as `aggregate_rows` shaped it: already JSON, so no serializer pass. Kept for this
+        caller until the collaborative's charts change (measures/page_cache.py): REST clients pull the
+        same pages again and again. The key holds the full URL, which the page's links are made of."""
+        params, collaborative = self._query()
+        page = page_cache.kept(
+            user=request.user,
+            collaborative=collaborative,
+            inputs=("aggregates", request.build_absolute_uri()),
+            build=lambda: (
+                self.get_paginated_response(self.paginate_queryset(self._rows(params, collaborative))).data
+            ),
+        )
+        return Response(page)
 
 
 class ReportingCellSerializer(serializers.Serializer):

@@ -1,19 +1,21 @@
-"""The collaborative dashboard's body, rendered once per viewer and kept until what it shows changes.
+"""The collaborative dashboard's body and the aggregate API's pages, built once per viewer and kept until
+the data they show changes.
 
 At national scale (175 teams × 10 measures) the body reads 1,750 chart summaries and ten pooled charts
 and renders about 400 KB of HTML: most of a view's 30 ms of server time. Its data changes when a month
 is saved or a chart recomputed, a few times a day per team, while people open it, sort it, filter it
-and come back to it many times in between. So the body is kept under a key made of:
+and come back to it many times in between; REST clients (a state's data warehouse, a BI tool's
+refresh) pull the same aggregate pages again and again. So each is kept under a key made of:
 
 - the viewer: their user id, whether they see everything, and every id set of their grants
   (`access.grants`). An entry is served only to the user it was rendered for, under the memberships
   it was rendered with: one added or removed makes a new key. Nothing is shared between viewers, so
-  no tenancy rule moves here; `visible_to` decides, as on every other page, when the body is built.
+  no tenancy rule moves here; `visible_to` decides, as everywhere else, when a value is built.
 - the collaborative (its public id, random per collaborative) and its latest `DashboardChange`:
-  every write that changes what a dashboard shows inserts one, in the writer's own transaction
-  (`content_changed`), so a reader sees the new version exactly when it sees the new data.
-- the page's own inputs (the awardee filter and the sort), today's date (the month now due follows
-  from it), the language and the time zone, and the database's name.
+  every write that changes what its dashboard or aggregates show inserts one, in the writer's own
+  transaction (`content_changed`), so a reader sees the new version exactly when it sees the new data.
+- the request's own inputs (the dashboard's state filter and sort, the API's full URL), today's date
+  (the month now due follows from it), the language and the time zone, and the database's name.
 
 Entries also expire after `PAGE_CACHE_SECONDS` (600 by default; 0 turns the cache off). They are
 compressed (~400 KB of HTML is ~40 KB) and kept in each web process's memory, at most 500 of them:
@@ -23,21 +25,23 @@ the database. Not Redis: its memory is the Celery broker's.
 
 import datetime as dt
 import hashlib
+import pickle
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import astuple
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 from django.db.models import Max
 from django.utils import timezone, translation
-from django.utils.safestring import SafeString, mark_safe
 
 from collaboratives import access
 from collaboratives.models import Collaborative
 from measures.models import DashboardChange
+
+T = TypeVar("T")
 
 
 def content_changed(*, collaborative_ids: Iterable[int] | None) -> None:
@@ -73,14 +77,12 @@ def _viewer(user: Any) -> tuple[Any, ...]:
     return user.pk, access.sees_everything(user), *(tuple(sorted(ids)) for ids in astuple(grants))
 
 
-def dashboard_body(
-    *, user: Any, collaborative: Collaborative, inputs: tuple[Any, ...], render: Callable[[], str]
-) -> SafeString:
-    """The body `render()` makes for this viewer and these inputs: kept, or rendered now and kept."""
+def kept(*, user: Any, collaborative: Collaborative, inputs: tuple[Any, ...], build: Callable[[], T]) -> T:
+    """What `build()` returns for this viewer, this collaborative's data and these inputs: the kept
+    value, or built now and kept (pickled and compressed)."""
     if settings.PAGE_CACHE_SECONDS == 0:
-        return mark_safe(render())  # noqa: S308 - rendered by the template engine, which escapes
+        return build()
     key = (
-        "dashboard",
         connection.settings_dict["NAME"],
         str(collaborative.public_id),
         _version(collaborative),
@@ -92,9 +94,12 @@ def dashboard_body(
     )
     digest = hashlib.sha256(repr(key).encode()).hexdigest()
     cache = caches["pages"]
-    kept = cache.get(digest)
-    if kept is not None:
-        return mark_safe(zlib.decompress(kept).decode())  # noqa: S308 - as above
-    body = render()
-    cache.set(digest, zlib.compress(body.encode(), 1), settings.PAGE_CACHE_SECONDS)
-    return mark_safe(body)  # noqa: S308 - as above
+    stored = cache.get(digest)
+    if stored is not None:
+        # Only this process writes this in-memory cache, and only with values built just above.
+        return pickle.loads(zlib.decompress(stored))  # noqa: S301
+    value = build()
+    cache.set(
+        digest, zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1), settings.PAGE_CACHE_SECONDS
+    )
+    return value

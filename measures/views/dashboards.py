@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
 from collaboratives import access
@@ -97,11 +98,11 @@ def collaborative_dashboard(request: HttpRequest, public_id: str) -> HttpRespons
         sort = "team"
     descending = request.GET.get("dir") == "desc"
     notes = list(selectors.annotation_list(user=request.user, collaborative=collaborative))
-    body = page_cache.dashboard_body(
+    body = page_cache.kept(
         user=request.user,
         collaborative=collaborative,
-        inputs=(awardee.id if awardee else None, sort, descending),
-        render=lambda: _dashboard_body(request, collaborative, awardee, measures, notes, sort, descending),
+        inputs=("dashboard", awardee.id if awardee else None, sort, descending),
+        build=lambda: _dashboard_body(request, collaborative, awardee, measures, notes, sort, descending),
     )
     return render(
         request,
@@ -124,7 +125,7 @@ def _dashboard_body(
     notes: list[Any],
     sort: str,
     descending: bool,
-) -> str:
+) -> SafeString:
     kind = RunChartAnalysis.Kind.AWARDEE if awardee else RunChartAnalysis.Kind.COLLABORATIVE
     aggregates = selectors.runchart_list(
         user=request.user, collaborative=collaborative, kind=kind, awardee=awardee

@@ -203,3 +203,37 @@ def test_rows_older_than_a_day_are_pruned_but_each_collaboratives_latest_stays(w
     assert recent == 1 and changes.count() > 3
     page_cache.changes_prune(now=timezone.now())
     assert sorted(changes.values_list("collaborative_id", "id")) == sorted(latest.items())
+
+
+def pull(client, world, query: str = "") -> dict:
+    response = client.get(f"/api/v1/aggregates/?collaborative={world.one.public_id}{query}")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_a_callers_next_aggregate_pull_is_the_kept_page_until_a_change_is_recorded(world, charts, client):
+    client.force_login(world.frank)
+    assert {row["baseline_median"] for row in pull(client, world)["results"]} == {0.4}
+    pooled = RunChartAnalysis.objects.filter(kind="collaborative", measure=charts)
+    pooled.update(summary={"aggregate_baseline_median": {"median": 0.45}})  # around the services
+    assert {row["baseline_median"] for row in pull(client, world)["results"]} == {0.4}
+    page_cache.content_changed(collaborative_ids=[world.one.id])
+    assert {row["baseline_median"] for row in pull(client, world)["results"]} == {0.45}
+
+
+def test_a_recompute_shows_on_the_next_aggregate_pull(world, charts, client):
+    client.force_login(world.frank)
+    assert pull(client, world)["results"][-1]["numerator_sum"] == 21  # 3 teams × 7
+    Observation.objects.filter(measure=charts, month=dt.date(2026, 12, 1)).update(numerator=9)
+    services.runchart_analyse(analysis=RunChartAnalysis.objects.get(kind="collaborative", measure=charts))
+    assert pull(client, world)["results"][-1]["numerator_sum"] == 27
+
+
+def test_each_aggregate_page_and_page_size_is_kept_apart(world, charts, client):
+    client.force_login(world.frank)
+    first, second = pull(client, world, "&page_size=5"), pull(client, world, "&page_size=5&page=2")
+    everything = pull(client, world)
+    assert [r["month"] for r in first["results"]] == [f"2025-0{m}" for m in range(1, 6)]
+    assert [r["month"] for r in second["results"]] == [f"2025-0{m}" for m in range(6, 10)] + ["2025-10"]
+    assert second["previous"].endswith("page_size=5") and first["next"].endswith("page=2&page_size=5")
+    assert len(everything["results"]) == everything["count"] == 24
