@@ -140,10 +140,10 @@ CACHES = {
     # dependency). Each gunicorn worker keeps its own budget: the effective limit is rate × workers.
     "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api-throttle"},
 }
-# The collaborative dashboard's rendered body, kept per viewer until its data changes
-# (measures/page_cache.py), compressed, in each web process's memory: bounded by construction, and
-# exact, since what ends an entry is in the database. Not in Redis, whose memory the Celery broker
-# needs. 0 turns it off.
+# The collaborative dashboard's rendered body and the aggregate API's pages, kept per viewer until
+# their data changes (measures/page_cache.py), compressed, in each web process's memory: bounded by
+# construction, and exact, since what ends an entry is in the database. Not in Redis, whose memory the
+# Celery broker needs. 0 turns it off.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=0, maximum=86400)
 CACHES["pages"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

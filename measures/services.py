@@ -533,14 +533,11 @@ def runchart_sweep(*, now: dt.datetime | None = None) -> list[int]:
     """
     now = now or timezone.now()
     due = RunChartAnalysis.objects.filter(stale=True, failed=False, stale_since__lt=now - SWEEP_GRACE)
-    ids = list(due.values_list("id", flat=True))
+    found = list(due.values_list("id", "collaborative_id"))
+    ids = [analysis_id for analysis_id, _ in found]
     RunChartAnalysis.objects.filter(id__in=ids).update(attempts=F("attempts") + 1)
     RunChartAnalysis.objects.filter(id__in=ids, attempts__gte=MAX_ATTEMPTS).update(failed=True)
-    content_changed(
-        collaborative_ids=RunChartAnalysis.objects.filter(id__in=ids).values_list(
-            "collaborative_id", flat=True
-        )
-    )
+    content_changed(collaborative_ids=[collaborative_id for _, collaborative_id in found])
     retry = RunChartAnalysis.objects.filter(id__in=ids, failed=False)
     for batch in _refresh_batches(retry):
         try:
