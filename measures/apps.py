@@ -5,6 +5,9 @@ class MeasuresConfig(AppConfig):
     name = "measures"
 
     def ready(self) -> None:
-        from measures import signals
+        from django.db.backends.signals import connection_created
+
+        from measures import points, signals
 
         signals.connect()
+        connection_created.connect(points.json_read_as_text, dispatch_uid="measures.json_read_as_text")

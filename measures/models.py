@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 from collaboratives import access
 from collaboratives.models import Awardee, Collaborative, Team, public_id_field
 from collaboratives.scoping import ScopedQuerySet, scoped_queryset
-from measures.points import PointsField
+from measures.points import PointsField, TextJSONField
 
 
 class Measure(models.Model):
@@ -197,7 +197,7 @@ class RunChartAnalysis(models.Model):
         Awardee, on_delete=models.CASCADE, null=True, blank=True, related_name="analyses"
     )
     first_month = models.DateField(null=True, blank=True, help_text="Month of period index 0.")
-    result = models.JSONField(null=True, blank=True, help_text="The engine's to_dict().")
+    result = TextJSONField(null=True, blank=True, help_text="The engine's to_dict().")
     points = PointsField(
         default=list, blank=True, help_text="Per period: month, numerator, denominator, value."
     )

@@ -3,9 +3,11 @@
 import datetime as dt
 import random
 
+import orjson
 import pytest
+from django.db import connection
 
-from measures import series
+from measures import runchart, series
 from measures.models import Measure, Observation, PhaseDecision, RunChartAnalysis
 from measures.services import recompute_all, runchart_analyse, runchart_analyse_many
 from tests.factories import LIAFactory, MeasureFactory, TeamFactory
@@ -93,6 +95,41 @@ def test_batch_recompute_stores_the_same_rows_as_one_series_at_a_time(national):
     assert sum(len(r["phases"]) == 1 for r in results) >= 4
     assert RunChartAnalysis.objects.filter(kind="awardee").count() == 8
     assert {a.summary["cohort_size"] for a in RunChartAnalysis.objects.filter(kind="collaborative")} == {6}
+
+
+def stored_text(column: str) -> dict[int, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, CAST({column} AS text) FROM measures_runchartanalysis")  # noqa: S608
+        return dict(cursor.fetchall())
+
+
+def test_results_and_points_are_stored_as_the_text_written_whichever_path_stored_them(national):
+    """PostgreSQL's json keeps the text it is given (jsonb would re-order keys and re-space it), so each
+    series reads back exactly as the engine wrote it, from the batch's COPY or a single series' UPDATE."""
+    runchart_analyse_many(analysis_ids=national)
+    batch = stored_text("result"), stored_text("points")
+    analysis = RunChartAnalysis.objects.select_related("measure__collaborative", "team__lia").get(
+        id=national[0]
+    )
+    data = series.series_input(analysis)
+    engine_order = list(runchart.analyse(data.values, data.params).to_dict())
+    assert list(orjson.loads(batch[0][analysis.id])) == engine_order
+    assert list(orjson.loads(batch[1][analysis.id]))[:3] == ["first_month", "numerator", "denominator"]
+    forget_results()
+
+    for analysis in RunChartAnalysis.objects.select_related("measure__collaborative", "team__lia"):
+        runchart_analyse(analysis=analysis)
+
+    single = stored_text("result"), stored_text("points")
+    assert {i: orjson.loads(t) for i, t in single[0].items()} == {
+        i: orjson.loads(t) for i, t in batch[0].items()
+    }
+    assert [list(orjson.loads(single[0][i])) for i in national] == [
+        list(orjson.loads(batch[0][i])) for i in national
+    ]
+    assert [list(orjson.loads(single[1][i])) for i in national] == [
+        list(orjson.loads(batch[1][i])) for i in national
+    ]
 
 
 def test_running_the_batch_twice_leaves_identical_rows(national):
