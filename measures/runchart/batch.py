@@ -173,23 +173,45 @@ def _flat_values(series: Sequence[RawValue]) -> list[int]:
     return flat
 
 
-def _encode(series_list: Sequence[Sequence[RawValue]]) -> tuple[IntArray, IntArray, list[int]]:
-    """Two (series × period) int64 arrays; missing periods, including padding, have den 0."""
-    lengths = [len(series) for series in series_list]
-    width = max(lengths)
-    flat: list[int] = []
-    for series, length in zip(series_list, lengths, strict=True):
-        if isinstance(series, str | bytes):
-            raise TypeError("values must be a sequence of periods, not a string")
-        pairs = _flat_pairs(series)
-        flat += _flat_values(series) if pairs is None else pairs
-        flat += [0] * (2 * (width - length))
+def _flat_batch(series_list: Sequence[Sequence[RawValue]]) -> list[int] | None:
+    """`_flat_pairs` of the whole batch at once: one C-level pass per check over every period."""
+    items = list(chain.from_iterable(series_list))
+    kinds = set(map(type, items))
+    if not kinds <= _PAIR_KINDS:
+        return None
+    if _NONE_TYPE in kinds:
+        items = [_MISSING if item is None else item for item in items]
+    if items and set(map(len, items)) != {2}:
+        return None
+    flat = list(chain.from_iterable(items))
+    return flat if set(map(type, flat)) <= {int} else None
+
+
+def _int64(flat: list[int]) -> IntArray:
     try:
-        both = np.array(flat, dtype=np.int64).reshape(len(series_list), width, 2)
+        return np.array(flat, dtype=np.int64)
     except OverflowError:
         # Beyond int64: saturate, so that _needs_exact_path sends those series to the exact engine.
-        both = np.array([min(max(x, -_SATURATED), _SATURATED) for x in flat], dtype=np.int64)
-        both = both.reshape(len(series_list), width, 2)
+        return np.array([min(max(x, -_SATURATED), _SATURATED) for x in flat], dtype=np.int64)
+
+
+def _encode(series_list: Sequence[Sequence[RawValue]]) -> tuple[IntArray, IntArray, list[int]]:
+    """Two (series × period) int64 arrays; missing periods, including padding, have den 0."""
+    if any(isinstance(series, str | bytes) for series in series_list):
+        raise TypeError("values must be a sequence of periods, not a string")
+    lengths = [len(series) for series in series_list]
+    width = max(lengths)
+    flat = _flat_batch(series_list) if min(lengths) == width else None
+    if flat is not None:
+        both = _int64(flat).reshape(len(series_list), width, 2)
+    else:
+        # Mixed lengths or value kinds: each series on its own, padded to the batch's width.
+        flat = []
+        for series, length in zip(series_list, lengths, strict=True):
+            pairs = _flat_pairs(series)
+            flat += _flat_values(series) if pairs is None else pairs
+            flat += [0] * (2 * (width - length))
+        both = _int64(flat).reshape(len(series_list), width, 2)
     num, den = both[:, :, 0].copy(), both[:, :, 1].copy()
     if (den < 0).any():
         for row in np.flatnonzero((den < 0).any(axis=1)).tolist():

@@ -33,6 +33,24 @@ def test_batch_results_equal_one_series_results_in_the_same_order(params: RulePa
     assert analyse_many(MIXED, params) == [analyse(values, params) for values in MIXED]
 
 
+EQUAL_LENGTH: list[list[RawValue]] = [
+    [(1, 2), None, (3, 4), (0, 0), (2, 3)] * 4,
+    [(2, 3)] * 20,
+    [None] * 20,
+    [(i % 5, 5) for i in range(20)],
+]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [[], [["0.25", 1, Fraction(1, 3), [1, 4], (1, 2)] * 4], [[(1, 2), (None, 3)] * 10]],
+    ids=["pairs only", "other kinds", "a pair with a missing count"],
+)
+def test_series_of_one_length_give_the_one_series_results(extra: list[list[RawValue]]) -> None:
+    batch = EQUAL_LENGTH + extra
+    assert analyse_many(batch) == [analyse(values) for values in batch]
+
+
 def test_batch_of_no_series_is_empty() -> None:
     assert analyse_many([]) == []
 

@@ -53,6 +53,8 @@ def test_refused_values_raise_an_error_naming_the_index(item: object, error: typ
         analyse([1, None, item])  # type: ignore[list-item]
     with pytest.raises(error, match="index 2"):
         analyse_many([[1, 2], [1, None, item]])  # type: ignore[list-item]
+    with pytest.raises(error, match="index 2"):  # series of one length take the whole-batch checks
+        analyse_many([[(1, 2), None, (1, 1)], [(1, 2), None, item]])  # type: ignore[list-item]
 
 
 def test_a_string_is_not_accepted_as_a_whole_series() -> None:
