@@ -85,12 +85,13 @@ def _ihi_sustained_many(
         return [analyse(series, params) for series in series_list]
     with _collector_paused():
         batch = _encoded(series_list, flat)
-        results = batch.results(series_list)
+        # Series beyond int64 arithmetic get their whole analysis, re-basing included, from the exact engine.
+        results = batch.results(series_list, slow_params=params)
         out: list[RunChartResult] = []
         rebasing: list[int] = []
         for row, result in enumerate(results):
             if batch.slow[row]:
-                out.append(analyse(series_list[row], params))
+                out.append(result)
                 continue
             if _may_rebase(result, params):
                 rebasing.append(row)
@@ -397,7 +398,11 @@ class _Batch:
             trends.setdefault(row, []).append(Trend("up" if sign > 0 else "down", left, right, size + 1))
         return trends
 
-    def results(self, series_list: Sequence[Sequence[RawValue]]) -> list[RunChartResult]:
+    def results(
+        self, series_list: Sequence[Sequence[RawValue]], slow_params: RuleParams | None = None
+    ) -> list[RunChartResult]:
+        """Every row's result; rows on the exact path are analysed by `analyse` with `slow_params`
+        (default: the batch's parameters)."""
         params, count = self.params, self.count
         centre: Centre
         baseline: tuple[BoolArray, IntArray, IntArray, IntArray] | None = None
@@ -418,8 +423,9 @@ class _Batch:
         stats = self.segment_stats(cl_num, cl_den, has_cl)
         medians = as_fractions(cl_num, cl_den, has_cl)
         baselines = [None] * count if baseline is None else self._baselines(baseline, medians)
+        slow_params = slow_params or params
         return [
-            analyse(series_list[r], params)
+            analyse(series_list[r], slow_params)
             if slow
             else RunChartResult(centre, medians[r], self.lengths[r], stats[r], baselines[r], None)
             for r, slow in enumerate(self.slow.tolist())

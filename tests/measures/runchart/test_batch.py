@@ -63,6 +63,16 @@ def test_values_beyond_int64_are_analysed_exactly() -> None:
     assert fast[0].to_dict()["on_median_indices"] == [2, 5, 8, 11, 14]
 
 
+def test_values_beyond_int64_are_re_based_exactly() -> None:
+    huge = 2**80
+    low, high = (huge - 1, 2 * huge), (3 * huge, 4 * huge)
+    values: list[RawValue] = [low, (1, 2)] * 3 + [high] * 6
+    params = RuleParams(rebase="ihi_sustained", baseline_k=4, rebase_k=4, shift_len=3)
+    fast = analyse_many([values, [(1, 2)] * 12], params)
+    assert fast == [analyse(values, params), analyse([(1, 2)] * 12, params)]
+    assert len(fast[0].phases) == 2  # the exact engine's own re-basing, not the batch's one-phase default
+
+
 def test_near_equal_fractions_are_ordered_exactly() -> None:
     # Distinct rationals whose float values are closer than the float rounding error of large numbers.
     values: list[RawValue] = [(10**15 + 1, 10**15), (10**15, 10**15 - 1), (1, 1)] * 5
