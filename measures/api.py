@@ -222,7 +222,11 @@ class PointSerializer(serializers.Serializer):
 
 
 class RunChartDetailSerializer(RunChartSerializer):
-    result = serializers.JSONField(read_only=True, help_text="The run-chart engine's analysis (to_dict()).")
+    result = serializers.JSONField(
+        read_only=True,
+        help_text='The run-chart engine\'s analysis (to_dict()); {"withheld": true} for a peer team whose '
+        "figures are withheld from the caller (a third or more of its months of a sensitive measure hidden).",
+    )
     points = PointSerializer(many=True, read_only=True)
     phases = serializers.SerializerMethodField()
 

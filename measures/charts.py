@@ -272,6 +272,11 @@ def chart_summary(analysis: RunChartAnalysis) -> str:
     """One sentence a screen reader user gets instead of the picture."""
     measure = analysis.measure
     result = analysis.result or {}
+    if result.get("withheld"):
+        return (
+            f"{measure.name}: this team's median and signals are not shown to you: a third or more of its "
+            "months have counts too small to show for this sensitive measure."
+        )
     if not result or result.get("n_obs", 0) == 0:
         return f"{measure.name}: no data yet."
     segments = result.get("phases") or []

@@ -223,27 +223,46 @@ def _series_key(chart: Any) -> tuple[Any, ...]:
 
 
 SUPPRESSED = {"numerator": None, "denominator": None, "value": None, "suppressed": True}
+WITHHELD = {"withheld": True}  # what a peer gets of a withheld team's engine result: no medians, no signals
 
 
 def suppress_for_viewer(*, user: Any, charts: Iterable[Any]) -> list[Any]:
     """The charts as `user` may see them: copies whose hidden months have no counts and no value.
 
     The stored rows are never changed. A blanked point keeps its month and gains `"suppressed": True`,
-    so a chart shows a gap with a note, a CSV an empty cell, and the API the flag.
+    so a chart shows a gap with a note, a CSV an empty cell, and the API the flag. A peer team's chart
+    whose medians are withheld from `user` (`withheld_teams`) keeps its points but not its analysis:
+    its result is `WITHHELD` and its summary's figures are null, as on the dashboard.
     """
     out = []
-    by_measure: dict[int, frozenset[tuple[Any, ...]]] = {}
+    by_measure: dict[int, tuple[frozenset[tuple[Any, ...]], set[int]]] = {}
     for chart in charts:
         if _exempt(user, chart):
             out.append(chart)
             continue
         if chart.measure_id not in by_measure:
-            by_measure[chart.measure_id] = _measure_hidden(chart.measure, user)
-        hidden, key = by_measure[chart.measure_id], _series_key(chart)
+            cells = _measure_cells(chart.measure)
+            hidden = _measure_hidden(chart.measure, user, cells)
+            by_measure[chart.measure_id] = hidden, _withheld_ids(cells, hidden)
+        (hidden, withheld), key = by_measure[chart.measure_id], _series_key(chart)
         shown = copy.copy(chart)
         shown.points = [p | SUPPRESSED if (key, p["month"]) in hidden else p for p in chart.points or []]
+        if chart.team_id is not None and chart.team_id in withheld:
+            shown.result = WITHHELD
+            shown.summary = dict.fromkeys(chart.summary or {}) | WITHHELD
         out.append(shown)
     return out
+
+
+def _withheld_ids(cells: Cells, hidden: frozenset[tuple[Any, ...]]) -> set[int]:
+    """Ids of the teams a third or more of whose reported months are hidden."""
+    reported: Counter[int] = Counter()
+    withheld: Counter[int] = Counter()
+    for key, cell in cells.items():
+        if key[0][0] == "team" and cell.reported:
+            reported[key[0][1]] += 1
+            withheld[key[0][1]] += key in hidden
+    return {team for team, n in reported.items() if withheld[team] and 3 * withheld[team] >= n}
 
 
 def withheld_teams(*, user: Any, measure: Any) -> frozenset[str]:
@@ -256,14 +275,7 @@ def withheld_teams(*, user: Any, measure: Any) -> frozenset[str]:
     ):
         return frozenset()
     cells = _measure_cells(measure)
-    hidden = _measure_hidden(measure, user, cells)
-    reported: Counter[int] = Counter()
-    withheld: Counter[int] = Counter()
-    for key, cell in cells.items():
-        if key[0][0] == "team" and cell.reported:
-            reported[key[0][1]] += 1
-            withheld[key[0][1]] += key in hidden
-    ids = [team for team, n in reported.items() if withheld[team] and 3 * withheld[team] >= n]
+    ids = _withheld_ids(cells, _measure_hidden(measure, user, cells))
     teams = Team.objects.unscoped(reason="the ids come from series the viewer's dashboard lists")
     return frozenset(str(p) for p in teams.filter(id__in=ids).values_list("public_id", flat=True))
 

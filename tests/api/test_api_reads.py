@@ -482,3 +482,18 @@ def test_a_peers_figures_of_a_mostly_suppressed_sensitive_series_are_withheld_in
         "current_median": None, "latest": None, "meets_aim": None, "latest_signal": None, "withheld": True,
     }  # fmt: skip
     assert a1_summary("alice") == a1.summary
+
+
+def test_a_peer_reading_a_mostly_suppressed_team_chart_gets_no_analysis(world_plus, sensitive, api_as):
+    """The detail read withholds what the list withholds: the engine's result, the summary's figures and
+    the phases' medians. The team's own people read them."""
+    a1 = RunChartAnalysis.objects.get(measure=sensitive, team=world_plus.team_a1)
+    peer = api_as(world_plus.charlie).get(f"/api/v1/runcharts/{a1.public_id}/").json()
+    assert peer["result"] == {"withheld": True}
+    assert peer["summary"] == {
+        "current_median": None, "latest": None, "meets_aim": None, "latest_signal": None, "withheld": True,
+    }  # fmt: skip
+    assert [(p["median"], p["median_exact"]) for p in peer["phases"]] == [(None, None)]
+    own = api_as(world_plus.alice).get(f"/api/v1/runcharts/{a1.public_id}/").json()
+    assert own["result"] == a1.result and own["result"]["median_exact"] == "39/80"
+    assert own["summary"] == a1.summary

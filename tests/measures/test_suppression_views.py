@@ -160,3 +160,27 @@ def test_a_peer_does_not_see_the_median_of_a_mostly_suppressed_team_series(world
     assert a1_cell("charlie") == (None, True)
     cell, noted = a1_cell("alice")
     assert cell is not None and cell.median and not noted
+
+
+def test_a_peer_opening_a_mostly_suppressed_team_chart_gets_its_points_but_not_its_analysis(
+    world_plus, ipv, client
+):
+    """As on the dashboard: the chart page, its fragment and its CSV show a peer no centre line and no
+    signal of A1's sensitive series, and say why; A1's own people see them."""
+    a1 = _chart(ipv, team=world_plus.team_a1)
+    withheld = "this team&#x27;s median and signals are not shown to you"
+
+    def seen_by(person: str) -> tuple[str, str, list[str]]:
+        client.force_login(getattr(world_plus, person))
+        page = client.get(f"/charts/{a1.public_id}/").content.decode()
+        fragment = client.get(f"/charts/{a1.public_id}/fragment/").content.decode()
+        rows = csv.DictReader(io.StringIO(client.get(f"/charts/{a1.public_id}/data.csv").content.decode()))
+        return page, fragment, [r["centre_line"] for r in rows]
+
+    page, fragment, centre = seen_by("charlie")
+    assert withheld in page and withheld in fragment
+    assert "current median" not in page and "Baseline median" not in page
+    assert centre == ["", ""]
+    page, fragment, centre = seen_by("alice")
+    assert withheld not in page and "current median" in page
+    assert centre == ["37.5", "37.5"]  # the median of 15 % and 60 %
