@@ -15,7 +15,7 @@ def runchart_refresh(analysis_id: int) -> None:
 
     analysis = (
         RunChartAnalysis.objects.select_related("measure__collaborative", "team__lia")
-        .filter(id=analysis_id)
+        .filter(id=analysis_id, stale=True)  # fresh: an earlier task of the same change computed it
         .first()
     )
     if analysis is not None:
@@ -55,6 +55,11 @@ def report_reminders_send() -> None:
     max_retries=5,
 )
 def runchart_refresh_many(analysis_ids: list[int]) -> None:
+    """Recompute the batch's stale series. An import of several new months marks a measure stale once
+    per month, each time with the same batches; the first round leaves the later ones nothing to do."""
+    from measures.models import RunChartAnalysis
     from measures.services import runchart_analyse_many  # body import: services imports this module
 
-    runchart_analyse_many(analysis_ids=analysis_ids)  # same inputs → same rows; safe to repeat
+    stale = RunChartAnalysis.objects.filter(id__in=analysis_ids, stale=True).values_list("id", flat=True)
+    if stale_ids := list(stale):
+        runchart_analyse_many(analysis_ids=stale_ids)  # same inputs → same rows; safe to repeat

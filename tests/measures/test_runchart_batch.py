@@ -7,9 +7,9 @@ import orjson
 import pytest
 from django.db import connection
 
-from measures import runchart, series
+from measures import runchart, series, tasks
 from measures.models import Measure, Observation, PhaseDecision, RunChartAnalysis
-from measures.services import recompute_all, runchart_analyse, runchart_analyse_many
+from measures.services import analyses_mark_stale, recompute_all, runchart_analyse, runchart_analyse_many
 from tests.factories import LIAFactory, MeasureFactory, TeamFactory
 
 START = dt.date(2025, 1, 1)
@@ -138,6 +138,33 @@ def test_running_the_batch_twice_leaves_identical_rows(national):
     runchart_analyse_many(analysis_ids=national)
     assert snapshot() == first
     assert RunChartAnalysis.objects.count() == len(national)
+
+
+def computed_at() -> dict[int, object]:
+    return dict(RunChartAnalysis.objects.values_list("id", "computed_at"))
+
+
+@pytest.mark.parametrize("task", ["batch", "single"])
+def test_a_repeated_refresh_task_leaves_fresh_series_alone_and_recomputes_stale_ones(national, task):
+    """An import of several new months enqueues the same refreshes once per month: after the first
+    round has stored them, the repeats store nothing; a series marked stale again is recomputed."""
+
+    def refresh() -> None:
+        if task == "batch":
+            tasks.runchart_refresh_many(national)
+        else:
+            for analysis_id in national:
+                tasks.runchart_refresh(analysis_id)
+
+    refresh()
+    first = computed_at()
+    assert None not in first.values() and not RunChartAnalysis.objects.filter(stale=True).exists()
+    refresh()
+    assert computed_at() == first
+    analyses_mark_stale(analysis_ids=national[:2])
+    refresh()
+    again = computed_at()
+    assert [again[i] > first[i] for i in national[:3]] == [True, True, False]
 
 
 def test_a_batch_result_computed_from_older_data_is_not_stored(national, monkeypatch):
