@@ -76,7 +76,8 @@ class TextJSONField(models.JSONField):
     1,057 series per measure, and the parse was most of PostgreSQL's time for the store: copying one
     measure's results took 374 ms into jsonb columns and 142 ms with `result` and `points` as json.
     For columns no query looks inside: jsonb's operators (`?`, `@>`, a key's `isnull`) do not apply.
-    Receivers registered by `json_read_as_text` hand the text over unparsed, as Django does for jsonb.
+    `json_read_as_text`, a connection_created receiver, has psycopg hand over the text unparsed, as Django
+    has it do for jsonb.
     """
 
     def db_type(self, connection: Any) -> str | None:
@@ -89,7 +90,13 @@ class TextJSONField(models.JSONField):
         from psycopg.types.json import Json
 
         # Sent as json, not Django's jsonb: a jsonb parameter would be parsed, then cast back to text.
-        return Json(value if prepared else self.get_prep_value(value), dumps=get_json_dumps(self.encoder))
+        # Written by orjson, as the batch store's COPY writes it: either path stores the same text.
+        dumps = json_text if self.encoder is None else get_json_dumps(self.encoder)
+        return Json(value if prepared else self.get_prep_value(value), dumps=dumps)
+
+
+def json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def json_read_as_text(sender: Any, connection: Any, **kwargs: Any) -> None:
@@ -107,7 +114,7 @@ class PointsField(TextJSONField):
     """
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
-        # PostgreSQL's jsonb comes as text; orjson parses a series' points ~5x faster.
+        # PostgreSQL's json comes as text (json_read_as_text); orjson parses a series' points ~5x faster.
         if isinstance(value, str):
             return rows(orjson.loads(value))
         return rows(super().from_db_value(value, expression, connection))

@@ -10,7 +10,6 @@ from operator import attrgetter
 from typing import Any
 
 import kombu.exceptions
-import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
@@ -34,6 +33,7 @@ from measures.models import (
     RunChartAnalysis,
 )
 from measures.page_cache import content_changed
+from measures.points import json_text
 from measures.selectors import (
     measure_active_list,
     monthly_report_due_date,
@@ -499,7 +499,7 @@ def _analyses_copy(cursor: Any, values: list[tuple[Any, ...]]) -> int:
     with cursor.cursor.copy(f"COPY analysis_store (id, generation, {', '.join(names)}) FROM STDIN") as copy:
         for row in values:
             copy.write_row(
-                [*row[:2], *(orjson.dumps(fields[i].get_prep_value(v)).decode() if i in json_fields else v
+                [*row[:2], *(json_text(fields[i].get_prep_value(v)) if i in json_fields else v
                              for i, v in enumerate(row[2:]))]
             )  # fmt: skip
     assignments = ", ".join(f"{name} = s.{name}" for name in names)

@@ -248,7 +248,7 @@ def suppress_for_viewer(*, user: Any, charts: Iterable[Any]) -> list[Any]:
         shown = copy.copy(chart)
         shown.points = [p | SUPPRESSED if (key, p["month"]) in hidden else p for p in chart.points or []]
         if chart.team_id is not None and chart.team_id in withheld:
-            shown.result = WITHHELD
+            shown.result = dict(WITHHELD)
             shown.summary = dict.fromkeys(chart.summary or {}) | WITHHELD
         out.append(shown)
     return out

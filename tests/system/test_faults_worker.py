@@ -119,7 +119,7 @@ def test_f8_a_save_during_a_recompute_is_not_lost(stack):
     # Stored points are columns (measures.points): the last period's numerator, and the last month.
     last = (
         "SELECT t.code, a.points -> 'numerator' ->> -1, to_char((a.points ->> 'first_month')::date "
-        "+ (jsonb_array_length(a.points -> 'numerator') - 1) * interval '1 month', 'YYYY-MM-DD') "
+        "+ (json_array_length(a.points -> 'numerator') - 1) * interval '1 month', 'YYYY-MM-DD') "
         "FROM measures_runchartanalysis a JOIN collaboratives_team t ON t.id = a.team_id "
         "JOIN measures_measure m ON m.id = a.measure_id WHERE a.kind = 'team' AND m.code = 'm1' ORDER BY t.code"
     )
