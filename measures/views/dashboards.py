@@ -241,7 +241,8 @@ def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: Ph
     )
     phases = (chart.result or {}).get("phases") or []
     first_month = chart.first_month or dt.date.today()
-    decisions = list(selectors.phase_decision_list(user=request.user, analysis=chart))
+    withheld = bool((chart.result or {}).get("withheld"))  # a decided phase's month would show its shift
+    decisions = [] if withheld else list(selectors.phase_decision_list(user=request.user, analysis=chart))
     by_month = {d.start_month: d for d in decisions}
     suggested = []
     for phase in phases[1:]:

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from measures.models import RunChartAnalysis
+from measures.models import PhaseDecision, RunChartAnalysis
 from measures.services import recompute_all
 from tests.factories import MeasureFactory, ObservationFactory
 from tests.measures.test_suppression import _derived
@@ -168,7 +168,12 @@ def test_a_peer_opening_a_mostly_suppressed_team_chart_gets_its_points_but_not_i
     """As on the dashboard: the chart page, its fragment and its CSV show a peer no centre line and no
     signal of A1's sensitive series, and say why; A1's own people see them."""
     a1 = _chart(ipv, team=world_plus.team_a1)
+    PhaseDecision.objects.create(
+        analysis=a1, start_month=FEB, decision="manual", reason="new screening form", decided_by=world_plus.alice,
+        collaborative=world_plus.one, team=world_plus.team_a1,
+    )  # fmt: skip
     withheld = "this team&#x27;s median and signals are not shown to you"
+    phases_withheld = "phases are not shown to you"
 
     def seen_by(person: str) -> tuple[str, str, list[str]]:
         client.force_login(getattr(world_plus, person))
@@ -178,9 +183,10 @@ def test_a_peer_opening_a_mostly_suppressed_team_chart_gets_its_points_but_not_i
         return page, fragment, [r["centre_line"] for r in rows]
 
     page, fragment, centre = seen_by("charlie")
-    assert withheld in page and withheld in fragment
-    assert "current median" not in page and "Baseline median" not in page
+    assert withheld in page and withheld in fragment and phases_withheld in page
+    assert "current median" not in page and "Baseline median" not in page and "new screening form" not in page
     assert centre == ["", ""]
     page, fragment, centre = seen_by("alice")
     assert withheld not in page and "current median" in page
+    assert phases_withheld not in page and "new screening form" in page
     assert centre == ["37.5", "37.5"]  # the median of 15 % and 60 %
