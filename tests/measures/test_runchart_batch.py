@@ -1,6 +1,7 @@
 """`runchart_analyse_many` (batch recompute) stores exactly what `runchart_analyse` stores, series by series."""
 
 import datetime as dt
+import gc
 import random
 
 import orjson
@@ -9,7 +10,13 @@ from django.db import connection
 
 from measures import runchart, series, tasks
 from measures.models import Measure, Observation, PhaseDecision, RunChartAnalysis
-from measures.services import analyses_mark_stale, recompute_all, runchart_analyse, runchart_analyse_many
+from measures.services import (
+    analyses_mark_stale,
+    cyclic_gc_paused,
+    recompute_all,
+    runchart_analyse,
+    runchart_analyse_many,
+)
 from tests.factories import LIAFactory, MeasureFactory, TeamFactory
 
 START = dt.date(2025, 1, 1)
@@ -186,6 +193,43 @@ def test_a_failing_batch_falls_back_to_single_series_and_records_each_failure(na
     assert set(failed.values_list("attempts", "last_error", "stale")) == {
         (1, "ArithmeticError: bad series", True)
     }
+
+
+def test_each_measure_batch_runs_with_the_cyclic_collector_off_and_it_is_back_on_after(national, monkeypatch):
+    collector_on_while_reading = []
+    real = series.team_pairs
+
+    def reading(*args, **kwargs):
+        collector_on_while_reading.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(series, "team_pairs", reading)
+    assert gc.isenabled()
+    assert runchart_analyse_many(analysis_ids=national) == len(national)
+    assert collector_on_while_reading == [False, False, False, False]  # one read per measure
+    assert gc.isenabled()
+
+
+def test_the_collector_is_back_on_after_a_failing_batch_and_left_off_for_a_caller_who_turned_it_off(
+    national, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise ArithmeticError("bad series")
+
+    monkeypatch.setattr(series, "team_pairs", broken)
+    runchart_analyse_many(analysis_ids=national)
+    assert gc.isenabled()
+    with pytest.raises(KeyError), cyclic_gc_paused():
+        raise KeyError("escapes the block")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        runchart_analyse_many(analysis_ids=national)
+        with cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_recompute_all_enqueues_one_task_per_measure_batch_and_computes_every_series(
