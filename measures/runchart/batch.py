@@ -151,15 +151,16 @@ def _wanted_side(side: str, params: RuleParams) -> bool:
     return params.direction == "both" or (side == "above") == (params.direction == "up")
 
 
-def _flat_pairs(series: Sequence[RawValue]) -> list[int] | None:
+def _flat_pairs(items: Sequence[RawValue]) -> list[int] | None:
     """num, den, num, den… when every item is None or an (int, int) pair, else None.
 
-    Each check is one C-level pass (map/set/chain) instead of a Python loop over the items.
+    Each check is one C-level pass (map/set/chain) instead of a Python loop over the items. `items`
+    is one series, or a whole batch's periods chained when its series are of one length.
     """
-    kinds = set(map(type, series))
+    kinds = set(map(type, items))
     if not kinds <= _PAIR_KINDS:
         return None
-    pairs = [_MISSING if item is None else item for item in series] if _NONE_TYPE in kinds else series
+    pairs = [_MISSING if item is None else item for item in items] if _NONE_TYPE in kinds else items
     if pairs and set(map(len, pairs)) != {2}:  # type: ignore[arg-type]
         return None
     flat = list(chain.from_iterable(pairs))  # type: ignore[arg-type]
@@ -172,20 +173,6 @@ def _flat_values(series: Sequence[RawValue]) -> list[int]:
         value = exact_value(item, index)
         flat += (0, 0) if value is None else (value.numerator, value.denominator)
     return flat
-
-
-def _flat_batch(series_list: Sequence[Sequence[RawValue]]) -> list[int] | None:
-    """`_flat_pairs` of the whole batch at once: one C-level pass per check over every period."""
-    items = list(chain.from_iterable(series_list))
-    kinds = set(map(type, items))
-    if not kinds <= _PAIR_KINDS:
-        return None
-    if _NONE_TYPE in kinds:
-        items = [_MISSING if item is None else item for item in items]
-    if items and set(map(len, items)) != {2}:
-        return None
-    flat = list(chain.from_iterable(items))
-    return flat if set(map(type, flat)) <= {int} else None
 
 
 def _int64(flat: list[int]) -> IntArray:
@@ -202,7 +189,7 @@ def _encode(series_list: Sequence[Sequence[RawValue]]) -> tuple[IntArray, IntArr
         raise TypeError("values must be a sequence of periods, not a string")
     lengths = [len(series) for series in series_list]
     width = max(lengths)
-    flat = _flat_batch(series_list) if min(lengths) == width else None
+    flat = _flat_pairs(list(chain.from_iterable(series_list))) if min(lengths) == width else None
     if flat is not None:
         both = _int64(flat).reshape(len(series_list), width, 2)
     else:
