@@ -3,7 +3,6 @@
 Reads go through measures.selectors, writes through measures.services, as the web pages do.
 """
 
-import copy
 import datetime as dt
 import itertools
 import uuid
@@ -276,8 +275,7 @@ def _summaries_withheld(user: Any, charts: list[RunChartAnalysis]) -> list[RunCh
             if chart.measure_id not in withheld:
                 withheld[chart.measure_id] = suppression.withheld_teams(user=user, measure=chart.measure)
             if str(chart.team.public_id) in withheld[chart.measure_id]:
-                chart = copy.copy(chart)
-                chart.summary = dict.fromkeys(chart.summary or {}) | {"withheld": True}
+                chart = suppression.withhold(chart)
         out.append(chart)
     return out
 

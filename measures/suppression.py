@@ -226,13 +226,24 @@ SUPPRESSED = {"numerator": None, "denominator": None, "value": None, "suppressed
 WITHHELD = {"withheld": True}  # what a peer gets of a withheld team's engine result: no medians, no signals
 
 
+def withhold(chart: Any) -> Any:
+    """A copy of a peer team's chart without its analysis: result `WITHHELD`, the summary's figures null.
+
+    For a team in `withheld_teams` of the viewer (security plan §6.2); the stored row is not changed.
+    """
+    shown = copy.copy(chart)
+    shown.result = dict(WITHHELD)
+    shown.summary = dict.fromkeys(chart.summary or {}) | WITHHELD
+    return shown
+
+
 def suppress_for_viewer(*, user: Any, charts: Iterable[Any]) -> list[Any]:
     """The charts as `user` may see them: copies whose hidden months have no counts and no value.
 
     The stored rows are never changed. A blanked point keeps its month and gains `"suppressed": True`,
     so a chart shows a gap with a note, a CSV an empty cell, and the API the flag. A peer team's chart
     whose medians are withheld from `user` (`withheld_teams`) keeps its points but not its analysis:
-    its result is `WITHHELD` and its summary's figures are null, as on the dashboard.
+    its analysis is withheld (`withhold`), as on the dashboard.
     """
     out = []
     by_measure: dict[int, tuple[frozenset[tuple[Any, ...]], set[int]]] = {}
@@ -245,11 +256,10 @@ def suppress_for_viewer(*, user: Any, charts: Iterable[Any]) -> list[Any]:
             hidden = _measure_hidden(chart.measure, user, cells)
             by_measure[chart.measure_id] = hidden, _withheld_ids(cells, hidden)
         (hidden, withheld), key = by_measure[chart.measure_id], _series_key(chart)
-        shown = copy.copy(chart)
+        shown = (
+            withhold(chart) if chart.team_id is not None and chart.team_id in withheld else copy.copy(chart)
+        )
         shown.points = [p | SUPPRESSED if (key, p["month"]) in hidden else p for p in chart.points or []]
-        if chart.team_id is not None and chart.team_id in withheld:
-            shown.result = dict(WITHHELD)
-            shown.summary = dict.fromkeys(chart.summary or {}) | WITHHELD
         out.append(shown)
     return out
 
