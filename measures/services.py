@@ -1,10 +1,9 @@
 import contextlib
 import datetime as dt
-import gc
 import itertools
 import logging
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from fractions import Fraction
 from operator import attrgetter
@@ -338,25 +337,6 @@ def runchart_analyse(*, analysis: RunChartAnalysis) -> bool:
 BATCH_SIZE = 1000  # team series per batch task; a national collaborative's measures share the workers evenly
 
 
-@contextlib.contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the block, then back as it was.
-
-    A national measure's batch makes about a million short-lived objects (the observations' tuples,
-    every series' result dicts) and no reference cycles; each allocation burst set off collections
-    that walked the whole heap: 40 % of the batch's CPU (bench/national.py). Reference counting
-    still frees everything as it goes; cycles made meanwhile wait for the next collection. The
-    collector is process-wide: a pause nested in another ends with the outer one.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def runchart_analyse_many(*, analysis_ids: list[int]) -> int:
     """`runchart_analyse` for many series: per measure, one read of the data, the batch engine, one write.
 
@@ -364,7 +344,10 @@ def runchart_analyse_many(*, analysis_ids: list[int]) -> int:
     A measure whose batch fails falls back to one series at a time, so each failure is recorded on
     its own series. Returns the number of results stored.
     """
-    with cyclic_gc_paused():
+    # A national measure's batch makes about a million short-lived objects (the observations' tuples,
+    # every series' result dicts) and no reference cycles: collections set off by them walked the whole
+    # heap, 40 % of the batch's CPU (bench/national.py).
+    with runchart.collector_paused():
         return _analyse_many(analysis_ids)
 
 

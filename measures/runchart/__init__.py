@@ -12,7 +12,7 @@ from .aggregate import (
     n_reporting,
     pool,
 )
-from .batch import analyse_many
+from .batch import analyse_many, collector_paused
 from .params import RuleParams
 from .reference import analyse
 from .result import Baseline, Phase, RunChartResult, RunsTable, SegmentStats, Shift, Trend, Trigger
@@ -33,6 +33,7 @@ __all__ = [
     "analyse",
     "analyse_many",
     "cohort_figures",
+    "collector_paused",
     "encode_teams",
     "meets_aim",
     "meets_aim_many",

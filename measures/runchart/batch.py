@@ -48,7 +48,7 @@ def analyse_many(
         return [analyse(series, params) for series in series_list]
     if not any(len(series) for series in series_list):
         return [analyse(series, params) for series in series_list]
-    with _collector_paused():
+    with collector_paused():
         return _encoded(series_list, params).results(series_list)
 
 
@@ -83,7 +83,7 @@ def _ihi_sustained_many(
     flat = replace(params, rebase=None)
     if not any(len(series) for series in series_list):
         return [analyse(series, params) for series in series_list]
-    with _collector_paused():
+    with collector_paused():
         batch = _encoded(series_list, flat)
         # Series beyond int64 arithmetic get their whole analysis, re-basing included, from the exact engine.
         results = batch.results(series_list, slow_params=params)
@@ -135,9 +135,15 @@ def _baseline_phase(result: RunChartResult) -> tuple[Phase, ...]:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Tens of thousands of small result objects would trigger full collections that rescan the caller's
-    (large) input each time; nothing created here is cyclic, so pausing the collector frees nothing late."""
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block, then back as it was.
+
+    Tens of thousands of small result objects would trigger full collections that rescan the caller's
+    (large) input each time; nothing created here is cyclic, so pausing the collector frees nothing late.
+    Callers that build such objects around the engine (a service reading a measure's data and storing
+    its results) pause it for the whole of their work. The collector is process-wide: a pause nested
+    in another ends with the outer one.
+    """
     collecting = gc.isenabled()
     gc.disable()
     try:

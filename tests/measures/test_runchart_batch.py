@@ -12,7 +12,6 @@ from measures import runchart, series, tasks
 from measures.models import Measure, Observation, PhaseDecision, RunChartAnalysis
 from measures.services import (
     analyses_mark_stale,
-    cyclic_gc_paused,
     recompute_all,
     runchart_analyse,
     runchart_analyse_many,
@@ -219,13 +218,13 @@ def test_the_collector_is_back_on_after_a_failing_batch_and_left_off_for_a_calle
     monkeypatch.setattr(series, "team_pairs", broken)
     runchart_analyse_many(analysis_ids=national)
     assert gc.isenabled()
-    with pytest.raises(KeyError), cyclic_gc_paused():
+    with pytest.raises(KeyError), runchart.collector_paused():
         raise KeyError("escapes the block")
     assert gc.isenabled()
     gc.disable()
     try:
         runchart_analyse_many(analysis_ids=national)
-        with cyclic_gc_paused():
+        with runchart.collector_paused():
             pass
         assert not gc.isenabled()
     finally:
