@@ -335,3 +335,56 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class NotificationQuerySet(ScopedQuerySet):
+    """A person sees only their own notifications, whatever their role."""
+
+    def visible_to(self, user: Any) -> "NotificationQuerySet":
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(recipient=user)
+
+
+class Notification(models.Model):
+    """An in-app message to one person, beside (not instead of) the emails: shown with a count in the
+    navigation bar and listed on /notifications/ until read."""
+
+    class Kind(models.TextChoices):
+        DATA_DUE = "data_due", "Data due"
+        PDSA_REVIEW = "pdsa_review", "PDSA awaiting review"
+        FEEDBACK = "feedback", "Feedback received"
+        PHASE_SUGGESTED = "phase_suggested", "Phase suggested"
+        REFERRAL = "referral", "Referral"
+        EVENT = "event", "Event"
+        ANNOUNCEMENT = "announcement", "Announcement"
+        SURVEY = "survey", "Survey"
+
+    public_id = public_id_field()
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, blank=True, help_text="A path on this site, e.g. /pdsa/…/.")
+    key = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Names the event it tells of, so that the same event notifies a person once.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"], condition=~Q(key=""), name="notification_once_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text}"

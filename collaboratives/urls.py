@@ -10,6 +10,9 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("api-tokens/", views.api_token_list, name="api-token-list"),
     path("api-tokens/<uuid:public_id>/revoke/", views.api_token_revoke, name="api-token-revoke"),
+    path("notifications/", views.notification_list, name="notification-list"),
+    path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
+    path("notifications/<uuid:public_id>/open/", views.notification_open, name="notification-open"),
 ]
 
 router = SimpleRouter()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from collaboratives import access, selectors, services
+from collaboratives import access, notifications, selectors, services
 from collaboratives.forms import (
     AimForm,
     ApiTokenForm,
@@ -328,3 +328,30 @@ def kdd_idea_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     )
     save = partial(services.change_idea_save, actor=request.user, collaborative=collaborative, idea=idea)
     return _kdd_item_page(request, collaborative, idea, form, "Change idea", save)
+
+
+@login_required
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    items = notifications.notification_list(user=request.user)[:200]
+    unread = notifications.notification_unread_count(user=request.user)
+    return render(
+        request, "collaboratives/notification_list.html", {"notifications": items, "unread": unread}
+    )
+
+
+@login_required
+@require_POST
+def notification_open(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Mark the notification read and go where it points (or back to the list)."""
+    item = get_object_or_404(notifications.notification_list(user=request.user), public_id=public_id)
+    notifications.notification_mark_read(actor=request.user, notification=item)
+    return redirect(item.url or "notification-list")
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    count = notifications.notification_mark_all_read(actor=request.user)
+    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
+    return redirect("notification-list")

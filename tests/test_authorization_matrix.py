@@ -30,7 +30,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from collaboratives.models import Aim, ApiToken, ChangeIdea, Driver, Invitation, Membership, Role
+from collaboratives.models import (
+    Aim,
+    ApiToken,
+    ChangeIdea,
+    Driver,
+    Invitation,
+    Membership,
+    Notification,
+    Role,
+)
 from measures.models import (
     ChartAnnotation,
     Measure,
@@ -198,6 +207,19 @@ def _pdsa_a1(w: SimpleNamespace) -> PDSACycle:
 
 def _tokens() -> list[tuple[Any, ...]]:
     return list(ApiToken.objects.values_list("name", "revoked_at"))
+
+
+def _notification_a(w: SimpleNamespace) -> Notification:
+    notification, _ = Notification.objects.get_or_create(
+        recipient=w.alice,
+        key="matrix",
+        defaults={"kind": "data_due", "text": "March data is due", "url": "/"},
+    )
+    return notification
+
+
+def _notifications() -> list[tuple[Any, ...]]:
+    return list(Notification.objects.values_list("recipient_id", "key", "read_at"))
 
 
 def _observations() -> list[tuple[Any, ...]]:
@@ -848,6 +870,18 @@ ROUTES: dict[str, list[Case]] = {
         Case("get", lambda w: _planner_url(w)[:-1] + ".pdf", _statuses(404, erin=200, frank=200, root=200))
     ],
     # --- end of issue 7 ---
+    # --- in-app notifications: a person's own, whatever their role ---
+    "notification-list": [Case("get", lambda w: "/notifications/", _statuses(200))],
+    "notification-read-all": [Case("post", lambda w: "/notifications/read-all/", _statuses(302))],
+    "notification-open": [
+        Case(
+            "post",
+            lambda w: f"/notifications/{_notification_a(w).public_id}/open/",
+            _statuses(404, alice=302),
+            unchanged=_notifications,
+        )
+    ],
+    # --- end of notifications ---
 }
 
 
