@@ -156,8 +156,8 @@ def seed(*, lias: int, measures: int, months: int, awardees: int, seed: int = 20
     from django.db import connection
 
     from collaboratives.models import LIA, Awardee, Collaborative, Team
+    from collaboratives.months import add as month_add
     from measures.models import Measure, Observation, RunChartAnalysis
-    from measures.points import month_add
 
     started = time.perf_counter()
     call_command("flush", "--noinput", verbosity=0)

@@ -29,7 +29,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coiin.api import JSONRenderer, PrivateResponses
-from collaboratives import access
+from collaboratives import access, months
 from collaboratives.api import NamedRefSerializer, ReadOnlyViewSet
 from collaboratives.models import Collaborative, Team
 from collaboratives.selectors import awardee_list, collaborative_list, team_list
@@ -61,7 +61,7 @@ class MonthFormField(forms.CharField):
         if not value:
             return None
         try:
-            return dt.datetime.strptime(value, "%Y-%m").date()
+            return months.parse(value)
         except ValueError:
             raise DjangoValidationError(MONTH_FORMAT) from None
 
@@ -75,7 +75,7 @@ class MonthFilter(filters.Filter):
 @extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$", "example": "2025-03"})
 class MonthField(serializers.Field):
     def to_representation(self, value: dt.date) -> str:
-        return f"{value:%Y-%m}"
+        return months.format(value)
 
 
 class MeasureViewSet(ReadOnlyViewSet):
@@ -511,14 +511,14 @@ class ReportingStatusView(PrivateResponses, APIView):
         return Response(
             {
                 "collaborative": str(collaborative.public_id),
-                "months": [f"{m:%Y-%m}" for m in report.months],
+                "months": [months.format(m) for m in report.months],
                 "teams": ReportingRowSerializer(report.rows, many=True).data,
                 "rates": [
                     ReportingMonthRateSerializer({"month": m, **vars(r)}).data for m, r in report.rates
                 ],
                 "average": ReportingRateSerializer(report.average).data if report.average else None,
                 "average_months": report.average_months,
-                "due_month": f"{report.due_month:%Y-%m}" if report.due_month else None,
+                "due_month": months.format(report.due_month) if report.due_month else None,
                 "due_date": report.due_date.isoformat() if report.due_date else None,
             }
         )
@@ -541,7 +541,7 @@ MONTH_PARAMETER = OpenApiParameter(
 
 def _month_or_404(value: str) -> dt.date:
     try:
-        return dt.datetime.strptime(value, "%Y-%m").date()
+        return months.parse(value)
     except ValueError:
         raise NotFound() from None
 

@@ -20,9 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from collaboratives import months
 from collaboratives.models import LIA, Aim, Awardee, Collaborative, Membership, Role, Team
 from measures.models import Measure, MonthlyReport, Observation
-from measures.selectors import reporting_month
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_EMAIL_DOMAIN = "demo.coiin"
@@ -442,16 +442,9 @@ DUE_MONTH_MISSING = 2
 MAX_MISSED_SHARE = 0.2
 
 
-def add_months(month: dt.date, n: int) -> dt.date:
-    """The first day of the month `n` months after `month` (before it when `n` is negative)."""
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def demo_months(today: dt.date) -> list[dt.date]:
     """The collaboratives' data months: `DATA_MONTHS` of them, ending with the month now due."""
-    due = reporting_month(today)
-    return [add_months(due, i - DATA_MONTHS + 1) for i in range(DATA_MONTHS)]
+    return months.last_n(months.now_due(today), DATA_MONTHS)
 
 
 @dataclass
@@ -496,7 +489,7 @@ def _rake(rng: random.Random, nums: dict[str, int], trials: dict[str, int], targ
 
 def _submitted_at(rng: random.Random, month: dt.date, today: dt.date) -> dt.datetime:
     """A working-hours moment a few days into the month after `month`, never after `today`."""
-    day = add_months(month, 1) + dt.timedelta(days=rng.randint(2, 9))
+    day = months.add(month, 1) + dt.timedelta(days=rng.randint(2, 9))
     day = min(day, today)
     moment = dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.randint(0, 59)))
     return timezone.make_aware(moment)
@@ -704,9 +697,9 @@ def load_demo(*, today: dt.date) -> DemoSummary:
     and monthly reports, its accounts' memberships) that the plan no longer contains are removed, so
     re-anchoring to another `today` leaves no data outside the collaboratives' dates.
     """
-    months = demo_months(today)
-    due = months[-1]
-    start, end = months[0], add_months(today.replace(day=1), 4) - dt.timedelta(days=1)
+    data_months = demo_months(today)
+    due = data_months[-1]
+    start, end = data_months[0], months.add(months.first_of(today), 4) - dt.timedelta(days=1)
 
     awardees = {
         spec.code: Awardee.objects.update_or_create(
@@ -788,7 +781,7 @@ def load_demo(*, today: dt.date) -> DemoSummary:
     ]
     _sync_memberships(users, wanted)
 
-    plans = {spec.short_name: _plan_collaborative(spec, months, today) for spec in COLLABORATIVES}
+    plans = {spec.short_name: _plan_collaborative(spec, data_months, today) for spec in COLLABORATIVES}
     obs_created, obs_updated, obs_deleted = _sync_observations(teams, leads, measures, plans)
     rep_created, rep_updated, rep_deleted = _sync_reports(teams, leads, plans)
 

@@ -4,6 +4,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from collaboratives import months
 from measures.models import Measure, Observation
 from measures.services import MAX_VALUE, REOPEN_REASON_REQUIRED, TOO_LARGE, WHOLE_NUMBER, ObservationInput
 
@@ -153,8 +154,10 @@ def _month_field(label: str, help_text: str) -> forms.DateField:
         label=label,
         help_text=help_text,
         required=False,
-        input_formats=["%Y-%m", "%Y-%m-%d"],
-        widget=forms.DateInput(format="%Y-%m", attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}),
+        input_formats=[months.FORMAT, "%Y-%m-%d"],
+        widget=forms.DateInput(
+            format=months.FORMAT, attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}
+        ),
         error_messages={"invalid": MONTH_INVALID},
     )
 

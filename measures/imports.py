@@ -38,12 +38,12 @@ from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
 from coiin.faults import fault_point
-from collaboratives import access
+from collaboratives import access, months
 from collaboratives.exports import csv_safe
 from collaboratives.models import Collaborative, Team
 from collaboratives.selectors import team_list
 from measures.models import Measure, MonthlyReport
-from measures.selectors import measure_list, observation_list, reporting_month
+from measures.selectors import measure_list, observation_list
 from measures.services import ObservationInput, observation_cell_validate, observations_record
 
 logger = logging.getLogger(__name__)
@@ -199,8 +199,8 @@ def _text(value: object) -> str:
 
 def _template_month(collaborative: Collaborative, today: dt.date) -> dt.date:
     """The month now due, kept inside the collaborative so the template parses without month errors."""
-    first, last = collaborative.start_date.replace(day=1), collaborative.end_date.replace(day=1)
-    return min(max(reporting_month(today), first), last)
+    first, last = months.first_of(collaborative.start_date), months.first_of(collaborative.end_date)
+    return min(max(months.now_due(today), first), last)
 
 
 def import_template(
@@ -219,7 +219,7 @@ def import_template(
     ]
     measures = list(measure_list(user=user, collaborative=collaborative))
     rows = [
-        [team.code, f"{month:%Y-%m}", measure.code, None, None, None, None]
+        [team.code, months.format(month), measure.code, None, None, None, None]
         for team in sorted(teams, key=lambda t: t.code)
         for measure in measures
     ]

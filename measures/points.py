@@ -18,14 +18,11 @@ from typing import Any
 import orjson
 from django.db import models
 
+from collaboratives import months
+
 Pair = tuple[int, int]
 _COUNTS = ("numerator", "denominator")
 _DERIVED = ("month", "value")
-
-
-def month_add(month: dt.date, n: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def columns(
@@ -51,7 +48,7 @@ def rows(stored: dict[str, Any] | list) -> list[dict[str, Any]]:
     out = []
     for i, (n, d) in enumerate(zip(stored["numerator"], stored["denominator"], strict=True)):
         point = {
-            "month": month_add(first, i).isoformat(),
+            "month": months.add(first, i).isoformat(),
             "numerator": n,
             "denominator": d,
             "value": None if n is None or not d else round(n / d, 12),

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
-from collaboratives import access
+from collaboratives import access, enrolment, months
 from collaboratives.models import Awardee, Collaborative, Membership, Role, Team
 from collaboratives.selectors import team_list
 from measures.charts import ChartNote, team_chart_notes, value_format
@@ -18,13 +18,6 @@ from measures.models import (
     PhaseDecision,
     RunChartAnalysis,
 )
-from measures.series import month_add, months_between
-
-
-def reporting_month(today: dt.date) -> dt.date:
-    """The month whose data is due this calendar month: the previous month."""
-    first = today.replace(day=1)
-    return (first - dt.timedelta(days=1)).replace(day=1)
 
 
 @dataclass(frozen=True)
@@ -44,11 +37,13 @@ def due_this_month_list(*, user: Any, today: dt.date) -> list[DueItem]:
 
     One query for teams and one for reports, whatever the number of teams.
     """
-    month = reporting_month(today)
+    month = months.now_due(today)
     teams = [
         t
-        for t in team_list(user=user).filter(withdrawn_on__isnull=True, collaborative__end_date__gte=month)
-        if t.collaborative.start_date <= month
+        for t in team_list(user=user).filter(
+            collaborative__end_date__gte=month, joined_on__lt=months.add(month, 1)
+        )
+        if enrolment.due_month(t, today) == month
     ]
     statuses = dict(
         MonthlyReport.objects.visible_to(user)
@@ -57,9 +52,8 @@ def due_this_month_list(*, user: Any, today: dt.date) -> list[DueItem]:
     )
     items = []
     for team in teams:
-        due_day = team.collaborative.reporting_due_day
         status = statuses.get(team.id, "not started")
-        due_date = today.replace(day=due_day)
+        due_date = months.due_date(month, team.collaborative.reporting_due_day)
         items.append(
             DueItem(
                 team=team,
@@ -83,14 +77,6 @@ def observation_list(*, user: Any, team: Team | None = None) -> QuerySet[Observa
     return qs.filter(team=team) if team else qs
 
 
-def month_range(last: dt.date, n: int) -> list[dt.date]:
-    """The `n` months ending with `last`, oldest first (each the first of its month)."""
-    months = [last.replace(day=1)]
-    while len(months) < n:
-        months.append((months[-1] - dt.timedelta(days=1)).replace(day=1))
-    return months[::-1]
-
-
 @dataclass(frozen=True)
 class MeasureRow:
     """One measure's cells over a run of months, None where nothing was reported."""
@@ -101,19 +87,19 @@ class MeasureRow:
 
 def observation_table(*, user: Any, team: Team, last_n_months: int) -> tuple[list[dt.date], list[MeasureRow]]:
     """A team's recent observations as measures × months, ending at the month now due."""
-    months = month_range(reporting_month(dt.date.today()), last_n_months)
-    observations = observation_list(user=user, team=team).filter(month__gte=months[0], month__lte=months[-1])
+    shown = months.last_n(months.now_due(dt.date.today()), last_n_months)
+    observations = observation_list(user=user, team=team).filter(month__gte=shown[0], month__lte=shown[-1])
     by_cell = {(o.measure_id, o.month): o for o in observations}
     rows = [
-        MeasureRow(measure=m, cells=[by_cell.get((m.id, month)) for month in months])
+        MeasureRow(measure=m, cells=[by_cell.get((m.id, month)) for month in shown])
         for m in measure_list(user=user, collaborative=team.collaborative_id)
     ]
-    return months, rows
+    return shown, rows
 
 
 def monthly_report_due_date(*, collaborative: Any, month: dt.date) -> dt.date:
     """A month's data is due on the collaborative's reporting day of the following month."""
-    return month_add(month, 1).replace(day=collaborative.reporting_due_day)
+    return months.due_date(month, collaborative.reporting_due_day)
 
 
 @dataclass(frozen=True)
@@ -142,32 +128,6 @@ def month_status(*, user: Any, team: Team, month: dt.date, today: dt.date) -> Mo
     else:
         late = today > due
     return MonthStatus(report=report, due_date=due, submitted=submitted, late=late)
-
-
-def entry_months(*, team: Team, today: dt.date) -> list[dt.date]:
-    """The months a team can open for data entry, oldest first: from when it joined the collaborative
-    to the current month (entered as it goes), the collaborative's end, or the team's withdrawal."""
-    collaborative = team.collaborative
-    first = max(collaborative.start_date, team.joined_on).replace(day=1)
-    ends = [collaborative.end_date.replace(day=1), today.replace(day=1)]
-    if team.withdrawn_on is not None:
-        ends.append(team.withdrawn_on.replace(day=1))
-    last = max(min(ends), first)  # before the start, the first month still opens, to look ahead
-    return [month_add(first, i) for i in range(months_between(first, last) + 1)]
-
-
-def oldest_unsubmitted_month(*, user: Any, team: Team, today: dt.date) -> dt.date:
-    """The month a data submitter should open: the oldest due month not yet submitted, else the latest due one."""
-    months = entry_months(team=team, today=today)
-    due = [m for m in months if m <= reporting_month(today)]
-    if not due:
-        return months[0]
-    submitted = set(
-        MonthlyReport.objects.visible_to(user)
-        .filter(team=team, status=MonthlyReport.Status.SUBMITTED, month__gte=due[0], month__lte=due[-1])
-        .values_list("month", flat=True)
-    )
-    return next((m for m in due if m not in submitted), due[-1])
 
 
 def observation_cells(
@@ -332,7 +292,7 @@ def dashboard_rows(
     }
     statuses = dict(
         MonthlyReport.objects.visible_to(user)
-        .filter(team_id__in_set=teams, month=reporting_month(today))
+        .filter(team_id__in_set=teams, month=months.now_due(today))
         .values_list("team_id", "status")
     )
     grants = access.grants(user)
@@ -422,12 +382,6 @@ def report_cell_status(*, report: MonthlyReport | None, due_date: dt.date, today
     return "missing" if today > due_date else "not_due"
 
 
-def team_enrolled_in(team: Team, month: dt.date) -> bool:
-    """Whether the team reports `month`: from the month it joined to the month it withdrew, as entry_months says."""
-    first = max(team.collaborative.start_date, team.joined_on).replace(day=1)
-    return first <= month and (team.withdrawn_on is None or month <= team.withdrawn_on.replace(day=1))
-
-
 @dataclass(frozen=True)
 class ReportingCell:
     month: dt.date
@@ -492,9 +446,9 @@ def reporting_status(*, user: Any, collaborative: Collaborative, today: dt.date)
     Rates count only teams enrolled that month. Three queries (teams, reports, contacts), whatever
     the number of teams.
     """
-    first = collaborative.start_date.replace(day=1)
-    last = min(reporting_month(today), collaborative.end_date.replace(day=1))
-    months = [month_add(first, i) for i in range(months_between(first, last) + 1)] if first <= last else []
+    first = months.first_of(collaborative.start_date)
+    last = min(months.now_due(today), months.first_of(collaborative.end_date))
+    shown = months.span(first, last)
     teams = list(team_list(user=user, collaborative=collaborative).order_by("lia__name", "code"))
     reports = {
         (r.team_id, r.month): r
@@ -502,7 +456,7 @@ def reporting_status(*, user: Any, collaborative: Collaborative, today: dt.date)
             team__in=teams, month__gte=first, month__lte=last
         )
     }
-    due_dates = {m: monthly_report_due_date(collaborative=collaborative, month=m) for m in months}
+    due_dates = {m: monthly_report_due_date(collaborative=collaborative, month=m) for m in shown}
     rows = [
         ReportingRow(
             team=team,
@@ -512,10 +466,10 @@ def reporting_status(*, user: Any, collaborative: Collaborative, today: dt.date)
                     status=report_cell_status(
                         report=reports.get((team.id, m)), due_date=due_dates[m], today=today
                     )
-                    if team_enrolled_in(team, m)
+                    if enrolment.enrolled_in(team, m)
                     else "not_enrolled",
                 )
-                for m in months
+                for m in shown
             ],
         )
         for team in teams
@@ -525,16 +479,16 @@ def reporting_status(*, user: Any, collaborative: Collaborative, today: dt.date)
             sum(row.cells[i].reported for row in rows),
             sum(row.cells[i].status != "not_enrolled" for row in rows),
         )
-        for i in range(len(months))
+        for i in range(len(shown))
     ]
-    rates = [(m, _rate(*c)) for m, c in zip(months, counts, strict=True)]
-    past = [c for m, c in zip(months, counts, strict=True) if due_dates[m] < today]
+    rates = [(m, _rate(*c)) for m, c in zip(shown, counts, strict=True)]
+    past = [c for m, c in zip(shown, counts, strict=True) if due_dates[m] < today]
     average = _rate(sum(c[0] for c in past), sum(c[1] for c in past), len(past)) if past else None
 
-    due_month = months[-1] if months and months[-1] == reporting_month(today) else None
+    due_month = shown[-1] if shown and shown[-1] == months.now_due(today) else None
     due: list[DueTeam] = []
     if due_month is not None:
-        due_rows = [row for row in rows if row.cells[-1].status != "not_enrolled"]
+        due_rows = [row for row in rows if enrolment.due_month(row.team, today) == due_month]
         leads: dict[int, list[Any]] = {}
         for membership in (
             Membership.objects.visible_to(user)
@@ -554,7 +508,7 @@ def reporting_status(*, user: Any, collaborative: Collaborative, today: dt.date)
             for row in due_rows
         ]
     return ReportingStatus(
-        months=months,
+        months=shown,
         rows=rows,
         rates=rates,
         average=average,

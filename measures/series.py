@@ -16,11 +16,14 @@ import orjson
 from django.db import connection
 from django.db.models import Max
 
+from collaboratives import enrolment
 from collaboratives.models import Team
+from collaboratives.months import add as month_add
+from collaboratives.months import between as months_between
+from collaboratives.months import first_of, span
 from measures import points as stored_points
 from measures import runchart
 from measures.models import Measure, Observation, PhaseDecision, RunChartAnalysis
-from measures.points import month_add
 
 # Bump when the engine's rules or this module's inputs change meaning: every stored result then recomputes.
 PARAMS_VERSION = f"coiin-1/{runchart.RUNS_TABLE_VERSION}"
@@ -30,20 +33,16 @@ AIM_WINDOW, AIM_MIN_POINTS = 6, 3  # spec §8.5
 Pair = tuple[int, int]
 
 
-def months_between(first: dt.date, last: dt.date) -> int:
-    return (last.year - first.year) * 12 + last.month - first.month
-
-
 def series_months(measure: Measure) -> list[dt.date]:
     """Period 0 is the collaborative's first month; the last is the latest month any team reported."""
     collaborative = measure.collaborative
-    first = collaborative.start_date.replace(day=1)
+    first = first_of(collaborative.start_date)
     reported = Observation.objects.unscoped(
         reason="a series spans the months any team reported; only a month is read"
     )
     latest = reported.filter(measure=measure).aggregate(m=Max("month"))["m"]
-    last = min(latest or first, collaborative.end_date.replace(day=1))
-    return [month_add(first, i) for i in range(max(months_between(first, last), 0) + 1)]
+    last = max(min(latest or first, first_of(collaborative.end_date)), first)
+    return span(first, last)
 
 
 def team_pairs(measure: Measure, teams: list[Team], months: list[dt.date]) -> dict[int, list[Pair | None]]:
@@ -135,14 +134,12 @@ def cohort_teams(analysis: RunChartAnalysis, months: list[dt.date]) -> list[Team
 
 def cohort_of(analysis: RunChartAnalysis, teams: list[Team], months: list[dt.date]) -> list[Team]:
     """`cohort_teams` chosen from teams (with their LIA) already loaded, in id order."""
-    joined_by, withdrawn_after = month_add(months[0], 1), month_add(months[-1], 1)
     return [
         t
         for t in sorted(teams, key=attrgetter("id"))
         if t.collaborative_id == analysis.collaborative_id
-        and t.joined_on < joined_by
         and (analysis.kind != RunChartAnalysis.Kind.AWARDEE or t.lia.awardee_id == analysis.awardee_id)
-        and (t.withdrawn_on is None or t.withdrawn_on >= withdrawn_after)
+        and enrolment.enrolled_throughout(t, months[0], months[-1])
     ]
 
 

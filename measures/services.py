@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coiin.faults import fault_point
-from collaboratives import access
+from collaboratives import access, enrolment, months
 from collaboratives.models import Membership, Role, Team
 from measures import runchart, series
 from measures.models import (
@@ -34,13 +34,7 @@ from measures.models import (
 )
 from measures.page_cache import content_changed
 from measures.points import json_text
-from measures.selectors import (
-    measure_active_list,
-    monthly_report_due_date,
-    report_cell_status,
-    reporting_month,
-    team_enrolled_in,
-)
+from measures.selectors import measure_active_list, monthly_report_due_date, report_cell_status
 from measures.tasks import runchart_refresh as runchart_refresh_task
 from measures.tasks import runchart_refresh_many as runchart_refresh_many_task
 
@@ -832,15 +826,15 @@ def report_reminders_send(*, today: dt.date) -> list[ReportReminder]:
     Once per (team, month, kind) however often it runs. Deliberately not one transaction: each claim
     commits before its email goes out, so two workers or a rerun never send the same reminder twice.
     """
-    month = reporting_month(today)
+    month = months.now_due(today)
     teams = [
         team
         for team in Team.objects.filter(
-            withdrawn_on__isnull=True,
-            collaborative__start_date__lt=series.month_add(month, 1),
+            collaborative__start_date__lt=months.add(month, 1),
             collaborative__end_date__gte=month,
+            joined_on__lt=months.add(month, 1),
         ).select_related("lia", "collaborative")
-        if team_enrolled_in(team, month)
+        if enrolment.due_month(team, today) == month
     ]
     submitted = set(
         MonthlyReport.objects.filter(team__in=teams, month=month, status=MonthlyReport.Status.SUBMITTED)

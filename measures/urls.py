@@ -3,6 +3,7 @@ import datetime as dt
 from django.urls import path, register_converter
 from rest_framework.routers import SimpleRouter
 
+from collaboratives import months
 from measures import api, views
 from measures.views import dashboards, imports, manage, reporting
 
@@ -13,10 +14,10 @@ class MonthConverter:
     regex = r"[0-9]{4}-[0-9]{2}"
 
     def to_python(self, value: str) -> dt.date:
-        return dt.datetime.strptime(value, "%Y-%m").date()  # ValueError: no match, so 404
+        return months.parse(value)  # ValueError: no match, so 404
 
     def to_url(self, value: dt.date) -> str:
-        return f"{value:%Y-%m}"
+        return months.format(value)
 
 
 register_converter(MonthConverter, "month")

@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from collaboratives import access
+from collaboratives import access, months
 from collaboratives.models import Awardee, ChangeIdea, Collaborative, Team
 from collaboratives.selectors import collaborative_list
 from measures.charts import ChartNote
@@ -168,12 +168,7 @@ def pdsa_submission_months(
     teams = collaborative.teams.filter(withdrawn_on=None)
     if awardee is not None:
         teams = teams.filter(lia__awardee=awardee)
-    month = today.replace(day=1)
-    months = []
-    for _ in range(n):
-        months.append(month)
-        month = (month - dt.timedelta(days=1)).replace(day=1)
-    return pdsa_submission_by_month(teams=list(teams), months=months[::-1])
+    return pdsa_submission_by_month(teams=list(teams), months=months.last_n(today, n))
 
 
 def pdsa_chart_notes(*, user: Any, team: Team, measure: Measure) -> list[ChartNote]:

@@ -55,3 +55,90 @@ def test_apps_import_one_way_worksheets_pdsa_measures_collaboratives():
                 f"{path.relative_to(ROOT)} imports {n}" for n in _imports(path) if n.split(".")[0] in later
             ]
     assert offending == []
+
+
+APP_CODE = ["coiin", *APPS_IN_IMPORT_ORDER]
+
+
+def _app_modules() -> list[Path]:
+    return [p for app in APP_CODE for p in (ROOT / app).rglob("*.py") if "migrations" not in p.parts]
+
+
+def _month_arithmetic(tree: ast.AST) -> list[int]:
+    """Lines that count months by hand: `* 12`, `// 12` or `% 12` beside a `.year`/`.month`, a step back
+    of one day to reach the previous month, a "%Y-%m" month format, or a `strptime`."""
+    lines = []
+    shown = {  # a month written into a message, e.g. f"{month:%Y-%m}", is display, not parsing
+        id(c)
+        for f in ast.walk(tree)
+        if isinstance(f, ast.FormattedValue) and f.format_spec
+        for c in ast.walk(f.format_spec)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.FloorDiv | ast.Mod):
+            sides = [node.left, node.right]
+            if any(isinstance(s, ast.Constant) and s.value == 12 for s in sides) and any(
+                isinstance(n, ast.Attribute)
+                and n.attr in ("year", "month")
+                or isinstance(n, ast.Name)
+                and n.id in ("index", "year", "month")
+                for s in sides
+                for n in ast.walk(s)
+            ):
+                lines.append(node.lineno)
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr == "strptime"
+            or isinstance(node, ast.Constant)
+            and node.value == "%Y-%m"
+            and id(node) not in shown
+        ):
+            lines.append(node.lineno)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "replace"
+            and isinstance(node.func.value, ast.BinOp)
+            and any(k.arg == "day" for k in node.keywords)
+        ):  # (date ± timedelta(days=…)).replace(day=…): a month step done with days
+            lines.append(node.lineno)
+    return lines
+
+
+def test_only_the_months_module_counts_months_or_parses_yyyy_mm():
+    offending = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in _app_modules()
+        if path != ROOT / "collaboratives" / "months.py"
+        for line in _month_arithmetic(ast.parse(path.read_text()))
+    ]
+    assert offending == []
+
+
+def test_the_month_check_recognises_each_way_of_counting_months_by_hand():
+    samples = {
+        "index = m.year * 12 + m.month - 1 + n": 1,
+        "y = index // 12": 1,
+        "prev = (m - dt.timedelta(days=1)).replace(day=1)": 1,
+        "d = dt.datetime.strptime(text, '%Y-%m')": 2,
+        "formats = ['%Y-%m']": 1,
+        "message = f'{month:%Y-%m} is in the future.'": 0,
+        "first = m.replace(day=1)": 0,
+        "hours = 12 * 60 * 60": 0,
+    }
+    assert {code: len(_month_arithmetic(ast.parse(code))) for code in samples} == samples
+
+
+def test_enrolment_and_due_are_decided_in_one_module():
+    """Only collaboratives/enrolment.py reads a team's joining and withdrawal dates to decide which months
+    it reports; other modules ask it. (Querysets may still pre-filter on them, as a speed-up.)"""
+    offending = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in _app_modules()
+        if path.name not in ("enrolment.py", "models.py", "admin.py", "api.py", "demo.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute)
+        and node.attr in ("joined_on", "withdrawn_on")
+        and isinstance(node.ctx, ast.Load)
+    ]
+    assert offending == []

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from collaboratives import months
 from collaboratives.models import Awardee, Collaborative, Membership, Role, Team
 from measures.demo import DEMO_EMAIL_DOMAIN, LEAD_LIA, LIAS, MEMBER, OHIO_LEAD, SRR
 from worksheets import definitions
@@ -129,9 +130,9 @@ def load(*, today: dt.date) -> None:
     summit_visitor = _home_visitor("Eli", "Grant", summit)
     _joy(summit, [(summit_lead, True), (summit_visitor, False)], rng)
 
-    start = today.replace(day=1) + dt.timedelta(days=35)
+    start = months.add(months.first_of(today), 2)
     team_answers = _joy_answers(rng, with_plan=True) | {
-        "plan_start": start.replace(day=1).isoformat(),
+        "plan_start": start.isoformat(),
         "plan_end": start.replace(day=28).isoformat(),
     }
     _save_if_changed(

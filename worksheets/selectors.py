@@ -7,13 +7,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
-from collaboratives import access
+from collaboratives import access, enrolment, months
 from collaboratives.models import LIA, Awardee, Collaborative, Team
 from collaboratives.selectors import awardee_list, collaborative_list, team_list
 from measures.charts import format_value
 from measures.models import Measure, MonthlyReport, RunChartAnalysis
-from measures.selectors import monthly_report_due_date, reporting_month, team_enrolled_in
-from measures.series import month_add, months_between
+from measures.selectors import monthly_report_due_date
 from pdsa.selectors import pdsa_submission_by_month
 from worksheets.definitions import CLOSING_PLANNER, JOY_COMPONENTS, JOY_IN_WORK, RATINGS
 from worksheets.models import Worksheet
@@ -254,28 +253,27 @@ def closing_planner_figures(
         .filter(collaborative=collaborative, lia__awardee=awardee)
         .select_related("collaborative")
     )
-    first = collaborative.start_date.replace(day=1)
-    last = min(reporting_month(today), collaborative.end_date.replace(day=1))
-    months = [
+    last = min(months.now_due(today), collaborative.end_date)
+    counted = [
         m
-        for m in (month_add(first, i) for i in range(months_between(first, last) + 1))
+        for m in months.span(collaborative.start_date, last)
         if monthly_report_due_date(collaborative=collaborative, month=m) < today
-    ] if first <= last else []  # fmt: skip
-    enrolled = [[t for t in teams if team_enrolled_in(t, m)] for m in months]
+    ]
+    enrolled = [[t for t in teams if enrolment.enrolled_in(t, m)] for m in counted]
     submitted = set(
         MonthlyReport.objects.unscoped(
             reason="Part 1 counts the awardee's teams; caller checked planner_can_read"
         )
-        .filter(team__in=teams, status=MonthlyReport.Status.SUBMITTED, month__in=months)
+        .filter(team__in=teams, status=MonthlyReport.Status.SUBMITTED, month__in=counted)
         .values_list("team_id", "month")
     )
     reporting = _rate(
-        [sum((t.id, m) in submitted for t in ts) for m, ts in zip(months, enrolled, strict=True)],
+        [sum((t.id, m) in submitted for t in ts) for m, ts in zip(counted, enrolled, strict=True)],
         [len(ts) for ts in enrolled],
     )
     pdsa_counts = [
         pdsa_submission_by_month(teams=ts, months=[m])[0].submitting
-        for m, ts in zip(months, enrolled, strict=True)
+        for m, ts in zip(counted, enrolled, strict=True)
     ]
     pdsa = _rate(pdsa_counts, [len(ts) for ts in enrolled])
     analyses = {
@@ -292,8 +290,8 @@ def closing_planner_figures(
     computed = [a.computed_at for a in analyses.values() if a.computed_at is not None]
     return PlannerFigures(
         computed_on=today,
-        months=months,
-        teams_engaged=sum(1 for t in teams if t.withdrawn_on is None),
+        months=counted,
+        teams_engaged=sum(1 for t in teams if t.is_active),
         total_lias=LIA.objects.unscoped(reason="the awardee's LIA count; caller checked planner_can_read")
         .filter(awardee=awardee)
         .count(),

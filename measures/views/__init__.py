@@ -10,13 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from collaboratives import access
+from collaboratives import access, enrolment, months
 from collaboratives import selectors as collab_selectors
 from collaboratives.models import Team
 from measures import selectors, services
 from measures.forms import MonthEntryForm, ReopenForm
 from measures.models import Measure, Observation
-from measures.series import month_add
 
 CONTEXT_MONTHS = 3  # earlier months shown beside each measure, so a typo against the trend stands out
 
@@ -29,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
     due = selectors.due_this_month_list(user=user, today=timezone.localdate())
     context = {
         "due": due,
-        "due_month": selectors.reporting_month(timezone.localdate()),
+        "due_month": months.now_due(timezone.localdate()),
         "collaboratives": collab_selectors.collaborative_list(user=user),
         "awardees": collab_selectors.awardee_list(user=user).filter(id__in=grants.led_awardees)
         if not user.is_superuser
@@ -44,7 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def team_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     team = get_object_or_404(collab_selectors.team_list(user=request.user), public_id=public_id)
-    months, rows = selectors.observation_table(user=request.user, team=team, last_n_months=12)
+    shown, rows = selectors.observation_table(user=request.user, team=team, last_n_months=12)
     charts = {c.measure_id: c for c in selectors.runchart_list(user=request.user, team=team)}
     notes = list(selectors.annotation_list(user=request.user, collaborative=team.collaborative, team=team))
     panels = [
@@ -60,7 +59,7 @@ def team_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "measures/team_detail.html",
         {
             "team": team,
-            "months": months,
+            "months": shown,
             "rows": rows,
             "panels": panels,
             "can_enter": access.can(request.user, access.Action.ENTER_DATA, team),
@@ -71,15 +70,15 @@ def team_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_GET
 def team_data_start(request: HttpRequest, public_id: str) -> HttpResponse:
-    """Open the month a submitter should work on, or the month chosen in the page's month picker."""
+    """Open the month now due (or the open month nearest to it), or the month chosen in the page's month picker."""
     team = get_object_or_404(collab_selectors.team_list(user=request.user), public_id=public_id)
     today = timezone.localdate()
-    month = selectors.oldest_unsubmitted_month(user=request.user, team=team, today=today)
+    month = enrolment.start_month(team, today)
     try:
-        picked = dt.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
+        picked = months.parse(request.GET.get("month", ""))
     except ValueError:
         picked = None
-    if picked in selectors.entry_months(team=team, today=today):
+    if picked in enrolment.entry_months(team, today):
         month = picked
     return redirect("team-data-month", public_id=team.public_id, month=month)
 
@@ -169,14 +168,14 @@ def team_data_month(request: HttpRequest, public_id: str, month: dt.date) -> Htt
     user = request.user
     team = get_object_or_404(collab_selectors.team_list(user=user), public_id=public_id)
     today = timezone.localdate()
-    months = selectors.entry_months(team=team, today=today)
-    if month not in months:
+    open_months = enrolment.entry_months(team, today)
+    if month not in open_months:
         raise Http404("That month is not open for this team.")
     can_enter = access.can(user, access.Action.ENTER_DATA, team)
     can_submit = access.can(user, access.Action.SUBMIT_MONTH, team)
     can_reopen = access.can(user, access.Action.REOPEN_MONTH, team)
     measures = list(selectors.measure_active_list(user=user, collaborative=team.collaborative, month=month))
-    earlier = [month_add(month, -n) for n in range(CONTEXT_MONTHS, 0, -1)]
+    earlier = months.last_n(months.add(month, -1), CONTEXT_MONTHS)
     cells = selectors.observation_cells(user=user, team=team, months=[*earlier, month])
     status = selectors.month_status(user=user, team=team, month=month, today=today)
 
@@ -220,16 +219,16 @@ def team_data_month(request: HttpRequest, public_id: str, month: dt.date) -> Htt
             return HttpResponseBadRequest("Choose save, submit or reopen.")
         http_status = 400
     rows = _entry_rows(form, cells, earlier)
-    index = months.index(month)
+    index = open_months.index(month)
     return render(
         request,
         "measures/team_data_month.html",
         {
             "team": team,
             "month": month,
-            "months": months,
-            "previous_month": months[index - 1] if index > 0 else None,
-            "next_month": months[index + 1] if index + 1 < len(months) else None,
+            "months": open_months,
+            "previous_month": open_months[index - 1] if index > 0 else None,
+            "next_month": open_months[index + 1] if index + 1 < len(open_months) else None,
             "status": status,
             "form": form,
             "rows": rows,

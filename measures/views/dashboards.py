@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
-from collaboratives import access
+from collaboratives import access, months
 from collaboratives import selectors as collab_selectors
 from collaboratives.exports import csv_safe
 from collaboratives.forms import add_service_errors
@@ -31,7 +31,7 @@ SORT_KEYS = ("team", "status")
 class PhaseForm(forms.Form):
     start_month = forms.DateField(
         label="First month of the new phase",
-        input_formats=["%Y-%m"],
+        input_formats=[months.FORMAT],
         widget=forms.TextInput(attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}),
         error_messages={"invalid": "Enter a month as YYYY-MM, e.g. 2026-03."},
     )
@@ -42,7 +42,7 @@ class PhaseForm(forms.Form):
 class AnnotationForm(forms.Form):
     month = forms.DateField(
         label="Month",
-        input_formats=["%Y-%m"],
+        input_formats=[months.FORMAT],
         widget=forms.TextInput(attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}),
         error_messages={"invalid": "Enter a month as YYYY-MM, e.g. 2026-03."},
     )
@@ -246,7 +246,7 @@ def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: Ph
     by_month = {d.start_month: d for d in decisions}
     suggested = []
     for phase in phases[1:]:
-        month = selectors.month_add(first_month, phase["start_index"])
+        month = months.add(first_month, phase["start_index"])
         decision = by_month.get(month)
         suggested.append(
             {

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coiin.audit import audit_event
+from collaboratives import months
 from collaboratives import selectors as collab_selectors
 from collaboratives.models import Collaborative
 from measures import imports
@@ -99,7 +100,7 @@ def _summary(preview: ImportPreview, result: ImportResult | None = None) -> dict
             {
                 "team": g.team.code,
                 "team_name": g.team.lia.name,
-                "month": f"{g.month:%Y-%m}",
+                "month": months.format(g.month),
                 "new": g.new,
                 "changed": g.changed,
                 "unchanged": g.unchanged,
@@ -126,7 +127,7 @@ def _group_rows(summary: dict[str, Any]) -> list[GroupRow]:
         GroupRow(
             team_name=g["team_name"],
             team_code=g["team"],
-            month=dt.datetime.strptime(g["month"], "%Y-%m").date(),
+            month=months.parse(g["month"]),
             new=g["new"],
             changed=g["changed"],
             unchanged=g["unchanged"],

@@ -43,7 +43,7 @@ def test_anonymous_user_is_sent_to_login(world, client):
 def _recent_month():
     from django.utils import timezone
 
-    from measures.selectors import reporting_month
+    from collaboratives.months import now_due as reporting_month
 
     return reporting_month(timezone.localdate())
 

@@ -9,9 +9,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from collaboratives.models import Collaborative, Role
+from collaboratives.months import now_due as reporting_month
 from measures import page_cache, services
 from measures.models import DashboardChange, MonthlyReport, Observation, RunChartAnalysis
-from measures.selectors import reporting_month
 from tests.factories import MembershipFactory
 from tests.measures.dashboard_world import chart_of, set_peers, table_labels
 
