@@ -33,7 +33,7 @@ def request_id_for(request: HttpRequest) -> str:
 def _roles(user: Any) -> list[str]:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    roles = sorted(str(role) for role in access.grants(user).roles)
+    roles = sorted(str(role) for role in access.roles(user))
     if user.is_superuser:
         roles.append("superuser")
     elif user.is_staff:

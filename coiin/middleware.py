@@ -89,7 +89,7 @@ def mfa_required_for(user: Any) -> bool:
     """Whether the user's roles demand MFA: awardee leads, advisors, collaborative admins and staff."""
     if user.is_staff or user.is_superuser:
         return True
-    return bool(access.grants(user).roles & PRIVILEGED_ROLES)
+    return bool(access.roles(user) & PRIVILEGED_ROLES)
 
 
 class MFARequiredMiddleware:

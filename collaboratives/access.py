@@ -1,8 +1,11 @@
 """Turns a user's memberships into the ids they may see and the actions they may take.
 
-This is the only place that reads memberships for authorization. The result is computed once
-per user object (one per request) and cached on it, as NetBox caches object permissions, so a
-membership removed between requests takes effect on the next request.
+This is the only place that reads memberships for authorization, and the only module that reads
+`grants` (tests/test_architecture.py): everywhere else asks a named question, `can(user, Action.X,
+obj)`, `require(...)`, or one of the functions below. The result is computed once per user object
+(one per request) and cached on it, as NetBox caches object permissions, so a membership removed
+between requests takes effect on the next request. docs/security.md, "Authorization", describes the
+model.
 """
 
 import enum
@@ -24,6 +27,7 @@ class Action(enum.StrEnum):
     REVIEW = "review"
     ADMINISTER = "administer"
     DECIDE_PHASES = "decide_phases"
+    READ_JOY_ROLLUP = "read_joy_rollup"
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,54 @@ def forget(user: Any) -> None:
 
 def visible_ids(user: Any, kind: ScopeKind) -> frozenset[int]:
     return getattr(grants(user), kind)
+
+
+_ROLE_FIELDS = {
+    "team_member": "member_lias",
+    "cqi_lead": "lead_lias",
+    "advisor": "advised_teams",
+    "awardee_lead": "led_awardees",
+    "collaborative_admin": "admin_collaboratives",
+}
+
+
+def ids_with_role(user: Any, role: str) -> frozenset[int]:
+    """The ids of the scopes where `user` holds `role` (a `Role` value): LIAs for team members and CQI
+    leads, teams for advisors, awardees for awardee leads, collaboratives for collaborative admins.
+    For the peer rules of a model's `visible_to`, which name the roles that see each kind of row."""
+    return getattr(grants(user), _ROLE_FIELDS[role])
+
+
+def roles(user: Any) -> set[str]:
+    """The roles `user` holds anywhere (`Role` values); empty for anonymous and inactive users."""
+    return grants(user).roles
+
+
+def sees_team(user: Any, team_id: int) -> bool:
+    """Whether `user` works with the team (so sees its name, private rows and report status)."""
+    return sees_everything(user) or team_id in grants(user).team
+
+
+def sees_team_names(user: Any, collaborative: Any) -> bool:
+    """Whether `user` sees every team of `collaborative` by name, rather than peers by code: awardee
+    leads, the collaborative's admins, and everyone when the collaborative shares names."""
+    from collaboratives.models import Collaborative
+
+    g = grants(user)
+    return (
+        sees_everything(user)
+        or collaborative.peer_visibility == Collaborative.PeerVisibility.NAMED
+        or collaborative.id in g.admin_collaboratives
+        or bool(g.led_awardees)
+    )
+
+
+def fingerprint(user: Any) -> tuple[Any, ...]:
+    """Everything that decides what `user` sees, as a hashable value: two users with equal fingerprints
+    see the same pages (the page cache keys on it)."""
+    from dataclasses import astuple
+
+    return user.pk, sees_everything(user), *(tuple(sorted(ids)) for ids in astuple(grants(user)))
 
 
 def _compute(user: Any) -> Grants:
@@ -173,6 +225,8 @@ def can(user: Any, action: Action, obj: Any) -> bool:
             return is_advisor or is_admin
         case Action.ADMINISTER:
             return is_admin
+        case Action.READ_JOY_ROLLUP:
+            return is_lead or is_advisor or is_admin or obj.lia.awardee_id in g.led_awardees
     return False
 
 
@@ -206,3 +260,23 @@ def require_phase_decider(user: Any, *, collaborative: Any, team: Any = None, aw
     else:
         deciders = "a collaborative admin"
     raise PermissionDenied(f"Only {deciders} may decide this chart's phases.")
+
+
+def may_import_data(user: Any, collaborative: Any) -> bool:
+    """Whether `user` may enter data for at least one of the collaborative's teams, so may upload a file.
+
+    One query whatever the number of teams: `can` reads the grants cached on the user."""
+    from collaboratives.models import Team
+
+    teams = Team.objects.visible_to(user).filter(collaborative=collaborative)
+    return any(can(user, Action.ENTER_DATA, team) for team in teams)
+
+
+def may_edit_closing_plan(user: Any, awardee: Any) -> bool:
+    """Only the awardee's own leads write its closing plan: it is their plan to HRSA, in their words."""
+    return sees_everything(user) or awardee.id in grants(user).led_awardees
+
+
+def may_read_closing_plan(user: Any, collaborative: Any, awardee: Any) -> bool:
+    """The awardee's leads, and the collaborative's admins (faculty review plans with awardees)."""
+    return may_edit_closing_plan(user, awardee) or collaborative.id in grants(user).admin_collaboratives

@@ -12,7 +12,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_roles": set()}
-    roles = access.grants(user).roles
+    roles = access.roles(user)
     return {
         "nav_roles": {str(r) for r in roles},
         "nav_is_superuser": user.is_superuser,

@@ -158,16 +158,18 @@ class RunChartAnalysisQuerySet(ScopedQuerySet):
         dashboard and the aggregate API each read one kind, and planning cost more than running)."""
         if access.sees_everything(user):
             return self.all() if kind is None else self.filter(kind=kind)
-        grants = access.grants(user)
+        teams, collaboratives = access.visible_ids(user, "team"), access.visible_ids(user, "collaborative")
         k = RunChartAnalysis.Kind
         branches = {
-            k.TEAM: Q(team__in_set=grants.team)
+            k.TEAM: Q(team__in_set=teams)
             | (
-                Q(collaborative__in_set=grants.collaborative)
+                Q(collaborative__in_set=collaboratives)
                 & ~Q(collaborative__peer_visibility=Collaborative.PeerVisibility.HIDDEN)
             ),
-            k.COLLABORATIVE: Q(collaborative__in_set=grants.collaborative),
-            k.AWARDEE: Q(awardee__in_set=grants.awardee, collaborative__in_set=grants.collaborative),
+            k.COLLABORATIVE: Q(collaborative__in_set=collaboratives),
+            k.AWARDEE: Q(
+                awardee__in_set=access.visible_ids(user, "awardee"), collaborative__in_set=collaboratives
+            ),
         }
         if kind is not None:
             return self.filter(branches[k(kind)], kind=kind)
@@ -341,9 +343,9 @@ class ChartAnnotationQuerySet(ScopedQuerySet):
     def visible_to(self, user: Any) -> "ChartAnnotationQuerySet":
         if access.sees_everything(user):
             return self.all()
-        grants = access.grants(user)
         return self.filter(
-            Q(team__in_set=grants.team) | Q(team__isnull=True, collaborative__in_set=grants.collaborative)
+            Q(team__in_set=access.visible_ids(user, "team"))
+            | Q(team__isnull=True, collaborative__in_set=access.visible_ids(user, "collaborative"))
         )
 
 

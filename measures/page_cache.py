@@ -8,7 +8,7 @@ and come back to it many times in between; REST clients (a state's data warehous
 refresh) pull the same aggregate pages again and again. So each is kept under a key made of:
 
 - the viewer: their user id, whether they see everything, and every id set of their grants
-  (`access.grants`). An entry is served only to the user it was rendered for, under the memberships
+  (`access.fingerprint`). An entry is served only to the user it was rendered for, under the memberships
   it was rendered with: one added or removed makes a new key. Nothing is shared between viewers, so
   no tenancy rule moves here; `visible_to` decides, as everywhere else, when a value is built.
 - the collaborative (its public id, random per collaborative) and its latest `DashboardChange`:
@@ -28,7 +28,6 @@ import hashlib
 import pickle
 import zlib
 from collections.abc import Callable, Iterable
-from dataclasses import astuple
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -72,11 +71,6 @@ def _version(collaborative: Collaborative) -> int:
     return latest or 0
 
 
-def _viewer(user: Any) -> tuple[Any, ...]:
-    grants = access.grants(user)
-    return user.pk, access.sees_everything(user), *(tuple(sorted(ids)) for ids in astuple(grants))
-
-
 def kept(*, user: Any, collaborative: Collaborative, inputs: tuple[Any, ...], build: Callable[[], T]) -> T:
     """What `build()` returns for this viewer, this collaborative's data and these inputs: the kept
     value, or built now and kept (pickled and compressed)."""
@@ -90,7 +84,7 @@ def kept(*, user: Any, collaborative: Collaborative, inputs: tuple[Any, ...], bu
         timezone.localdate().isoformat(),
         translation.get_language(),
         timezone.get_current_timezone_name(),
-        _viewer(user),
+        access.fingerprint(user),
     )
     digest = hashlib.sha256(repr(key).encode()).hexdigest()
     cache = caches["pages"]

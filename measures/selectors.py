@@ -191,24 +191,9 @@ def chart_notes(
     return notes
 
 
-def names_all_teams(*, user: Any, collaborative: Any) -> bool:
-    """Whether the viewer sees every team's name, or peers only by code (anonymised peers show codes to LIA users).
-
-    Names for awardee leads, collaborative admins and when the collaborative shares names; a viewer
-    always sees their own teams' names.
-    """
-    grants = access.grants(user)
-    return (
-        access.sees_everything(user)
-        or collaborative.peer_visibility == Collaborative.PeerVisibility.NAMED
-        or collaborative.id in grants.admin_collaboratives
-        or bool(grants.led_awardees)
-    )
-
-
 def team_label(*, user: Any, team: Team, collaborative: Collaborative) -> str:
     """A team of `collaborative` as the viewer may see it named: the LIA's name, or its anonymised code."""
-    if team.id in access.grants(user).team or names_all_teams(user=user, collaborative=collaborative):
+    if access.sees_team(user, team.id) or access.sees_team_names(user, collaborative):
         return team.lia.name
     return f"Team {team.code}"
 
@@ -295,16 +280,14 @@ def dashboard_rows(
         .filter(team_id__in_set=teams, month=months.now_due(today))
         .values_list("team_id", "status")
     )
-    grants = access.grants(user)
-    everyone = access.sees_everything(user)
-    named_all = names_all_teams(user=user, collaborative=collaborative)
+    named_all = access.sees_team_names(user, collaborative)
     out = []
     for team_id, (public_id, code, name) in teams.items():
-        linked = everyone or team_id in grants.team
+        linked = access.sees_team(user, team_id)
         out.append(
             DashboardRow(
                 team_public_id=public_id,
-                label=name if named_all or team_id in grants.team else f"Team {code}",
+                label=name if named_all or linked else f"Team {code}",
                 linked=linked,
                 cells=cells[team_id],
                 report_status=MonthlyReport.Status(statuses[team_id]).label

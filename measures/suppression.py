@@ -168,7 +168,7 @@ def _measure_hidden(measure: Any, user: Any, cells: Cells | None = None) -> froz
     """
     if cells is None:
         cells = _measure_cells(measure)
-    own = access.grants(user).team
+    own = access.visible_ids(user, "team")
     known = {key for key in cells if key[0][0] == "team" and key[0][1] in own}
     return hidden_cells(cells, _lines(cells), measure.collaborative.suppression_threshold, known)
 

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from collaboratives import access, months
-from collaboratives.models import Awardee, ChangeIdea, Collaborative, Team
+from collaboratives.models import Awardee, ChangeIdea, Collaborative, Role, Team
 from collaboratives.selectors import collaborative_list
 from measures.charts import ChartNote
 from measures.models import Measure
@@ -66,9 +66,9 @@ def pdsa_review_queue(*, user: Any) -> QuerySet[PDSAReview]:
     administer. Oldest request first; the view groups them per team."""
     qs = PDSAReview.objects.visible_to(user).filter(reviewed_at=None)
     if not access.sees_everything(user):
-        g = access.grants(user)
         qs = qs.filter(
-            Q(team_id__in_set=g.advised_teams) | Q(team__collaborative_id__in_set=g.admin_collaboratives)
+            Q(team_id__in_set=access.ids_with_role(user, Role.ADVISOR))
+            | Q(team__collaborative_id__in_set=access.ids_with_role(user, Role.COLLABORATIVE_ADMIN))
         )
     return qs.select_related(
         "cycle__change_idea", "team__lia", "team__collaborative", "requested_by"

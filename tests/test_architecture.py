@@ -142,3 +142,58 @@ def test_enrolment_and_due_are_decided_in_one_module():
         and isinstance(node.ctx, ast.Load)
     ]
     assert offending == []
+
+
+def _names_used(tree: ast.AST) -> set[str]:
+    """Attribute and imported names: `access.grants(...)` gives "grants", `from x import grants` too."""
+    used = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    used |= {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+    return used
+
+
+def test_only_access_reads_a_users_grants():
+    """Permission decisions live in collaboratives/access.py, as named actions and questions; other
+    modules ask them instead of reading the grants' id sets (docs/security.md, "Authorization")."""
+    offending = [
+        str(path.relative_to(ROOT))
+        for path in _app_modules()
+        if path != ROOT / "collaboratives" / "access.py"
+        and _names_used(ast.parse(path.read_text())) & {"grants", "Grants", "_compute"}
+    ]
+    assert offending == []
+
+
+def _permission_checks(path: Path) -> set[str]:
+    """The functions of a module that call into collaboratives.access."""
+    return {
+        f.name
+        for f in ast.walk(ast.parse(path.read_text()))
+        if isinstance(f, ast.FunctionDef)
+        and any(
+            isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "access"
+            for n in ast.walk(f)
+        )
+    }
+
+
+def test_views_take_permission_checks_from_access_not_from_template_tags():
+    tag_checks = {
+        f"{path.parent.parent.name}.templatetags.{path.stem}": _permission_checks(path)
+        for path in ROOT.glob("*/templatetags/*.py")
+    }
+    assert any(tag_checks.values())  # the template filters that wrap access exist, so the check is live
+    views = [
+        p
+        for app in APP_CODE
+        for p in (ROOT / app).rglob("*.py")
+        if "views" in p.relative_to(ROOT).parts or p.name == "views.py"
+    ]
+    offending = [
+        f"{path.relative_to(ROOT)} imports {alias.name} from {node.module}"
+        for path in views
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom) and node.module in tag_checks
+        for alias in node.names
+        if alias.name in tag_checks[node.module]
+    ]
+    assert offending == []

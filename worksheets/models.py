@@ -6,7 +6,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from collaboratives import access
-from collaboratives.models import Awardee, Collaborative, Team, public_id_field
+from collaboratives.models import Awardee, Collaborative, Role, Team, public_id_field
 from collaboratives.scoping import ScopedQuerySet
 from pdsa.models import PDSACycle
 
@@ -54,10 +54,10 @@ class WorksheetQuerySet(ScopedQuerySet):
         own_or_shared = Q(respondent=user) | Q(shared=True) | Q(respondent=None)
         if access.sees_everything(user):
             return self.filter(own_or_shared)
-        g = access.grants(user)
-        team_visible = Q(team__in_set=g.team) & own_or_shared
+        team_visible = Q(team__in_set=access.visible_ids(user, "team")) & own_or_shared
         planner_visible = Q(team=None) & (
-            Q(awardee__in_set=g.led_awardees) | Q(collaborative__in_set=g.admin_collaboratives)
+            Q(awardee__in_set=access.ids_with_role(user, Role.AWARDEE_LEAD))
+            | Q(collaborative__in_set=access.ids_with_role(user, Role.COLLABORATIVE_ADMIN))
         )
         return self.filter(team_visible | planner_visible)
 

@@ -37,19 +37,6 @@ def joy_worksheet_of_team(*, user: Any, team: Team) -> Worksheet | None:
     return worksheet_list(user=user, team=team).filter(template__slug=JOY_IN_WORK, respondent=None).first()
 
 
-def can_see_rollup(user: Any, team: Team) -> bool:
-    """The team's CQI lead, its advisors, its awardee's leads and the collaborative's admins see the roll-up."""
-    if access.sees_everything(user):
-        return True
-    g = access.grants(user)
-    return team.id in g.team and (
-        team.lia_id in g.lead_lias
-        or team.id in g.advised_teams
-        or team.lia.awardee_id in g.led_awardees
-        or team.collaborative_id in g.admin_collaboratives
-    )
-
-
 @dataclass(frozen=True)
 class RollupRow:
     component: str
@@ -83,9 +70,9 @@ def joy_rollup(*, user: Any, team: Team) -> JoyRollup:
     A respondent is a person who rated at least one component. Private worksheets count, anonymously:
     the roll-up is how a team learns what its people think without anyone being named. The rows are
     read directly (not through `visible_to`, which would hide private answers) and only counts leave
-    this function, and none below ROLLUP_MIN_RESPONDENTS. Others than `can_see_rollup` allows get PermissionDenied.
+    this function, and none below ROLLUP_MIN_RESPONDENTS. Others than `Action.READ_JOY_ROLLUP` allows get PermissionDenied.
     """
-    if not can_see_rollup(user, team):
+    if not access.can(user, access.Action.READ_JOY_ROLLUP, team):
         raise PermissionDenied("Only the team's lead, advisors, awardee lead and admins see the roll-up.")
     answers = [
         a
@@ -114,18 +101,6 @@ def joy_rollup(*, user: Any, team: Team) -> JoyRollup:
 # --- Closing planner ---
 
 
-def planner_can_edit(user: Any, awardee: Awardee) -> bool:
-    """Only the awardee's own leads write its closing plan: it is their plan to HRSA, in their words."""
-    return access.sees_everything(user) or awardee.id in access.grants(user).led_awardees
-
-
-def planner_can_read(user: Any, collaborative: Collaborative, awardee: Awardee) -> bool:
-    """The awardee's leads, and the collaborative's admins (faculty review plans with awardees)."""
-    if planner_can_edit(user, awardee):
-        return True
-    return collaborative.id in access.grants(user).admin_collaboratives
-
-
 @dataclass(frozen=True)
 class PlannerScope:
     collaborative: Collaborative
@@ -141,7 +116,9 @@ def planner_scope_list(*, user: Any) -> list[PlannerScope]:
     scopes = [
         PlannerScope(collaboratives[c], awardees[a], n)
         for (c, a), n in pairs.items()
-        if c in collaboratives and a in awardees and planner_can_read(user, collaboratives[c], awardees[a])
+        if c in collaboratives
+        and a in awardees
+        and access.may_read_closing_plan(user, collaboratives[c], awardees[a])
     ]
     return sorted(scopes, key=lambda s: (s.collaborative.short_name, s.awardee.name))
 
@@ -230,7 +207,7 @@ def _measure_result(measure: Measure, analysis: RunChartAnalysis | None) -> Meas
 def closing_planner_figures(
     *, collaborative: Collaborative, awardee: Awardee, today: dt.date
 ) -> PlannerFigures:
-    """Part 1's "at a glance" figures for one awardee in one collaborative. The caller checks `planner_can_read`.
+    """Part 1's "at a glance" figures for one awardee in one collaborative. The caller checks `access.may_read_closing_plan`.
 
     - Teams engaged: the awardee's teams in the collaborative that have not withdrawn.
     - Total MIECHV LIAs: every LIA of the awardee, participating or not.
@@ -248,7 +225,7 @@ def closing_planner_figures(
     """
     teams = list(
         Team.objects.unscoped(
-            reason="Part 1 counts all the awardee's teams; the caller checked planner_can_read"
+            reason="Part 1 counts all the awardee's teams; the caller checked may_read_closing_plan"
         )
         .filter(collaborative=collaborative, lia__awardee=awardee)
         .select_related("collaborative")
@@ -262,7 +239,7 @@ def closing_planner_figures(
     enrolled = [[t for t in teams if enrolment.enrolled_in(t, m)] for m in counted]
     submitted = set(
         MonthlyReport.objects.unscoped(
-            reason="Part 1 counts the awardee's teams; caller checked planner_can_read"
+            reason="Part 1 counts the awardee's teams; caller checked may_read_closing_plan"
         )
         .filter(team__in=teams, status=MonthlyReport.Status.SUBMITTED, month__in=counted)
         .values_list("team_id", "month")
@@ -279,11 +256,11 @@ def closing_planner_figures(
     analyses = {
         a.measure_id: a
         for a in RunChartAnalysis.objects.unscoped(
-            reason="the awardee's aggregate; caller checked planner_can_read"
+            reason="the awardee's aggregate; caller checked may_read_closing_plan"
         ).filter(kind=RunChartAnalysis.Kind.AWARDEE, collaborative=collaborative, awardee=awardee)
     }
     measures = list(
-        Measure.objects.unscoped(reason="the collaborative's measures; caller checked planner_can_read")
+        Measure.objects.unscoped(reason="the collaborative's measures; caller checked may_read_closing_plan")
         .filter(collaborative=collaborative)
         .order_by("order", "code")
     )
@@ -292,7 +269,9 @@ def closing_planner_figures(
         computed_on=today,
         months=counted,
         teams_engaged=sum(1 for t in teams if t.is_active),
-        total_lias=LIA.objects.unscoped(reason="the awardee's LIA count; caller checked planner_can_read")
+        total_lias=LIA.objects.unscoped(
+            reason="the awardee's LIA count; caller checked may_read_closing_plan"
+        )
         .filter(awardee=awardee)
         .count(),
         reporting=reporting,
@@ -307,7 +286,9 @@ def close_to_aim_suggestions(*, collaborative: Collaborative, awardee: Awardee) 
     but whose current median (stored team analysis) is within CLOSE_TO_AIM of the target."""
     lines = []
     for analysis in (
-        RunChartAnalysis.objects.unscoped(reason="the awardee's own teams; caller checked planner_can_read")
+        RunChartAnalysis.objects.unscoped(
+            reason="the awardee's own teams; caller checked may_read_closing_plan"
+        )
         .filter(kind=RunChartAnalysis.Kind.TEAM, collaborative=collaborative, team__lia__awardee=awardee)
         .select_related("team__lia", "measure")
         .order_by("team__lia__name", "measure__order", "measure__code")

@@ -11,7 +11,6 @@ from pdsa.services import pdsa_cycle_start
 from worksheets import definitions
 from worksheets.answers import answers_clean
 from worksheets.models import Worksheet, WorksheetTemplate
-from worksheets.selectors import planner_can_edit
 
 
 def worksheet_template_current(*, slug: str) -> WorksheetTemplate:
@@ -64,7 +63,7 @@ def joy_worksheet_save(
 def worksheet_can_edit(user: Any, worksheet: Worksheet) -> bool:
     """A personal worksheet is its respondent's; a team's, its LIA's people's; a planner, its awardee's leads'."""
     if worksheet.team_id is None:
-        return planner_can_edit(user, worksheet.awardee)
+        return access.may_edit_closing_plan(user, worksheet.awardee)
     if worksheet.respondent_id is not None and worksheet.respondent_id != user.id:
         return False
     return access.can(user, access.Action.ENTER_DATA, worksheet.team)
@@ -132,7 +131,7 @@ def closing_planner_save(
     *, actor: Any, collaborative: Collaborative, awardee: Awardee, answers: dict[str, Any]
 ) -> Worksheet:
     """Save the awardee's closing CQI planner for the collaborative (one per awardee and collaborative)."""
-    if not planner_can_edit(actor, awardee):
+    if not access.may_edit_closing_plan(actor, awardee):
         raise PermissionDenied("Only the awardee's leads write its closing planner.")
     if not collaborative.teams.filter(lia__awardee=awardee).exists():
         raise ValidationError({"awardee": "This awardee has no team in the collaborative."})

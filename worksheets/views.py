@@ -47,7 +47,7 @@ def joy_team(request: HttpRequest, public_id: str) -> HttpResponse:
     team = _team(request, public_id)
     rollup = (
         selectors.joy_rollup(user=request.user, team=team)
-        if selectors.can_see_rollup(request.user, team)
+        if access.can(request.user, access.Action.READ_JOY_ROLLUP, team)
         else None
     )
     shared = (
@@ -166,7 +166,7 @@ def _planner_scope(request: HttpRequest, public_id: str, awardee_id: str) -> tup
     """The collaborative and awardee if the user may read their planner; otherwise 404, as if missing."""
     collaborative = get_object_or_404(collaborative_list(user=request.user), public_id=public_id)
     awardee = get_object_or_404(awardee_list(user=request.user), public_id=awardee_id)
-    if not selectors.planner_can_read(request.user, collaborative, awardee):
+    if not access.may_read_closing_plan(request.user, collaborative, awardee):
         raise Http404("No closing planner here.")
     if not collaborative.teams.filter(lia__awardee=awardee).exists():
         raise Http404("This awardee has no team in the collaborative.")
@@ -178,7 +178,7 @@ def _planner_scope(request: HttpRequest, public_id: str, awardee_id: str) -> tup
 def closing_planner(request: HttpRequest, public_id: str, awardee_id: str) -> HttpResponse:
     """The awardee's closing CQI planner: Part 1 from the data, Parts 1–3 as a form its leads fill."""
     collaborative, awardee = _planner_scope(request, public_id, awardee_id)
-    can_edit = selectors.planner_can_edit(request.user, awardee)
+    can_edit = access.may_edit_closing_plan(request.user, awardee)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied("Only the awardee's leads write its closing planner.")
     planner = selectors.closing_planner_get(user=request.user, collaborative=collaborative, awardee=awardee)

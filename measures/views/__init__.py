@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from collaboratives import access, enrolment, months
 from collaboratives import selectors as collab_selectors
-from collaboratives.models import Team
+from collaboratives.models import Role, Team
 from measures import selectors, services
 from measures.forms import MonthEntryForm, ReopenForm
 from measures.models import Measure, Observation
@@ -24,17 +24,20 @@ CONTEXT_MONTHS = 3  # earlier months shown beside each measure, so a typo agains
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    grants = access.grants(user)
     due = selectors.due_this_month_list(user=user, today=timezone.localdate())
     context = {
         "due": due,
         "due_month": months.now_due(timezone.localdate()),
         "collaboratives": collab_selectors.collaborative_list(user=user),
-        "awardees": collab_selectors.awardee_list(user=user).filter(id__in=grants.led_awardees)
+        "awardees": collab_selectors.awardee_list(user=user).filter(
+            id__in=access.ids_with_role(user, Role.AWARDEE_LEAD)
+        )
         if not user.is_superuser
         else collab_selectors.awardee_list(user=user),
-        "lead_lias": collab_selectors.lia_list(user=user).filter(id__in=grants.lead_lias),
-        "roles": sorted(str(r.label) for r in grants.roles),
+        "lead_lias": collab_selectors.lia_list(user=user).filter(
+            id__in=access.ids_with_role(user, Role.CQI_LEAD)
+        ),
+        "roles": sorted(str(Role(r).label) for r in access.roles(user)),
     }
     return render(request, "measures/home.html", context)
 

@@ -22,7 +22,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coiin.audit import audit_event
-from collaboratives import months
+from collaboratives import access, months
 from collaboratives import selectors as collab_selectors
 from collaboratives.models import Collaborative
 from measures import imports
@@ -35,7 +35,6 @@ from measures.imports import (
     import_parse,
 )
 from measures.models import DataImport
-from measures.templatetags.data_imports import can_import
 
 RECENT_UPLOADS = 10
 CONTENT_TYPES = {
@@ -72,7 +71,7 @@ def _collaborative_for_import(request: HttpRequest, public_id: str) -> Collabora
     collaborative = get_object_or_404(
         collab_selectors.collaborative_list(user=request.user), public_id=public_id
     )
-    if not can_import(request.user, collaborative):
+    if not access.may_import_data(request.user, collaborative):
         raise PermissionDenied("You do not enter data for any team in this collaborative.")
     return collaborative
 
