@@ -3,9 +3,11 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 
 from collaboratives import months
-from measures.models import Measure, Observation
+from measures import imports
+from measures.models import Measure, Observation, PhaseDecision
 from measures.services import MAX_VALUE, REOPEN_REASON_REQUIRED, TOO_LARGE, WHOLE_NUMBER, ObservationInput
 
 # The import's grammar (measures/imports.py): digits only after trimming. Django's IntegerField would
@@ -234,3 +236,49 @@ class MeasureForm(forms.Form):
         for key, messages in exc.message_dict.items():
             for message in messages:
                 self.add_error(key if key in self.fields else None, message)
+
+
+class PhaseForm(forms.Form):
+    start_month = forms.DateField(
+        label="First month of the new phase",
+        input_formats=[months.FORMAT],
+        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}),
+        error_messages={"invalid": "Enter a month as YYYY-MM, e.g. 2026-03."},
+    )
+    decision = forms.ChoiceField(choices=PhaseDecision.Decision.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(label="Reason", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AnnotationForm(forms.Form):
+    month = forms.DateField(
+        label="Month",
+        input_formats=[months.FORMAT],
+        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}),
+        error_messages={"invalid": "Enter a month as YYYY-MM, e.g. 2026-03."},
+    )
+    text = forms.CharField(label="Note", max_length=120)
+
+
+LIMITS_MB = imports.MAX_FILE_BYTES // (1024 * 1024)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="File to upload (.csv or .xlsx)",
+        max_length=255,  # DataImport.filename
+        error_messages={
+            "required": "Choose a .csv or .xlsx file to upload.",
+            "empty": "The file you chose is empty.",
+            "max_length": "The file name is longer than 255 characters. Rename the file and upload it again.",
+        },
+    )
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        # Checked on the size Django counted while receiving the file; the content is never read.
+        if upload.size is not None and upload.size > imports.MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                f"“{upload.name}” is larger than {LIMITS_MB} MB ({upload.size / (1024 * 1024):.1f} MB). "
+                "Split it and upload each part."
+            )
+        return upload

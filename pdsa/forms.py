@@ -165,3 +165,13 @@ def _field_id(bound: forms.BoundField) -> str:
     if isinstance(bound.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
         return f"{bound.auto_id}_0"
     return bound.auto_id
+
+
+class LedgerFilter(forms.Form):
+    awardee = forms.ModelChoiceField(
+        queryset=None, to_field_name="public_id", required=False, empty_label="All awardees", label="Awardee"
+    )
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label="Attach a file (PDF, Word, Excel, CSV, text or image; at most 5 MB)")

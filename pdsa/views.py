@@ -20,7 +20,16 @@ from collaboratives.forms import add_service_errors
 from collaboratives.models import ChangeIdea, Team
 from measures.models import Measure
 from pdsa import selectors, services
-from pdsa.forms import LABELS, NEW_PHASES, PHASES, PDSACycleForm, PDSAReviewForm, error_summary
+from pdsa.forms import (
+    LABELS,
+    NEW_PHASES,
+    PHASES,
+    AttachmentForm,
+    LedgerFilter,
+    PDSACycleForm,
+    PDSAReviewForm,
+    error_summary,
+)
 from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
 
 
@@ -301,12 +310,6 @@ def pdsa_review_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-class LedgerFilter(forms.Form):
-    awardee = forms.ModelChoiceField(
-        queryset=None, to_field_name="public_id", required=False, empty_label="All awardees", label="Awardee"
-    )
-
-
 @login_required
 @require_GET
 def pdsa_ledger(request: HttpRequest, public_id: str) -> HttpResponse:
@@ -380,10 +383,6 @@ def pdsa_home(request: HttpRequest) -> HttpResponse:
         "pdsa/home.html",
         {"groups": list(collaboratives.values()) + [(c, []) for c in others]},
     )
-
-
-class AttachmentForm(forms.Form):
-    file = forms.FileField(label="Attach a file (PDF, Word, Excel, CSV, text or image; at most 5 MB)")
 
 
 @login_required

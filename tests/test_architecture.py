@@ -197,3 +197,16 @@ def test_views_take_permission_checks_from_access_not_from_template_tags():
         if alias.name in tag_checks[node.module]
     ]
     assert offending == []
+
+
+def test_forms_are_defined_in_forms_modules_not_in_views():
+    offending = [
+        f"{path.relative_to(ROOT)}: {node.name}"
+        for app in APP_CODE
+        for path in (ROOT / app).rglob("*.py")
+        if "views" in path.relative_to(ROOT).parts or path.name == "views.py"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ClassDef)
+        and any(isinstance(b, ast.Attribute) and b.attr in ("Form", "ModelForm") for b in node.bases)
+    ]
+    assert offending == []

@@ -4,7 +4,6 @@ import csv
 import datetime as dt
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,31 +21,11 @@ from collaboratives.forms import add_service_errors
 from collaboratives.models import Awardee
 from measures import page_cache, selectors, services, suppression
 from measures.charts import format_value
+from measures.forms import AnnotationForm, PhaseForm
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
 from measures.templatetags.runcharts import runchart_context
 
 SORT_KEYS = ("team", "status")
-
-
-class PhaseForm(forms.Form):
-    start_month = forms.DateField(
-        label="First month of the new phase",
-        input_formats=[months.FORMAT],
-        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}),
-        error_messages={"invalid": "Enter a month as YYYY-MM, e.g. 2026-03."},
-    )
-    decision = forms.ChoiceField(choices=PhaseDecision.Decision.choices, widget=forms.HiddenInput)
-    reason = forms.CharField(label="Reason", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class AnnotationForm(forms.Form):
-    month = forms.DateField(
-        label="Month",
-        input_formats=[months.FORMAT],
-        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}),
-        error_messages={"invalid": "Enter a month as YYYY-MM, e.g. 2026-03."},
-    )
-    text = forms.CharField(label="Note", max_length=120)
 
 
 def _sorted_rows(

@@ -8,7 +8,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,6 +25,7 @@ from collaboratives import access, months
 from collaboratives import selectors as collab_selectors
 from collaboratives.models import Collaborative
 from measures import imports
+from measures.forms import LIMITS_MB, UploadForm
 from measures.imports import (
     ImportPreview,
     ImportRejected,
@@ -41,29 +41,6 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-LIMITS_MB = imports.MAX_FILE_BYTES // (1024 * 1024)
-
-
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label="File to upload (.csv or .xlsx)",
-        max_length=255,  # DataImport.filename
-        error_messages={
-            "required": "Choose a .csv or .xlsx file to upload.",
-            "empty": "The file you chose is empty.",
-            "max_length": "The file name is longer than 255 characters. Rename the file and upload it again.",
-        },
-    )
-
-    def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
-        # Checked on the size Django counted while receiving the file; the content is never read.
-        if upload.size is not None and upload.size > imports.MAX_FILE_BYTES:
-            raise forms.ValidationError(
-                f"“{upload.name}” is larger than {LIMITS_MB} MB ({upload.size / (1024 * 1024):.1f} MB). "
-                "Split it and upload each part."
-            )
-        return upload
 
 
 def _collaborative_for_import(request: HttpRequest, public_id: str) -> Collaborative:
