@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI files for /api/docs/, served as our own static files
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
