@@ -5,7 +5,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from collaboratives.scoping import ScopedQuerySet, scoped_queryset
+from collaboratives.scoping import (
+    AwardeeItself,
+    CollaborativeItself,
+    CollaborativeOwned,
+    LIAItself,
+    LIAOwned,
+    ScopedQuerySet,
+    TeamItself,
+)
 
 
 def public_id_field() -> models.UUIDField:
@@ -25,7 +33,7 @@ class Awardee(models.Model):
     code = models.SlugField(max_length=20, unique=True)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.STATE)
 
-    objects = scoped_queryset("awardee", "id").as_manager()
+    objects = AwardeeItself.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -42,7 +50,7 @@ class LIA(models.Model):
     name = models.CharField(max_length=160)
     city = models.CharField(max_length=80, blank=True)
 
-    objects = scoped_queryset("lia", "id").as_manager()
+    objects = LIAItself.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -89,7 +97,7 @@ class Collaborative(models.Model):
         "sensitive measures (0 turns suppression off).",
     )
 
-    objects = scoped_queryset("collaborative", "id").as_manager()
+    objects = CollaborativeItself.as_manager()
 
     class Meta:
         ordering = ["-start_date", "name"]
@@ -116,7 +124,7 @@ class Aim(models.Model):
     text = models.TextField()
     order = models.PositiveSmallIntegerField(default=0)
 
-    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+    objects = CollaborativeOwned.as_manager()
 
     class Meta:
         ordering = ["collaborative", "order", "id"]
@@ -138,7 +146,7 @@ class Driver(models.Model):
     description = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
-    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+    objects = CollaborativeOwned.as_manager()
 
     class Meta:
         ordering = ["collaborative", "order", "id"]
@@ -168,7 +176,7 @@ class ChangeIdea(models.Model):
     text = models.CharField(max_length=300)
     order = models.PositiveSmallIntegerField(default=0)
 
-    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+    objects = CollaborativeOwned.as_manager()
 
     class Meta:
         ordering = ["collaborative", "order", "id"]
@@ -187,7 +195,7 @@ class Team(models.Model):
     joined_on = models.DateField()
     withdrawn_on = models.DateField(null=True, blank=True)
 
-    objects = scoped_queryset("team", "id").as_manager()
+    objects = TeamItself.as_manager()
 
     class Meta:
         ordering = ["collaborative", "lia__name"]
@@ -242,7 +250,7 @@ class Membership(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="advisors")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = scoped_queryset("lia", "lia").as_manager()
+    objects = LIAOwned.as_manager()
 
     class Meta:
         constraints = [
@@ -290,7 +298,7 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
 
-    objects = scoped_queryset("lia", "lia").as_manager()
+    objects = LIAOwned.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from collaboratives import access
 from collaboratives.models import Awardee, Collaborative, Team, public_id_field
-from collaboratives.scoping import ScopedQuerySet, scoped_queryset
+from collaboratives.scoping import CollaborativeOwned, ScopedQuerySet, TeamOwned
 from measures.points import PointsField, TextJSONField
 
 
@@ -55,7 +55,7 @@ class Measure(models.Model):
         "outside the team.",
     )
 
-    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+    objects = CollaborativeOwned.as_manager()
 
     class Meta:
         ordering = ["collaborative", "order", "code"]
@@ -93,7 +93,7 @@ class Observation(models.Model):
     )
     history = HistoricalRecords()
 
-    objects = scoped_queryset("team", "team").as_manager()
+    objects = TeamOwned.as_manager()
 
     class Meta:
         ordering = ["team", "measure", "month"]
@@ -133,7 +133,7 @@ class MonthlyReport(models.Model):
     reopen_reason = models.TextField(blank=True)
     history = HistoricalRecords()
 
-    objects = scoped_queryset("team", "team").as_manager()
+    objects = TeamOwned.as_manager()
 
     class Meta:
         ordering = ["team", "month"]
@@ -267,7 +267,7 @@ class PhaseDecision(models.Model):
     )
     decided_at = models.DateTimeField(auto_now_add=True)
 
-    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+    objects = CollaborativeOwned.as_manager()
 
     class Meta:
         ordering = ["analysis", "start_month"]
@@ -295,7 +295,7 @@ class DataImport(models.Model):
         default=dict, blank=True, help_text="Counts of new, changed and unchanged cells."
     )
 
-    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+    objects = CollaborativeOwned.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -322,7 +322,7 @@ class ReportReminder(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     recipients = models.JSONField(default=list, blank=True)
 
-    objects = scoped_queryset("team", "team").as_manager()
+    objects = TeamOwned.as_manager()
 
     class Meta:
         ordering = ["-month", "team"]
@@ -393,7 +393,7 @@ class DashboardChange(models.Model):
     )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+    objects = CollaborativeOwned.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["collaborative", "-id"], name="dashboard_change_latest")]

@@ -4,7 +4,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from collaboratives.models import ChangeIdea, Team, public_id_field
-from collaboratives.scoping import scoped_queryset
+from collaboratives.scoping import TeamOwned
 from measures.models import Measure
 
 
@@ -72,7 +72,7 @@ class PDSACycle(models.Model):
 
     history = HistoricalRecords()
 
-    objects = scoped_queryset("team", "team").as_manager()
+    objects = TeamOwned.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -123,7 +123,7 @@ class PDSAReview(models.Model):
     team_notified_at = models.DateTimeField(null=True, blank=True)
     advisors_notified_at = models.DateTimeField(null=True, blank=True)
 
-    objects = scoped_queryset("team", "team").as_manager()
+    objects = TeamOwned.as_manager()
 
     RUBRIC = (
         ("prediction_stated", "Prediction stated"),
@@ -171,7 +171,7 @@ class PDSAAttachment(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = scoped_queryset("team", "team").as_manager()
+    objects = TeamOwned.as_manager()
 
     class Meta:
         ordering = ["uploaded_at", "id"]
