@@ -2,7 +2,7 @@
 
 Analyses 30,000 seeded random monthly series of 60 (num, den) pairs with the batch engine
 (`analyse_many`), and a 1,000-series subset with the straightforward exact engine (`analyse`),
-whose time is extrapolated to the full set. Both use the default parameters (§9: baseline_k = 12).
+whose time is extrapolated to the full set. Both use the default parameters (docs/runchart.md §9: baseline_k = 12).
 The batch engine runs four times: the first run (the process's first allocations of that size) is
 printed apart, and the figures are the median of the other three, as in a worker that has run before.
 """

@@ -1,4 +1,4 @@
-"""Database outages answer 503 with a generic page, never a traceback (security plan §4.4 F11, goal G11).
+"""Database outages answer 503 with a generic page, never a traceback (docs/testing.md §3 F11, goal G11).
 
 A PostgreSQL restart breaks every open connection: requests in flight raise `OperationalError` or
 `InterfaceError` wherever they touch the database, in a view, in a middleware (the session, the user)

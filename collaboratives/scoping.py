@@ -1,6 +1,6 @@
 """The one tenant-scoping entry point: `Model.objects.visible_to(user)`, and the guard that enforces it.
 
-The guard (security plan §2.5, the idea of django-scopes and of NetBox's `_check_restriction`): while
+The guard (docs/architecture.md §4.3, the idea of django-scopes and of NetBox's `_check_restriction`): while
 it is on, evaluating a `ScopedQuerySet` that did not come from `visible_to(user)` raises
 `UnscopedQueryError`. "Evaluating" is every way a query reaches the database: iteration, `len`,
 `get`, `first`, `count`, `exists`, `aggregate`, `update`, `delete`, `iterator`, `in_bulk`, `contains`.
@@ -18,7 +18,7 @@ A queryset counts as scoped when it
 
 The guard is on only while `guarded()` is active. The test suite turns it on for every request the
 test client makes (tests/conftest.py), and off inside Celery tasks, which are trusted and take their
-scope from the object they load (house style §4). Goal G5: 0 unscoped tenant-model queries in a
+scope from the object they load (docs/architecture.md §4). Goal G5: 0 unscoped tenant-model queries in a
 full test run.
 """
 

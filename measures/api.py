@@ -264,7 +264,7 @@ class RunChartViewSet(ReadOnlyViewSet):
 
 
 def _summaries_withheld(user: Any, charts: list[RunChartAnalysis]) -> list[RunChartAnalysis]:
-    """As on the dashboard (security plan §6.2): a peer team's figures of a sensitive measure are not
+    """As on the dashboard (docs/disclosure.md §2): a peer team's figures of a sensitive measure are not
     shown when a third or more of its months are hidden from this caller; they read as null."""
     withheld: dict[int, frozenset[str]] = {}
     out = []

@@ -1,7 +1,7 @@
 """Bulk import of a collaborative's monthly data from CSV and XLSX: template, preview, commit.
 
 One row per (team, month, measure) under the columns of `COLUMNS`; `not_applicable` and `note` may be
-left out. The accepted grammar (security-plan §5.1):
+left out. The accepted grammar (docs/testing.md §4.1):
 
 - numerator, denominator: digits only after trimming spaces (`^[0-9]+$`), at most 2,147,483,647. So
   `-1`, `3.5`, `12.0`, `1e3`, `1,200`, `NaN` and full-width digits are refused as text. An XLSX number

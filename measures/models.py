@@ -203,7 +203,7 @@ class RunChartAnalysis(models.Model):
     points = PointsField(
         default=list, blank=True, help_text="Per period: month, numerator, denominator, value."
     )
-    summary = models.JSONField(default=dict, blank=True, help_text="Aggregate figures of spec §8.")
+    summary = models.JSONField(default=dict, blank=True, help_text="Aggregate figures (docs/runchart.md §8).")
     params_version = models.CharField(max_length=100, blank=True)
     input_digest = models.CharField(max_length=64, blank=True)
     generation = models.PositiveIntegerField(default=1)
@@ -248,7 +248,7 @@ class RunChartAnalysis(models.Model):
 class PhaseDecision(models.Model):
     """A person's decision about a run chart's phases: a manual phase start, or a suggested one confirmed or rejected.
 
-    Once a series has any decision, its confirmed and manual starts are the phase list (spec §7.4).
+    Once a series has any decision, its confirmed and manual starts are the phase list (docs/runchart.md §7.4).
     """
 
     class Decision(models.TextChoices):

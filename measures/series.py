@@ -1,4 +1,4 @@
-"""Builds the engine's input for one stored series from the database, and the figures of spec §8.
+"""Builds the engine's input for one stored series from the database, and the figures of docs/runchart.md §8.
 
 Trusted code for services and tasks: it reads with `Model.objects` and takes its scope from the
 analysis row it is given. Nothing here is reachable from a request without a service in between.
@@ -27,8 +27,8 @@ from measures.models import Measure, Observation, PhaseDecision, RunChartAnalysi
 
 # Bump when the engine's rules or this module's inputs change meaning: every stored result then recomputes.
 PARAMS_VERSION = f"coiin-1/{runchart.RUNS_TABLE_VERSION}"
-COHORT_REPORTING_FLOOR = Fraction(3, 4)  # spec §8.2: a period with fewer reporting is not used
-AIM_WINDOW, AIM_MIN_POINTS = 6, 3  # spec §8.5
+COHORT_REPORTING_FLOOR = Fraction(3, 4)  # docs/runchart.md §8.2: a period with fewer reporting is not used
+AIM_WINDOW, AIM_MIN_POINTS = 6, 3  # docs/runchart.md §8.5
 
 Pair = tuple[int, int]
 
@@ -78,7 +78,7 @@ def team_pairs(measure: Measure, teams: list[Team], months: list[dt.date]) -> di
 
 
 def rule_params(analysis: RunChartAnalysis, months: list[dt.date]) -> runchart.RuleParams:
-    """Automatic ihi_sustained phases, unless people have decided the phases (spec §7.4)."""
+    """Automatic ihi_sustained phases, unless people have decided the phases (docs/runchart.md §7.4)."""
     decisions = list(PhaseDecision.objects.filter(analysis=analysis).values_list("start_month", "decision"))
     return params_from_decisions(analysis.measure, months, decisions)
 
@@ -125,7 +125,7 @@ class SeriesInput:
 
 
 def cohort_teams(analysis: RunChartAnalysis, months: list[dt.date]) -> list[Team]:
-    """Teams enrolled for the measure's whole measurement period (spec §8.2), for aggregates."""
+    """Teams enrolled for the measure's whole measurement period (docs/runchart.md §8.2), for aggregates."""
     teams = Team.objects.filter(collaborative=analysis.collaborative, joined_on__lt=month_add(months[0], 1))
     if analysis.kind == RunChartAnalysis.Kind.AWARDEE:
         teams = teams.filter(lia__awardee=analysis.awardee)
@@ -269,7 +269,7 @@ def aggregate_summary(
     result: dict[str, Any],
     figures: dict[int, TeamFigures] | None = None,
 ) -> dict[str, Any]:
-    """The closing guide's figures for one aggregate series (spec §8.3 to §8.5).
+    """The closing guide's figures for one aggregate series (docs/runchart.md §8.3 to §8.5).
 
     `figures` holds the cohort teams' figures when the caller has computed them for several aggregates.
     """

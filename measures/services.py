@@ -213,7 +213,7 @@ def _series_keys(team: Team, measure_id: int) -> list[dict[str, Any]]:
 def series_mark_stale(*, team: Team, measure_ids: list[int], span_changed: Collection[int] = ()) -> list[int]:
     """Mark the team's series and the aggregates it feeds stale, and enqueue their recompute on commit.
 
-    A series spans up to the latest month any team reported for the measure (security plan §4.3
+    A series spans up to the latest month any team reported for the measure (docs/architecture.md §3.3
     rule 5), so for the measures in `span_changed`, whose latest month the save moved, every series
     of the measure is marked instead: in one UPDATE, recomputed by batch tasks.
     Runs inside the caller's transaction: the stale mark commits with the data, so if the broker is

@@ -1,11 +1,10 @@
-"""Small-cell suppression for sensitive measures (security plan §6.2; the CMS cell-size rule).
+"""Small-cell suppression for sensitive measures (docs/disclosure.md §2; the CMS cell-size rule).
 
 The rule:
 - It applies only to a measure flagged `sensitive` (e.g. IPV disclosures), with the threshold of its
   collaborative (`suppression_threshold`, default 10; 0 turns it off).
 - A team's own series is shown exactly to whoever sees the team: its LIA's members and CQI leads, its
-  advisor, its awardee lead and its collaborative's admins. They hold the numbers already (§6.2 "Who is
-  exempt").
+  advisor, its awardee lead and its collaborative's admins. They hold the numbers already (docs/disclosure.md §1).
 - Everywhere else (a peer's run chart, the collaborative and awardee aggregates, for anyone, and the
   same charts' CSV exports and API reads) a month is hidden when its numerator or denominator is a
   count from 1 to the threshold. Zero is shown.
@@ -229,7 +228,7 @@ WITHHELD = {"withheld": True}  # what a peer gets of a withheld team's engine re
 def withhold(chart: Any) -> Any:
     """A copy of a peer team's chart without its analysis: result `WITHHELD`, the summary's figures null.
 
-    For a team in `withheld_teams` of the viewer (security plan §6.2); the stored row is not changed.
+    For a team in `withheld_teams` of the viewer (docs/disclosure.md §2); the stored row is not changed.
     """
     shown = copy.copy(chart)
     shown.result = dict(WITHHELD)
@@ -276,8 +275,8 @@ def _withheld_ids(cells: Cells, hidden: frozenset[tuple[Any, ...]]) -> set[int]:
 
 
 def withheld_teams(*, user: Any, measure: Any) -> frozenset[str]:
-    """Public ids of teams whose medians and signals `user` may not see for this measure (security plan
-    §6.2): a third or more of their reported months are hidden from this viewer."""
+    """Public ids of teams whose medians and signals `user` may not see for this measure (docs/disclosure.md
+    §2.3): a third or more of their reported months are hidden from this viewer."""
     if (
         not measure.sensitive
         or measure.collaborative.suppression_threshold == 0

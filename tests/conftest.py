@@ -8,8 +8,8 @@ olga: outsider with no memberships · ivan: inactive user who was a member of LI
 diana, erin, frank and root hold roles that require MFA, so each has an enrolled authenticator app
 (tests.factories.TOTP_SECRET).
 
-`world_plus` adds the principals the authorization matrix and canary crawl also need (security plan
-§2.6), kept out of `world` so that other tests' rosters and reminder lists stay as they are:
+`world_plus` adds the principals the authorization matrix and canary crawl also need
+(docs/testing.md §2), kept out of `world` so that other tests' rosters and reminder lists stay as they are:
 gina: CQI lead of LIA C · hugo: advisor of team C1 · kate: awardee lead of South
 leo: collaborative admin of TWO · mia: CQI lead of LIA B and team member of LIA C (a union of memberships)
 """
@@ -182,7 +182,7 @@ def world_plus(world: SimpleNamespace) -> SimpleNamespace:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the security figures the matrix and canary tests measured (security plan §8, G1–G5, G13)."""
+    """Print the security figures the matrix and canary tests measured (docs/testing.md §5, G1–G5, G13)."""
     import sys
 
     for module in list(sys.modules.values()):

@@ -1,6 +1,7 @@
 """The house rules that code review alone would let slip."""
 
 import ast
+import re
 from pathlib import Path
 
 from django.apps import apps
@@ -210,3 +211,82 @@ def test_forms_are_defined_in_forms_modules_not_in_views():
         and any(isinstance(b, ast.Attribute) and b.attr in ("Form", "ModelForm") for b in node.bases)
     ]
     assert offending == []
+
+
+DOC_NAME = re.compile(r"docs/([\w-]+\.md)")
+SECTION = re.compile(r"§\s?(\d+(?:\.\d+)*)")
+SOURCE_GLOBS = ["*.py", "*.html", "*.js", "*.md", "*.toml", "*.yml", "*.sh", "Makefile", "Dockerfile", "run"]
+SKIPPED_DIRS = {".venv", ".tools", ".git", "var", "node_modules", "migrations", "static"}
+
+
+def _headings(doc: Path) -> set[str]:
+    """The section numbers of a docs/ page: "## 3. The data path" gives "3", "### 3.1 Saving" gives "3.1"."""
+    return set(re.findall(r"^#+ (\d+(?:\.\d+)*)\.?\s", doc.read_text(), re.M))
+
+
+def _section_references(text: str, own: str | None) -> list[tuple[str | None, str]]:
+    """(docs page, section) for each § in `text`, None for the page when none was named.
+
+    In code a § refers to the docs/ page named last before it. In a docs page (`own`), a § refers to
+    the page itself unless it directly follows another page's name ("docs/runchart.md §8.2, §8.5")."""
+    events = sorted(
+        [(m.start(), m.end(), "doc", m.group(1)) for m in DOC_NAME.finditer(text)]
+        + [(m.start(), m.end(), "section", m.group(1)) for m in SECTION.finditer(text)]
+    )
+    current, end, out = own, 0, []
+    for start, stop, kind, value in events:
+        if own is not None and not re.fullmatch(r"[\s,;–-]*(?:and|to|or)?[\s,;–-]*", text[end:start]):
+            current = own
+        if kind == "doc":
+            current = value
+        else:
+            out.append((current, value))
+        end = stop
+    return out
+
+
+def test_every_section_reference_resolves_to_a_heading_in_docs():
+    """A "§" in code, tests or docs names a numbered heading of a page in docs/, so whoever inherits the
+    code can read the rule it implements (docs/architecture.md; no page outside the repository)."""
+    files = [
+        p
+        for pattern in SOURCE_GLOBS
+        for p in ROOT.rglob(pattern)
+        if p.is_file() and not SKIPPED_DIRS & set(p.relative_to(ROOT).parts) and p != Path(__file__)
+    ]
+    headings = {doc.name: _headings(doc) for doc in (ROOT / "docs").glob("*.md")}
+    checked, unresolved = 0, []
+    for path in files:
+        own = path.name if path.parent == ROOT / "docs" else None
+        for doc, section in _section_references(path.read_text(), own):
+            checked += 1
+            if doc is None or section not in headings.get(doc, set()):
+                unresolved.append(f"{path.relative_to(ROOT)}: §{section} of {doc or 'no docs/ page'}")
+    assert checked > 50  # the references exist, so the check is live
+    assert unresolved == []
+
+
+def test_section_references_are_read_from_the_page_named_last():
+    text = "rules (docs/runchart.md §3, §4.1); see docs/testing.md §5 and §2"
+    assert _section_references(text, None) == [
+        ("runchart.md", "3"),
+        ("runchart.md", "4.1"),
+        ("testing.md", "5"),
+        ("testing.md", "2"),
+    ]
+    assert _section_references("spec §8", None) == [(None, "8")]
+    page = "as docs/runchart.md §8.2 and §8.5 say; below, §3"
+    assert _section_references(page, "architecture.md") == [
+        ("runchart.md", "8.2"),
+        ("runchart.md", "8.5"),
+        ("architecture.md", "3"),
+    ]
+
+
+def test_readme_links_stay_inside_the_repository():
+    readme = (ROOT / "README.md").read_text()
+    links = [link for link in re.findall(r"\]\(([^)#\s]+)", readme) if not link.startswith("https://")]
+    assert links  # the README links its docs, so the check is live
+    assert [link for link in links if not (ROOT / link).resolve().is_relative_to(ROOT)] == []
+    assert [link for link in links if not (ROOT / link).exists()] == []
+    assert "../" not in readme

@@ -2,7 +2,7 @@
 
 A route of ours with no entry in ROUTES fails the build: a new page or endpoint must be added here
 in the same commit. Each entry's cases run for every principal, and three dimensions are added to
-every route automatically (security plan §2.6, goals G1, G2, G4):
+every route automatically (docs/testing.md §2, goals G1, G2, G4):
 
 - nonexistent object: each UUID in the URL is replaced, one at a time, by a random one; every
   signed-in principal gets 404 and, where the real object answered 404 (another tenant's), the two

@@ -1,4 +1,4 @@
-"""Canary crawl (security plan §2.6, goal G3): tenant C's private text never reaches anyone outside it.
+"""Canary crawl (docs/testing.md §2, goal G3): tenant C's private text never reaches anyone outside it.
 
 Unique strings are planted in the text fields of LIA C's team C1 (collaborative ONE, awardee South).
 Every GET route of the authorization matrix is crawled for every principal, both with its sample

@@ -219,7 +219,7 @@ def closing_planner_figures(
     - Average N and % submitting PDSAs monthly: the same over the awardee's enrolled teams, counting a
       team in a month when it sent a PDSA cycle for review in that calendar month
       (`pdsa_submission_by_month`).
-    - Per measure: the awardee aggregate's stored summary (runchart-spec §8): baseline median of the
+    - Per measure: the awardee aggregate's stored summary (docs/runchart.md §8): baseline median of the
       pooled series, the latest phase's median if it shifted (else "no shift"), N and % of teams
       meeting the aim.
     """

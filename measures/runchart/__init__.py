@@ -1,4 +1,4 @@
-"""Run-chart engine: pure Python, no Django, no I/O (runchart-spec.md §11).
+"""Run-chart engine: pure Python, no Django, no I/O (docs/runchart.md §11).
 
 `analyse` is the exact one-series engine; `analyse_many` gives identical results for many series at once.
 """

@@ -1,4 +1,4 @@
-"""Collaborative-level helpers: pooling team series and the aim test (spec §8)."""
+"""Collaborative-level helpers: pooling team series and the aim test (docs/runchart.md §8)."""
 
 from __future__ import annotations
 

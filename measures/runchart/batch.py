@@ -1,5 +1,7 @@
 """`analyse_many`: many series at once, vectorised across series with numpy, results identical to `analyse`.
 
+Section numbers (§) below are those of docs/runchart.md.
+
 Exactness without Fractions: every value is kept as an int64 (num, den) pair and sides are decided by
 cross-multiplication, num·cl_den vs cl_num·den. A series whose magnitudes could overflow int64 or make
 float ordering ambiguous is handed to the exact one-series engine instead.

@@ -1,4 +1,4 @@
-"""The parameter set of one run-chart analysis (spec §9, §11)."""
+"""The parameter set of one run-chart analysis (docs/runchart.md §9, §11)."""
 
 from __future__ import annotations
 

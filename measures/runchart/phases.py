@@ -1,4 +1,4 @@
-"""Centre-line windows and phases: baseline freeze (§6), manual phases (§7.1), automatic re-basing (§7.2, §7.3)."""
+"""Centre-line windows and phases (docs/runchart.md): baseline freeze (§6), manual phases (§7.1), automatic re-basing (§7.2, §7.3)."""
 
 from __future__ import annotations
 

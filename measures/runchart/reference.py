@@ -1,6 +1,7 @@
 """`analyse`: the straightforward exact engine, one series at a time, loops over Fractions.
 
 It is the specification in code and the oracle that the batch engine (`batch.py`) is tested against.
+Section numbers (§) below are those of docs/runchart.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Results of an analysis and their JSON-safe form (spec §11).
+"""Results of an analysis and their JSON-safe form (docs/runchart.md §11).
 
 Values, built once and never changed; `dataclasses.replace` makes a variant. They are not declared
 frozen: a frozen dataclass sets each field through `object.__setattr__`, which made building the

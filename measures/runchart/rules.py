@@ -1,4 +1,4 @@
-"""The run-chart rules over one stretch of periods against one centre line (spec §3, §4)."""
+"""The run-chart rules over one stretch of periods against one centre line (docs/runchart.md §3, §4)."""
 
 from __future__ import annotations
 

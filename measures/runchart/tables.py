@@ -1,4 +1,4 @@
-"""Limits for the runs rules: the exact Swed–Eisenhart runs table and Anhøj's limits (spec §4, §5)."""
+"""Limits for the runs rules: the exact Swed–Eisenhart runs table and Anhøj's limits (docs/runchart.md §4, §5)."""
 
 from __future__ import annotations
 

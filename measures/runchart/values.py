@@ -1,4 +1,4 @@
-"""Exact values from the engine's accepted inputs (spec §2, §11)."""
+"""Exact values from the engine's accepted inputs (docs/runchart.md §2, §11)."""
 
 from __future__ import annotations
 

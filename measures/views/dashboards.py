@@ -124,7 +124,9 @@ def _dashboard_body(
         teams = suppression.withheld_teams(user=request.user, measure=measure)
         for row in rows:
             if row.team_public_id in teams and not row.linked and row.cells[i] is not None:
-                row.cells[i] = None  # a peer's median of a mostly suppressed sensitive series (plan §6.2)
+                row.cells[i] = (
+                    None  # a peer's median of a mostly suppressed sensitive series (docs/disclosure.md §2)
+                )
                 withheld += 1
     return render_to_string(
         "measures/dashboards/_collaborative_body.html",
@@ -286,7 +288,7 @@ def chart_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def chart_phase(request: HttpRequest, public_id: str) -> HttpResponse:
-    """Confirm or reject a suggested phase, or start a manual one, with a reason (spec §7.4)."""
+    """Confirm or reject a suggested phase, or start a manual one, with a reason (docs/runchart.md §7.4)."""
     chart = _chart_or_404(request, public_id)
     access.require_phase_decider(
         request.user, collaborative=chart.collaborative, team=chart.team, awardee=chart.awardee

@@ -1,4 +1,4 @@
-"""security-plan §5.2: hostile or malformed API requests get a 4xx in the one error format, never a 500,
+"""docs/testing.md §4.2: hostile or malformed API requests get a 4xx in the one error format, never a 500,
 and nothing of them is saved."""
 
 import json

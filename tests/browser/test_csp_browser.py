@@ -1,5 +1,5 @@
 """The Content-Security-Policy holds in a real browser: dashboards draw their plotly charts, htmx runs,
-and Chromium reports no CSP violation on any page (security plan §7.2)."""
+and Chromium reports no CSP violation on any page (docs/security.md §3)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""The scoping guard: a tenant-model queryset evaluated without visible_to(user) raises (security plan §2.5, G5)."""
+"""The scoping guard: a tenant-model queryset evaluated without visible_to(user) raises (docs/architecture.md §4.3, G5)."""
 
 import pytest
 from django.core.exceptions import ValidationError

@@ -1,4 +1,4 @@
-"""The bad-input corpus of security-plan §5.1 (files) and §5.3 (forms), sent the way a person sends it:
+"""The bad-input corpus of docs/testing.md §4.1 (files) and §4.3 (forms), sent the way a person sends it:
 uploaded on the import page, then previewed and committed; typed into the monthly entry form.
 
 Goal G12: every case is refused with a message naming its row and column (or field), nothing of it
@@ -272,7 +272,7 @@ def test_formula_and_markup_in_a_note_are_stored_as_text_and_shown_escaped(clien
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
-# §5.3: the monthly entry form --------------------------------------------------------------------
+# docs/testing.md §4.3: the monthly entry form --------------------------------------------------------------------
 
 FORM_CASES = [
     ("-1", "numerator", "Enter a whole number, 0 or more."),

@@ -128,7 +128,7 @@ def test_a_trend_is_marked_on_its_points_and_explained(world):
     figure = runchart_figure(analysis=chart)
     trend = next(t for t in figure["data"] if t["name"].startswith("Trend"))
     assert trend["x"] == [series.month_add(START, i).isoformat() for i in range(6)]
-    # The trend starts at the last point of its first plateau (spec §4.1): January, the lone 2.
+    # The trend starts at the last point of its first plateau (docs/runchart.md §4.1): January, the lone 2.
     assert figure["legend"] == [
         "Baseline median 40% (provisional: 7 of 12 baseline points so far)",
         "5 points going up from Jan 2025: a trend",

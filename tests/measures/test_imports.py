@@ -370,7 +370,7 @@ def test_a_note_over_the_length_limit_or_with_control_characters_is_a_row_error(
     ]
 
 
-# The file as a whole (security-plan §5.1) -----------------------------------------------------------
+# The file as a whole (docs/testing.md §4.1) -----------------------------------------------------------
 
 
 @pytest.mark.parametrize(

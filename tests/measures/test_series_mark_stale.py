@@ -1,4 +1,4 @@
-"""Which series a save marks stale (security plan §4.3 rule 5: recomputing everything from the database
+"""Which series a save marks stale (docs/architecture.md §3.3 rule 5: recomputing everything from the database
 gives what is stored). A series spans up to the latest month any team reported for the measure, so a
 save that moves that month changes every series of the measure, not only the saving team's."""
 

@@ -1,4 +1,4 @@
-"""Small-cell suppression, the pure rule (measures/suppression.py; security plan §6.2, G13)."""
+"""Small-cell suppression, the pure rule (measures/suppression.py; docs/disclosure.md §2, G13)."""
 
 from collections import Counter
 

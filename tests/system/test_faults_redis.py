@@ -1,4 +1,4 @@
-"""F1–F4 and F14 of security-plan §4.4: Redis down or emptied while people save data and log in."""
+"""F1–F4 and F14 of docs/testing.md §3: Redis down or emptied while people save data and log in."""
 
 import time
 

@@ -1,4 +1,4 @@
-"""F11 and F13 of security-plan §4.4: PostgreSQL restarted under web traffic, and a gunicorn worker
+"""F11 and F13 of docs/testing.md §3: PostgreSQL restarted under web traffic, and a gunicorn worker
 killed in the middle of saving an upload."""
 
 import os

@@ -1,4 +1,4 @@
-"""F5–F10 and F12 of security-plan §4.4: workers killed, tasks duplicated or failing, a save racing a
+"""F5–F10 and F12 of docs/testing.md §3: workers killed, tasks duplicated or failing, a save racing a
 recompute, PostgreSQL restarted under a task. The fault points are in coiin/faults.py."""
 
 import os
@@ -105,7 +105,7 @@ def test_f8_a_save_during_a_recompute_is_not_lost(stack):
     stack.enqueue()
     _started(stack)
     # While the task sleeps between reading the data and storing the result. January 2026 is m1's new
-    # latest month: B1's series and the aggregates grow a period too (security plan §4.3 rule 5).
+    # latest month: B1's series and the aggregates grow a period too (docs/architecture.md §3.3 rule 5).
     stack.django(
         "from collaboratives.models import Team\nfrom measures.models import Measure\n"
         "from django.contrib.auth import get_user_model\nimport datetime as dt\n"

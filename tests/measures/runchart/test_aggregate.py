@@ -1,4 +1,4 @@
-"""Collaborative aggregation helpers and the aim test (runchart-spec.md §8)."""
+"""Collaborative aggregation helpers and the aim test (docs/runchart.md §8)."""
 
 from fractions import Fraction
 

@@ -1,4 +1,4 @@
-"""The batch engine `analyse_many` (fast path of runchart-spec.md §11)."""
+"""The batch engine `analyse_many` (fast path of docs/runchart.md §11)."""
 
 import gc
 from fractions import Fraction

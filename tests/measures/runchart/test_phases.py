@@ -1,4 +1,4 @@
-"""Baseline freeze (runchart-spec.md §6) and phases: manual, ihi_sustained and runcharter (§7)."""
+"""Baseline freeze (docs/runchart.md §6) and phases: manual, ihi_sustained and runcharter (§7)."""
 
 from fractions import Fraction
 from typing import Any

@@ -108,7 +108,7 @@ def test_inserting_a_missing_month_shifts_indices_but_not_figures(
         phase["end_index"] = following["start_index"] - 1
     if expected.get("phases"):
         expected["phases"][-1]["end_index"] = len(values)
-    drop = {"median_first_k_positions"}  # positional by definition (§6)
+    drop = {"median_first_k_positions"}  # positional by definition (docs/runchart.md §6)
     assert _without(after, drop) == _without(expected, drop)
 
 

@@ -1,4 +1,4 @@
-"""Centre line, runs, crossings, shifts, trends, runs table and Anhøj rules (runchart-spec.md §2–§4, §11)."""
+"""Centre line, runs, crossings, shifts, trends, runs table and Anhøj rules (docs/runchart.md §2–§4, §11)."""
 
 import json
 import statistics

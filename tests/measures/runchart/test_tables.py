@@ -1,4 +1,4 @@
-"""The limit tables of runchart-spec.md §5.1, row by row."""
+"""The limit tables of docs/runchart.md §5.1, row by row."""
 
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction

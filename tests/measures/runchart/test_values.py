@@ -1,4 +1,4 @@
-"""Accepted value forms, refused ones, and parameter validation (runchart-spec.md §2.1, §11)."""
+"""Accepted value forms, refused ones, and parameter validation (docs/runchart.md §2.1, §11)."""
 
 from decimal import Decimal
 from fractions import Fraction
