@@ -290,3 +290,79 @@ def test_readme_links_stay_inside_the_repository():
     assert [link for link in links if not (ROOT / link).resolve().is_relative_to(ROOT)] == []
     assert [link for link in links if not (ROOT / link).exists()] == []
     assert "../" not in readme
+
+
+# Which kinds of module each kind may import, within the project (docs/architecture.md §2.1): views and
+# APIs on top; forms, services and selectors below them; models at the bottom; tasks call services.
+# Modules of no listed kind (series, imports, charts, access, months...) are domain code: below
+# services, above models.
+LAYER_OF = (
+    "views",
+    "api",
+    "templatetags",
+    "admin",
+    "urls",
+    "management",
+    "forms",
+    "tasks",
+    "services",
+    "selectors",
+    "models",
+)
+MAY_IMPORT = {
+    "models": {"models", "domain"},
+    "selectors": {"selectors", "models", "domain"},
+    "domain": {"domain", "services", "selectors", "models"},
+    "services": {"services", "selectors", "models", "domain"},
+    "forms": {"forms", "services", "selectors", "models", "domain"},
+    "tasks": {"tasks", "services", "selectors", "models", "domain"},
+}
+# The one upward import left: measures/services.py's recompute half enqueues its tasks by importing
+# them (owned by the recompute refactor, issue 19). Listed so that the test fails once it is gone.
+KNOWN_UPWARD = {"measures.services -> measures.tasks"}
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")[1:]
+    return next((kind for kind in LAYER_OF if kind in parts), "domain")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _upward_imports() -> set[str]:
+    found = set()
+    for path in _app_modules():
+        module = _module_name(path)
+        allowed = MAY_IMPORT.get(_layer(module))
+        if allowed is None:
+            continue  # interfaces (views, APIs, admin, commands) may import any layer
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                target = name if name.split(".")[0] in APP_CODE else None
+                if target and _layer(target) not in allowed:
+                    found.add(f"{module} -> {'.'.join(target.split('.')[:2])}")
+    return found
+
+
+def test_layers_import_one_way_views_forms_services_selectors_models():
+    assert _upward_imports() == KNOWN_UPWARD
+
+
+def test_the_layer_of_a_module_is_read_from_its_path():
+    assert [
+        _layer(m) for m in ("measures.views.imports", "pdsa.forms", "measures.series", "coiin.celery")
+    ] == [
+        "views",
+        "forms",
+        "domain",
+        "domain",
+    ]
