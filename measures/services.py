@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from coiin.faults import fault_point
 from collaboratives import access, enrolment, months
+from collaboratives.mail import send_once
 from collaboratives.models import Membership, Role, Team
 from measures import runchart, series
 from measures.models import (
@@ -776,24 +777,12 @@ def _reminder_message(
     return EmailMessage(subjects[ReportReminder.Kind(kind)], body, None, to, cc=cc)
 
 
-def _reminder_claim_and_send(*, reminder: ReportReminder, message: EmailMessage) -> bool:
-    """Send the message only if this call claims the reminder; returns whether it was sent.
-
-    A failed send releases the claim, so the next run tries again rather than never sending.
-    """
-    reminders = ReportReminder.objects.unscoped(reason="claims the reminder row it was given")
-    claimed = reminders.filter(id=reminder.id, sent_at=None).update(
-        sent_at=timezone.now(), recipients=[*message.to, *message.cc]
+def _reminder_send_once(*, reminder: ReportReminder, message: EmailMessage) -> bool:
+    """Send the reminder unless another run has; the row records when and to whom."""
+    row = ReportReminder.objects.unscoped(reason="claims the reminder row it was given").filter(
+        id=reminder.id
     )
-    if claimed != 1:
-        return False
-    try:
-        message.send()
-    except OSError:  # SMTP errors included
-        logger.exception("reminder %s could not be sent", reminder.id)
-        reminders.filter(id=reminder.id).update(sent_at=None, recipients=[])
-        return False
-    return True
+    return send_once(row=row, field="sent_at", message=message, claimed={"recipients": message.recipients()})
 
 
 def _team_people(teams: list[Team]) -> dict[tuple[int, str], list[str]]:
@@ -875,7 +864,7 @@ def report_reminders_send(*, today: dt.date) -> list[ReportReminder]:
             cc=cc,
             days_left=(due_date - today).days,
         )
-        if _reminder_claim_and_send(reminder=reminder, message=message):
+        if _reminder_send_once(reminder=reminder, message=message):
             sent.append(reminder)
     return sent
 
@@ -903,7 +892,7 @@ def report_submitted_notify(*, team: Team, report: MonthlyReport) -> None:
     )
 
     def notify_advisors() -> None:
-        _reminder_claim_and_send(reminder=reminder, message=message)
+        _reminder_send_once(reminder=reminder, message=message)
 
     transaction.on_commit(notify_advisors, robust=True)
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives import access, scoping
+from collaboratives.mail import send_once
 from collaboratives.models import ChangeIdea, Membership, Role, Team
 from measures.models import Measure
 from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
@@ -235,21 +236,6 @@ def _trusted(notify: Callable[..., bool], **kwargs: Any) -> bool:
         return notify(**kwargs)
 
 
-def _claim_and_send(*, review_id: int, field: str, message: EmailMessage) -> bool:
-    """Send only if this call claims the review's notification; a failed send releases the claim."""
-    if not message.to:
-        return False
-    claimed = PDSAReview.objects.filter(id=review_id, **{field: None}).update(**{field: timezone.now()})
-    if claimed != 1:
-        return False
-    try:
-        message.send()
-    except Exception:
-        PDSAReview.objects.filter(id=review_id).update(**{field: None})
-        raise
-    return True
-
-
 def _emails(memberships: Any) -> list[str]:
     return sorted(
         set(
@@ -272,7 +258,9 @@ def pdsa_review_notify_advisors(*, review_id: int) -> bool:
         {"review": review, "team": team, "link": _cycle_link(review.cycle) + "review/"},
     )
     message = EmailMessage(f"PDSA for review: {review.cycle.title} ({team.lia.name})", body, None, to)
-    return _claim_and_send(review_id=review.id, field="advisors_notified_at", message=message)
+    return send_once(
+        row=PDSAReview.objects.filter(id=review.id), field="advisors_notified_at", message=message
+    )
 
 
 def pdsa_review_notify_team(*, review_id: int) -> bool:
@@ -284,7 +272,7 @@ def pdsa_review_notify_team(*, review_id: int) -> bool:
         "pdsa/email/review_given.txt", {"review": review, "team": team, "link": _cycle_link(review.cycle)}
     )
     message = EmailMessage(f"Feedback on your PDSA: {review.cycle.title}", body, None, to)
-    return _claim_and_send(review_id=review.id, field="team_notified_at", message=message)
+    return send_once(row=PDSAReview.objects.filter(id=review.id), field="team_notified_at", message=message)
 
 
 # --- Attachments ---

@@ -366,3 +366,19 @@ def test_the_layer_of_a_module_is_read_from_its_path():
         "domain",
         "domain",
     ]
+
+
+def test_emails_that_must_go_once_are_sent_by_the_one_helper():
+    """A message sent by `.send()` goes through collaboratives.mail.send_once (claim, send, release on
+    failure); only the one-off invitation email uses send_mail directly."""
+    senders = sorted(
+        str(path.relative_to(ROOT))
+        for path in _app_modules()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "send"
+        and not node.args
+        and not node.keywords
+    )
+    assert senders == ["collaboratives/mail.py"]
