@@ -5,31 +5,8 @@ from django.db.models import QuerySet
 from django.forms.models import fields_for_model
 
 from collaboratives.forms import add_service_errors
-from pdsa.models import PDSACycle, PDSAReview
+from pdsa.models import PHASES, PDSACycle, PDSAReview
 
-# The PDSA form as teams are taught it: what is tested, then Plan, Do, Study, Act.
-PHASES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("change", "The change you are testing", ("title", "change_idea", "other_change_idea", "measures")),
-    (
-        "plan",
-        "Plan",
-        (
-            "objective",
-            "question",
-            "prediction",
-            "plan_who",
-            "plan_what",
-            "plan_where",
-            "plan_when",
-            "data_to_collect",
-            "planned_start",
-            "planned_end",
-        ),
-    ),
-    ("do", "Do", ("started_on", "what_happened", "observations", "problems")),
-    ("study", "Study", ("results_vs_prediction", "learned")),
-    ("act", "Act", ("decision", "next_step", "completed_on")),
-)
 LABELS = {
     "title": "Short name for this cycle",
     "change_idea": "Change idea from the key driver diagram",

@@ -7,6 +7,31 @@ from collaboratives.models import ChangeIdea, Team, public_id_field
 from collaboratives.scoping import TeamOwned
 from measures.models import Measure
 
+# A cycle's fields as teams are taught to fill them: what is tested, then Plan, Do, Study, Act. The
+# form, the detail page and the services read this one list.
+PHASES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("change", "The change you are testing", ("title", "change_idea", "other_change_idea", "measures")),
+    (
+        "plan",
+        "Plan",
+        (
+            "objective",
+            "question",
+            "prediction",
+            "plan_who",
+            "plan_what",
+            "plan_where",
+            "plan_when",
+            "data_to_collect",
+            "planned_start",
+            "planned_end",
+        ),
+    ),
+    ("do", "Do", ("started_on", "what_happened", "observations", "problems")),
+    ("study", "Study", ("results_vs_prediction", "learned")),
+    ("act", "Act", ("decision", "next_step", "completed_on")),
+)
+
 
 class PDSACycle(models.Model):
     """A team's Plan-Do-Study-Act test of one change idea; cycles chain into ramps through `previous`.

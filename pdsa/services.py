@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -15,26 +15,12 @@ from collaboratives import access, scoping
 from collaboratives.mail import send_once
 from collaboratives.models import ChangeIdea, Membership, Role, Team
 from measures.models import Measure
-from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
+from pdsa.models import PHASES, PDSAAttachment, PDSACycle, PDSAReview
 
-# Plan, Do, Study and Act text fields, in the order teams are taught to fill them.
-CYCLE_TEXT_FIELDS = (
-    "objective",
-    "question",
-    "prediction",
-    "plan_who",
-    "plan_what",
-    "plan_where",
-    "plan_when",
-    "data_to_collect",
-    "what_happened",
-    "observations",
-    "problems",
-    "results_vs_prediction",
-    "learned",
-    "next_step",
-)
-CYCLE_DATE_FIELDS = ("planned_start", "planned_end", "started_on", "completed_on")
+# Plan, Do, Study and Act text and date fields, in the order teams are taught to fill them.
+_PHASE_FIELDS = [PDSACycle._meta.get_field(name) for _, _, names in PHASES[1:] for name in names]
+CYCLE_TEXT_FIELDS = tuple(f.name for f in _PHASE_FIELDS if isinstance(f, models.TextField))
+CYCLE_DATE_FIELDS = tuple(f.name for f in _PHASE_FIELDS if isinstance(f, models.DateField))
 
 
 @transaction.atomic

@@ -23,14 +23,13 @@ from pdsa import selectors, services
 from pdsa.forms import (
     LABELS,
     NEW_PHASES,
-    PHASES,
     AttachmentForm,
     LedgerFilter,
     PDSACycleForm,
     PDSAReviewForm,
     error_summary,
 )
-from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
+from pdsa.models import PHASES, PDSAAttachment, PDSACycle, PDSAReview
 
 
 def _team(request: HttpRequest, public_id: str) -> Team:
