@@ -2,9 +2,9 @@
 bench/http_load.py all run `gunicorn -c coiin/gunicorn.conf.py coiin.wsgi:application`.
 
 The app is loaded once in the master (`preload_app`), and before forking the master also imports
-every view (the URLconf) and compiles the project's templates. Without that, each worker spent over a
-second on its first dashboard (1.1-1.5 s measured, against ~0.1 s with it), so the first users after
-a deploy or a worker restart waited that long.
+every view (the URLconf) and compiles the project's templates. Without that, each worker's first
+dashboard took many times longer (bench/README.md, "Figures behind design decisions"), so the first
+users after a deploy or a worker restart waited that long.
 
 Last, the master freezes the garbage collector's view of everything loaded so far (`gc.freeze()`, as
 the Python docs advise before fork): Django, the app and the compiled templates are some 166,000

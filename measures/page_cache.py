@@ -2,7 +2,7 @@
 the data they show changes.
 
 At national scale (175 teams × 10 measures) the body reads 1,750 chart summaries and ten pooled charts
-and renders about 400 KB of HTML: most of a view's 30 ms of server time. Its data changes when a month
+and renders about 400 KB of HTML: most of the view's server time (bench/README.md). Its data changes when a month
 is saved or a chart recomputed, a few times a day per team, while people open it, sort it, filter it
 and come back to it many times in between; REST clients (a state's data warehouse, a BI tool's
 refresh) pull the same aggregate pages again and again. So each is kept under a key made of:

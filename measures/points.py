@@ -71,7 +71,7 @@ class TextJSONField(models.JSONField):
 
     jsonb parses every value into a tree and compresses that again. A national recompute stores
     1,057 series per measure, and the parse was most of PostgreSQL's time for the store: copying one
-    measure's results took 374 ms into jsonb columns and 142 ms with `result` and `points` as json.
+    measure's results into jsonb columns took over twice as long as into json (bench/README.md).
     For columns no query looks inside: jsonb's operators (`?`, `@>`, a key's `isnull`) do not apply.
     `json_read_as_text`, a connection_created receiver, has psycopg hand over the text unparsed, as Django
     has it do for jsonb.
@@ -111,7 +111,7 @@ class PointsField(TextJSONField):
     """
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
-        # PostgreSQL's json comes as text (json_read_as_text); orjson parses a series' points ~5x faster.
+        # PostgreSQL's json comes as text (json_read_as_text); orjson parses a series' points faster.
         if isinstance(value, str):
             return rows(orjson.loads(value))
         return rows(super().from_db_value(value, expression, connection))

@@ -231,7 +231,7 @@ def dashboard_rows(
     Reads plain values, not model instances, and only the four summary figures the table shows, as
     text the database extracts: at 175 teams × 10 measures, building 1,750 analyses cost most of the
     page's time, and decoding their JSON summaries (or each JSON key's value) more than doubled this
-    query's CPU time (7.8 or 10 ms against 3.3 ms). The teams' names and ids come once per team, not
+    query's CPU time (bench/README.md). The teams' names and ids come once per team, not
     once per cell.
     """
     charts = runchart_list(user=user, collaborative=collaborative, kind=RunChartAnalysis.Kind.TEAM)

@@ -459,8 +459,8 @@ def _analyses_store(
     """Store many results, each only if its series' `generation` is still the one computed from.
 
     Django's bulk_update cannot carry that condition. On PostgreSQL the rows are copied into a
-    temporary table and stored by one UPDATE … FROM (a national measure is 1,057 series: 4× faster
-    than one statement each); elsewhere (SQLite, the embedded demo) one UPDATE per series.
+    temporary table and stored by one UPDATE … FROM (a national measure is 1,057 series: several
+    times faster than one statement each; bench/README.md); elsewhere (SQLite, the embedded demo) one UPDATE per series.
     """
     meta = RunChartAnalysis._meta
     values = [

@@ -382,3 +382,18 @@ def test_emails_that_must_go_once_are_sent_by_the_one_helper():
         and not node.keywords
     )
     assert senders == ["collaboratives/mail.py"]
+
+
+TIMING = re.compile(r"\b\d+(?:\.\d+)? ?(?:ms|µs)\b|\b\d+(?:\.\d+)? ?[x×] (?:faster|slower)")
+
+
+def test_benchmark_figures_live_in_bench_readme_not_in_the_code():
+    """Measured timings go stale in docstrings; bench/README.md keeps them with the command that measures them."""
+    assert TIMING.search("took ~1.5 ms") and TIMING.search("4× faster") and not TIMING.search("within 3 s")
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in _app_modules()
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if TIMING.search(line)
+    ]
+    assert found == []

@@ -46,7 +46,8 @@ def runchart(
 def figure_json_script(figure: dict[str, Any], element_id: str) -> SafeString:
     """`{{ figure|figure_json_script:element_id }}`: Django's `json_script`, encoded by orjson.
 
-    A collaborative dashboard embeds ten figures; the standard encoder took ~1.5 ms of the page.
+    A collaborative dashboard embeds ten figures; the standard encoder was a visible part of the page
+    (bench/README.md, "Figures behind design decisions").
     Same escaping of <, > and & (nothing in the JSON can close the script element); what orjson
     does not encode itself goes to DjangoJSONEncoder, as json_script would.
     """
@@ -54,7 +55,7 @@ def figure_json_script(figure: dict[str, Any], element_id: str) -> SafeString:
     return format_html(
         '<script id="{}" type="application/json">{}</script>',
         element_id,
-        # As json_script escapes them; str.replace is ~20x faster than its str.translate on 4 KB.
+        # As json_script escapes them; chained str.replace is faster than its str.translate.
         mark_safe(data.decode().replace("&", "\\u0026").replace("<", "\\u003C").replace(">", "\\u003E")),  # noqa: S308
     )
 
@@ -97,8 +98,8 @@ def dashboard_cells(cells: list[Any]) -> SafeString:
 def dashboard_table_rows(rows: list[Any]) -> SafeString:
     """The `<tr>`s of the dashboard table: the team (linked to its page when the viewer may open it),
     its cells and this month's report. One tag for the whole body, for the reason dashboard_cells gives:
-    at 175 teams the template loop took ~8 ms of CPU a page, this tag ~1.3 ms."""
-    # Reversed once: the team's id is the only part that changes, and 175 reverse() calls cost ~2 ms.
+    at 175 teams the template loop cost several times this tag's CPU (bench/README.md)."""
+    # Reversed once: the team's id is the only part that changes, and a reverse() per team adds up.
     before, after = reverse("team-detail", args=[_ANY_UUID]).split(_ANY_UUID)
     out = []
     for row in rows:
