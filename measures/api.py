@@ -603,7 +603,8 @@ class ObservationPushView(PrivateResponses, APIView):
             for m in measure_list(user=request.user).filter(public_id__in={i for i in ids.values() if i})
         }
         errors: list[dict[str, Any]] = []
-        cells, seen = [], {}
+        cells: list[ObservationInput] = []
+        seen: dict[int, int] = {}
         for index, item in enumerate(items):
             measure = measures.get(ids[item["measure"]])
             if measure is None:

@@ -117,7 +117,7 @@ class PDSACycle(models.Model):
 
     @property
     def change_idea_text(self) -> str:
-        return self.change_idea.text if self.change_idea_id else self.other_change_idea
+        return self.change_idea.text if self.change_idea is not None else self.other_change_idea
 
 
 class PDSAReview(models.Model):

@@ -51,7 +51,7 @@ def _cycle_form(request: HttpRequest, team: Team, **kwargs: Any) -> PDSACycleFor
     )
 
 
-def _service_call(form: forms.Form, call: Any) -> Any:
+def _service_call(form: PDSACycleForm | PDSAReviewForm, call: Any) -> Any:
     """Run a service with the form's values; its ValidationError lands on the form. None when it failed."""
     if not form.is_valid():
         return None
