@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -77,7 +77,7 @@ class DriverForm(forms.Form):
         self.targets = {f"aim-{n}": ("aim", aim) for n, aim in enumerate(aims, start=1)} | {
             f"driver-{d.public_id}": ("parent", d) for d in primaries
         }
-        self.fields["under"].choices = [
+        cast(forms.ChoiceField, self.fields["under"]).choices = [
             ("", "Choose an aim or a primary driver"),
             (
                 "Aims (this is a primary driver)",
@@ -90,7 +90,7 @@ class DriverForm(forms.Form):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if "under" in data:
             kind, target = self.targets[data.pop("under")]
             data["aim"], data["parent"] = (target, None) if kind == "aim" else (None, target)
@@ -105,7 +105,7 @@ class ChangeIdeaForm(forms.Form):
     def __init__(self, *args: Any, drivers: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.drivers = {str(d.public_id): d for d in drivers}
-        self.fields["driver"].choices = [("", "Choose a driver")] + [
+        cast(forms.ChoiceField, self.fields["driver"]).choices = [("", "Choose a driver")] + [
             (str(d.public_id), ("— " if d.parent_id else "") + d.text[:100]) for d in drivers
         ]
 

@@ -295,7 +295,7 @@ def kdd_driver_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     aims, primaries, _ = _kdd_parts(request, collaborative)
     under = (
         f"driver-{driver.parent.public_id}"
-        if driver.parent_id
+        if driver.parent is not None
         else f"aim-{[a.id for a in aims].index(driver.aim_id) + 1}"
     )
     form = DriverForm(

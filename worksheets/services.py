@@ -85,7 +85,7 @@ def worksheet_plan_to_pdsa(*, actor: Any, worksheet: Worksheet) -> PDSACycle:
     )
     if worksheet.team is None or not worksheet_can_edit(actor, worksheet):
         raise PermissionDenied("Only the worksheet's author or the team's people may plan from it.")
-    if worksheet.pdsa_cycle_id is not None:
+    if worksheet.pdsa_cycle is not None:
         return worksheet.pdsa_cycle
     answers = worksheet.answers
     change = answers.get("plan_change")
