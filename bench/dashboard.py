@@ -13,6 +13,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -30,10 +31,13 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 
+from collaboratives.models import Collaborative, Team  # noqa: E402
+from measures.models import Measure  # noqa: E402
+
 TEAMS, MEASURES, MONTHS, REQUESTS = 175, 10, 24, 20
 
 
-def build() -> tuple[object, object, object]:
+def build() -> tuple[Any, Collaborative, tuple[Team, Measure]]:
     import datetime as dt
 
     from django.contrib.auth import get_user_model
@@ -133,7 +137,7 @@ def main() -> None:
     }
     print(f"\n{REQUESTS} requests each, Django test client in-process ({connection.vendor}):")
     dashboard = next(iter(pages))
-    runs = [(name, url, None) for name, url in pages.items()]
+    runs: list[tuple[str, str, int | None]] = [(name, url, None) for name, url in pages.items()]
     # The dashboard's body is kept per viewer until its data changes (measures/page_cache.py): its
     # repeat views are the line above; built is every request as the first after a change of the data.
     runs.insert(1, (f"{dashboard}, built", pages[dashboard], 0))

@@ -20,9 +20,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
+
+if TYPE_CHECKING:  # the models import only once django.setup() has run
+    from collaboratives.models import Collaborative, Team
+    from measures.models import Measure
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/coiin_bench"
@@ -139,9 +144,9 @@ def celery_workers(n: int, redis_url: str) -> Iterator[list[subprocess.Popen[byt
 
 @dataclass
 class Seeded:
-    collaborative: object
-    teams: list[object]
-    measures: list[object]
+    collaborative: Collaborative
+    teams: list[Team]
+    measures: list[Measure]
     observations: int
     seconds: float
 
