@@ -10,7 +10,7 @@ import statistics
 from dataclasses import dataclass
 from fractions import Fraction
 from operator import attrgetter
-from typing import Any
+from typing import Any, Literal, cast
 
 import orjson
 from django.db import connection
@@ -86,16 +86,21 @@ def rule_params(analysis: RunChartAnalysis, months: list[dt.date]) -> runchart.R
 def params_from_decisions(
     measure: Measure, months: list[dt.date], decisions: list[tuple[dt.date, str]]
 ) -> runchart.RuleParams:
-    base = {"baseline_k": measure.collaborative.baseline_months, "direction": str(measure.direction)}
+    baseline_k, direction = measure.collaborative.baseline_months, _direction(measure)
     if not decisions:
-        return runchart.RuleParams(**base, rebase="ihi_sustained")
+        return runchart.RuleParams(baseline_k=baseline_k, direction=direction, rebase="ihi_sustained")
     # Period 0 always starts a phase; listing it keeps `phases` in the result when every suggestion was rejected.
     starts = (0,) + tuple(
         months_between(months[0], month)
         for month, decision in decisions
         if decision != PhaseDecision.Decision.REJECTED and months[0] < month <= months[-1]
     )
-    return runchart.RuleParams(**base, phase_starts=starts)
+    return runchart.RuleParams(baseline_k=baseline_k, direction=direction, phase_starts=starts)
+
+
+def _direction(measure: Measure) -> Literal["up", "down"]:
+    """The measure's improving direction, as the engine names it (the model's choices are the same words)."""
+    return cast(Literal["up", "down"], str(measure.direction))
 
 
 def _fraction_json(value: Fraction | None) -> dict[str, Any] | None:
@@ -233,7 +238,7 @@ def teams_meet_aim(
         return dict.fromkeys(team_values)
     team_ids = list(team_values)
     verdicts = runchart.meets_aim_many(
-        [team_values[t] for t in team_ids], target, measure.direction, AIM_WINDOW, AIM_MIN_POINTS, encoded
+        [team_values[t] for t in team_ids], target, _direction(measure), AIM_WINDOW, AIM_MIN_POINTS, encoded
     )
     return dict(zip(team_ids, verdicts, strict=True))
 
@@ -251,7 +256,7 @@ def team_figures(
     """
     baselines = dict(baselines or {})
     params = runchart.RuleParams(
-        baseline_k=measure.collaborative.baseline_months, direction=measure.direction
+        baseline_k=measure.collaborative.baseline_months, direction=_direction(measure)
     )
     missing = [t for t in cohort if t not in baselines]
     for team_id, result in zip(
