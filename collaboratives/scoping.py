@@ -27,6 +27,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from types import FrameType
 from typing import Any, ClassVar, Self
 
 from django.core.exceptions import EmptyResultSet
@@ -52,7 +53,7 @@ class InIdSet(Lookup):
     def get_prep_lookup(self) -> list[int]:
         return sorted(int(v) for v in self.rhs)
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> Any:  # (sql, params); Django types params as a tuple
         if not self.rhs:
             raise EmptyResultSet  # as `__in=[]`: no row, and an OR around it still works
         lhs, params = self.process_lhs(compiler, connection)
@@ -102,7 +103,7 @@ class ScopedQuerySet(models.QuerySet):
             def visible_to(self: ScopedQuerySet, user: Any, **narrowing: Any) -> ScopedQuerySet:
                 return own(self, user, **narrowing)._marked()
 
-            cls.visible_to = visible_to  # type: ignore[method-assign]
+            cls.visible_to = visible_to  # type: ignore[method-assign,assignment]
 
     def visible_to(self, user: Any) -> Self:
         if access.sees_everything(user):
@@ -118,17 +119,18 @@ class ScopedQuerySet(models.QuerySet):
         return self._marked()
 
     def _marked(self) -> Self:
-        clone = self._chain()
+        clone = self._chain()  # type: ignore[attr-defined]  # QuerySet's private copy, not in the stubs
         clone._scoped = True
         return clone
 
     def _clone(self) -> Self:
-        clone = super()._clone()
+        clone = super()._clone()  # type: ignore[misc]  # QuerySet's private copy, not in the stubs
         clone._scoped = self._scoped
         return clone
 
     def _check_scope(self) -> None:
-        if not _guard_on.get() or self._scoped or "instance" in self._hints or _in_uniqueness_check():
+        hints = self._hints  # type: ignore[attr-defined]  # set by related managers, not in the stubs
+        if not _guard_on.get() or self._scoped or "instance" in hints or _in_uniqueness_check():
             return
         raise UnscopedQueryError(
             f"{self.model.__name__} queryset evaluated without visible_to(user) or unscoped(reason=...)"
@@ -175,13 +177,13 @@ class ScopedQuerySet(models.QuerySet):
 
 
 _UNIQUENESS_CHECKS = {
-    models.Model._perform_unique_checks.__code__,
+    models.Model._perform_unique_checks.__code__,  # type: ignore[attr-defined]  # private, not in the stubs
     models.UniqueConstraint.validate.__code__,
 }
 
 
 def _in_uniqueness_check() -> bool:
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     for _ in range(8):  # the check is a few frames up: exists() ← _check_scope ← here
         if frame is None:
             return False
