@@ -193,7 +193,7 @@ class RunChartSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "string", "format": "uuid", "nullable": True})
     def get_team(self, chart: RunChartAnalysis) -> str | None:
         user = self.context["request"].user
-        if chart.team is None or not access.sees_team(user, chart.team_id):
+        if chart.team is None or chart.team_id is None or not access.sees_team(user, chart.team_id):
             return None
         return str(chart.team.public_id)
 
