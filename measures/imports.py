@@ -42,7 +42,7 @@ from collaboratives import access, months
 from collaboratives.exports import csv_safe
 from collaboratives.models import Collaborative, Team
 from collaboratives.selectors import team_list
-from measures.models import Measure, MonthlyReport
+from measures.models import DataImport, Measure, MonthlyReport
 from measures.selectors import measure_list, observation_list
 from measures.services import ObservationInput, observation_cell_validate, observations_record
 
@@ -726,3 +726,65 @@ def import_commit(*, actor: Any, collaborative: Collaborative, preview: ImportPr
         changed=sum(g.changed for g in recount),
         unchanged=sum(g.unchanged for g in recount),
     )
+
+
+# Stored uploads: the file as uploaded, previewed again at every view and saved once ----------------
+
+
+def import_summary(preview: ImportPreview, result: ImportResult | None = None) -> dict[str, Any]:
+    """Counts per team-month, kept so the upload list and a committed import show what was in the file."""
+    counts = result if result is not None else preview
+    return {
+        "new": counts.new,
+        "changed": counts.changed,
+        "unchanged": counts.unchanged,
+        "errors": len(preview.errors),
+        "skipped_rows": len(preview.skipped_rows),
+        "groups": [
+            {
+                "team": g.team.code,
+                "team_name": g.team.lia.name,
+                "month": months.format(g.month),
+                "new": g.new,
+                "changed": g.changed,
+                "unchanged": g.unchanged,
+            }
+            for g in preview.groups
+        ],
+    }
+
+
+def data_import_store(
+    *, actor: Any, collaborative: Collaborative, filename: str, content: bytes, preview: ImportPreview
+) -> DataImport:
+    """Keep an uploaded file for its preview and commit, with the counts of its first parse."""
+    data_import = DataImport(
+        collaborative=collaborative,
+        uploaded_by=actor,
+        filename=filename,
+        content=content,
+        sha256=preview.sha256,
+        summary=import_summary(preview),
+    )
+    data_import.full_clean()
+    data_import.save()
+    return data_import
+
+
+@transaction.atomic
+def data_import_commit(*, actor: Any, data_import: DataImport) -> ImportResult | None:
+    """Save a stored upload, parsed again against the data as it stands now; None when it was saved
+    already. ImportRejected rolls back everything, the claim included."""
+    # Claimed first, so a second click or a concurrent request saves nothing twice.
+    uploads = DataImport.objects.unscoped(reason="claims an upload the caller loaded through visible_to")
+    if not uploads.filter(id=data_import.id, committed_at=None).update(committed_at=timezone.now()):
+        return None
+    preview = import_parse(
+        user=actor,
+        collaborative=data_import.collaborative,
+        filename=data_import.filename,
+        data=bytes(data_import.content),
+    )
+    result = import_commit(actor=actor, collaborative=data_import.collaborative, preview=preview)
+    uploads.filter(id=data_import.id).update(summary=import_summary(preview, result))
+    return result

@@ -397,3 +397,34 @@ def test_benchmark_figures_live_in_bench_readme_not_in_the_code():
         if TIMING.search(line)
     ]
     assert found == []
+
+
+WRITES = {"save", "delete", "create", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}
+
+
+def test_views_and_apis_write_through_services_only():
+    """No interface module saves, deletes or opens a transaction: services own every write
+    (docs/architecture.md §2.1). A queryset `.update(...)` counts too; a dict's `.update` is told apart
+    by being called on a name the view built itself, so only ORM-looking calls are listed."""
+    interfaces = [
+        p
+        for p in _app_modules()
+        if _layer(_module_name(p)) in ("views", "api") and p.parent.name != "templatetags"
+    ]
+    assert interfaces
+    offending = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in interfaces
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and (
+            node.func.attr in WRITES
+            or node.func.attr == "update"
+            and isinstance(node.func.value, ast.Call)  # qs.filter(...).update(...)
+            or node.func.attr == "atomic"
+        )
+        or isinstance(node, ast.Attribute)
+        and node.attr == "atomic"
+    ]
+    assert offending == []

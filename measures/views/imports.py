@@ -12,11 +12,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,9 +27,7 @@ from measures.forms import LIMITS_MB, UploadForm
 from measures.imports import (
     ImportPreview,
     ImportRejected,
-    ImportResult,
     RowError,
-    import_commit,
     import_parse,
 )
 from measures.models import DataImport
@@ -61,29 +57,6 @@ def _own_imports(user: Any) -> QuerySet[DataImport]:
         .select_related("collaborative")
         .defer("content")
     )
-
-
-def _summary(preview: ImportPreview, result: ImportResult | None = None) -> dict[str, Any]:
-    """Counts per team-month, kept so the upload list and a committed import show what was in the file."""
-    counts = result if result is not None else preview
-    return {
-        "new": counts.new,
-        "changed": counts.changed,
-        "unchanged": counts.unchanged,
-        "errors": len(preview.errors),
-        "skipped_rows": len(preview.skipped_rows),
-        "groups": [
-            {
-                "team": g.team.code,
-                "team_name": g.team.lia.name,
-                "month": months.format(g.month),
-                "new": g.new,
-                "changed": g.changed,
-                "unchanged": g.unchanged,
-            }
-            for g in preview.groups
-        ],
-    }
 
 
 @dataclass(frozen=True)
@@ -160,16 +133,9 @@ def collaborative_import(request: HttpRequest, public_id: str) -> HttpResponse:
             "import.upload", request=request, outcome="rejected", collaborative=collaborative.public_id
         )
         return _upload_page(request, collaborative, form, status=400)
-    data_import = DataImport(
-        collaborative=collaborative,
-        uploaded_by=request.user,
-        filename=filename,
-        content=content,
-        sha256=preview.sha256,
-        summary=_summary(preview),
+    data_import = imports.data_import_store(
+        actor=request.user, collaborative=collaborative, filename=filename, content=content, preview=preview
     )
-    data_import.full_clean()
-    data_import.save()
     audit_event(
         "import.upload",
         request=request,
@@ -207,7 +173,7 @@ def _preview_page(
             data=bytes(data_import.content),
         )
     shown_errors = errors if errors is not None else preview.errors if preview else []
-    summary = _summary(preview) if preview else data_import.summary
+    summary = imports.import_summary(preview) if preview else data_import.summary
     return render(
         request,
         "measures/imports/preview.html",
@@ -230,31 +196,13 @@ def data_import_preview(request: HttpRequest, public_id: str) -> HttpResponse:
     return _preview_page(request, data_import)
 
 
-@transaction.atomic
-def _commit(user: Any, data_import: DataImport) -> ImportResult | None:
-    """Save the stored file, parsed again; None when it was saved already. ImportRejected rolls back all."""
-    # Claimed first, so a second click or a concurrent request saves nothing twice.
-    uploads = DataImport.objects.unscoped(reason="claims an upload the caller loaded through visible_to")
-    if not uploads.filter(id=data_import.id, committed_at=None).update(committed_at=timezone.now()):
-        return None
-    preview = import_parse(
-        user=user,
-        collaborative=data_import.collaborative,
-        filename=data_import.filename,
-        data=bytes(data_import.content),
-    )
-    result = import_commit(actor=user, collaborative=data_import.collaborative, preview=preview)
-    uploads.filter(id=data_import.id).update(summary=_summary(preview, result))
-    return result
-
-
 @login_required
 @require_POST
 def data_import_commit(request: HttpRequest, public_id: str) -> HttpResponse:
     """Save a previewed upload in one transaction, checked again against the data as it stands now."""
     data_import = get_object_or_404(_own_imports(request.user).defer(None), public_id=public_id)
     try:
-        result = _commit(request.user, data_import)
+        result = imports.data_import_commit(actor=request.user, data_import=data_import)
     except ImportRejected as exc:
         audit_event(
             "import.commit",
