@@ -7,7 +7,7 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -200,7 +200,7 @@ class JSONRenderer(renderers.JSONRenderer):
         self,
         data: Any,
         accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         if data is None:
             return b""
@@ -254,12 +254,13 @@ def _error_items(detail: Any, path: tuple[str | int, ...] = ()) -> Iterator[dict
                 yield from _error_items(value, (*path, index))
     else:
         at = next((i for i, p in enumerate(path) if isinstance(p, int)), None)
-        index, names = (None, path) if at is None else (path[at], path[at + 1 :])
+        item: str | int | None = None if at is None else path[at]
+        names = path if at is None else path[at + 1 :]
         if names and names[-1] == api_settings.NON_FIELD_ERRORS_KEY:  # about the container named before it
             names = names[:-1]
         field = ".".join(str(n) for n in names) or None
         for message in detail if isinstance(detail, list) else [detail]:
-            yield {"field": field, "index": index, "message": str(message)}
+            yield {"field": field, "index": item, "message": str(message)}
 
 
 def error_body(status_code: int, code: str, detail: str, errors: list[dict[str, Any]]) -> dict[str, Any]:
