@@ -125,6 +125,8 @@ class Aim(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
 
     objects = CollaborativeOwned.as_manager()
+    # Filled by selectors.kdd_tree for the diagram page, not stored.
+    primary: list["Driver"]
 
     class Meta:
         ordering = ["collaborative", "order", "id"]
@@ -147,6 +149,9 @@ class Driver(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
 
     objects = CollaborativeOwned.as_manager()
+    # Filled by selectors.kdd_tree for the diagram page, not stored.
+    ideas: list["ChangeIdea"]
+    secondary: list["Driver"]
 
     class Meta:
         ordering = ["collaborative", "order", "id"]
