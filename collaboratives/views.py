@@ -172,7 +172,7 @@ def _kdd_forms(
 def _kdd_summary(form: forms.Form) -> list[tuple[str | None, str]]:
     """(field id, "Label: message") for the error summary; the label says which of the page's forms erred."""
     return [
-        (form[name].auto_id, f"{form[name].label}: {error}") if name in form.fields else (None, error)
+        (form[name].auto_id, f"{form[name].label}: {error}") if name in form.fields else (None, str(error))
         for name, errors in form.errors.items()
         for error in errors
     ]
@@ -217,7 +217,7 @@ def kdd_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     if kind is not None:
         form = kdd_forms[kind]
         if form.is_valid():
-            save = {
+            save: dict[str, Callable[..., Any]] = {
                 "aim": services.aim_save,
                 "driver": services.driver_save,
                 "idea": services.change_idea_save,
