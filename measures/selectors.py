@@ -322,8 +322,9 @@ def chart_rows(chart: RunChartAnalysis) -> list[list[Any]]:
     trends = {i for t in result.get("trends", []) for i in range(t["start_index"], t["end_index"] + 1)}
     rows = []
     for i, point in enumerate(points):
+        no_phase: tuple[int | None, dict[str, Any]] = (None, {})
         number, phase = next(
-            ((n, p) for n, p in enumerate(phases, 1) if p["start_index"] <= i <= p["end_index"]), (None, {})
+            ((n, p) for n, p in enumerate(phases, 1) if p["start_index"] <= i <= p["end_index"]), no_phase
         )
         value, median = point["value"], phase.get("median")
         rows.append(
@@ -533,7 +534,8 @@ REPORT_SUBJECT = "Monthly report"
 def _history_label(field: str, measure: Measure | None) -> str:
     kind = measure.kind if measure is not None else None
     if field == "numerator":
-        return {Measure.Kind.COUNT: "Count", Measure.Kind.MEAN: "Sum of scores"}.get(kind, "Numerator")
+        labels: dict[str | None, str] = {Measure.Kind.COUNT: "Count", Measure.Kind.MEAN: "Sum of scores"}
+        return labels.get(kind, "Numerator")
     if field == "denominator":
         return "Number of scores" if kind == Measure.Kind.MEAN else "Denominator"
     return {"not_applicable": "Not applicable", "note": "Note", "status": "Status"}.get(
