@@ -105,10 +105,10 @@ class EntryRow:
 
 
 def _describe(measure: Measure, obs: Observation | None) -> str:
-    if obs is None or (obs.numerator is None and not obs.not_applicable):
-        return "no data"
-    if obs.not_applicable:
+    if obs is not None and obs.not_applicable:
         return "not applicable"
+    if obs is None or obs.numerator is None:
+        return "no data"
     if measure.kind == Measure.Kind.COUNT:
         return str(obs.numerator)
     if not obs.denominator:
