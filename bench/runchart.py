@@ -3,22 +3,27 @@
 Analyses 30,000 seeded random monthly series of 60 (num, den) pairs with the batch engine
 (`analyse_many`), and a 1,000-series subset with the straightforward exact engine (`analyse`),
 whose time is extrapolated to the full set. Both use the default parameters (docs/runchart.md §9: baseline_k = 12).
+Then the control-chart engine (`control_charts`) on the same series, for each chart type (I, MR and c take
+the numerators as counts), with the encoding of the values into arrays timed apart (`control_arrays`).
 The batch engine runs four times: the first run (the process's first allocations of that size) is
 printed apart, and the figures are the median of the other three, as in a worker that has run before.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from measures.runchart import RuleParams, analyse, analyse_many  # noqa: E402
+from measures.runchart import CHARTS, RuleParams, analyse, analyse_many, control_charts  # noqa: E402
+from measures.runchart.control import control_arrays, encode  # noqa: E402
 from measures.runchart.values import RawValue  # noqa: E402
 
 N_SERIES = 30_000
@@ -84,6 +89,37 @@ def main() -> None:
     rate = N_MONTHS / fast
     verdict = "met" if rate >= TARGET_POINTS_PER_SECOND and identical else "MISSED"
     print(f"target ≥ {TARGET_POINTS_PER_SECOND:,} points/s: {verdict} ({rate:,.0f})")
+    control(series, params)
+    print(f"\nload average (1, 5, 15 min): {os.getloadavg()}; the machine is shared, figures are noisy")
+
+
+def control(series: list[list[RawValue]], params: RuleParams) -> None:
+    """Control charts of every type on the same series: whole results, and the array pass alone."""
+    counts: list[list[RawValue]] = [[None if v is None else v[0] for v in s] for s in series]  # type: ignore[index]
+    print(
+        f"\ncontrol charts, {N_SERIES:,} series × {N_MONTHS} months, baseline_k = 12, median of {WARM_RUNS}"
+    )
+    slowest = 0.0
+    for chart in CHARTS:
+        data = series if chart in ("p", "pp", "u", "up") else counts
+        whole = statistics.median(
+            seconds_of(partial(control_charts, data, chart, params)) for _ in range(WARM_RUNS)
+        )
+        num, den = encode(data, chart, N_MONTHS)
+        arrays = statistics.median(
+            seconds_of(partial(control_arrays, num, den, chart, params)) for _ in range(WARM_RUNS)
+        )
+        slowest = max(slowest, whole)
+        points = N_SERIES * N_MONTHS
+        print(
+            f"  {chart:<3} results from lists {points / whole:>12,.0f} points/s ({whole:6.3f} s)   "
+            f"array pass alone {points / arrays:>12,.0f} points/s ({arrays:6.3f} s)"
+        )
+    rate = N_SERIES * N_MONTHS / slowest
+    verdict = "met" if rate >= TARGET_POINTS_PER_SECOND else "MISSED"
+    print(
+        f"target ≥ {TARGET_POINTS_PER_SECOND:,} points/s for the slowest chart, lists to results: {verdict} ({rate:,.0f})"
+    )
 
 
 if __name__ == "__main__":

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from .batch import _flat_pairs, collector_paused
 from .params import RuleParams
 from .tables import anhoej_crossings_min, anhoej_longest_run_max
 from .values import RawValue, exact_value
@@ -45,6 +47,7 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 Floats = tuple[float | None, ...]
+_INT_KINDS = {int, type(None)}
 
 
 @dataclass(slots=True)
@@ -128,13 +131,14 @@ def control_charts(
         if isinstance(series, str | bytes):
             raise TypeError("each series must be a sequence of periods, not a string")
         by_length.setdefault(len(series), []).append(position)
-    results: list[ControlChartResult | None] = [None] * len(series_list)
-    for length, positions in by_length.items():
-        num, den = encode([series_list[p] for p in positions], chart, length)
-        arrays = control_arrays(num, den, chart, params)
-        for row, position in enumerate(positions):
-            results[position] = _result(arrays, row, chart)
-    return [result for result in results if result is not None]
+    found: list[ControlChartResult | None] = [None] * len(series_list)
+    with collector_paused():
+        for length, positions in by_length.items():
+            num, den = encode([series_list[p] for p in positions], chart, length)
+            batch = results(control_arrays(num, den, chart, params), chart)
+            for row, position in enumerate(positions):
+                found[position] = batch[row]
+    return [result for result in found if result is not None]
 
 
 def encode(
@@ -145,9 +149,12 @@ def encode(
     p and u charts take (numerator, denominator) pairs of ints; I, MR and c charts take exact numbers
     (or pairs, read as their ratio). Raises TypeError/ValueError naming the series and period.
     """
-    num = np.zeros((len(series_list), length))
-    den = np.zeros((len(series_list), length))
+    shape = (len(series_list), length)
     ratio = chart in RATIO_CHARTS
+    fast = _plain_pairs(series_list, shape, chart) if ratio else _plain_ints(series_list, shape, chart)
+    if fast is not None:
+        return fast
+    num, den = np.zeros(shape), np.zeros(shape)
     for row, series in enumerate(series_list):
         for index, item in enumerate(series):
             try:
@@ -157,6 +164,44 @@ def encode(
             if pair is not None:
                 num[row, index], den[row, index] = pair
     return num, den
+
+
+def _plain_pairs(
+    series_list: Sequence[Sequence[RawValue]], shape: tuple[int, int], chart: Chart
+) -> tuple[FloatArray, FloatArray] | None:
+    """The common case in whole-array passes: every item None or a valid pair of plain ints."""
+    flat = _flat_pairs(list(chain.from_iterable(series_list)))
+    if flat is None:
+        return None
+    try:
+        pairs = np.array(flat, dtype=np.int64).reshape((*shape, 2))
+    except OverflowError:
+        return None
+    num, den = pairs[..., 0], pairs[..., 1]
+    counted = den > 0
+    bad = (den < 0) | (counted & (num < 0))
+    if chart in PROPORTION_CHARTS:
+        bad |= counted & (num > den)
+    if bad.any():
+        return None
+    return np.where(counted, num, 0).astype(np.float64), den.astype(np.float64)
+
+
+def _plain_ints(
+    series_list: Sequence[Sequence[RawValue]], shape: tuple[int, int], chart: Chart
+) -> tuple[FloatArray, FloatArray] | None:
+    """The common case for I, MR and c charts: every item None or a plain int (a negative count is not)."""
+    flat = list(chain.from_iterable(series_list))
+    if not set(map(type, flat)) <= _INT_KINDS:
+        return None
+    present = np.not_equal(np.array(flat, dtype=object), None).reshape(shape)
+    try:
+        values = np.array([0 if item is None else item for item in flat], dtype=np.int64).reshape(shape)
+    except OverflowError:
+        return None
+    if chart == "c" and (values < 0).any():
+        return None
+    return values.astype(np.float64), present.astype(np.float64)
 
 
 def _pair(item: object, index: int, chart: Chart) -> tuple[float, float] | None:
@@ -314,33 +359,50 @@ def _anhoej(useful: IntArray, longest: IntArray, crossings: IntArray) -> BoolArr
     return (useful > 0) & ((longest > longest_max[useful]) | (crossings < crossings_min[useful]))
 
 
-def _floats(row: FloatArray) -> Floats:
-    return tuple(None if value != value else value for value in row.tolist())
+def _rows(matrix: FloatArray) -> list[Floats]:
+    """Each row as a tuple of floats, None for NaN, converted in one pass over the matrix."""
+    cells = matrix.astype(object)
+    cells[np.isnan(matrix)] = None
+    return list(map(tuple, cells.tolist()))
 
 
-def _result(arrays: ControlArrays, row: int, chart: Chart) -> ControlChartResult:
-    phases = []
-    for phase, (first, last) in enumerate(arrays.bounds):
-        n_useful = int(arrays.phase_useful[row, phase])
-        some = n_useful > 0
-        phases.append(
-            ControlPhase(
-                start_index=first,
-                end_index=last,
-                n_useful=n_useful,
-                longest_run=int(arrays.phase_longest[row, phase]) if some else None,
-                longest_run_max=anhoej_longest_run_max(n_useful) if some else None,
-                n_crossings=int(arrays.phase_crossings[row, phase]) if some else None,
-                n_crossings_min=anhoej_crossings_min(n_useful) if some else None,
-                anhoej_signal=bool(arrays.phase_signal[row, phase]),
+def results(arrays: ControlArrays, chart: Chart) -> list[ControlChartResult]:
+    """The batch's results, one per row of its arrays."""
+    n_series = arrays.y.shape[0]
+    rows, columns = np.nonzero(arrays.signal)
+    signals = np.split(columns, np.searchsorted(rows, np.arange(1, n_series)))
+    y, cl, lcl, ucl = (_rows(matrix) for matrix in (arrays.y, arrays.cl, arrays.lcl, arrays.ucl))
+    useful = arrays.phase_useful.tolist()
+    longest = arrays.phase_longest.tolist()
+    crossings = arrays.phase_crossings.tolist()
+    runs_signal = arrays.phase_signal.tolist()
+    out = []
+    for row in range(n_series):
+        phases = []
+        for phase, (first, last) in enumerate(arrays.bounds):
+            n_useful = useful[row][phase]
+            some = n_useful > 0
+            phases.append(
+                ControlPhase(
+                    start_index=first,
+                    end_index=last,
+                    n_useful=n_useful,
+                    longest_run=longest[row][phase] if some else None,
+                    longest_run_max=anhoej_longest_run_max(n_useful) if some else None,
+                    n_crossings=crossings[row][phase] if some else None,
+                    n_crossings_min=anhoej_crossings_min(n_useful) if some else None,
+                    anhoej_signal=runs_signal[row][phase],
+                )
+            )
+        out.append(
+            ControlChartResult(
+                chart=chart,
+                y=y[row],
+                cl=cl[row],
+                lcl=lcl[row],
+                ucl=ucl[row],
+                sigma_signal_indices=tuple(signals[row].tolist()),
+                phases=tuple(phases),
             )
         )
-    return ControlChartResult(
-        chart=chart,
-        y=_floats(arrays.y[row]),
-        cl=_floats(arrays.cl[row]),
-        lcl=_floats(arrays.lcl[row]),
-        ucl=_floats(arrays.ucl[row]),
-        sigma_signal_indices=tuple(np.flatnonzero(arrays.signal[row]).tolist()),
-        phases=tuple(phases),
-    )
+    return out

@@ -267,8 +267,12 @@ def test_exact_numbers_are_accepted_for_i_charts() -> None:
 
 
 pairs = st.tuples(st.integers(0, 9), st.integers(0, 9)).map(lambda p: (min(p), max(p)))
-ratio_series = st.lists(st.one_of(st.none(), pairs, pairs, pairs), max_size=14)
-number_series = st.lists(st.one_of(st.none(), st.integers(0, 9), st.integers(0, 9)), max_size=14)
+# A list pair or a Fraction sends the whole batch through the per-item encoder: batches then compare it
+# with the whole-array encoder that plain ints take one series at a time.
+ratio_series = st.lists(st.one_of(st.none(), pairs, pairs, pairs, pairs.map(list)), max_size=14)
+number_series = st.lists(
+    st.one_of(st.none(), st.integers(0, 9), st.integers(0, 9), st.integers(0, 9).map(Fraction)), max_size=14
+)
 control_params = st.sampled_from(
     [
         WHOLE,
