@@ -182,6 +182,14 @@ class MeasureForm(forms.Form):
         help_text="Fixed once teams have reported data for the measure.",
     )
     direction = forms.ChoiceField(label="Direction", choices=Measure.Direction.choices)
+    chart_type = forms.ChoiceField(
+        label="Chart",
+        choices=Measure.ChartType.choices,
+        initial=Measure.ChartType.RUN,
+        required=False,
+        help_text="The chart its pages open with; people can switch. Control charts by kind: p′ or p for "
+        "proportions, I or MR for mean scores, c, u′, u or I for counts.",
+    )
     numerator_definition = forms.CharField(
         label="Numerator definition", widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -231,6 +239,9 @@ class MeasureForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
         help_text="Measures are listed by this number.",
     )
+
+    def clean_chart_type(self) -> str:
+        return self.cleaned_data.get("chart_type") or Measure.ChartType.RUN
 
     def add_service_errors(self, exc: ValidationError) -> None:
         for key, messages in exc.message_dict.items():

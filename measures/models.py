@@ -25,6 +25,16 @@ class Measure(models.Model):
         UP = "up", "Higher is better"
         DOWN = "down", "Lower is better"
 
+    class ChartType(models.TextChoices):
+        RUN = "run", "Run chart"
+        P = "p", "p chart (proportion)"
+        PP = "pp", "p′ chart (Laney: proportion with large denominators)"
+        U = "u", "u chart (rate)"
+        UP = "up", "u′ chart (Laney: rate with large denominators)"
+        INDIVIDUALS = "i", "I chart (individual values)"
+        MR = "mr", "MR chart (moving ranges)"
+        C = "c", "c chart (count)"
+
     public_id = public_id_field()
     collaborative = models.ForeignKey(Collaborative, on_delete=models.PROTECT, related_name="measures")
     code = models.SlugField(max_length=30)
@@ -49,6 +59,12 @@ class Measure(models.Model):
     active_from = models.DateField(null=True, blank=True, help_text="First month this measure is reported.")
     active_to = models.DateField(null=True, blank=True, help_text="Last month this measure is reported.")
     order = models.PositiveSmallIntegerField(default=0)
+    chart_type = models.CharField(
+        max_length=3,
+        choices=ChartType.choices,
+        default=ChartType.RUN,
+        help_text="The chart its pages open with; a control chart must suit the kind (docs/control-charts.md).",
+    )
     sensitive = models.BooleanField(
         default=False,
         help_text="Small counts could identify families or staff (e.g. IPV disclosures): suppress them "
@@ -72,6 +88,20 @@ class Measure(models.Model):
     @property
     def display_multiplier(self) -> int:
         return 100 if self.kind == self.Kind.PROPORTION else 1
+
+    @property
+    def control_chart_types(self) -> tuple[str, ...]:
+        """The control charts that suit this kind of measure, the suggested one first."""
+        return CONTROL_CHARTS_BY_KIND[self.kind]
+
+
+# p′ for proportions (monthly denominators in home visiting are often large enough to over-disperse),
+# I for mean scores, c for a team's counts (u′ for pooled counts: a rate per reporting team).
+CONTROL_CHARTS_BY_KIND: dict[str, tuple[str, ...]] = {
+    Measure.Kind.PROPORTION: ("pp", "p"),
+    Measure.Kind.MEAN: ("i", "mr"),
+    Measure.Kind.COUNT: ("c", "up", "u", "i"),
+}
 
 
 class Observation(models.Model):

@@ -914,6 +914,7 @@ MEASURE_FIELDS = frozenset(
         "active_from",
         "active_to",
         "order",
+        "chart_type",
     }
 )
 # What stored run-chart summaries depend on: changing one makes the measure's series stale.
@@ -941,6 +942,11 @@ def _measure_rule_errors(measure: Measure, collaborative: Any, kind_was: str | N
         errors["scale_max"] = "A mean-score measure needs the highest score one answer can take."
     elif not is_mean and measure.scale_max is not None:
         errors["scale_max"] = "Leave the scale blank: only mean-score measures have one."
+    if measure.chart_type != Measure.ChartType.RUN and measure.chart_type not in measure.control_chart_types:
+        suits = ", ".join(Measure.ChartType(c).label for c in measure.control_chart_types)
+        errors["chart_type"] = (
+            f"A {measure.get_kind_display().split(' (')[0].lower()} measure's control chart is one of: {suits}."
+        )
     goal = measure.goal
     if goal is not None:
         if measure.kind == Measure.Kind.PROPORTION and not 0 <= goal <= 100:

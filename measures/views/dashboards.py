@@ -19,7 +19,7 @@ from collaboratives import selectors as collab_selectors
 from collaboratives.exports import csv_safe
 from collaboratives.forms import add_service_errors
 from collaboratives.models import Awardee
-from measures import page_cache, selectors, services, suppression
+from measures import controlcharts, page_cache, selectors, services, suppression
 from measures.charts import format_value
 from measures.forms import AnnotationForm, PhaseForm
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
@@ -239,6 +239,8 @@ def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: Ph
             }
         )
     private = chart.team is not None and access.can(request.user, access.Action.VIEW, chart.team)
+    chart_type = controlcharts.chosen_chart(chart, request.GET.get("chart"))
+    control = None if chart_type == "run" else controlcharts.control_view(chart, chart_type, decisions)
     return render(
         request,
         "measures/dashboards/chart.html",
@@ -252,6 +254,9 @@ def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: Ph
             "may_annotate": private and access.can(request.user, access.Action.ENTER_DATA, chart.team),
             "phase_form": phase_form or PhaseForm(initial={"decision": PhaseDecision.Decision.MANUAL}),
             "annotation_form": annotation_form or AnnotationForm(),
+            "chart_type": chart_type,
+            "chart_types": [(c, controlcharts.CHART_LABELS[c]) for c in controlcharts.chart_types(chart)],
+            "control": control,
         },
         status=status,
     )
