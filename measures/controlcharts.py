@@ -416,11 +416,12 @@ def funnel_figure(
 ) -> dict[str, Any]:
     scale = measure.display_multiplier
     unit = "%" if scale == 100 else ""
-    top = max(t.denominator for t in teams)
-    bottom = max(1, min(t.denominator for t in teams))
+    # From a quarter of the smallest team to twice the largest, evenly on the log axis, and each team's own.
+    bottom = max(1.0, min(t.denominator for t in teams) / 4)
+    top = 2.0 * max(t.denominator for t in teams)
     steps = 80
     grid = sorted(
-        {bottom * (top / bottom) ** (k / steps) for k in range(steps + 1)}
+        {round(bottom * (top / bottom) ** (k / steps), 6) for k in range(steps + 1)}
         | {float(t.denominator) for t in teams}
     )
     data: list[dict[str, Any]] = []
@@ -473,3 +474,68 @@ def funnel_figure(
         "legend": {"orientation": "h", "y": -0.25, "yanchor": "top"},
     }
     return {"data": data, "layout": layout}
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """One measure's funnel over a period, as one viewer may see it."""
+
+    teams: list[FunnelTeam]
+    pooled: float | None
+    pooled_from: str  # "aggregate" or "teams"
+    not_shown: int  # teams with a month hidden (small counts) or figures withheld in the period
+    no_data: int
+    figure: dict[str, Any] | None
+
+
+def _period_sum(points: list[dict[str, Any]], first: dt.date, last: dt.date) -> tuple[int, int, bool]:
+    """(Σ numerator, Σ denominator, whether a month in the period is hidden from the viewer)."""
+    num = den = 0
+    hidden = False
+    for point in points:
+        month = dt.date.fromisoformat(point["month"])
+        if not first <= month <= last:
+            continue
+        hidden |= bool(point.get("suppressed"))
+        if point["numerator"] is not None and point["denominator"]:
+            num += point["numerator"]
+            den += point["denominator"]
+    return num, den, hidden
+
+
+def funnel(
+    measure: Measure,
+    team_charts: list[tuple[RunChartAnalysis, str]],
+    aggregate: RunChartAnalysis | None,
+    first: dt.date,
+    last: dt.date,
+) -> Funnel:
+    """Each labelled team chart (the viewer's copies) summed over first..last against the pooled rate.
+
+    A team with any month of the period hidden from the viewer, or whose figures are withheld, is left
+    out (its total would be wrong, or would show what is hidden). The pooled rate is the collaborative
+    aggregate's over the period when the viewer sees all of it, else the plotted teams' own.
+    """
+    proportion = measure.kind == Measure.Kind.PROPORTION
+    totals, not_shown, no_data = [], 0, 0
+    for chart, label in team_charts:
+        num, den, hidden = _period_sum(chart.points or [], first, last)
+        if hidden or (chart.result or {}).get("withheld"):
+            not_shown += 1
+        elif den == 0:
+            no_data += 1
+        else:
+            totals.append((label, num, den))
+    pooled, source = None, "teams"
+    if aggregate is not None:
+        num, den, hidden = _period_sum(aggregate.points or [], first, last)
+        if den and not hidden:
+            pooled, source = num / den, "aggregate"
+    if pooled is None and totals:
+        pooled = sum(t[1] for t in totals) / sum(t[2] for t in totals)
+    if pooled is None or not totals:
+        return Funnel([], pooled, source, not_shown, no_data, None)
+    teams = funnel_teams(totals, pooled, proportion)
+    return Funnel(
+        teams, pooled, source, not_shown, no_data, funnel_figure(measure, teams, pooled, proportion)
+    )

@@ -4,8 +4,8 @@ from django.urls import path, register_converter
 from rest_framework.routers import SimpleRouter
 
 from collaboratives import months
-from measures import api, views
-from measures.views import dashboards, imports, manage, reporting
+from measures import api, control_api, views
+from measures.views import dashboards, funnel, imports, manage, reporting
 
 
 class MonthConverter:
@@ -41,6 +41,11 @@ urlpatterns = [
         "collaboratives/<uuid:public_id>/dashboard/<uuid:measure_id>/",
         dashboards.measure_small_multiples,
         name="measure-teams",
+    ),
+    path(
+        "collaboratives/<uuid:public_id>/dashboard/<uuid:measure_id>/funnel/",
+        funnel.measure_funnel,
+        name="measure-funnel",
     ),
     path("charts/<uuid:public_id>/", dashboards.chart_detail, name="chart-detail"),
     path("charts/<uuid:public_id>/fragment/", dashboards.chart_fragment, name="chart-fragment"),
@@ -91,6 +96,11 @@ router.register("runcharts", api.RunChartViewSet, basename="api-runchart")
 api_urlpatterns = [
     *router.urls,
     path("aggregates/", api.AggregateView.as_view(), name="api-aggregates"),
+    path(
+        "runcharts/<uuid:public_id>/control/",
+        control_api.ControlChartView.as_view(),
+        name="api-runchart-control",
+    ),
     path("reporting-status/", api.ReportingStatusView.as_view(), name="api-reporting-status"),
     # The month is checked in the view, so an impossible one (2025-13) gets the API's JSON 404.
     path(

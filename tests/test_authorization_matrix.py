@@ -882,6 +882,26 @@ ROUTES: dict[str, list[Case]] = {
         )
     ],
     # --- end of notifications ---
+    # --- issue 26 ---
+    "measure-funnel": [
+        Case(
+            "get",
+            lambda w: (
+                f"/collaboratives/{w.one.public_id}/dashboard/{_team_chart(w).measure.public_id}/funnel/"
+            ),
+            _statuses(200, olga=404),
+        )
+    ],
+    "api-runchart-control": [
+        # Peers are named in ONE (the default), so everyone in ONE sees team A1's chart.
+        Case(
+            "get",
+            lambda w: f"/api/v1/runcharts/{_team_chart(w).public_id}/control/?chart=pp",
+            _statuses(200, API, olga=404),
+            bearer="read",
+        )
+    ],
+    # --- end of issue 26 ---
 }
 
 
