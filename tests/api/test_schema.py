@@ -82,6 +82,9 @@ def _known_cases(world, charted, cycle) -> dict[str, list[dict]]:
         "GET /api/v1/reporting-status/": [{"query": {"collaborative": one}}],
         "GET /api/v1/runcharts/{id}/": [{"path_parameters": {"id": str(c.public_id)}}
                                         for c in (charted.team, charted.collaborative, charted.awardee)],
+        "GET /api/v1/runcharts/{public_id}/control/": [
+            {"path_parameters": {"public_id": str(c.public_id)}, "query": {"chart": chart}}
+            for c, chart in ((charted.team, "pp"), (charted.collaborative, "p"), (charted.team, "mr"))],
         "GET /api/v1/teams/{id}/": [{"path_parameters": {"id": a1}}],
         "POST /api/v1/teams/{team_id}/months/{month}/observations/": [
             {"path_parameters": {"team_id": a1, "month": "2025-07"}, "body": push, "media_type": "application/json"}
@@ -117,7 +120,7 @@ def test_every_operation_honours_the_schema_for_every_role(client, settings, wor
     schema.app = get_wsgi_application()
     headers = {"Authorization": f"Bearer {token}"}
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 16
+    assert len(operations) == 17
     cycle = PDSACycle.objects.create(team=world.team_a1, title="Script", other_change_idea="Script")
     known = _known_cases(world, charted, cycle)
     statuses = []
@@ -144,8 +147,9 @@ def test_every_operation_honours_the_schema_for_every_role(client, settings, wor
                 case.validate_response(response, checks=CHECKS)
 
             run()
-    # The known requests reach real data exactly where the role may (13 requests; alice may make all).
+    # The known requests reach real data exactly where the role may (16 requests; alice may make all).
+    # Every role sees the three control charts (charted's team and pooled charts are ONE's, peers named).
     ok = [label for label, status in statuses if status == 200]
-    assert len(ok) == {"alice": 13, "bob": 12, "diana": 9, "erin": 11, "frank": 11, "root": 13}[role], (
+    assert len(ok) == {"alice": 16, "bob": 15, "diana": 12, "erin": 14, "frank": 14, "root": 16}[role], (
         statuses
     )
