@@ -99,6 +99,7 @@ class MeasureSpec:
     denominator_from: str
     kind: str = Measure.Kind.PROPORTION
     goal: int | None = None
+    chart_type: str = Measure.ChartType.RUN
     scale_max: int | None = None
 
 
@@ -236,6 +237,7 @@ SRR = CollaborativeSpec(
             baseline=0.40,
             final=0.62,
             denominator_from="staff",
+            chart_type=Measure.ChartType.PP,
         ),
         MeasureSpec(
             code="reflective-supervision",
@@ -380,6 +382,7 @@ IPV = CollaborativeSpec(
             denominator_from="offered-supports",
             kind=Measure.Kind.MEAN,
             scale_max=6,
+            chart_type=Measure.ChartType.INDIVIDUALS,
         ),
     ),
     team_lias=(
@@ -753,6 +756,7 @@ def load_demo(*, today: dt.date) -> DemoSummary:
                     "denominator_definition": m.denominator_definition,
                     "scale_max": m.scale_max,
                     "order": order,
+                    "chart_type": m.chart_type,
                 },
             )
         for number, slug in enumerate(spec.team_lias, start=1):
