@@ -416,9 +416,9 @@ def funnel_figure(
 ) -> dict[str, Any]:
     scale = measure.display_multiplier
     unit = "%" if scale == 100 else ""
-    # From a quarter of the smallest team to twice the largest, evenly on the log axis, and each team's own.
-    bottom = max(1.0, min(t.denominator for t in teams) / 4)
-    top = 2.0 * max(t.denominator for t in teams)
+    # From half the smallest team to a fifth past the largest, denser where the funnel bends, and each team's own.
+    bottom = max(1.0, min(t.denominator for t in teams) / 2)
+    top = 1.2 * max(t.denominator for t in teams)
     steps = 80
     grid = sorted(
         {round(bottom * (top / bottom) ** (k / steps), 6) for k in range(steps + 1)}
@@ -460,7 +460,8 @@ def funnel_figure(
             continue
         data.append(
             {
-                "type": "scatter", "mode": "markers+text" if len(teams) <= 30 else "markers", "name": label,
+                # Only the teams beyond the limits are labelled on the plot; the table names every team.
+                "type": "scatter", "mode": "markers+text" if outside else "markers", "name": label,
                 "x": [t.denominator for t in picked], "y": [_display(t.rate, scale) for t in picked],
                 "text": [t.label for t in picked], "textposition": "top center", "textfont": {"size": 11},
                 "hovertemplate": "%{text}: %{y:.1f}" + unit + " of %{x}<extra></extra>",
@@ -469,7 +470,7 @@ def funnel_figure(
         )  # fmt: skip
     layout = {
         "margin": {"l": 56, "r": 16, "t": 16, "b": 56},
-        "xaxis": {"type": "log", "title": {"text": "Denominator over the period (log scale)"}},
+        "xaxis": {"title": {"text": "Denominator over the period"}, "rangemode": "tozero"},
         "yaxis": {"title": {"text": "Percent" if unit else "Rate"}, **({"range": [-4, 104]} if unit else {})},
         "legend": {"orientation": "h", "y": -0.25, "yanchor": "top"},
     }
