@@ -3,13 +3,14 @@
 Pure Python and numpy, no Django. Every series of a batch is computed in whole-array passes over a
 (series × period) matrix; `control_chart` is the batch of one, so both paths share every line of arithmetic.
 
-Conventions (qicharts2 0.8's `qic.*` functions, with its `qic.screenedmr` option off):
+Conventions (qicharts2 0.8's `qic.*` functions with its `qic.screenedmr` option off, the option's default
+until the package is attached; `screened_mr=True` turns it on):
 
 * p, p′: CL = Σnum / Σden over the baseline; σᵢ = √(CL(1 − CL)/nᵢ). u, u′: CL = Σnum / Σden; σᵢ = √(CL/nᵢ).
-* p′, u′ (Laney): zᵢ = (yᵢ − CL)/σᵢ over the baseline; σ_z = mean |zᵢ − zᵢ₋₁| / 1.128 (unscreened);
+* p′, u′ (Laney): zᵢ = (yᵢ − CL)/σᵢ over the baseline; σ_z = mean |zᵢ − zᵢ₋₁| / 1.128 (unscreened, as I);
   the limits use σᵢ·σ_z.
-* I: CL = mean; σ = mean moving range / 1.128 (unscreened). MR: the moving ranges |yᵢ − yᵢ₋₁| (none at a
-  phase's first period), CL = their mean, LCL = 0, UCL = 3.267 × CL. c: CL = mean, σ = √CL.
+* I: CL = mean; σ = mean moving range / 1.128 (unscreened). MR: the moving ranges |yᵢ − yᵢ₋₁| (none at
+  a phase's first period), CL = their mean, LCL = 0, UCL = 3.267 × CL. c: CL = mean, σ = √CL.
 * Limits are CL ± 3σ, then p limits are clamped to [0, 1] and u, u′ and c lower limits at 0; I limits are
   not clamped. A moving range needs two adjacent periods with values: a missing period breaks it.
 * `baseline_k` freezes CL and σ on the first k observed periods (the run-chart engine's count; qicharts2's
@@ -114,14 +115,22 @@ class ControlArrays:
 
 
 def control_chart(
-    values: Sequence[RawValue], chart: Chart, params: RuleParams | None = None
+    values: Sequence[RawValue], chart: Chart, params: RuleParams | None = None, *, screened_mr: bool = False
 ) -> ControlChartResult:
-    """One series' control chart. Degenerate input (empty, all missing, one point) gives nulls, not errors."""
-    return control_charts([values], chart, params)[0]
+    """One series' control chart. Degenerate input (empty, all missing, one point) gives nulls, not errors.
+
+    `screened_mr` drops moving ranges of 3.267 × their mean or more before averaging them (I, p′, u′), as
+    qicharts2 0.8 does once attached (its option `qic.screenedmr`, Nelson 1982); off by default.
+    """
+    return control_charts([values], chart, params, screened_mr=screened_mr)[0]
 
 
 def control_charts(
-    series_list: Sequence[Sequence[RawValue]], chart: Chart, params: RuleParams | None = None
+    series_list: Sequence[Sequence[RawValue]],
+    chart: Chart,
+    params: RuleParams | None = None,
+    *,
+    screened_mr: bool = False,
 ) -> list[ControlChartResult]:
     """`[control_chart(s, chart, params) for s in series_list]`, computed per length in whole-array passes."""
     chart = _check_chart(chart)
@@ -135,7 +144,7 @@ def control_charts(
     with collector_paused():
         for length, positions in by_length.items():
             num, den = encode([series_list[p] for p in positions], chart, length)
-            batch = results(control_arrays(num, den, chart, params), chart)
+            batch = results(control_arrays(num, den, chart, params, screened_mr=screened_mr), chart)
             for row, position in enumerate(positions):
                 found[position] = batch[row]
     return [result for result in found if result is not None]
@@ -245,7 +254,9 @@ def phase_bounds(n_periods: int, params: RuleParams) -> tuple[tuple[int, int], .
     return tuple(zip(starts, ends, strict=True))
 
 
-def control_arrays(num: FloatArray, den: FloatArray, chart: Chart, params: RuleParams) -> ControlArrays:
+def control_arrays(
+    num: FloatArray, den: FloatArray, chart: Chart, params: RuleParams, *, screened_mr: bool = False
+) -> ControlArrays:
     """The whole batch at once: rows are series, columns periods; a period with den 0 is missing."""
     chart = _check_chart(chart)
     n_series, n_periods = num.shape
@@ -265,7 +276,9 @@ def control_arrays(num: FloatArray, den: FloatArray, chart: Chart, params: RuleP
             part = slice(first, last + 1)
             seen = observed[:, part]
             base = seen & (np.cumsum(seen, axis=1) <= params.baseline_k) if frozen else seen
-            values, centre, low, high = _limits(chart, raw[:, part], num[:, part], den[:, part], seen, base)
+            values, centre, low, high = _limits(
+                chart, raw[:, part], num[:, part], den[:, part], seen, base, screened_mr
+            )
             y[:, part], cl[:, part], lcl[:, part], ucl[:, part] = values, centre, low, high
             offset = values - centre
             stats = _runs(np.where(np.isnan(offset), 0, np.sign(offset)).astype(np.int8))
@@ -286,13 +299,19 @@ def _mean(values: FloatArray, mask: BoolArray) -> FloatArray:
     return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def _mean_moving_range(values: FloatArray, base: BoolArray) -> FloatArray:
-    """Mean |vᵢ − vᵢ₋₁| over adjacent baseline periods that both have a value (qicharts2's diff on y[base])."""
+def _mean_moving_range(values: FloatArray, base: BoolArray, screened: bool) -> FloatArray:
+    """Mean |vᵢ − vᵢ₋₁| over adjacent baseline periods that both have a value (qicharts2's diff on y[base]);
+    screened, again over the ranges below 3.267 × that mean."""
     if values.shape[1] < 2:
         return np.full(values.shape[0], np.nan)
     both = base[:, 1:] & base[:, :-1]
     ranges = np.abs(np.diff(values, axis=1))
-    return _mean(np.where(both, ranges, 0.0), both & np.isfinite(ranges))
+    usable = both & np.isfinite(ranges)
+    ranges = np.where(usable, ranges, 0.0)
+    mean = _mean(ranges, usable)
+    if screened:
+        mean = _mean(ranges, usable & (ranges < D4 * mean[:, None]))
+    return mean
 
 
 def _limits(
@@ -302,6 +321,7 @@ def _limits(
     den: FloatArray,
     seen: BoolArray,
     base: BoolArray,
+    screened: bool,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """(y, cl, lcl, ucl) of one phase before nulls are placed; cl as a column to broadcast."""
     if chart == "mr":
@@ -312,7 +332,7 @@ def _limits(
     if chart in ("i", "c"):
         centre = _mean(raw, base)[:, None]
         if chart == "i":
-            sigma = (_mean_moving_range(raw, base) / D2)[:, None] + np.zeros(raw.shape)
+            sigma = (_mean_moving_range(raw, base, screened) / D2)[:, None] + np.zeros(raw.shape)
         else:
             sigma = np.sqrt(centre) + np.zeros(raw.shape)
     else:
@@ -323,7 +343,7 @@ def _limits(
         sigma = np.sqrt(spread / np.where(seen, den, np.nan))
         if chart in LANEY_CHARTS:
             z = np.where(base, (raw - centre) / sigma, np.nan)
-            sigma = sigma * (_mean_moving_range(z, base) / D2)[:, None]
+            sigma = sigma * (_mean_moving_range(z, base, screened) / D2)[:, None]
     low, high = centre - 3 * sigma, centre + 3 * sigma
     if chart != "i":
         low = np.where(low < 0, 0.0, low)

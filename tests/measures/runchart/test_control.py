@@ -316,3 +316,22 @@ def test_signals_are_the_points_strictly_outside_and_nulls_follow_values(
             assert low <= high
             if chart in ("p", "pp"):
                 assert low >= 0 and high <= 1
+
+
+def test_screened_moving_ranges_drop_the_jump_as_qicharts2_0_8_attached() -> None:
+    """Moving ranges 1 (×8) and 30: mean 38/9; 30 ≥ 3.267·38/9 = 13.79, so screened the mean is 1."""
+    values = [10, 11, 10, 11, 10, 11, 10, 11, 10, 40]
+    cl = 134 / 10
+    plain = control_chart(values, "i", WHOLE).to_dict()
+    screened = control_chart(values, "i", WHOLE, screened_mr=True).to_dict()
+    assert close(plain["ucl"][0], cl + 3 * (38 / 9) / 1.128)
+    assert close(screened["ucl"][0], cl + 3 * 1 / 1.128)
+    # Plain: limits 13.4 ± 11.23, only 40 is outside. Screened: 13.4 ± 2.66, so the 10s are below too.
+    assert plain["sigma_signal_indices"] == [9]
+    assert screened["sigma_signal_indices"] == [0, 2, 4, 6, 8, 9]
+    # Laney: the same screen on the moving ranges of the z-scores narrows p′ limits likewise.
+    pairs = [(10, 100), (11, 100)] * 4 + [(10, 100), (40, 100)]
+    assert (
+        control_chart(pairs, "pp", WHOLE, screened_mr=True).to_dict()["ucl"][0]
+        < (control_chart(pairs, "pp", WHOLE).to_dict()["ucl"][0])
+    )
