@@ -179,3 +179,31 @@ def test_a_measure_keeps_a_chart_that_suits_its_kind_and_a_wrong_one_is_refused_
     assert Measure.objects.get(code="dev-screen").chart_type == "pp"
     assert client.post(url, form | {"code": "other"}).status_code == 302
     assert Measure.objects.get(code="other").chart_type == "run"
+
+
+@pytest.mark.django_db
+def test_the_funnel_figure_draws_both_funnels_the_pool_and_labels_only_teams_beyond(world):
+    measure = MeasureFactory(collaborative=world.one, code="fn")
+    teams = controlcharts.funnel_teams([("A", 50, 100), ("C", 66, 100), ("D", 30, 100)], 0.5, True)
+    figure = controlcharts.funnel_figure(measure, teams, 0.5, proportion=True)
+    names = [trace["name"] for trace in figure["data"]]
+    assert names == [
+        "99.8% limits", "99.8% limits (lower)", "95% limits", "95% limits (lower)", "Pooled rate 50%",
+        "Teams within the 95% limits", "Beyond the 99.8% limits: better than the pool",
+        "Beyond the 99.8% limits: worse than the pool",
+    ]  # fmt: skip
+    upper = figure["data"][0]
+    assert upper["x"][0] == 50.0 and upper["x"][-1] == 120.0  # half the smallest team to 1.2 × the largest
+    at_100 = upper["x"].index(100.0)
+    assert upper["y"][at_100] == round((0.5 + 3.090232306167813 * 0.05) * 100, 6)
+    within, better, worse = figure["data"][5:]
+    assert (within["mode"], within["x"], within["y"], within["text"]) == ("markers", [100], [50.0], ["A"])
+    assert (better["mode"], better["x"], better["y"], better["text"]) == (
+        "markers+text",
+        [100],
+        [66.0],
+        ["C"],
+    )
+    assert better["marker"] == {"color": "#0072b2", "size": 10, "symbol": "square"}
+    assert (worse["y"], worse["text"], worse["marker"]["color"]) == ([30.0], ["D"], "#d55e00")
+    assert figure["layout"]["yaxis"] == {"title": {"text": "Percent"}, "range": [-4, 104]}
