@@ -199,13 +199,18 @@ def interpret(analysis: RunChartAnalysis, chart: str, result: dict[str, Any]) ->
     )
     latest_cause = next((c for c in causes if c.index == latest), None)
     side, length = _latest_run(result, phase)
-    runs_limit = anhoej_longest_run_max(max(1, sum(1 for i in observed if i >= phase["start_index"])))
+    useful = sum(
+        1
+        for i in observed
+        if i >= phase["start_index"] and result["cl"][i] is not None and result["y"][i] != result["cl"][i]
+    )
+    runs_limit = anhoej_longest_run_max(max(1, useful))
     if latest_cause is not None:
         variation = latest_cause.kind
         variation_text = f"Special cause: the latest month is {'above the upper' if latest_cause.side == 'high' else 'below the lower'} limit."
     elif phase["anhoej_signal"] and side and length > runs_limit:
         variation = _by_direction("high" if side > 0 else "low", measure)
-        variation_text = f"Special cause: the latest {length} months are all {'above' if side > 0 else 'below'} the centre line."
+        variation_text = f"Special cause: the latest {length} months with data are all {'above' if side > 0 else 'below'} the centre line."
     elif phase["anhoej_signal"]:
         variation = "neither"
         variation_text = (

@@ -207,3 +207,28 @@ def test_the_funnel_figure_draws_both_funnels_the_pool_and_labels_only_teams_bey
     assert better["marker"] == {"color": "#0072b2", "size": 10, "symbol": "square"}
     assert (worse["y"], worse["text"], worse["marker"]["color"]) == ([30.0], ["D"], "#d55e00")
     assert figure["layout"]["yaxis"] == {"title": {"text": "Percent"}, "range": [-4, 104]}
+
+
+@pytest.mark.django_db
+def test_a_long_run_at_the_end_is_special_cause_without_a_point_outside(world):
+    # CL 50 %, limits 35–65 %; then nine months at 56 %: inside the limits, but with the last 52 % they make a
+    # run of 10 above the centre line, over Anhøj's limit for 21 useful points (round(log2 21) + 3 = 7).
+    chart = make_chart(world)
+    chart.points = chart.points[:12] + [
+        {
+            "month": series.month_add(START, 12 + i).isoformat(),
+            "numerator": 56,
+            "denominator": 100,
+            "value": 0.56,
+        }
+        for i in range(9)
+    ]
+    result = controlcharts.control_result(chart, "p", [])
+    assert result["sigma_signal_indices"] == []
+    assert result["phases"][0]["longest_run"] == 10 and result["phases"][0]["anhoej_signal"] is True
+    reading = controlcharts.interpret(chart, "p", result)
+    assert reading.variation == "improvement"
+    assert (
+        reading.variation_text
+        == "Special cause: the latest 10 months with data are all above the centre line."
+    )
