@@ -89,11 +89,11 @@ def main() -> None:
     rate = N_MONTHS / fast
     verdict = "met" if rate >= TARGET_POINTS_PER_SECOND and identical else "MISSED"
     print(f"target ≥ {TARGET_POINTS_PER_SECOND:,} points/s: {verdict} ({rate:,.0f})")
-    control(series, params)
+    control(series, params, rate)
     print(f"\nload average (1, 5, 15 min): {os.getloadavg()}; the machine is shared, figures are noisy")
 
 
-def control(series: list[list[RawValue]], params: RuleParams) -> None:
+def control(series: list[list[RawValue]], params: RuleParams, run_chart_rate: float) -> None:
     """Control charts of every type on the same series: whole results, and the array pass alone."""
     counts: list[list[RawValue]] = [[None if v is None else v[0] for v in s] for s in series]  # type: ignore[index]
     print(
