@@ -120,6 +120,9 @@ def control(series: list[list[RawValue]], params: RuleParams, run_chart_rate: fl
     print(
         f"target ≥ {TARGET_POINTS_PER_SECOND:,} points/s for the slowest chart, lists to results: {verdict} ({rate:,.0f})"
     )
+    print(
+        f"slowest control chart / run-chart batch engine in this run (same load): {rate / run_chart_rate:.2f}×"
+    )
 
 
 if __name__ == "__main__":
