@@ -30,6 +30,15 @@ COLOURS = {  # Okabe–Ito, as the run charts; improvement blue and concern oran
     "neither": "#8e4585",
 }
 CHART_LABELS = dict(Measure.ChartType.choices)
+CENTRE_NAMES = {
+    "p": "Centre line (overall proportion)",
+    "pp": "Centre line (overall proportion)",
+    "u": "Centre line (overall rate)",
+    "up": "Centre line (overall rate)",
+    "i": "Centre line (mean)",
+    "mr": "Centre line (mean moving range)",
+    "c": "Centre line (mean)",
+}
 NOT_POOLED = frozenset({"c"})  # a pooled count is a mean per reporting team, not a Poisson count
 
 
@@ -274,7 +283,7 @@ def control_figure(
             "line": {"color": COLOURS["value"], "width": 2}, "marker": {"color": COLOURS["value"], "size": 7},
         },
         {
-            "type": "scatter", "mode": "lines", "name": "Centre line (mean)", "x": months,
+            "type": "scatter", "mode": "lines", "name": CENTRE_NAMES[chart], "x": months,
             "y": [_display(v, scale) for v in result["cl"]], "connectgaps": False, "hoverinfo": "skip",
             "line": {"color": COLOURS["centre"], "width": 2, "shape": "hvh"},
         },

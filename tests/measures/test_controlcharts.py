@@ -58,7 +58,7 @@ def test_a_point_above_the_limit_is_an_improvement_when_higher_is_better(world):
     )
     values, centre, upper, lower, improvement, goal = figure["data"]
     assert values["y"] == [48.0, 52.0] * 6 + [70.0]
-    assert centre["y"] == [50.0] * 13
+    assert centre["name"] == "Centre line (overall proportion)" and centre["y"] == [50.0] * 13
     assert upper["name"] == "Upper limit (3 sigma)" and upper["y"] == [65.0] * 13
     assert lower["name"] == "Lower limit (3 sigma)" and lower["y"] == [35.0] * 13
     assert improvement == {
