@@ -379,7 +379,7 @@ def _summary(analysis: RunChartAnalysis, chart: str, result: dict[str, Any], rea
     )
     causes = len(reading.special_causes)
     parts = [
-        f"{measure.name}, {_name_of(chart)}: {n} months{centre}",
+        f"{measure.name}, {_name_of(chart)}: {n} {'moving ranges' if chart == 'mr' else 'months'}{centre}",
         f"{causes} month{'s' if causes != 1 else ''} outside the limits",
         reading.variation_text.rstrip("."),
     ]

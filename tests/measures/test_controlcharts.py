@@ -232,3 +232,43 @@ def test_a_long_run_at_the_end_is_special_cause_without_a_point_outside(world):
         reading.variation_text
         == "Special cause: the latest 10 months with data are all above the centre line."
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["count", "mean"])
+def test_every_chart_a_series_offers_draws_for_team_and_pooled_charts(
+    world, client, kind, django_capture_on_commit_callbacks
+):
+    from measures.services import recompute_all
+
+    measure = MeasureFactory(
+        collaborative=world.one,
+        code=f"k-{kind}",
+        name="Kinds",
+        kind=kind,
+        scale_max=6 if kind == "mean" else None,
+    )
+    for t, team in enumerate((world.team_a1, world.team_b1)):
+        Observation.objects.bulk_create(
+            Observation(
+                team=team, measure=measure, month=series.month_add(START, i),
+                numerator=3 + (i + t) % 4 if kind == "count" else 10 + (i + t) % 7,
+                denominator=None if kind == "count" else 4,
+            )
+            for i in range(14)
+            if i != 5
+        )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute_all(collaborative_ids=[world.one.id])
+    client.force_login(world.frank)
+    for chart in RunChartAnalysis.objects.filter(measure=measure, kind__in=["team", "collaborative"]):
+        for chart_type in controlcharts.chart_types(chart)[1:]:
+            page = client.get(f"/charts/{chart.public_id}/?chart={chart_type}")
+            assert page.status_code == 200, (chart.kind, chart_type)
+            # 13 months have data; the MR chart has 11 moving ranges (none beside the missing month).
+            what = "11 moving ranges" if chart_type == "mr" else "13 months"
+            if chart.team == world.team_c1:  # C1 reported nothing
+                what = "no data yet"
+            name = controlcharts.CHART_LABELS[chart_type].split(" (")[0]
+            caption = page.content.decode().split("<figcaption", 1)[1][:400]
+            assert f"Kinds, {name}: {what}" in caption, (chart.kind, chart_type, caption)
