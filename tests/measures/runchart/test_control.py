@@ -289,11 +289,17 @@ control_params = st.sampled_from(
     chart=st.sampled_from(["p", "pp", "u", "up", "i", "mr", "c"]),
     data=st.data(),
     params=control_params,
+    screened=st.booleans(),
 )
-def test_batch_equals_one_series_at_a_time(chart: str, data: st.DataObject, params: RuleParams) -> None:
+def test_batch_equals_one_series_at_a_time(
+    chart: str, data: st.DataObject, params: RuleParams, screened: bool
+) -> None:
     strategy = ratio_series if chart in ("p", "pp", "u", "up") else number_series
     batch = data.draw(st.lists(strategy, max_size=6))
-    assert control_charts(batch, chart, params) == [control_chart(s, chart, params) for s in batch]  # type: ignore[arg-type]
+    assert control_charts(batch, chart, params, screened_mr=screened) == [  # type: ignore[arg-type]
+        control_chart(s, chart, params, screened_mr=screened)  # type: ignore[arg-type]
+        for s in batch
+    ]
 
 
 @settings(max_examples=150, deadline=None)
