@@ -14,9 +14,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from collaboratives.months import add as month_add
+from collaboratives.months import between as month_between
 from measures.charts import format_value
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
-from measures.points import month_add
 from measures.runchart import RuleParams, control_chart
 from measures.runchart.tables import anhoej_longest_run_max
 
@@ -125,7 +126,7 @@ def phase_starts(analysis: RunChartAnalysis, decisions: list[PhaseDecision]) -> 
     for decision in decisions:
         if decision.decision == PhaseDecision.Decision.REJECTED:
             continue
-        index = (decision.start_month.year - first.year) * 12 + decision.start_month.month - first.month
+        index = month_between(first, decision.start_month)
         if 0 < index < n:
             starts.add(index)
     return tuple(sorted(starts))

@@ -293,3 +293,22 @@ class UploadForm(forms.Form):
                 "Split it and upload each part."
             )
         return upload
+
+
+class PeriodForm(forms.Form):
+    """A span of months, first and last included (the funnel plot's period)."""
+
+    start = forms.DateField(
+        label="From", input_formats=[months.FORMAT], error_messages={"invalid": MONTH_INVALID},
+        widget=forms.DateInput(format=months.FORMAT, attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}),
+    )  # fmt: skip
+    end = forms.DateField(
+        label="To", input_formats=[months.FORMAT], error_messages={"invalid": MONTH_INVALID},
+        widget=forms.DateInput(format=months.FORMAT, attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}),
+    )  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", "The last month must not be before the first.")
+        return data

@@ -4,8 +4,8 @@ from django.urls import path, register_converter
 from rest_framework.routers import SimpleRouter
 
 from collaboratives import months
-from measures import api, control_api, views
-from measures.views import dashboards, funnel, imports, manage, reporting
+from measures import api, views
+from measures.views import control_api, dashboards, funnel, imports, manage, reporting
 
 
 class MonthConverter:

@@ -2,35 +2,16 @@
 
 import datetime as dt
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from collaboratives import selectors as collab_selectors
+from collaboratives.months import add as month_add
 from measures import controlcharts, selectors, suppression
+from measures.forms import PeriodForm
 from measures.models import Measure, RunChartAnalysis
-from measures.points import month_add
-
-MONTH_INVALID = "Enter a month as YYYY-MM, e.g. 2026-03."
-
-
-class PeriodForm(forms.Form):
-    start = forms.DateField(
-        label="From", input_formats=["%Y-%m"], error_messages={"invalid": MONTH_INVALID},
-        widget=forms.DateInput(format="%Y-%m", attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}),
-    )  # fmt: skip
-    end = forms.DateField(
-        label="To", input_formats=["%Y-%m"], error_messages={"invalid": MONTH_INVALID},
-        widget=forms.DateInput(format="%Y-%m", attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}),
-    )  # fmt: skip
-
-    def clean(self) -> dict:
-        data = super().clean() or {}
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            self.add_error("end", "The last month must not be before the first.")
-        return data
 
 
 def _default_period(aggregate: RunChartAnalysis | None) -> tuple[dt.date, dt.date] | None:
