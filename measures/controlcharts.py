@@ -208,7 +208,7 @@ def interpret(analysis: RunChartAnalysis, chart: str, result: dict[str, Any]) ->
         "Common cause variation: no special cause in the current phase.",
     )
     latest_cause = next((c for c in causes if c.index == latest), None)
-    side, length = _latest_run(result, phase)
+    run_side, run_length = _latest_run(result, phase)
     useful = sum(
         1
         for i in observed
@@ -218,9 +218,9 @@ def interpret(analysis: RunChartAnalysis, chart: str, result: dict[str, Any]) ->
     if latest_cause is not None:
         variation = latest_cause.kind
         variation_text = f"Special cause: the latest month is {'above the upper' if latest_cause.side == 'high' else 'below the lower'} limit."
-    elif phase["anhoej_signal"] and side and length > runs_limit:
-        variation = _by_direction("high" if side > 0 else "low", measure)
-        variation_text = f"Special cause: the latest {length} months with data are all {'above' if side > 0 else 'below'} the centre line."
+    elif phase["anhoej_signal"] and run_side and run_length > runs_limit:
+        variation = _by_direction("high" if run_side > 0 else "low", measure)
+        variation_text = f"Special cause: the latest {run_length} months with data are all {'above' if run_side > 0 else 'below'} the centre line."
     elif phase["anhoej_signal"]:
         variation = "neither"
         variation_text = (

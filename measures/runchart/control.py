@@ -203,7 +203,7 @@ def _plain_ints(
     flat = list(chain.from_iterable(series_list))
     if not set(map(type, flat)) <= _INT_KINDS:
         return None
-    present = np.not_equal(np.array(flat, dtype=object), None).reshape(shape)
+    present = np.fromiter((item is not None for item in flat), dtype=bool, count=len(flat)).reshape(shape)
     try:
         values = np.array([0 if item is None else item for item in flat], dtype=np.int64).reshape(shape)
     except OverflowError:
@@ -269,13 +269,13 @@ def control_arrays(
     crossings = np.zeros((n_series, n_phases), dtype=np.int64)
     runs_signal = np.zeros((n_series, n_phases), dtype=bool)
     observed = den > 0
-    frozen = not params.phase_starts and params.baseline_k is not None
+    frozen = None if params.phase_starts else params.baseline_k  # phases: each from all its periods
     with np.errstate(all="ignore"):
         raw = np.where(observed, num / np.where(observed, den, 1.0), np.nan)
         for phase, (first, last) in enumerate(bounds):
             part = slice(first, last + 1)
             seen = observed[:, part]
-            base = seen & (np.cumsum(seen, axis=1) <= params.baseline_k) if frozen else seen
+            base = seen & (np.cumsum(seen, axis=1) <= frozen) if frozen is not None else seen
             values, centre, low, high = _limits(
                 chart, raw[:, part], num[:, part], den[:, part], seen, base, screened_mr
             )
