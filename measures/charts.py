@@ -8,8 +8,10 @@ signal comes from the stored engine result.
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
+from measures.interpretation import Interpretation, MeasureFacts, interpret, summary_sentence, value_formatter
 from measures.models import Measure, RunChartAnalysis
 
 COLOURS = {  # Okabe–Ito palette: distinguishable with colour-vision deficiency, ≥ 3:1 against white
@@ -45,6 +47,17 @@ def team_chart_notes(*, user: Any, team: Any, measure: Measure) -> list[ChartNot
     return [note for source in _NOTE_SOURCES for note in source(user=user, team=team, measure=measure)]
 
 
+def measure_facts(measure: Measure) -> MeasureFacts:
+    """What the interpretation layer needs of a measure: its kind, direction, goal and scale."""
+    return MeasureFacts(
+        name=measure.name,
+        kind=measure.kind,  # type: ignore[arg-type]  # a Measure.Kind value
+        direction=measure.direction,  # type: ignore[arg-type]  # a Measure.Direction value
+        goal=None if measure.goal is None else Fraction(measure.goal),
+        scale_max=measure.scale_max,
+    )
+
+
 def _scale(measure: Measure) -> int:
     return measure.display_multiplier
 
@@ -59,10 +72,7 @@ def _unit(measure: Measure) -> str:
 
 def value_format(measure: Measure) -> Callable[[float], str]:
     """format_value for one measure's values, its scale and unit looked up once (a dashboard formats 1,750)."""
-    scale = _scale(measure)
-    if measure.kind == Measure.Kind.PROPORTION:
-        return lambda value: f"{value * scale:.0f}%"
-    return lambda value: f"{value * scale:.2f}"
+    return value_formatter(measure.kind)
 
 
 def format_value(value: float | None, measure: Measure) -> str:
@@ -265,36 +275,22 @@ def runchart_figure(*, analysis: RunChartAnalysis, notes: list[ChartNote] | None
             for note in notes or []
         ],
     }
-    return {"data": data, "layout": layout, "legend": legend, "summary": chart_summary(analysis)}
+    reading = chart_reading(analysis)
+    return {
+        "data": data,
+        "layout": layout,
+        "legend": list(reading.lines),
+        "summary": summary_sentence(reading, measure_facts(measure), points, result),
+        "aim": reading.aim.text if reading.aim else "",
+    }
+
+
+def chart_reading(analysis: RunChartAnalysis) -> Interpretation:
+    """The interpretation layer's reading of one stored analysis, as the viewer was given it."""
+    return interpret(analysis.result, analysis.points or [], measure_facts(analysis.measure))
 
 
 def chart_summary(analysis: RunChartAnalysis) -> str:
     """One sentence a screen reader user gets instead of the picture."""
-    measure = analysis.measure
-    result = analysis.result or {}
-    if result.get("withheld"):
-        return (
-            f"{measure.name}: this team's median and signals are not shown to you: a third or more of its "
-            "months have counts too small to show for this sensitive measure."
-        )
-    if not result or result.get("n_obs", 0) == 0:
-        return f"{measure.name}: no data yet."
-    segments = result.get("phases") or []
-    current = segments[-1]["median"] if segments else result["median"]
-    points = analysis.points or []
-    latest = next((p for p in reversed(points) if p["value"] is not None), None)
-    parts = [
-        f"{measure.name}: {result['n_obs']} months of data",
-        f"current median {format_value(current, measure)}",
-    ]
-    if latest:
-        parts.append(
-            f"latest {format_value(latest['value'], measure)} in {dt.date.fromisoformat(latest['month']):%B %Y}"
-        )
-    if len(segments) > 1:
-        parts.append(f"{len(segments) - 1} shifted median{'s' if len(segments) > 2 else ''}")
-    if result.get("shift_present"):
-        parts.append("a shift")
-    if result.get("trend_present"):
-        parts.append("a trend")
-    return ", ".join(parts) + "."
+    facts = measure_facts(analysis.measure)
+    return summary_sentence(chart_reading(analysis), facts, analysis.points or [], analysis.result)

@@ -282,8 +282,9 @@ def closing_planner_figures(
 
 
 def close_to_aim_suggestions(*, collaborative: Collaborative, awardee: Awardee) -> list[str]:
-    """Lines "LIA: measure, current median x (aim y)" for the awardee's teams not yet meeting an aim
-    but whose current median (stored team analysis) is within CLOSE_TO_AIM of the target."""
+    """Lines "LIA: measure, median of the last 6 reported months x (aim y)" for the awardee's teams not yet
+    meeting an aim but whose median of those months (the statistic the verdict judges) is within
+    CLOSE_TO_AIM of the target."""
     lines = []
     for analysis in (
         RunChartAnalysis.objects.unscoped(
@@ -294,14 +295,16 @@ def close_to_aim_suggestions(*, collaborative: Collaborative, awardee: Awardee) 
         .order_by("team__lia__name", "measure__order", "measure__code")
     ):
         measure = analysis.measure
-        current = (analysis.summary or {}).get("current_median")
-        if measure.goal is None or analysis.summary.get("meets_aim") is not False or not current:
+        summary = analysis.summary or {}
+        recent = summary.get("aim_median")
+        if measure.goal is None or summary.get("meets_aim") is not False or not recent:
             continue
         target = Fraction(measure.goal) / measure.display_multiplier
-        median = Fraction(current["median_exact"])
+        median = Fraction(recent["exact"])
         if target and abs(target - median) <= CLOSE_TO_AIM * target:
             lines.append(
-                f"{analysis.team.lia.name}: {measure.name}, current median "
+                f"{analysis.team.lia.name}: {measure.name}, median of the last {summary['aim_points']} "
+                "reported months "
                 f"{format_value(float(median), measure)} (aim {format_value(float(target), measure)})"
             )
     return lines

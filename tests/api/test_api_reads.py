@@ -479,7 +479,8 @@ def test_a_peers_figures_of_a_mostly_suppressed_sensitive_series_are_withheld_in
 
     # Half of A1's months (January, 3 of 8) are hidden from a peer: as on the dashboard, no figures.
     assert a1_summary("charlie") == {
-        "current_median": None, "latest": None, "meets_aim": None, "latest_signal": None, "withheld": True,
+        "current_median": None, "latest": None, "meets_aim": None, "aim_median": None, "aim_points": None,
+        "latest_signal": None, "variation": None, "withheld": True,
     }  # fmt: skip
     assert a1_summary("alice") == a1.summary
 
@@ -491,7 +492,8 @@ def test_a_peer_reading_a_mostly_suppressed_team_chart_gets_no_analysis(world_pl
     peer = api_as(world_plus.charlie).get(f"/api/v1/runcharts/{a1.public_id}/").json()
     assert peer["result"] == {"withheld": True}
     assert peer["summary"] == {
-        "current_median": None, "latest": None, "meets_aim": None, "latest_signal": None, "withheld": True,
+        "current_median": None, "latest": None, "meets_aim": None, "aim_median": None, "aim_points": None,
+        "latest_signal": None, "variation": None, "withheld": True,
     }  # fmt: skip
     assert [(p["median"], p["median_exact"]) for p in peer["phases"]] == [(None, None)]
     own = api_as(world_plus.alice).get(f"/api/v1/runcharts/{a1.public_id}/").json()

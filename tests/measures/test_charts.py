@@ -89,10 +89,16 @@ def test_the_figure_shows_gaps_phases_the_shift_and_the_goal_exactly(analysis):
     assert figure["legend"] == [
         baseline,
         shifted,
-        "7 points in a row above the baseline median from Nov 2025: a shift",
+        "Shift (improvement): 7 points in a row above the baseline median from Nov 2025 to Jul 2026 "
+        "(higher is better)",
+        # The new phase is six points, four of them on its median: too few off it for the rules.
+        "The run-chart rules can't judge Jan 2026 to Jul 2026: 4 of 6 points lie on the median 80%. Points on "
+        "the median are skipped, so scattered points off it are read as runs; no shift or run is reported here.",
+        "Median of the last 6 reported months: 80% ≥ goal 75%: meets the aim.",
     ]
     assert figure["summary"] == (
-        "Follow-up: 18 months of data, current median 80%, latest 80% in July 2026, 1 shifted median, a shift."
+        "Follow-up: 18 months of data, current median 80%, latest 80% in July 2026, 1 shifted median, "
+        "special cause: improvement."
     )
     assert figure["layout"]["shapes"][0]["x0"] == "2025-07-01"
     assert figure["layout"]["annotations"][0]["text"] == "Learning Session 2"
@@ -131,8 +137,8 @@ def test_a_trend_is_marked_on_its_points_and_explained(world):
     # The trend starts at the last point of its first plateau (docs/runchart.md §4.1): January, the lone 2.
     assert figure["legend"] == [
         "Baseline median 40% (provisional: 7 of 12 baseline points so far)",
-        "5 points going up from Jan 2025: a trend",
-        "Too few useful points for the runs rule (fewer than 10 off the median)",
+        "Trend (improvement): 5 points going up from Jan 2025 to Jun 2025 (higher is better)",
+        "Too few useful points for the runs rule (fewer than 10 off the median).",
     ]
 
 
