@@ -1,35 +1,20 @@
-"""One run-chart figure, built from a stored analysis: the only place that knows how a run chart looks.
+"""Run charts from stored analyses: the bridge from a `RunChartAnalysis` row to `measures.figures`.
 
-Pages embed the returned dict with `json_script` and static/js/runchart.js hands it to plotly.js, so
-nothing is computed in the browser and nothing statistical is computed here: every median, phase and
-signal comes from the stored engine result.
+Pages embed `runchart_figure`'s dict with `json_script` and static/js/runchart.js hands it to plotly.js,
+so nothing is computed in the browser. The figure, the printed SVG and the CSV all come from one
+`figures.ChartModel`; what a result means comes from `measures.interpretation`.
 """
 
-import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from measures import figures
+from measures.figures import Note as ChartNote
 from measures.interpretation import Interpretation, MeasureFacts, interpret, summary_sentence, value_formatter
 from measures.models import Measure, RunChartAnalysis
 
-COLOURS = {  # Okabe–Ito palette: distinguishable with colour-vision deficiency, ≥ 3:1 against white
-    "value": "#0b3d6b",
-    "median": "#444444",
-    "goal": "#009e73",
-    "shift": "#d55e00",
-    "trend": "#cc79a7",
-}
-
-
-@dataclass(frozen=True)
-class ChartNote:
-    """A labelled month on the chart: an annotation or a PDSA cycle."""
-
-    month: dt.date
-    text: str
-
+__all__ = ["ChartNote", "register_note_source", "team_chart_notes"]
 
 # Later apps (pdsa) add labelled months to a team's charts without measures importing them (issue 6).
 NoteSource = Callable[..., list[ChartNote]]
@@ -58,18 +43,6 @@ def measure_facts(measure: Measure) -> MeasureFacts:
     )
 
 
-def _scale(measure: Measure) -> int:
-    return measure.display_multiplier
-
-
-def _display(value: float | None, scale: int) -> float | None:
-    return None if value is None else round(value * scale, 6)
-
-
-def _unit(measure: Measure) -> str:
-    return "%" if measure.kind == Measure.Kind.PROPORTION else ""
-
-
 def value_format(measure: Measure) -> Callable[[float], str]:
     """format_value for one measure's values, its scale and unit looked up once (a dashboard formats 1,750)."""
     return value_formatter(measure.kind)
@@ -80,209 +53,58 @@ def format_value(value: float | None, measure: Measure) -> str:
     return "no median" if value is None else value_format(measure)(value)
 
 
-def _segments(result: dict[str, Any], n: int) -> list[dict[str, Any]]:
-    """Centre-line segments: each phase's median over its own periods; a single line when there are none."""
-    phases = result.get("phases")
-    if phases:
-        return phases
-    baseline = result.get("baseline") or {}
-    return [
-        {
-            "start_index": 0,
-            "end_index": n - 1,
-            "median": result["median"],
-            "provisional": baseline.get("provisional", False),
-            "median_window": baseline.get("window"),
-            "n_window": baseline.get("n_window"),
-            "shifts": result["shifts"],
-            "trends": result["trends"],
-            "trigger": None,
-        }
-    ]
+def figure_input(
+    analysis: RunChartAnalysis, *, title: str, notes: list[ChartNote] | None = None
+) -> figures.FigureInput:
+    """The stored chart as the figure builder's plain input."""
+    return figures.FigureInput(
+        facts=measure_facts(analysis.measure),
+        points=analysis.points or [],
+        result=analysis.result,
+        title=title,
+        notes=notes or [],
+        aggregate=analysis.kind != RunChartAnalysis.Kind.TEAM,
+    )
 
 
-def _median_name(
-    index: int, segment: dict[str, Any], result: dict[str, Any], months: list[str], measure: Measure
-) -> str:
-    value = format_value(segment["median"], measure)
-    n_window = segment.get("n_window")
-    if index > 0:
-        start = dt.date.fromisoformat(months[segment["start_index"]])
-        provisional = f" (provisional: {n_window} points so far)" if segment.get("provisional") else ""
-        return f"Shifted median {value} from {start:%b %Y}{provisional}"
-    if result.get("centre") == "baseline_median":
-        k = (result.get("baseline") or {}).get("k")
-        if segment.get("provisional"):
-            return f"Baseline median {value} (provisional: {n_window} of {k} baseline points so far)"
-        return f"Baseline median {value} (first {k} points, frozen and extended)"
-    return f"Median {value}"
+def chart_title(analysis: RunChartAnalysis, team_label: str | None = None) -> str:
+    """Who a chart is about: the team as the viewer may see it named, or the pooled teams."""
+    if analysis.team is not None:
+        return team_label or f"Team {analysis.team.code}"
+    if analysis.awardee is not None:
+        return f"{analysis.awardee.name}, all teams"
+    return f"{analysis.collaborative.short_name}, all teams"
 
 
-def runchart_figure(*, analysis: RunChartAnalysis, notes: list[ChartNote] | None = None) -> dict[str, Any]:
-    """The plotly figure (data + layout) and a plain-language summary for one stored analysis."""
-    measure = analysis.measure
-    scale = _scale(measure)
-    points = analysis.points or []
-    result = analysis.result or {}
-    months = [p["month"] for p in points]
-    values = [_display(p["value"], scale) for p in points]
-    aggregate = analysis.kind != RunChartAnalysis.Kind.TEAM
-    customdata = [
-        [p["numerator"], p["denominator"], p.get("n_teams_reporting")]
-        if aggregate
-        else [p["numerator"], p["denominator"]]
-        for p in points
-    ]
-    unit = _unit(measure)
-    hover = "%{x|%b %Y}: %{y:.1f}" + unit + "<br>%{customdata[0]} / %{customdata[1]}"
-    if aggregate:
-        hover += "<br>%{customdata[2]} teams reporting"
-    data: list[dict[str, Any]] = [
-        {
-            "type": "scatter",
-            "mode": "lines+markers",
-            "name": "Monthly value (gaps are months with no data)",
-            "x": months,
-            "y": values,
-            "customdata": customdata,
-            "connectgaps": False,
-            "hovertemplate": hover + "<extra></extra>",
-            "line": {"color": COLOURS["value"], "width": 2},
-            "marker": {"color": COLOURS["value"], "size": 7},
-        }
-    ]
-    legend: list[str] = []
-    shift_indices: set[int] = set()
-    trend_indices: set[int] = set()
-
-    def note_shifts(shifts: list[dict[str, Any]], against: str) -> None:
-        for shift in shifts:
-            shift_indices.update(shift["indices"])
-            start = dt.date.fromisoformat(months[shift["start_index"]])
-            legend.append(
-                f"{shift['length']} points in a row {shift['side']} the {against} from {start:%b %Y}: a shift"
-            )
-
-    if result.get("median") is not None and months:
-        segments = _segments(result, len(months))
-        for i, segment in enumerate(segments):
-            first, last = segment["start_index"], segment["end_index"]
-            name = _median_name(i, segment, result, months, measure)
-            dash = "dot" if segment.get("provisional") else "solid"
-            data.append(
-                {
-                    "type": "scatter",
-                    "mode": "lines",
-                    "name": name,
-                    "x": [months[first], months[last]],
-                    "y": [_display(segment["median"], scale)] * 2,
-                    "hoverinfo": "name",
-                    "line": {"color": COLOURS["median"], "width": 2, "dash": dash},
-                }
-            )
-            legend.append(name)
-        # Shifts against the first centre line are what re-based the chart; later phases' own shifts follow.
-        note_shifts(
-            result.get("shifts", []),
-            "baseline median" if result.get("centre") == "baseline_median" else "median",
-        )
-        for segment in segments[1:]:
-            note_shifts(segment.get("shifts", []), "shifted median")
-        for trend in result.get("trends", []):
-            trend_indices.update(
-                j
-                for j in range(trend["start_index"], trend["end_index"] + 1)
-                if points[j]["value"] is not None
-            )
-            start = dt.date.fromisoformat(months[trend["start_index"]])
-            legend.append(f"{trend['length']} points going {trend['direction']} from {start:%b %Y}: a trend")
-    for indices, key, name in (
-        (shift_indices, "shift", "Shift: 6 or more points in a row on one side of the median"),
-        (trend_indices, "trend", "Trend: 5 or more points going up or down"),
-    ):
-        if indices:
-            ordered = sorted(indices)
-            data.append(
-                {
-                    "type": "scatter",
-                    "mode": "markers",
-                    "name": name,
-                    "x": [months[j] for j in ordered],
-                    "y": [values[j] for j in ordered],
-                    "hoverinfo": "skip",
-                    "marker": {
-                        "color": COLOURS[key],
-                        "size": 13,
-                        "symbol": "circle-open" if key == "shift" else "diamond-open",
-                        "line": {"width": 3},
-                    },
-                }
-            )
-    if measure.goal is not None and months:
-        goal = float(measure.goal)
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": f"Goal {goal:g}{unit}",
-                "x": [months[0], months[-1]],
-                "y": [goal, goal],
-                "hoverinfo": "name",
-                "line": {"color": COLOURS["goal"], "width": 2, "dash": "dash"},
-            }
-        )
-    if result.get("anhoej_signal"):
-        legend.append(
-            f"Anhøj rules: non-random variation (longest run {result['longest_run']}, limit {result['longest_run_max']}; "
-            f"crossings {result['n_crossings']}, minimum {result['n_crossings_min']})"
-        )
-    if result.get("n_useful", 0) < 10 and result.get("n_obs"):
-        legend.append("Too few useful points for the runs rule (fewer than 10 off the median)")
-    layout = {
-        "margin": {"l": 56, "r": 16, "t": 16, "b": 48},
-        "xaxis": {"type": "date", "tickformat": "%b %Y"},
-        "yaxis": {
-            "title": {"text": "Percent" if unit else measure.get_kind_display().split(" (")[0]},
-            # A little room past 0 and 100 so markers at the limits are drawn whole.
-            **({"range": [-4, 104]} if unit else {}),
-            "rangemode": "tozero",
-        },
-        "legend": {"orientation": "h", "y": -0.15, "yanchor": "top"},
-        "shapes": [
-            {
-                "type": "line",
-                "xref": "x",
-                "yref": "paper",
-                "x0": note.month.isoformat(),
-                "x1": note.month.isoformat(),
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": "#767676", "width": 1, "dash": "dot"},
-            }
-            for note in notes or []
-        ],
-        "annotations": [
-            {
-                "x": note.month.isoformat(),
-                "xref": "x",
-                "yref": "paper",
-                "y": 1,
-                "text": note.text,
-                "showarrow": False,
-                "xanchor": "left",
-                "font": {"size": 11},
-            }
-            for note in notes or []
-        ],
-    }
-    reading = chart_reading(analysis)
+def runchart_figure(
+    *, analysis: RunChartAnalysis, notes: list[ChartNote] | None = None, height: int = 320, title: str = ""
+) -> dict[str, Any]:
+    """The plotly figure (data + layout), its key, notes, aim and plain-language summary for one analysis."""
+    model = figures.chart_model(figure_input(analysis, title=title or chart_title(analysis), notes=notes))
+    figure = figures.plotly_figure(model, height=height)
+    reading = model.reading
     return {
-        "data": data,
-        "layout": layout,
+        "data": figure["data"],
+        "layout": figure["layout"],
         "legend": list(reading.lines),
-        "summary": summary_sentence(reading, measure_facts(measure), points, result),
+        "key": figures.key(model),
+        "notes": model.notes,
+        "summary": model.summary,
         "aim": reading.aim.text if reading.aim else "",
+        "variation": reading.variation,
+        "variation_label": reading.variation_label,
+        "export": {"title": model.export_title, "filename": _filename(model)},
     }
+
+
+def _filename(model: figures.ChartModel) -> str:
+    name = f"{model.facts.name}-{model.title}"
+    return "".join(c if c.isalnum() else "-" for c in name).strip("-").lower()[:80] or "run-chart"
+
+
+def runchart_svg(analysis: RunChartAnalysis, *, title: str, notes: list[ChartNote] | None = None) -> str:
+    """The same chart as inline SVG, for print."""
+    return figures.svg(figures.chart_model(figure_input(analysis, title=title, notes=notes)))
 
 
 def chart_reading(analysis: RunChartAnalysis) -> Interpretation:

@@ -25,7 +25,7 @@ AIM_WINDOW, AIM_MIN_POINTS = 6, 3  # runchart-spec §8.5: median of the last 6 o
 VARIATION_LABELS: dict[str, str] = {
     "improvement": "Special cause: improvement",
     "concern": "Special cause: concern",
-    "neutral": "Special cause: a change (no better direction)",
+    "neutral": "Special cause: neither better nor worse",
     "common_cause": "Common cause: no shift or trend",
     "cannot_judge": "Not judged: too many points on the median",
 }
@@ -353,6 +353,8 @@ def read_signals(
     variation: Variation
     if newest is not None:
         variation = newest.verdict
+    elif other:  # too few or too many runs: not random, and no way to call it better or worse
+        variation = "neutral"
     elif any(limit.end_index == len(months) - 1 for limit in limits):
         variation = "cannot_judge"
     else:

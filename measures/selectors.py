@@ -9,7 +9,8 @@ from django.utils import timezone
 from collaboratives import access, enrolment, months
 from collaboratives.models import Awardee, Collaborative, Membership, Role, Team
 from collaboratives.selectors import team_list
-from measures.charts import ChartNote, team_chart_notes, value_format
+from measures import figures
+from measures.charts import ChartNote, figure_input, team_chart_notes, value_format
 from measures.models import (
     ChartAnnotation,
     Measure,
@@ -302,46 +303,14 @@ def phase_decision_list(*, user: Any, analysis: RunChartAnalysis) -> QuerySet[Ph
     return PhaseDecision.objects.visible_to(user).filter(analysis=analysis).select_related("decided_by")
 
 
-CHART_CSV_HEADER = [
-    "month", "numerator", "denominator", "value", "centre_line", "phase", "provisional", "shift", "trend",
-    "n_teams_reporting",
-]  # fmt: skip
+CHART_CSV_HEADER = figures.CSV_HEADER
 
 
-def chart_rows(chart: RunChartAnalysis) -> list[list[Any]]:
-    """The stored chart as rows: the centre line in force each month and whether the month is part of a signal."""
-    result = chart.result or {}
-    points = chart.points or []
-    scale = chart.measure.display_multiplier
-    phases = result.get("phases") or [
-        {"start_index": 0, "end_index": len(points) - 1, "median": result.get("median"),
-         "provisional": (result.get("baseline") or {}).get("provisional", False)}
-    ]  # fmt: skip
-    shifts = {i for s in result.get("shifts", []) for i in s["indices"]}
-    shifts |= {i for p in phases[1:] for s in p.get("shifts", []) for i in s["indices"]}
-    trends = {i for t in result.get("trends", []) for i in range(t["start_index"], t["end_index"] + 1)}
-    rows = []
-    for i, point in enumerate(points):
-        no_phase: tuple[int | None, dict[str, Any]] = (None, {})
-        number, phase = next(
-            ((n, p) for n, p in enumerate(phases, 1) if p["start_index"] <= i <= p["end_index"]), no_phase
-        )
-        value, median = point["value"], phase.get("median")
-        rows.append(
-            [
-                point["month"][:7],
-                point["numerator"],
-                point["denominator"],
-                None if value is None else round(value * scale, 4),
-                None if median is None else round(median * scale, 4),
-                number,
-                "yes" if phase.get("provisional") else "no",
-                "yes" if i in shifts and value is not None else "no",
-                "yes" if i in trends and value is not None else "no",
-                point.get("n_teams_reporting", ""),
-            ]
-        )
-    return rows
+def chart_rows(chart: RunChartAnalysis, *, title: str = "") -> list[list[Any]]:
+    """The stored chart as rows, from the same model as its picture: the centre line in force each month
+    and the judged signals the month is part of."""
+    model = figures.chart_model(figure_input(chart, title=title))
+    return figures.csv_rows(model, chart.points or [])
 
 
 # --- Reporting status (issue 4) ---

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives import access, months
@@ -177,7 +178,9 @@ def pdsa_chart_notes(*, user: Any, team: Team, measure: Measure) -> list[ChartNo
     cycles = pdsa_cycle_list(user=user, team=team).filter(measures=measure).order_by("created_at", "id")
     return [
         ChartNote(
-            (c.started_on or timezone.localtime(c.created_at).date()).replace(day=1), f"PDSA: {c.title}"
+            (c.started_on or timezone.localtime(c.created_at).date()).replace(day=1),
+            f"PDSA: {c.title}",
+            reverse("pdsa-cycle-detail", args=[c.public_id]),
         )
         for c in cycles
     ]

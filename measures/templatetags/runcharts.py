@@ -16,14 +16,23 @@ register = template.Library()
 
 
 def runchart_context(
-    analysis: RunChartAnalysis | None, *, height: int, notes: list[ChartNote] | None, compact: bool
+    analysis: RunChartAnalysis | None,
+    *,
+    height: int,
+    notes: list[ChartNote] | None,
+    compact: bool,
+    title: str = "",
 ) -> dict[str, Any]:
-    """What templates/measures/_runchart.html needs: the figure, its element id and freshness."""
+    """What templates/measures/_runchart.html needs: the figure, its key and notes, its element id and freshness."""
     if analysis is None or analysis.result is None:
         return {"analysis": analysis, "figure": None, "height": height, "compact": compact}
+    figure = runchart_figure(analysis=analysis, notes=notes, height=height, title=title)
     return {
         "analysis": analysis,
-        "figure": runchart_figure(analysis=analysis, notes=notes),
+        "figure": figure,
+        # The glyphs are markup built from constants in measures/figures.py; the texts are escaped by the template.
+        "key": [(mark_safe(glyph), text) for glyph, text in figure["key"]],  # noqa: S308
+        "plot": {"data": figure["data"], "layout": figure["layout"], "export": figure["export"]},
         "element_id": f"runchart-{analysis.public_id}",
         "suppressed": suppressed_months(analysis),
         "height": height,
@@ -37,9 +46,12 @@ def runchart(
     height: int = 320,
     notes: list[ChartNote] | None = None,
     compact: bool = False,
+    title: str = "",
 ) -> dict[str, Any]:
-    """`{% runchart analysis %}`: the one run-chart component, with its legend, summary and freshness."""
-    return runchart_context(analysis, height=height, notes=notes, compact=compact)
+    """`{% runchart analysis %}`: the one run-chart component, with its key, notes, summary and freshness.
+
+    `title` names who the chart is about in a downloaded picture (the team as the viewer may see it)."""
+    return runchart_context(analysis, height=height, notes=notes, compact=compact, title=title)
 
 
 @register.filter

@@ -287,6 +287,7 @@ def chart_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
             height=height,
             notes=selectors.chart_notes(notes, chart.measure, user=request.user, team=chart.team),
             compact=compact,
+            title=_chart_title(request, chart),
         ),
     )
 
@@ -371,6 +372,6 @@ def chart_csv(request: HttpRequest, public_id: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     writer = csv.writer(response)
     writer.writerow(selectors.CHART_CSV_HEADER)
-    for row in selectors.chart_rows(chart):
+    for row in selectors.chart_rows(chart, title=_chart_title(request, chart)):
         writer.writerow([csv_safe(v) for v in row])
     return response

@@ -4,7 +4,6 @@ right people, CSV of each chart, and a fixed number of queries whatever the numb
 import csv
 import datetime as dt
 import io
-import json
 import re
 
 import pytest
@@ -297,12 +296,8 @@ def test_team_and_collaborative_notes_appear_on_the_right_charts(world, charts, 
     def notes_on(user, team):
         client.force_login(user)
         page = client.get(f"/charts/{chart_of(team, charts).public_id}/").content.decode()
-        figure = json.loads(
-            re.search(
-                r'<script id="runchart-[^"]+" type="application/json">(.*?)</script>', page, re.S
-            ).group(1)
-        )
-        return [a["text"] for a in figure["layout"]["annotations"]]
+        listed = re.search(r'<ol class="runchart-notes[^"]*">(.*?)</ol>', page, re.S)
+        return re.findall(r'<li value="\d+">\w+ \d{4}: ([^<]+)', listed.group(1)) if listed else []
 
     assert notes_on(world.alice, world.team_a1) == ["Two visitors left", "Learning Session 2"]
     assert notes_on(world.charlie, world.team_c1) == ["Learning Session 2"]
@@ -316,10 +311,11 @@ def test_chart_csv_has_one_row_per_month_with_centre_line_and_signals(world, cha
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == [
         "month", "numerator", "denominator", "value", "centre_line", "phase", "provisional", "shift", "trend",
-        "n_teams_reporting",
+        "signal", "judged", "n_teams_reporting",
     ]  # fmt: skip
-    assert rows[1] == ["2025-01", "4", "10", "40.0", "40.0", "1", "no", "no", "no", ""]
-    assert rows[13] == ["2026-01", "7", "10", "70.0", "70.0", "2", "no", "yes", "no", ""]
+    assert rows[1] == ["2025-01", "4", "10", "40.0", "40.0", "1", "no", "no", "no", "", "yes", ""]
+    # The shift above the baseline is judged; the new phase, every point on its median, is not.
+    assert rows[13] == ["2026-01", "7", "10", "70.0", "70.0", "2", "no", "yes", "no", "improvement", "no", ""]
     assert len(rows) == 25
 
 
