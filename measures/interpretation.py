@@ -29,6 +29,19 @@ VARIATION_LABELS: dict[str, str] = {
     "common_cause": "Common cause: no shift or trend",
     "cannot_judge": "Not judged: too many points on the median",
 }
+
+
+def variation_icon(variation: str | None, direction: str) -> str | None:
+    """The icon's name (static/icons/variation/<name>.svg): improvement and concern also say on which side
+    the values lie (H higher, L lower), as Making Data Count's icons do."""
+    if variation in ("improvement", "concern"):
+        high = (variation == "improvement") == (direction != "down")
+        return f"{variation}-{'high' if high else 'low'}"
+    return {"neutral": "neutral", "common_cause": "common-cause", "cannot_judge": "cannot-judge"}.get(
+        variation or ""
+    )
+
+
 _DIRECTION_WORDS = {
     "up": "higher is better",
     "down": "lower is better",

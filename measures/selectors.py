@@ -11,6 +11,7 @@ from collaboratives.models import Awardee, Collaborative, Membership, Role, Team
 from collaboratives.selectors import team_list
 from measures import figures
 from measures.charts import ChartNote, figure_input, team_chart_notes, value_format
+from measures.interpretation import variation_icon
 from measures.models import (
     ChartAnnotation,
     Measure,
@@ -207,6 +208,7 @@ class DashboardCell(NamedTuple):
     provisional: bool
     meets_aim: bool | None
     signal: str | None
+    variation: str | None = None  # the icon's name (interpretation.variation_icon)
 
 
 @dataclass(frozen=True)
@@ -249,10 +251,12 @@ def dashboard_rows(
             provisional=KT("summary__current_median__provisional"),
             meets_aim=KT("summary__meets_aim"),
             signal=KT("summary__latest_signal"),
+            variation=KT("summary__variation"),
         )
-        .values_list("team_id", "measure_id", "median", "provisional", "meets_aim", "signal")
+        .values_list("team_id", "measure_id", "median", "provisional", "meets_aim", "signal", "variation")
     )
-    for team_id, measure_id, median, provisional, meets_aim, signal in figures:
+    directions = [m.direction for m in measures]
+    for team_id, measure_id, median, provisional, meets_aim, signal, variation in figures:
         row = cells.get(team_id)
         if row is None:
             row = cells[team_id] = [None] * len(measures)
@@ -266,6 +270,7 @@ def dashboard_rows(
             _JSON_BOOL.get(provisional, False),
             _JSON_BOOL.get(meets_aim),
             None if signal == "null" else signal,
+            variation_icon(None if variation == "null" else variation, directions[i]),
         )
     # The rows' teams, once each: not on every cell's row, nor by scanning the charts a second time.
     teams = {

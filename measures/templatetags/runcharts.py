@@ -1,14 +1,17 @@
+import functools
 from html import escape
 from typing import Any
 
 import orjson
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from measures.charts import ChartNote, format_value, runchart_figure
+from measures.interpretation import VARIATION_LABELS, variation_icon
 from measures.models import Measure, RunChartAnalysis
 from measures.suppression import suppressed_months
 
@@ -89,20 +92,58 @@ _ANY_UUID = "00000000-0000-0000-0000-000000000000"
 _NO_VALUE = '<td><span class="text-body-secondary">–</span></td>'
 
 
+VARIATION_ICONS = {
+    "improvement-high": "Special cause: improvement (higher values)",
+    "improvement-low": "Special cause: improvement (lower values)",
+    "concern-high": "Special cause: concern (higher values)",
+    "concern-low": "Special cause: concern (lower values)",
+    "neutral": VARIATION_LABELS["neutral"],
+    "common-cause": VARIATION_LABELS["common_cause"],
+    "cannot-judge": VARIATION_LABELS["cannot_judge"],
+}
+
+
+def _icon(name: str, alt: str) -> str:
+    return (
+        f'<img class="variation-icon" src="{escape(static(f"icons/variation/{name}.svg"))}" width="20" '
+        f'height="20" alt="{escape(alt)}"{f" title={chr(34)}{escape(alt)}{chr(34)}" if alt else ""}>'
+    )
+
+
+@functools.cache
+def _icon_tags() -> dict[str, str]:
+    """Each variation icon as an <img> with its words as alt text, built once (a dashboard shows 1,750)."""
+    return {name: _icon(name, label) for name, label in VARIATION_ICONS.items()}
+
+
+@register.simple_tag
+def variation_badge(variation: str | None, direction: str) -> SafeString:
+    """`{% variation_badge figure.variation measure.direction %}`: the icon and its words side by side (the
+    icon is then decorative: its words are on the page)."""
+    name = variation_icon(variation, direction)
+    if name is None:
+        return SafeString("")
+    badge = f'<span class="variation-badge">{_icon(name, "")} {escape(VARIATION_ICONS[name])}</span>'
+    return mark_safe(badge)  # noqa: S308 - constant markup and escaped values only
+
+
 def dashboard_cells(cells: list[Any]) -> SafeString:
-    """The `<td>`s of one dashboard row: current median, * if provisional, aim mark and latest signal.
+    """The `<td>`s of one dashboard row: current median, * if provisional, aim mark, variation icon and
+    latest signal.
 
     Plain string building, not template markup nor format_html: a 175-team dashboard has 1,750 cells,
     and the per-node cost of either was most of the page's server time. Every value is escaped.
     """
     out = []
+    icons = _icon_tags()
     for cell in cells:
         if cell is None or not cell.median:
             out.append(_NO_VALUE)
             continue
         signal = f'<div class="small text-body-secondary">{escape(cell.signal)}</div>' if cell.signal else ""
         provisional = _PROVISIONAL if cell.provisional else ""
-        out.append(f"<td>{escape(cell.median)}{provisional}{_AIM_MARK[cell.meets_aim]}{signal}</td>")
+        icon = f" {icons[cell.variation]}" if cell.variation else ""
+        out.append(f"<td>{escape(cell.median)}{provisional}{_AIM_MARK[cell.meets_aim]}{icon}{signal}</td>")
     return mark_safe("".join(out))  # noqa: S308 - constant markup and escaped values only
 
 

@@ -36,8 +36,10 @@ def test_the_dashboard_table_shows_each_teams_current_median_aim_and_signal(worl
     assert table_labels(page) == ["Agency A", "Agency B", "Agency C"]
     # The shifted median, not provisional: twelve points after the shift re-based it.
     assert re.findall(r"<td>\s*([0-9.]+%\*?)", page) == ["70%", "70%", "70%"]
-    assert page.count("shift above since Jan 2026") == 3
+    assert page.count("improvement: shift above since Jan 2026") == 3
     assert page.count(">meets the aim<") == 3
+    # The variation icon, with its words as its text equivalent (not colour alone).
+    assert page.count('alt="Special cause: improvement (higher values)"') == 3
 
 
 def test_the_table_reads_a_provisional_median_and_missing_aim_signal_or_median_from_the_summary(
@@ -98,6 +100,16 @@ def test_hidden_peers_leave_only_the_aggregate_and_the_viewers_own_team(world, c
         f"/collaboratives/{world.one.public_id}/dashboard/{charts.public_id}/"
     ).content.decode()
     assert "Team A1" not in measure_page and "Agency A" not in measure_page
+
+
+def test_small_multiples_carry_each_charts_variation_icon_with_its_words(world, charts, client):
+    client.force_login(world.frank)
+    page = client.get(f"/collaboratives/{world.one.public_id}/dashboard/{charts.public_id}/").content.decode()
+    badge = (
+        '<span class="variation-badge"><img class="variation-icon" src="/static/icons/variation/improvement-high.svg"'
+        ' width="20" height="20" alt=""> Special cause: improvement (higher values)</span>'
+    )
+    assert page.count(badge) == 4  # the pooled chart and the three teams'
 
 
 DASHBOARD_QUERIES = 15  # building the body

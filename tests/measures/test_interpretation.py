@@ -6,7 +6,7 @@ from fractions import Fraction
 import pytest
 
 from measures import runchart
-from measures.interpretation import MeasureFacts, aim_verdict, interpret, verdict
+from measures.interpretation import MeasureFacts, aim_verdict, interpret, variation_icon, verdict
 
 START = dt.date(2025, 1, 1)
 
@@ -166,3 +166,16 @@ def test_a_mean_score_reads_on_its_own_scale():
         == "Median of the last 3 reported months: 4.80 ≥ goal 4.50: meets the aim."
     )
     assert facts.bounds == (0, 6)
+
+
+@pytest.mark.parametrize(
+    ("variation", "direction", "icon"),
+    [
+        ("improvement", "up", "improvement-high"), ("improvement", "down", "improvement-low"),
+        ("concern", "up", "concern-low"), ("concern", "down", "concern-high"),
+        ("neutral", "up", "neutral"), ("common_cause", "down", "common-cause"),
+        ("cannot_judge", "up", "cannot-judge"), (None, "up", None),
+    ],
+)  # fmt: skip
+def test_the_variation_icon_says_which_side_the_values_lie(variation, direction, icon):
+    assert variation_icon(variation, direction) == icon
