@@ -49,9 +49,7 @@ def test_the_chart_reads_at_desktop_and_phone_width(world, signed_in_page, live_
         page = signed_in_page(world.alice, width=width)
         page.goto(f"{live_server.url}/charts/{chart.public_id}/")
         assert wait_for_charts(page) == 1
-        path = screenshot(page, f"chart-{name}-{width}")
-        if os.environ.get("COIIN_SHOTS_DIR"):
-            shutil.copy(path, os.path.join(os.environ["COIIN_SHOTS_DIR"], path.name))
+        _shot(page, f"chart-{name}-{width}")
         assert axe_violations(page) == []
         # The x-axis spans the data's months: a note dated 2029 does not stretch it.
         ticks = [t.text_content() or "" for t in page.locator(".xtick text").all()]
@@ -82,3 +80,41 @@ def test_the_chart_downloads_as_png_and_svg_with_its_title(world, signed_in_page
     picture = Path(svg.value.path()).read_text(encoding="utf-8")
     assert "Postpartum depression screening · Agency A · Jan 2025 to Jun 2026" in picture
     assert [url for url in requests if url.startswith(live_server.url)] == []  # no server round trip
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_demo_dashboard_and_small_multiples_show_variation_icons_with_words(
+    signed_in_page, live_server, width
+):
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from collaboratives.models import Collaborative
+    from measures.demo import load_demo
+    from measures.services import recompute_all
+    from tests.factories import TOTPAuthenticatorFactory
+
+    load_demo(today=timezone.localdate())
+    recompute_all()
+    faculty = get_user_model().objects.get(email="faculty@demo.coiin")
+    TOTPAuthenticatorFactory(user=faculty)  # collaborative admins must have MFA; this session stands for one
+    collaborative = Collaborative.objects.get(short_name="SRR CoIIN")
+    page = signed_in_page(faculty, width=width)
+    page.goto(f"{live_server.url}/collaboratives/{collaborative.public_id}/dashboard/")
+    wait_for_charts(page)
+    icons = page.locator("table.dashboard-table img.variation-icon")
+    assert icons.count() > 0
+    assert all(alt for alt in (icons.nth(i).get_attribute("alt") for i in range(icons.count())))
+    _shot(page, f"demo-dashboard-{width}")
+    assert axe_violations(page) == []
+    page.click("text=Each team's chart >> nth=0")
+    wait_for_charts(page)
+    assert page.locator(".variation-badge").count() == page.locator("[data-drawn]").count()
+    _shot(page, f"demo-small-multiples-{width}")
+    assert axe_violations(page) == []
+
+
+def _shot(page, name):
+    path = screenshot(page, name)
+    if os.environ.get("COIIN_SHOTS_DIR"):
+        shutil.copy(path, os.path.join(os.environ["COIIN_SHOTS_DIR"], path.name))
