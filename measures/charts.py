@@ -93,7 +93,14 @@ def runchart_figure(
         "aim": reading.aim.text if reading.aim else "",
         "variation": reading.variation,
         "variation_label": reading.variation_label,
-        "export": {"title": model.export_title, "filename": _filename(model)},
+        "export": {
+            "title": model.export_title,
+            # Under the title of a downloaded picture: what the chart shows, in words.
+            "subtitle": " · ".join(
+                t for t in (reading.variation_label, reading.aim.text if reading.aim else "") if t
+            ),
+            "filename": _filename(model),
+        },
     }
 
 

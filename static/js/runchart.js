@@ -24,6 +24,9 @@
   function drawAll(root) {
     (root || document).querySelectorAll("[data-runchart]").forEach(draw);
   }
+  function escapeText(text) {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
   // The picture as it would print: wide, the heading on top, the plotly legend under the plot.
   function exportFigure(figure) {
     var layout = JSON.parse(JSON.stringify(figure.layout));
@@ -31,8 +34,10 @@
     var height = 560;
     layout.height = height;
     layout.width = 1100;
-    layout.title = { text: figure.export.title, x: 0.01, xanchor: "left", font: { size: 17 } };
-    layout.margin = { l: 64, r: 24, t: 64, b: 150 };
+    var title = escapeText(figure.export.title);
+    if (figure.export.subtitle) title += "<br><span style=\"font-size: 13px\">" + escapeText(figure.export.subtitle) + "</span>";
+    layout.title = { text: title, x: 0.01, xanchor: "left", font: { size: 17 } };
+    layout.margin = { l: 64, r: 24, t: 84, b: 150 };
     layout.showlegend = true;
     layout.legend = { orientation: "h", x: 0, y: -0.12, yanchor: "top", font: { size: 11 } };
     if (band) {

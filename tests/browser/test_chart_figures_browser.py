@@ -65,7 +65,7 @@ def test_the_chart_reads_at_desktop_and_phone_width(world, signed_in_page, live_
 
 
 def test_the_chart_downloads_as_png_and_svg_with_its_title(world, signed_in_page, live_server):
-    chart = _chart(world, CASES["improvement"])
+    chart = _chart(world, CASES["notes"])
     page = signed_in_page(world.alice)
     page.goto(f"{live_server.url}/charts/{chart.public_id}/")
     wait_for_charts(page)
@@ -73,12 +73,14 @@ def test_the_chart_downloads_as_png_and_svg_with_its_title(world, signed_in_page
     page.on("request", lambda request: requests.append(request.url))
     with page.expect_download() as png:
         page.locator("[data-runchart-download=png]").click()
-    assert png.value.suggested_filename == "postpartum-depression-screening-agency-a.png"
+    assert png.value.suggested_filename == "referral-follow-up-agency-a.png"
     assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if os.environ.get("COIIN_SHOTS_DIR"):
+        shutil.copy(png.value.path(), os.path.join(os.environ["COIIN_SHOTS_DIR"], "download-notes.png"))
     with page.expect_download() as svg:
         page.locator("[data-runchart-download=svg]").click()
     picture = Path(svg.value.path()).read_text(encoding="utf-8")
-    assert "Postpartum depression screening · Agency A · Jan 2025 to Jun 2026" in picture
+    assert "Referral follow-up · Agency A · Jan 2025 to Dec 2026" in picture
     assert [url for url in requests if url.startswith(live_server.url)] == []  # no server round trip
 
 

@@ -128,6 +128,7 @@ def test_the_figure_shows_gaps_phases_the_shift_the_goal_and_a_note_exactly(anal
     assert figure["aim"] == "Median of the last 6 reported months: 80% ≥ goal 75%: meets the aim."
     assert figure["export"] == {
         "title": "Follow-up · Agency A · Jan 2025 to Jul 2026",
+        "subtitle": "Special cause: improvement · Median of the last 6 reported months: 80% ≥ goal 75%: meets the aim.",
         "filename": "follow-up-agency-a",
     }
     assert figure["layout"]["xaxis"]["range"] == ["2024-12-17", "2026-07-16"]
