@@ -311,14 +311,31 @@ def aim_verdict(points: Sequence[dict[str, Any]], facts: MeasureFacts) -> Aim | 
             None, None, len(window),
             f"Aim (goal {goal}): too few recent months to judge ({len(window)} reported, {AIM_MIN_POINTS} needed).",
         )  # fmt: skip
-    median = recent_median([Fraction(p["numerator"], p["denominator"]) for p in window])
+    median = statistics.median(Fraction(p["numerator"], p["denominator"]) for p in window)
+    met = median >= target if facts.direction != "down" else median <= target
+    return Aim(met, median, len(window), aim_sentence(met, median, len(window), facts))
+
+
+def aim_sentence(met: bool, median: float | Fraction, n_points: int, facts: MeasureFacts) -> str:
+    """The verdict with the statistic it judges: "Median of the last 6 reported months: 72% ≥ goal 70%: …"."""
+    return aim_words(facts)(met, median, n_points)
+
+
+def aim_words(facts: MeasureFacts) -> Callable[[bool, float | Fraction, int], str]:
+    """aim_sentence for one measure, its goal formatted once (a dashboard words 1,750 verdicts)."""
     up = facts.direction != "down"
-    met = median >= target if up else median <= target
-    sign = ("≥" if met else "<") if up else ("≤" if met else ">")
-    statistic = f"Median of the last {len(window)} reported months: {facts.format(median)} {sign} goal {goal}"
-    return Aim(
-        met, median, len(window), f"{statistic}: {'meets the aim' if met else 'not yet meeting the aim'}."
-    )
+    goal = facts.format(facts.target)
+    fmt = value_formatter(facts.kind)
+    signs = {True: "≥" if up else "≤", False: "<" if up else ">"}
+    verdicts = {True: "meets the aim", False: "not yet meeting the aim"}
+
+    def sentence(met: bool, median: float | Fraction, n_points: int) -> str:
+        return (
+            f"Median of the last {n_points} reported months: {fmt(float(median))} {signs[met]} goal {goal}: "
+            f"{verdicts[met]}."
+        )
+
+    return sentence
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from collaboratives import access, enrolment, months
 from collaboratives.models import Awardee, Collaborative, Membership, Role, Team
 from collaboratives.selectors import team_list
 from measures import figures
-from measures.charts import ChartNote, figure_input, team_chart_notes, value_format
-from measures.interpretation import variation_icon
+from measures.charts import ChartNote, figure_input, measure_facts, team_chart_notes, value_format
+from measures.interpretation import aim_words, variation_icon
 from measures.models import (
     ChartAnnotation,
     Measure,
@@ -209,6 +209,8 @@ class DashboardCell(NamedTuple):
     meets_aim: bool | None
     signal: str | None
     variation: str | None = None  # the icon's name (interpretation.variation_icon)
+    aim: str = ""  # the verdict with its statistic (interpretation.aim_sentence)
+    aim_value: str = ""  # that statistic, short: "72%, last 6" (the median of the last 6 reported months)
 
 
 @dataclass(frozen=True)
@@ -252,11 +254,27 @@ def dashboard_rows(
             meets_aim=KT("summary__meets_aim"),
             signal=KT("summary__latest_signal"),
             variation=KT("summary__variation"),
+            aim_median=KT("summary__aim_median__value"),
+            aim_points=KT("summary__aim_points"),
         )
-        .values_list("team_id", "measure_id", "median", "provisional", "meets_aim", "signal", "variation")
-    )
+        .values_list(
+            "team_id", "measure_id", "median", "provisional", "meets_aim", "signal", "variation", "aim_median",
+            "aim_points",
+        )
+    )  # fmt: skip
     directions = [m.direction for m in measures]
-    for team_id, measure_id, median, provisional, meets_aim, signal, variation in figures:
+    aim_texts = [aim_words(measure_facts(m)) for m in measures]
+    for (
+        team_id,
+        measure_id,
+        median,
+        provisional,
+        meets_aim,
+        signal,
+        variation,
+        aim_median,
+        aim_points,
+    ) in figures:
         row = cells.get(team_id)
         if row is None:
             row = cells[team_id] = [None] * len(measures)
@@ -264,13 +282,20 @@ def dashboard_rows(
         if median is None or median == "null" or measure_id not in column:
             continue
         i, value = column[measure_id], float(median)
+        met = _JSON_BOOL.get(meets_aim)
+        aim = aim_value = ""
+        if met is not None and aim_median not in (None, "null"):
+            aim = aim_texts[i](met, float(aim_median), int(aim_points))
+            aim_value = f"{formats[i](float(aim_median))}, last {aim_points}"
         row[i] = DashboardCell(
             formats[i](value),
             value,
             _JSON_BOOL.get(provisional, False),
-            _JSON_BOOL.get(meets_aim),
+            met,
             None if signal == "null" else signal,
             variation_icon(None if variation == "null" else variation, directions[i]),
+            aim,
+            aim_value,
         )
     # The rows' teams, once each: not on every cell's row, nor by scanning the charts a second time.
     teams = {

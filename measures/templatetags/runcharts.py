@@ -143,6 +143,15 @@ def dashboard_cells(cells: list[Any]) -> SafeString:
         signal = f'<div class="small text-body-secondary">{escape(cell.signal)}</div>' if cell.signal else ""
         provisional = _PROVISIONAL if cell.provisional else ""
         icon = f" {icons[cell.variation]}" if cell.variation else ""
+        if cell.aim:  # the verdict beside the statistic it judges, not beside the current median
+            mark = "✓" if cell.meets_aim else "✗"
+            aim = (
+                f'<div class="small {"aim-met" if cell.meets_aim else "aim-not-met"}" title="{escape(cell.aim)}">'
+                f'<span aria-hidden="true">{mark} {escape(cell.aim_value)}</span>'
+                f'<span class="visually-hidden">{escape(cell.aim)}</span></div>'
+            )
+            out.append(f"<td>{escape(cell.median)}{provisional}{icon}{aim}{signal}</td>")
+            continue
         out.append(f"<td>{escape(cell.median)}{provisional}{_AIM_MARK[cell.meets_aim]}{icon}{signal}</td>")
     return mark_safe("".join(out))  # noqa: S308 - constant markup and escaped values only
 

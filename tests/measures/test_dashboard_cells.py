@@ -37,6 +37,17 @@ def test_cells_show_median_provisional_mark_aim_and_signal_and_escape_text():
     )
 
 
+def test_a_cell_puts_the_aim_verdict_beside_its_own_statistic():
+    aim = "Median of the last 4 reported months: 55% < goal 60%: not yet meeting the aim."
+    cell = DashboardCell("62%", 0.62, False, False, None, "common-cause", aim, "55%, last 4")
+    assert dashboard_cells([cell]) == (
+        '<td>62% <img class="variation-icon" src="/static/icons/variation/common-cause.svg" width="20" height="20" '
+        'alt="Common cause: no shift or trend" title="Common cause: no shift or trend">'
+        f'<div class="small aim-not-met" title="{aim.replace("<", "&lt;")}"><span aria-hidden="true">✗ 55%, last 4</span>'
+        f'<span class="visually-hidden">{aim.replace("<", "&lt;")}</span></div></td>'
+    )
+
+
 def test_rows_link_the_teams_the_viewer_may_open_and_escape_names():
     rows = [
         DashboardRow(

@@ -37,7 +37,15 @@ def test_the_dashboard_table_shows_each_teams_current_median_aim_and_signal(worl
     # The shifted median, not provisional: twelve points after the shift re-based it.
     assert re.findall(r"<td>\s*([0-9.]+%\*?)", page) == ["70%", "70%", "70%"]
     assert page.count("improvement: shift above since Jan 2026") == 3
-    assert page.count(">meets the aim<") == 3
+    # The aim's verdict beside the statistic it judges (not beside the current median), named in words.
+    assert (
+        page.count(
+            '<div class="small aim-met" title="Median of the last 6 reported months: 70% ≥ goal 60%: meets the aim.">'
+            '<span aria-hidden="true">✓ 70%, last 6</span>'
+            '<span class="visually-hidden">Median of the last 6 reported months: 70% ≥ goal 60%: meets the aim.</span></div>'
+        )
+        == 3
+    )
     # The variation icon, with its words as its text equivalent (not colour alone).
     assert page.count('alt="Special cause: improvement (higher values)"') == 3
 
