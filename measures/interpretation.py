@@ -114,8 +114,22 @@ class Signal:
     end_index: int
     length: int
     indices: tuple[int, ...]  # the observed points it marks
-    text: str
     since: str  # the month it starts, "Nov 2025"
+    until: str  # the month it ends
+    against: str  # the centre line a shift is on one side of: "baseline median", "median", "shifted median"
+    direction: Direction  # the measure's
+
+    @property
+    def text(self) -> str:
+        """ "Shift (improvement): 7 points in a row above the baseline median from Nov 2025 to Jun 2026 (…)"."""
+        if self.rule == "shift":
+            what = f"in a row {self.movement} the {self.against}"
+        else:
+            what = f"going {self.movement}"
+        return (
+            f"{self.rule.capitalize()} ({self.verdict}): {self.length} points {what} from {self.since} to "
+            f"{self.until} ({_DIRECTION_WORDS[self.direction]})"
+        )
 
     @property
     def short(self) -> str:
@@ -185,8 +199,12 @@ def _exact(median: float | None, exact: str | None) -> Fraction | None:
     return None if median is None else Fraction(str(median))
 
 
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _month(months: Sequence[dt.date], i: int) -> str:
-    return f"{months[i]:%b %Y}"
+    """ "Nov 2025": a lookup, as strftime's %b took most of a national recompute's interpretation time."""
+    return f"{_MONTH_NAMES[months[i].month - 1]} {months[i].year}"
 
 
 def _cannot_judge(
@@ -219,31 +237,21 @@ def _cannot_judge(
 
 
 def _shift(shift: dict[str, Any], against: str, facts: MeasureFacts, months: Sequence[dt.date]) -> Signal:
-    v = verdict(shift["side"], facts.direction)
-    text = (
-        f"Shift ({v}): {shift['length']} points in a row {shift['side']} the {against} "
-        f"from {_month(months, shift['start_index'])} to {_month(months, shift['end_index'])} "
-        f"({_DIRECTION_WORDS[facts.direction]})"
-    )
+    first, last = shift["start_index"], shift["end_index"]
     return Signal(
-        "shift", shift["side"], v, shift["start_index"], shift["end_index"], shift["length"],
-        tuple(shift["indices"]), text, _month(months, shift["start_index"]),
+        "shift", shift["side"], verdict(shift["side"], facts.direction), first, last, shift["length"],
+        tuple(shift["indices"]), _month(months, first), _month(months, last), against, facts.direction,
     )  # fmt: skip
 
 
 def _trend(
     trend: dict[str, Any], facts: MeasureFacts, months: Sequence[dt.date], observed: set[int]
 ) -> Signal:
-    v = verdict(trend["direction"], facts.direction)
-    text = (
-        f"Trend ({v}): {trend['length']} points going {trend['direction']} "
-        f"from {_month(months, trend['start_index'])} to {_month(months, trend['end_index'])} "
-        f"({_DIRECTION_WORDS[facts.direction]})"
-    )
-    indices = tuple(i for i in range(trend["start_index"], trend["end_index"] + 1) if i in observed)
+    first, last = trend["start_index"], trend["end_index"]
     return Signal(
-        "trend", trend["direction"], v, trend["start_index"], trend["end_index"], trend["length"], indices, text,
-        _month(months, trend["start_index"]),
+        "trend", trend["direction"], verdict(trend["direction"], facts.direction), first, last, trend["length"],
+        tuple(i for i in range(first, last + 1) if i in observed), _month(months, first), _month(months, last),
+        "", facts.direction,
     )  # fmt: skip
 
 
@@ -340,9 +348,8 @@ def aim_words(facts: MeasureFacts) -> Callable[[bool, float | Fraction, int], st
 
 @dataclass(frozen=True)
 class Reading:
-    """The signals and limits of one result, without the aim: what a stored summary keeps."""
+    """The signals and limits of one result, without the aim or centre lines: what a stored summary keeps."""
 
-    centre_lines: tuple[CentreLine, ...]
     signals: tuple[Signal, ...]
     limits: tuple[Limit, ...]
     other_signals: tuple[str, ...]
@@ -357,7 +364,7 @@ def read_signals(
     `observed` holds the indices of the months with a value (a trend marks only those).
     """
     if not months or not result.get("n_obs") or result.get("withheld"):
-        return Reading((), (), (), (), None)
+        return Reading((), (), (), None)
     phases = result.get("phases") or []
     first_against = "baseline median" if result.get("centre") == "baseline_median" else "median"
     # Each list of shifts is judged with the analysis that found it: the chart against its first centre
@@ -389,9 +396,7 @@ def read_signals(
         variation = "cannot_judge"
     else:
         variation = "common_cause"
-    return Reading(
-        tuple(_centre_lines(result, facts, months)), tuple(signals), tuple(limits), tuple(other), variation
-    )
+    return Reading(tuple(signals), tuple(limits), tuple(other), variation)
 
 
 def _undirected(result: dict[str, Any]) -> list[str]:
@@ -423,7 +428,8 @@ def interpret(
     observed = {i for i, p in enumerate(points) if p.get("value") is not None}
     reading = read_signals(result, months, observed, facts)
     aim = None if result.get("withheld") else aim_verdict(points, facts)
-    lines = [c.label for c in reading.centre_lines] + [s.text for s in reading.signals]
+    centre_lines = () if reading.variation is None else tuple(_centre_lines(result, facts, months))
+    lines = [c.label for c in centre_lines] + [s.text for s in reading.signals]
     lines += [lim.text for lim in reading.limits] + list(reading.other_signals)
     if reading.variation == "common_cause" and not reading.other_signals:
         lines.append("No shift or trend: common-cause variation around the median.")
@@ -433,7 +439,7 @@ def interpret(
     if aim is not None:
         lines.append(aim.text)
     return Interpretation(
-        reading.centre_lines, reading.signals, reading.limits, reading.other_signals, reading.variation, aim,
+        centre_lines, reading.signals, reading.limits, reading.other_signals, reading.variation, aim,
         tuple(lines),
     )  # fmt: skip
 
