@@ -22,7 +22,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from collaboratives import months
 from collaboratives.models import LIA, Aim, Awardee, Collaborative, Membership, Role, Team
-from measures.models import Measure, MonthlyReport, Observation
+from measures.models import ChartAnnotation, Measure, MonthlyReport, Observation
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_EMAIL_DOMAIN = "demo.coiin"
@@ -692,6 +692,44 @@ def _sync_reports(
     return len(to_create), len(to_update), len(stale)
 
 
+# Notes on the charts, as months counted from the first: the collaborative's learning sessions and calls,
+# one team's own notes, and a closing webinar planned after the data (listed under the charts, not plotted).
+DEMO_COLLABORATIVE_NOTES = (
+    (0, "Kick-off call"), (3, "Learning Session 1"), (6, "Action period call: data"), (9, "Learning Session 2"),
+    (12, "Action period call: PDSA ramps"), (15, "Learning Session 3"), (18, "Action period call: spread"),
+    (21, "Learning Session 4"), (26, "Closing webinar"),
+)  # fmt: skip
+DEMO_TEAM_NOTES = (
+    (2, "Two home visitors left"), (5, "New supervisor started"), (7, "Reflective supervision moved to weekly"),
+    (10, "Staff wellness day"), (13, "Caseloads capped at 20 families"), (16, "Peer mentoring started"),
+)  # fmt: skip
+
+
+def _sync_chart_notes(
+    collaboratives: dict[str, Collaborative], teams: dict[tuple[str, str], Team], data_months: list[dt.date]
+) -> None:
+    """The demo's notes on the charts: every collaborative's calendar, and the demo lead's team's own notes."""
+    wanted = [
+        (collab, None, months.add(data_months[0], offset), text)
+        for collab in collaboratives.values()
+        for offset, text in DEMO_COLLABORATIVE_NOTES
+    ]
+    lead_teams = [team for (_, slug), team in teams.items() if slug == LEAD_LIA]
+    wanted += [
+        (team.collaborative, team, months.add(data_months[0], offset), text)
+        for team in lead_teams
+        for offset, text in DEMO_TEAM_NOTES
+    ]
+    kept = [
+        ChartAnnotation.objects.get_or_create(collaborative=c, team=t, measure=None, month=m, text=text)[0].id
+        for c, t, m, text in wanted
+    ]
+    texts = [text for _, text in DEMO_COLLABORATIVE_NOTES + DEMO_TEAM_NOTES]
+    ChartAnnotation.objects.filter(collaborative__in=collaboratives.values(), text__in=texts).exclude(
+        id__in=kept
+    ).delete()
+
+
 @transaction.atomic
 def load_demo(*, today: dt.date) -> DemoSummary:
     """Create or refresh the demo collaboratives, people and monthly data, anchored to `today`.
@@ -786,6 +824,7 @@ def load_demo(*, today: dt.date) -> DemoSummary:
     _sync_memberships(users, wanted)
 
     plans = {spec.short_name: _plan_collaborative(spec, data_months, today) for spec in COLLABORATIVES}
+    _sync_chart_notes(collaboratives, teams, data_months)
     obs_created, obs_updated, obs_deleted = _sync_observations(teams, leads, measures, plans)
     rep_created, rep_updated, rep_deleted = _sync_reports(teams, leads, plans)
 
