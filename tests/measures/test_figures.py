@@ -263,3 +263,17 @@ def test_the_csv_rows_come_from_the_same_model_with_each_signals_verdict():
     assert rows[0] == ["2025-01", 5, 10, 50.0, 50.0, 1, "no", "no", "no", "", "yes", ""]
     ceiling = CASES["ceiling"]
     assert {row[9:11] == ["", "no"] for row in figures.csv_rows(model(ceiling), ceiling.points())} == {True}
+
+
+def test_a_month_hidden_from_the_viewer_is_not_marked_and_the_aim_is_not_judged_on_what_they_cannot_see():
+    case = CASES["improvement"]
+    pairs = [(n, case.denominator) for n in case.numerators]
+    result = runchart.analyse(pairs, runchart.RuleParams()).to_dict()  # computed from the true counts
+    points = case.points()
+    points[13] |= {"numerator": None, "denominator": None, "value": None, "suppressed": True}  # Feb 2026
+    facts = MeasureFacts(case.name, case.kind, case.direction, Fraction(70))
+    m = figures.chart_model(figures.FigureInput(facts, points, result, "Team A1"))
+    [shift] = [t for t in figures.plotly_figure(m, height=320)["data"] if t["name"].startswith("Shift")]
+    assert shift["x"] == ["2026-01-01", *months(14, 17)]
+    assert m.reading.aim.text == "Aim (goal 70%): not shown, some recent months are hidden."
+    assert 'data-x="2026-02-01"' not in figures.svg(m)
