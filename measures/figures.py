@@ -459,10 +459,13 @@ def svg(model: ChartModel) -> str:
             f'x2="{x(index[last]):.1f}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="{CENTRE}" stroke-width="2"{dash}/>'
         )
     for name, values, _dash in model.limit_lines:
-        pts = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values) if v is not None)
-        out.append(
-            f'<polyline class="limit" data-name="{escape(name)}" fill="none" stroke="{CENTRE}" points="{pts}"/>'
-        )
+        # One polyline per stretch with a limit, as the web figure leaves gaps unjoined.
+        stretches = " ".join(f"{x(i):.1f},{y(v):.1f}" if v is not None else "|" for i, v in enumerate(values))
+        for pts in filter(None, (p.strip() for p in stretches.split("|"))):
+            out.append(
+                f'<polyline class="limit" data-name="{escape(name)}" fill="none" stroke="{CENTRE}" '
+                f'stroke-dasharray="5 3" points="{pts}"/>'
+            )
     segment: list[str] = []
     for i, v in enumerate([*model.values, None]):
         if v is None:

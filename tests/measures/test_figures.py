@@ -277,3 +277,20 @@ def test_a_month_hidden_from_the_viewer_is_not_marked_and_the_aim_is_not_judged_
     assert shift["x"] == ["2026-01-01", *months(14, 17)]
     assert m.reading.aim.text == "Aim (goal 70%): not shown, some recent months are hidden."
     assert 'data-x="2026-02-01"' not in figures.svg(m)
+
+
+def test_limit_lines_are_optional_and_drawn_alike_on_the_web_and_in_print():
+    case = CASES["mean"]
+    pairs = [(n, case.denominator) for n in case.numerators]
+    result = runchart.analyse(pairs, runchart.RuleParams()).to_dict()
+    facts = MeasureFacts(case.name, "count", "up", None)
+    upper = [4.9] * 8 + [None] + [5.1] * 7
+    m = figures.chart_model(
+        figures.FigureInput(
+            facts, case.points(), result, "Agency A", limit_lines=[figures.LimitLine("Upper limit", upper)]
+        )
+    )
+    [web] = [t for t in figures.plotly_figure(m, height=320)["data"] if t["name"] == "Upper limit"]
+    assert (web["y"], web["line"]) == (upper, {"color": "#444444", "dash": "dash", "width": 1})
+    assert m.y_range == (0.0, 5.1 * 1.1)  # a count's axis from 0 to a little above its highest line
+    assert figures.svg(m).count('<polyline class="limit" data-name="Upper limit"') == 2  # the gap stays a gap
