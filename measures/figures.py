@@ -216,7 +216,7 @@ def chart_model(inp: FigureInput) -> ChartModel:
     )
 
 
-def _signal_name(rule: str, verdict: str, facts: MeasureFacts) -> str:
+def _signal_name(rule: str, verdict: str) -> str:
     what = (
         "6 or more points in a row on one side of the median"
         if rule == "shift"
@@ -243,7 +243,7 @@ def plotly_figure(model: ChartModel, *, height: int) -> dict[str, Any]:
                 y += [*m.y, None]
             traces.append(
                 go.Scatter(
-                    x=x[:-1], y=y[:-1], mode="lines", name=_signal_name("trend", verdict, facts),
+                    x=x[:-1], y=y[:-1], mode="lines", name=_signal_name("trend", verdict),
                     line={"color": VERDICT_COLOURS[verdict], "width": 9, "dash": TREND_DASH[verdict]},
                     opacity=0.45, hoverinfo="skip", connectgaps=False,
                 )
@@ -284,7 +284,7 @@ def plotly_figure(model: ChartModel, *, height: int) -> dict[str, Any]:
             traces.append(
                 go.Scatter(
                     x=[x for m in shifts for x in m.x], y=[y for m in shifts for y in m.y], mode="markers",
-                    name=_signal_name("shift", verdict, facts),
+                    name=_signal_name("shift", verdict),
                     hovertext=[m.text for m in shifts for _ in m.x], hoverinfo="text", cliponaxis=False,
                     marker={"color": VERDICT_COLOURS[verdict], "size": 17, "symbol": SHIFT_SYMBOLS[verdict],
                             "line": {"width": 2.5, "color": VERDICT_COLOURS[verdict]}},

@@ -183,10 +183,6 @@ class Interpretation:
     def variation_label(self) -> str:
         return "" if self.variation is None else VARIATION_LABELS[self.variation]
 
-    @property
-    def latest_signal(self) -> Signal | None:
-        return latest(self.signals)
-
 
 def latest(signals: Sequence[Signal]) -> Signal | None:
     """The signal that ends last (a shift before a trend ending the same month): what the series shows now."""

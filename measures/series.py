@@ -31,7 +31,8 @@ PARAMS_VERSION = (
     f"coiin-2/{runchart.RUNS_TABLE_VERSION}"  # 2: summaries read signals in the measure's direction
 )
 COHORT_REPORTING_FLOOR = Fraction(3, 4)  # docs/runchart.md §8.2: a period with fewer reporting is not used
-AIM_WINDOW, AIM_MIN_POINTS = 6, 3  # docs/runchart.md §8.5
+# docs/runchart.md §8.5, stated once (measures/interpretation.py)
+AIM_WINDOW, AIM_MIN_POINTS = interpretation.AIM_WINDOW, interpretation.AIM_MIN_POINTS
 
 Pair = tuple[int, int]
 
@@ -366,7 +367,7 @@ def team_summary(
         "meets_aim": verdicts[analysis.team_id],
         # The statistic the verdict is made of, so a page can name it (median of the last 6 reported months).
         "aim_median": _fraction_json(aim_median),
-        "aim_points": min(len(observed), interpretation.AIM_WINDOW),
+        "aim_points": min(len(observed), AIM_WINDOW),
         "latest_signal": None if signal is None else signal.short,
         "variation": reading.variation,
     }
