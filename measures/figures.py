@@ -226,7 +226,9 @@ def _signal_name(rule: str, verdict: str) -> str:
 
 
 def plotly_figure(model: ChartModel, *, height: int) -> dict[str, Any]:
-    """The plotly figure (data and layout) as JSON-ready dicts, built with plotly's graph_objects."""
+    """The plotly figure (data and layout) as JSON-ready dicts, built with plotly's graph_objects.
+
+    `height` is for the plot; a band of notes above it makes the figure taller (`layout.height`)."""
     facts, unit = model.facts, model.facts.unit
     hover = "%{x|%b %Y}: %{y:.1f}" + unit + "<br>%{customdata[0]} / %{customdata[1]}"
     if model.aggregate:
@@ -293,7 +295,8 @@ def plotly_figure(model: ChartModel, *, height: int) -> dict[str, Any]:
     plotted = [n for n in model.notes if n.plotted]
     band = model.note_rows * NOTE_ROW_PX + 8 if plotted else 0
     top_margin = 12
-    plot_px = max(height - top_margin - 40, 80)
+    height += band  # the notes' band adds to the chart's height: the data keep theirs
+    plot_px = height - top_margin - 40
     split = 1 - band / plot_px if band else 1.0
     if plotted:
         by_month: dict[tuple[dt.date, int], list[PlacedNote]] = {}

@@ -139,8 +139,9 @@ def test_thirty_notes_are_numbered_in_a_band_above_the_plot_and_the_axis_spans_t
     case = CASES["notes"]
     m = model(case)
     figure = figures.plotly_figure(m, height=320)
-    # 24 months on a 280 px plot: markers 3 months apart in each row never touch, so three rows.
-    split = 1 - (3 * 22 + 8) / (320 - 12 - 40)
+    # 24 months on a 280 px plot: markers 3 months apart in each row never touch, so three rows; the band
+    # (3 rows of 22 px and 8 px) is added to the figure's height, the data keep their 320 px.
+    split = 1 - (3 * 22 + 8) / (320 + 74 - 12 - 40)
     labels = ["2", "3", "4–5", "6", "7", "8–10", *map(str, range(11, 17)), "17–18", *map(str, range(19, 30))]
     note_trace = figure["data"][-1]
     assert {k: v for k, v in note_trace.items() if k != "hovertext"} == {
@@ -160,7 +161,7 @@ def test_thirty_notes_are_numbered_in_a_band_above_the_plot_and_the_axis_spans_t
         flat(BASELINE.format("50%"), "2025-01-01", "2026-12-01", 50.0, "#444444", "solid"),
         flat("Goal 60%", "2025-01-01", "2026-12-01", 60.0, "#00755a", "dash"),
     ]
-    expected = layout("2026-12-16", domain=split - 0.04)
+    expected = layout("2026-12-16", domain=split - 0.04) | {"height": 394}
     expected["yaxis2"] = {
         "anchor": "x",
         "domain": [split, 1],
