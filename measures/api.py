@@ -34,8 +34,8 @@ from collaboratives.api import NamedRefSerializer, ReadOnlyViewSet
 from collaboratives.models import Collaborative, Team
 from collaboratives.selectors import awardee_list, collaborative_list, team_list
 from measures import page_cache, suppression
-from measures.charts import chart_reading
 from measures.models import Measure, MonthlyReport, Observation, RunChartAnalysis
+from measures.rendering import chart_reading
 from measures.selectors import (
     REPORT_CELL_LABELS,
     measure_list,

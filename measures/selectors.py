@@ -10,7 +10,7 @@ from collaboratives import access, enrolment, months
 from collaboratives.models import Awardee, Collaborative, Membership, Role, Team
 from collaboratives.selectors import team_list
 from measures import figures
-from measures.charts import ChartNote, figure_input, measure_facts, team_chart_notes, value_format
+from measures.charts import ChartNote, team_chart_notes, value_format
 from measures.interpretation import aim_words, variation_icon
 from measures.models import (
     ChartAnnotation,
@@ -20,6 +20,7 @@ from measures.models import (
     PhaseDecision,
     RunChartAnalysis,
 )
+from measures.rendering import figure_input, measure_facts
 
 
 @dataclass(frozen=True)

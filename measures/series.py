@@ -23,8 +23,8 @@ from collaboratives.months import between as months_between
 from collaboratives.months import first_of, span
 from measures import interpretation, runchart
 from measures import points as stored_points
-from measures.charts import measure_facts
 from measures.models import Measure, Observation, PhaseDecision, RunChartAnalysis
+from measures.rendering import measure_facts
 
 # Bump when the engine's rules or this module's inputs change meaning: every stored result then recomputes.
 PARAMS_VERSION = (

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from collaboratives.models import Awardee, Collaborative
-from measures.charts import chart_title, runchart_svg
+from measures.rendering import chart_title, runchart_svg
 from worksheets.models import Worksheet
 from worksheets.selectors import PlannerFigures, worksheet_answered_sections
 

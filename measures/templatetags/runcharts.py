@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from measures.charts import ChartNote, format_value, runchart_figure
+from measures.charts import ChartNote, format_value
 from measures.interpretation import VARIATION_LABELS, variation_icon
 from measures.models import Measure, RunChartAnalysis
+from measures.rendering import runchart_figure
 from measures.suppression import suppressed_months
 
 register = template.Library()

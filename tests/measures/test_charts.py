@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 
 from measures import series
-from measures.charts import ChartNote, runchart_figure
+from measures.charts import ChartNote
 from measures.models import Observation, RunChartAnalysis
+from measures.rendering import runchart_figure
 from measures.services import runchart_analyse
 from tests.factories import MeasureFactory
 
