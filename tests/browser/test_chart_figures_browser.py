@@ -107,6 +107,7 @@ def test_the_demo_dashboard_and_small_multiples_show_variation_icons_with_words(
     icons = page.locator("table.dashboard-table img.variation-icon")
     assert icons.count() > 0
     assert all(alt for alt in (icons.nth(i).get_attribute("alt") for i in range(icons.count())))
+    assert page.evaluate("() => document.documentElement.scrollWidth") == width  # no sideways scrolling
     _shot(page, f"demo-dashboard-{width}")
     assert axe_violations(page) == []
     page.click("text=Each team's chart >> nth=0")
@@ -119,6 +120,7 @@ def test_the_demo_dashboard_and_small_multiples_show_variation_icons_with_words(
     page.goto(f"{live_server.url}/teams/{team.public_id}/")
     assert wait_for_charts(page) == 3
     assert page.locator("details summary", has_text="Notes on this chart (15)").count() == 3
+    assert page.evaluate("() => document.documentElement.scrollWidth") == width
     _shot(page, f"demo-team-{width}")
     assert axe_violations(page) == []
 
