@@ -20,7 +20,7 @@ Verdict = Literal["improvement", "concern", "neutral"]
 # A series as a whole, in the style of NHS England's "Making Data Count" variation icons.
 Variation = Literal["improvement", "concern", "neutral", "common_cause", "cannot_judge"]
 
-AIM_WINDOW, AIM_MIN_POINTS = 6, 3  # runchart-spec §8.5: median of the last 6 observed points, 3 at least
+AIM_WINDOW, AIM_MIN_POINTS = 6, 3  # docs/runchart.md §8.5: median of the last 6 observed points, 3 at least
 
 VARIATION_LABELS: dict[str, str] = {
     "improvement": "Special cause: improvement",
@@ -207,7 +207,7 @@ def _cannot_judge(
     analysis: dict[str, Any], facts: MeasureFacts, months: Sequence[dt.date], first: int, last: int
 ) -> Limit | None:
     """The rules skip points on the median, so a centre line at the measure's bound, or one that more
-    than half the points sit on, leaves too little for them to judge (runchart-spec §12)."""
+    than half the points sit on, leaves too little for them to judge (docs/runchart.md §12, docs/charts.md)."""
     median = _exact(analysis.get("median"), analysis.get("median_exact"))
     n_obs, n_useful = analysis.get("n_obs") or 0, analysis.get("n_useful") or 0
     if median is None or n_obs == 0:
@@ -295,7 +295,7 @@ def recent_median(observed: Sequence[Fraction]) -> Fraction | None:
 
 
 def aim_verdict(points: Sequence[dict[str, Any]], facts: MeasureFacts) -> Aim | None:
-    """§8.5 with its statistic named: the median of the most recent 6 reported months against the goal.
+    """docs/runchart.md §8.5 with its statistic named: the median of the most recent 6 reported months against the goal.
 
     Computed exactly from the counts, as the engine's `meets_aim` computes it; a window with a month
     hidden from the viewer (small-cell suppression) is not judged, since the viewer cannot check it.
