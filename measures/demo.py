@@ -709,7 +709,7 @@ def _sync_chart_notes(
     collaboratives: dict[str, Collaborative], teams: dict[tuple[str, str], Team], data_months: list[dt.date]
 ) -> None:
     """The demo's notes on the charts: every collaborative's calendar, and the demo lead's team's own notes."""
-    wanted = [
+    wanted: list[tuple[Collaborative, Team | None, dt.date, str]] = [
         (collab, None, months.add(data_months[0], offset), text)
         for collab in collaboratives.values()
         for offset, text in DEMO_COLLABORATIVE_NOTES

@@ -470,19 +470,19 @@ def svg(model: ChartModel) -> str:
                 f'stroke-dasharray="5 3" points="{pts}"/>'
             )
     segment: list[str] = []
-    for i, v in enumerate([*model.values, None]):
-        if v is None:
+    for i, point in enumerate([*model.values, None]):
+        if point is None:
             if len(segment) > 1:
                 out.append(
                     f'<polyline fill="none" stroke="{INK}" stroke-width="2" points="{" ".join(segment)}"/>'
                 )
             segment = []
             continue
-        segment.append(f"{x(i):.1f},{y(v):.1f}")
-    for i, v in enumerate(model.values):
-        if v is not None:
+        segment.append(f"{x(i):.1f},{y(point):.1f}")
+    for i, shown in enumerate(model.values):
+        if shown is not None:
             out.append(
-                f'<circle class="point" data-x="{model.months[i]}" data-y="{v:g}" cx="{x(i):.1f}" cy="{y(v):.1f}" '
+                f'<circle class="point" data-x="{model.months[i]}" data-y="{shown:g}" cx="{x(i):.1f}" cy="{y(shown):.1f}" '
                 f'r="3.5" fill="{INK}"/>'
             )
     for m in model.marks:
@@ -522,10 +522,10 @@ def svg(model: ChartModel) -> str:
         )
     step = max(1, math.ceil(n / 8))
     for i in range(0, n, step):
-        month = dt.date.fromisoformat(model.months[i])
+        tick = dt.date.fromisoformat(model.months[i])
         out.append(
             f'<text x="{x(i):.1f}" y="{top + SVG_PLOT_HEIGHT + 18}" font-size="10" text-anchor="middle" '
-            f'fill="#1a1a1a">{month:%b %y}</text>'
+            f'fill="#1a1a1a">{tick:%b %y}</text>'
         )
     out.append("</svg>")
     return "".join(out)
