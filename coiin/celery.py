@@ -22,4 +22,9 @@ app.conf.beat_schedule = {
         "task": "measures.tasks.report_reminders_send",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Just after midnight, close the staff well-being survey months whose last day has passed and record them.
+    "survey-windows-close": {
+        "task": "worksheets.tasks.survey_windows_close_due",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }

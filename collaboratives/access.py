@@ -28,6 +28,7 @@ class Action(enum.StrEnum):
     ADMINISTER = "administer"
     DECIDE_PHASES = "decide_phases"
     READ_JOY_ROLLUP = "read_joy_rollup"
+    RUN_SURVEY = "run_survey"  # open a team's staff well-being survey month, hand out its links, close it
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ def can(user: Any, action: Action, obj: Any) -> bool:
             return is_lead or (is_member and obj.collaborative.members_can_submit)
         case Action.REOPEN_MONTH | Action.DECIDE_PHASES:
             return is_lead or is_advisor or is_admin
-        case Action.MANAGE_ROSTER:
+        case Action.MANAGE_ROSTER | Action.RUN_SURVEY:
             return is_lead
         case Action.REVIEW:
             return is_advisor or is_admin

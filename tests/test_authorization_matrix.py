@@ -51,8 +51,14 @@ from measures.models import (
 from measures.services import runchart_analyse
 from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
 from tests.factories import MeasureFactory
-from worksheets.models import Worksheet
+from worksheets.models import SurveyInstrument, SurveyItem, SurveyLink, SurveyWindow, Worksheet
 from worksheets.services import joy_worksheet_save
+from worksheets.survey.services import (
+    month_last_day,
+    survey_instrument_ensure,
+    survey_links_issue,
+    survey_window_open,
+)
 
 PRINCIPALS = [
     "anonymous",
@@ -294,6 +300,52 @@ _REVIEW_POST = _statuses(404, diana=302, frank=302, root=302, erin=403, mia=403,
 # Only ONE's admin (and the superuser) edit its diagram; whoever sees ONE gets 403, outsiders 404.
 _KDD_GET = _statuses(403, olga=404, frank=200, root=200)
 _KDD_POST = _statuses(403, olga=404, frank=302, root=302)
+
+
+# --- Issue 23: staff well-being pulse survey (helpers for the ROUTES block below) ---
+def _survey_window(w: SimpleNamespace) -> Any:
+    """Team A1's survey of this month, open today (made once per test)."""
+    if not hasattr(w, "survey_window"):
+        today = timezone.localdate()
+        w.survey_window = survey_window_open(
+            actor=w.alice,
+            team=w.team_a1,
+            month=today.replace(day=1),
+            opens_on=today,
+            closes_on=month_last_day(today),
+            staff_count=10,
+        )
+    return w.survey_window
+
+
+def _survey_item(w: SimpleNamespace) -> SurveyItem:
+    return survey_instrument_ensure(collaborative=w.one).items.first()
+
+
+def _survey_token(w: SimpleNamespace) -> str:
+    return survey_links_issue(actor=w.alice, window=_survey_window(w), count=1)[0]
+
+
+def _survey_state() -> list[tuple[Any, ...]]:
+    return [
+        *SurveyWindow.objects.unscoped(reason="matrix").values_list("id", "status", "staff_count"),
+        *SurveyItem.objects.unscoped(reason="matrix").values_list("id", "code", "text_en"),
+        *SurveyInstrument.objects.unscoped(reason="matrix").values_list("id", "min_responses"),
+        *SurveyLink.objects.unscoped(reason="matrix").values_list("id", "used"),
+    ]
+
+
+_SURVEY_ITEM_POST = {
+    "code": "matrix",
+    "text_en": "How often?",
+    "text_es": "¿Con qué frecuencia?",
+    "choices": "never | Never | Nunca\nalways | Always | Siempre",
+    "top_box": "always",
+    "order": "9",
+}
+# A1's CQI lead runs its survey; those who see A1 read it (403 on the lead's actions); others get 404.
+_SURVEY_RUN_GET = _statuses(404, alice=200, root=200, bob=403, erin=403, frank=403)
+_SURVEY_RUN_POST = _statuses(404, alice=302, root=302, bob=403, erin=403, frank=403)
 
 
 # The oracle. Team A1 belongs to LIA A (North) in collaborative ONE; see tests/conftest.py for the people.
@@ -902,6 +954,115 @@ ROUTES: dict[str, list[Case]] = {
         )
     ],
     # --- end of issue 26 ---
+    # --- issue 23 ---
+    "survey-results": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/survey/", _statuses(200, olga=404))
+    ],
+    "survey-instrument": [
+        # Everyone who sees ONE reads its questions; only its admins change the threshold.
+        Case(
+            "get", lambda w: f"/collaboratives/{w.one.public_id}/survey/questions/", _statuses(200, olga=404)
+        ),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/survey/questions/",
+            _KDD_POST,
+            data=lambda w: {"min_responses": "7"},
+            unchanged=_survey_state,
+        ),
+    ],
+    "survey-item-new": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/survey/questions/new/", _KDD_GET),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/survey/questions/new/",
+            _KDD_POST,
+            data=lambda w: _SURVEY_ITEM_POST,
+            unchanged=_survey_state,
+        ),
+    ],
+    "survey-item-edit": [
+        Case("get", lambda w: f"/survey-questions/{_survey_item(w).public_id}/", _KDD_GET),
+        Case(
+            "post",
+            lambda w: f"/survey-questions/{_survey_item(w).public_id}/",
+            _KDD_POST,
+            data=lambda w: _SURVEY_ITEM_POST,
+            unchanged=_survey_state,
+        ),
+    ],
+    "survey-team": [
+        Case("get", lambda w: f"/teams/{w.team_a1.public_id}/survey/", _TEAM_READS),
+        Case(
+            "post",
+            lambda w: f"/teams/{w.team_a1.public_id}/survey/",
+            _SURVEY_RUN_POST,
+            data=lambda w: {
+                "month": "2025-03",
+                "opens_on": "2025-03-01",
+                "closes_on": "2025-03-31",
+                "staff_count": "9",
+            },
+            unchanged=_survey_state,
+        ),
+    ],
+    "survey-window": [
+        Case("get", lambda w: f"/survey-months/{_survey_window(w).public_id}/", _TEAM_READS),
+        Case(
+            "post",
+            lambda w: f"/survey-months/{_survey_window(w).public_id}/",
+            _SURVEY_RUN_POST,
+            data=lambda w: {
+                "staff_count": "11",
+                "closes_on": f"{month_last_day(timezone.localdate()):%Y-%m-%d}",
+            },
+            unchanged=_survey_state,
+        ),
+    ],
+    "survey-window-links": [
+        Case("get", lambda w: f"/survey-months/{_survey_window(w).public_id}/links/", _SURVEY_RUN_GET),
+        Case(
+            "post",
+            lambda w: f"/survey-months/{_survey_window(w).public_id}/links/",
+            _SURVEY_RUN_GET,  # the printable sheet answers 200
+            data=lambda w: {"count": "3"},
+            unchanged=_survey_state,
+        ),
+    ],
+    "survey-window-email": [
+        Case(
+            "post",
+            lambda w: f"/survey-months/{_survey_window(w).public_id}/email/",
+            _SURVEY_RUN_POST,
+            data=lambda w: {"addresses": "staff.one@example.org"},
+            unchanged=_survey_state,
+        )
+    ],
+    "survey-window-close": [
+        Case(
+            "post",
+            lambda w: f"/survey-months/{_survey_window(w).public_id}/close/",
+            _SURVEY_RUN_POST,
+            unchanged=_survey_state,
+        )
+    ],
+    "survey-respond": [
+        # No account: the link is the credential, for anyone who holds it, signed in or not.
+        Case("get", lambda w: f"/s/{_survey_token(w)}/", _statuses(200, anonymous=200)),
+        Case("get", lambda w: "/s/not-a-real-link/", _statuses(404, anonymous=404)),
+        Case(
+            "post",
+            lambda w: f"/s/{_survey_token(w)}/",
+            _statuses(200, anonymous=200),
+            data=lambda w: {
+                "q_supported": "always",
+                "q_reflective-supervision": "often",
+                "q_work-life-balance": "never",
+                "q_wellbeing": "better",
+            },
+        ),
+    ],
+    # --- end of issue 23 ---
 }
 
 
