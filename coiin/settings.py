@@ -164,6 +164,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "America/New_York")
 USE_I18N = True
+# The public staff survey page speaks English and Spanish; its Spanish text is in locale/es (docs/survey.md).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"

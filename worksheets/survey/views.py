@@ -348,11 +348,7 @@ def survey_respond(request: HttpRequest, token: str) -> HttpResponse:
     language = _language(request)
     with translation.override(language):
         other = "en" if language == "es" else "es"
-        context: dict[str, Any] = {
-            "language": language,
-            "other": other,
-            "switch_url": f"{request.path}?lang={other}",
-        }
+        context: dict[str, Any] = {"language": language, "other": other}
         if _over_rate_limit(request):
             return render(
                 request, "worksheets/survey/respond_message.html", context | {"kind": "busy"}, status=429
@@ -392,6 +388,12 @@ def survey_respond(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request,
             "worksheets/survey/respond.html",
-            context | {"form": form, "window": window, "error_summary": error_summary(form)},
+            context
+            | {
+                "form": form,
+                "window": window,
+                "error_summary": error_summary(form),
+                "switch_url": f"{request.path}?lang={other}",
+            },
             status=400 if form.errors else 200,
         )
