@@ -171,6 +171,7 @@ def test_ohios_pooled_srr_charts_suggest_a_shifted_median_for_its_awardee_lead_t
         ("supported", 2),
         ("reflective-supervision", 2),
         ("work-life-balance", 2),
+        ("wellbeing", 2),  # the SMART aim's measure, fed by the survey's well-being question
     }
     assert not PhaseDecision.objects.exists()  # suggestions only: nobody has decided them yet
 

@@ -11,6 +11,7 @@ from measures.demo import DEMO_LOGINS, DEMO_PASSWORD, LEAD_LIA, LIAS, load_demo
 from measures.services import recompute_all
 from pdsa.demo import load_pdsa_demo
 from worksheets.demo import load as load_worksheets_demo
+from worksheets.survey.demo import load_survey_demo
 
 
 def _iso_date(value: str) -> dt.date:
@@ -79,6 +80,10 @@ class Command(BaseCommand):
         )
         load_worksheets_demo(today=today)
         self.stdout.write("Worksheets: Joy in Work reflections and Ohio's closing planner for the SRR CoIIN.")
+        built = load_survey_demo(today=today)
+        self.stdout.write(
+            f"Staff well-being survey: {built} SRR survey months built; their answers are the SRR observations."
+        )
         analyses = recompute_all()
         self.stdout.write(
             f"Run charts: {len(analyses)} series computed (or enqueued when a worker is configured)."
