@@ -311,7 +311,7 @@ def survey_link_window(*, token: str, today: dt.date) -> SurveyWindow:
     """The open window a link belongs to. Raises LinkAlreadyUsed or LinkNotUsable."""
     link = (
         _trusted(SurveyLink, "the link's token is the respondent's credential")
-        .select_related("window")
+        .select_related("window__team__lia")
         .filter(token_hash=token_hash(token))
         .first()
     )

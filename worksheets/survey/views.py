@@ -8,7 +8,7 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -326,18 +326,22 @@ def _language(request: HttpRequest) -> str:
 
 
 def _over_rate_limit(request: HttpRequest) -> bool:
-    """Count this address's requests to the survey page in the last hour, in the cache only.
+    """Count this address's requests to the survey page in the last hour, in the web process's memory.
 
-    The address is kept as a salted hash, for an hour, and never beside a response.
+    The address is kept as a salted hash, for an hour, in memory only: never in the database, never
+    beside a response. Each gunicorn worker keeps its own count (as the API's budgets): the limit a
+    client meets is this setting × the number of workers.
     """
     address = request.META.get("REMOTE_ADDR", "")
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:survey:{address}".encode()).hexdigest()[:40]
     key = f"survey-rate:{digest}"
-    cache.add(key, 0, timeout=3600)
+    counter = caches["throttle"]
+    if counter.add(key, 1, timeout=3600):
+        return False  # the first request; the limit is at least 1
     try:
-        count = cache.incr(key)
+        count = counter.incr(key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
+        counter.set(key, 1, timeout=3600)
         count = 1
     return count > settings.SURVEY_REQUESTS_PER_ADDRESS
 
