@@ -87,3 +87,24 @@ def test_a_staff_member_answers_in_spanish_on_a_phone_and_the_lead_sees_the_rate
     assert lead.locator("#response-count").inner_text() == "1 of 6 staff have answered."
     assert lead.locator("#response-rate").inner_text() == "17%"
     screenshot(lead, "survey-lead-rate")
+
+    narrow = signed_in_page(world.alice, width=390)
+    narrow.goto(f"{live_server.url}/teams/{world.team_a1.public_id}/survey/")
+    assert "1 of 6" in narrow.inner_text("main")
+    assert narrow.evaluate("document.documentElement.scrollWidth") <= 390
+    assert axe_violations(narrow) == []
+    screenshot(narrow, "survey-team-390")
+    narrow.goto(f"{live_server.url}/collaboratives/{world.one.public_id}/survey/questions/")
+    assert axe_violations(narrow) == []
+    screenshot(narrow, "survey-questions-390")
+
+    (token,) = services.survey_links_issue(actor=world.alice, window=window, count=1)
+    wide = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    try:
+        page = wide.new_page()
+        page.goto(f"{live_server.url}/s/{token}/")
+        assert page.locator("h1").inner_text() == "How was your work this month at Agency A?"
+        assert axe_violations(page) == []
+        screenshot(page, "survey-respond-1280-en")
+    finally:
+        wide.close()

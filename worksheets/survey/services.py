@@ -344,14 +344,22 @@ def answers_clean(items: list[dict[str, Any]], answers: dict[str, str], role: st
 
 
 def survey_response_submit(
-    *, token: str, answers: dict[str, str], role: str, comment: str, today: dt.date
+    *,
+    token: str,
+    answers: dict[str, str],
+    role: str,
+    comment: str,
+    today: dt.date,
+    window: SurveyWindow | None = None,
 ) -> None:
     """Save one response from a link, once: the link is marked used and the response kept without it.
 
     The conditional UPDATE claims the link, so a double submit saves one response and the second
-    raises LinkAlreadyUsed. Nothing is saved when the answers are incomplete.
+    raises LinkAlreadyUsed. Nothing is saved when the answers are incomplete. `window` is the one the
+    caller just read with `survey_link_window` for this token (saves reading it again); the claim
+    checks the link belongs to it.
     """
-    window = survey_link_window(token=token, today=today)
+    window = window or survey_link_window(token=token, today=today)
     cleaned = answers_clean(window.items, answers, role)
     comment = comment.strip()
     if len(comment) > MAX_COMMENT_LENGTH:
@@ -364,7 +372,12 @@ def survey_response_submit(
     with transaction.atomic():
         claimed = (
             _trusted(SurveyLink, "the link's token is the respondent's credential")
-            .filter(token_hash=token_hash(token), used=False, window__status=SurveyWindow.Status.OPEN)
+            .filter(
+                token_hash=token_hash(token),
+                window_id=window.id,
+                used=False,
+                window__status=SurveyWindow.Status.OPEN,
+            )
             .update(used=True)
         )
         if not claimed:

@@ -375,6 +375,7 @@ def survey_respond(request: HttpRequest, token: str) -> HttpResponse:
                     role=form.cleaned_data["role"],
                     comment=form.cleaned_data["comment"],
                     today=today,
+                    window=window,
                 )
             except services.LinkAlreadyUsed:
                 return render(request, "worksheets/survey/respond_message.html", context | {"kind": "used"})
