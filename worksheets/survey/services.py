@@ -380,8 +380,11 @@ def survey_response_submit(
             )
             .update(used=True)
         )
-        if not claimed:
-            raise LinkAlreadyUsed
+        if not claimed:  # answered meanwhile, or the month closed, or not this window's link
+            links = _trusted(SurveyLink, "the link's token is the respondent's credential")
+            if links.filter(token_hash=token_hash(token), window_id=window.id, used=True).exists():
+                raise LinkAlreadyUsed
+            raise LinkNotUsable
         SurveyResponse.objects.create(
             window=window, team_id=window.team_id, role=role, answers=cleaned, submitted_on=today
         )

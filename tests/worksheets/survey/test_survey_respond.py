@@ -144,3 +144,30 @@ def test_one_address_is_limited_and_told_plainly(client, today_window):
     assert not _responses().exists()
     other = client.get(f"/s/{token}/", REMOTE_ADDR="192.0.2.7")
     assert other.status_code == 200
+
+
+def test_a_link_cannot_answer_another_months_window(survey, today_window):
+    window, token = today_window
+    with pytest.raises(services.LinkNotUsable):
+        services.survey_response_submit(
+            token=token,
+            answers=ALL_TOP,
+            role="",
+            comment="",
+            today=timezone.localdate(),
+            window=survey.window,
+        )
+    assert not _responses().exists()
+    assert SurveyLink.objects.unscoped(reason="test").filter(window=window, used=False).count() == 1
+
+
+def test_a_link_answered_between_reading_and_claiming_says_already_answered(today_window):
+    window, token = today_window
+    today = timezone.localdate()
+    read = services.survey_link_window(token=token, today=today)
+    services.survey_response_submit(token=token, answers=ALL_TOP, role="", comment="", today=today)
+    with pytest.raises(services.LinkAlreadyUsed):
+        services.survey_response_submit(
+            token=token, answers=ALL_TOP, role="", comment="", today=today, window=read
+        )
+    assert _responses().count() == 1
