@@ -139,7 +139,7 @@ def main() -> None:
             staff_count=respondents,
         )
         step("issuing links")
-        tokens = []
+        tokens: list[str] = []
         while len(tokens) < respondents:
             count = min(services.MAX_LINKS_PER_REQUEST, respondents - len(tokens))
             tokens += services.survey_links_issue(actor=lead, window=window, count=count)

@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from collaboratives import access
 from collaboratives.models import Awardee, Collaborative, Role, Team, public_id_field
-from collaboratives.scoping import ScopedQuerySet, scoped_queryset
+from collaboratives.scoping import CollaborativeOwned, ScopedQuerySet, TeamOwned
 from pdsa.models import PDSACycle
 
 
@@ -160,7 +160,7 @@ class SurveyInstrument(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+    objects = CollaborativeOwned.as_manager()
 
     class Meta:
         constraints = [
@@ -198,7 +198,7 @@ class SurveyItem(models.Model):
         help_text="The proportion measure whose monthly value is this item's top-box share.",
     )
 
-    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+    objects = CollaborativeOwned.as_manager()
 
     class Meta:
         ordering = ["instrument", "order", "id"]
@@ -236,7 +236,7 @@ class SurveyWindow(models.Model):
     closed_on = models.DateField(null=True, blank=True)
     outcome = models.TextField(blank=True, help_text="What closing the window did with the answers.")
 
-    objects = scoped_queryset("team", "team").as_manager()
+    objects = TeamOwned.as_manager()
 
     class Meta:
         ordering = ["team", "-month"]
@@ -268,7 +268,7 @@ class SurveyLink(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     used = models.BooleanField(default=False)
 
-    objects = scoped_queryset("team", "team").as_manager()
+    objects = TeamOwned.as_manager()
 
     def __str__(self) -> str:
         return f"survey link of {self.window}"
@@ -289,7 +289,7 @@ class SurveyResponse(models.Model):
     answers = models.JSONField(help_text="{item code: answer value}")
     submitted_on = models.DateField(help_text="The day only: a finer time could be matched to a person.")
 
-    objects = scoped_queryset("team", "team").as_manager()
+    objects = TeamOwned.as_manager()
 
     def __str__(self) -> str:
         return f"survey response to {self.window}"
@@ -303,7 +303,7 @@ class SurveyComment(models.Model):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(max_length=2000)
 
-    objects = scoped_queryset("team", "team").as_manager()
+    objects = TeamOwned.as_manager()
 
     def __str__(self) -> str:
         return f"survey comment on {self.window}"

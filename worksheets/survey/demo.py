@@ -86,7 +86,8 @@ def load_survey_demo(*, today: dt.date) -> int:
     for team_id, measure_id, month, num, den in Observation.objects.filter(
         team__collaborative=srr, measure_id__in=list(measure_codes), numerator__isnull=False
     ).values_list("team_id", "measure_id", "month", "numerator", "denominator"):
-        cells[team_id, month][measure_codes[measure_id]] = (num, den)
+        if num is not None and den is not None:  # a proportion's filled cell has both
+            cells[team_id, month][measure_codes[measure_id]] = (num, den)
 
     teams = {t.id: t for t in Team.objects.filter(collaborative=srr).select_related("lia", "collaborative")}
     User = get_user_model()

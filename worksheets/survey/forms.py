@@ -1,7 +1,7 @@
 """Forms of the survey pages. Field checks only; the rules live in worksheets/survey/services.py."""
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -57,7 +57,7 @@ class ItemForm(forms.Form):
 
     def __init__(self, *args: Any, measures: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["measure"].queryset = measures
+        cast(forms.ModelChoiceField, self.fields["measure"]).queryset = measures
 
     def clean_top_box(self) -> list[str]:
         return [v.strip() for v in self.cleaned_data["top_box"].split(",") if v.strip()]
