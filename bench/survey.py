@@ -113,7 +113,7 @@ def main() -> None:
         from measures.models import RunChartAnalysis
         from measures.services import runchart_analyse_many
         from worksheets.models import SurveyResponse
-        from worksheets.survey import services
+        from worksheets.survey import dates, services
 
         manifest = stack.ROOT / "var" / "staticfiles" / "staticfiles.json"
         newest = max(f.stat().st_mtime for f in (stack.ROOT / "static").rglob("*") if f.is_file())
@@ -135,7 +135,7 @@ def main() -> None:
             team=team,
             month=today.replace(day=1),
             opens_on=today,
-            closes_on=services.month_last_day(today),
+            closes_on=dates.month_last_day(today),
             staff_count=respondents,
         )
         step("issuing links")

@@ -53,8 +53,8 @@ from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
 from tests.factories import MeasureFactory
 from worksheets.models import SurveyInstrument, SurveyItem, SurveyLink, SurveyWindow, Worksheet
 from worksheets.services import joy_worksheet_save
+from worksheets.survey.dates import month_last_day
 from worksheets.survey.services import (
-    month_last_day,
     survey_instrument_ensure,
     survey_links_issue,
     survey_window_open,

@@ -8,7 +8,7 @@ from measures.models import Measure
 from tests.browser.pages import axe_violations, screenshot
 from tests.factories import MeasureFactory
 from worksheets.models import SurveyResponse
-from worksheets.survey import services
+from worksheets.survey import dates, services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +24,7 @@ def test_a_staff_member_answers_in_spanish_on_a_phone_and_the_lead_sees_the_rate
         team=world.team_a1,
         month=today.replace(day=1),
         opens_on=today,
-        closes_on=services.month_last_day(today),
+        closes_on=dates.month_last_day(today),
         staff_count=6,
     )
     lead = signed_in_page(world.alice)

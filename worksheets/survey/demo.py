@@ -20,7 +20,7 @@ from collaboratives.models import Collaborative, Team
 from measures.demo import LEAD_LIA, LIAS, SRR, demo_months
 from measures.models import MonthlyReport, Observation
 from worksheets.models import SurveyResponse, SurveyWindow
-from worksheets.survey import services
+from worksheets.survey import dates, services
 
 RANDOM_SEED = "coiin-demo-survey"
 OPEN_ANSWERS = 4  # answers already in for the lead's open month
@@ -113,7 +113,7 @@ def load_survey_demo(*, today: dt.date) -> int:
             team=team,
             month=month,
             opens_on=month + dt.timedelta(days=14),
-            closes_on=services.latest_close_day(month) if is_open else month + dt.timedelta(days=37),
+            closes_on=dates.latest_close_day(month) if is_open else month + dt.timedelta(days=37),
             staff_count=den + rng.randint(0, 2),
         )
         built += 1

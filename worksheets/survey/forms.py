@@ -6,6 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from collaboratives import months
 from measures.models import Measure
 from worksheets.models import SURVEY_MIN_RESPONSES_FLOOR, SurveyResponse
 from worksheets.survey.services import MAX_COMMENT_LENGTH, MAX_LINKS_PER_REQUEST
@@ -15,7 +16,7 @@ class MonthField(forms.DateField):
     """A month typed as YYYY-MM (an <input type="month">), cleaned to its first day."""
 
     widget = forms.DateInput(attrs={"type": "month"})
-    input_formats = ["%Y-%m"]
+    input_formats = [months.FORMAT]
 
     def to_python(self, value: Any) -> dt.date | None:
         day = super().to_python(value)

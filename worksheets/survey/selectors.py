@@ -19,7 +19,7 @@ from django.utils import translation
 from collaboratives.models import Collaborative, Team
 from worksheets.models import SurveyResponse, SurveyWindow
 from worksheets.survey import disclosure
-from worksheets.survey.services import latest_close_day
+from worksheets.survey.dates import latest_close_day
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ hash beside its window and a used flag; a response as its answers, an optional r
 comment apart from both. Email addresses pass through `survey_links_email` and are never written.
 """
 
-import calendar
 import datetime as dt
 import logging
 from collections.abc import Iterable
@@ -34,6 +33,7 @@ from worksheets.models import (
     SurveyWindow,
 )
 from worksheets.survey import instrument as defaults
+from worksheets.survey.dates import latest_close_day
 from worksheets.survey.tokens import token_hash, token_new
 
 logger = logging.getLogger(__name__)
@@ -53,23 +53,6 @@ class LinkNotUsable(Exception):
 
 def _trusted(model: Any, reason: str) -> Any:
     return model.objects.unscoped(reason=reason)
-
-
-def month_last_day(month: dt.date) -> dt.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
-
-
-def month_next(month: dt.date) -> dt.date:
-    return month_last_day(month) + dt.timedelta(days=1)
-
-
-def latest_close_day(month: dt.date) -> dt.date:
-    """A month's window may stay open to the end of the following month, and no later.
-
-    The collaborative's breakdowns of a month appear only after this day, once no team can add a window
-    to that month any more, so two views of the same month can never be subtracted (docs/survey.md).
-    """
-    return month_last_day(month_next(month))
 
 
 # --- the instrument (collaborative admins) ---

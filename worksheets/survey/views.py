@@ -20,7 +20,7 @@ from collaboratives.models import Collaborative, Team
 from collaboratives.selectors import collaborative_list, team_list
 from pdsa.forms import error_summary
 from worksheets.models import SurveyItem, SurveyWindow
-from worksheets.survey import forms, selectors, services
+from worksheets.survey import dates, forms, selectors, services
 from worksheets.survey.instrument import choices_text
 
 
@@ -174,7 +174,7 @@ def survey_team(request: HttpRequest, public_id: str) -> HttpResponse:
     initial = {
         "month": today.replace(day=1),
         "opens_on": today,
-        "closes_on": services.month_last_day(today),
+        "closes_on": dates.month_last_day(today),
         "staff_count": last.staff_count if last else None,
     }
     form = forms.WindowOpenForm(request.POST or None, initial=initial)

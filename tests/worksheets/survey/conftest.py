@@ -8,7 +8,7 @@ import pytest
 from measures.models import Measure
 from tests.factories import MeasureFactory
 from worksheets.models import SurveyWindow
-from worksheets.survey import services
+from worksheets.survey import dates, services
 
 MONTH = dt.date(2025, 3, 1)
 DAY = dt.date(2025, 3, 20)  # a day the March window is open
@@ -47,7 +47,7 @@ def open_window(
         team=team,
         month=month,
         opens_on=month,
-        closes_on=services.month_last_day(month),
+        closes_on=dates.month_last_day(month),
         staff_count=staff,
     )
 

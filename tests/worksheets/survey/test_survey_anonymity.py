@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from worksheets.models import SurveyComment, SurveyLink, SurveyResponse
-from worksheets.survey import services
+from worksheets.survey import dates, services
 
 ADDRESS = "198.51.100.23"
 AGENT = "SurveyPhone/1.0 (respondent-marker)"
@@ -24,7 +24,7 @@ def fifty(client, survey):
         team=survey.world.team_a1,
         month=today.replace(day=1),
         opens_on=today,
-        closes_on=services.month_last_day(today),
+        closes_on=dates.month_last_day(today),
         staff_count=60,
     )
     tokens = services.survey_links_issue(actor=survey.world.alice, window=window, count=50)

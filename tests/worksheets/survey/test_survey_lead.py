@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from worksheets.models import SurveyLink, SurveyWindow
-from worksheets.survey import services
+from worksheets.survey import dates, services
 from worksheets.survey.tokens import token_hash
 
 from .conftest import ALL_TOP, MONTH, answer
@@ -172,7 +172,7 @@ def test_open_form_on_the_team_page_opens_a_month_and_leads_to_its_links(client,
         {
             "month": f"{today:%Y-%m}",
             "opens_on": f"{today:%Y-%m-%d}",
-            "closes_on": f"{services.month_last_day(today):%Y-%m-%d}",
+            "closes_on": f"{dates.month_last_day(today):%Y-%m-%d}",
             "staff_count": "8",
         },
     )

@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from worksheets.models import SurveyComment, SurveyLink, SurveyResponse
-from worksheets.survey import services
+from worksheets.survey import dates, services
 
 from .conftest import ALL_TOP
 
@@ -21,7 +21,7 @@ def today_window(survey):
         team=survey.world.team_a1,
         month=today.replace(day=1),
         opens_on=today,
-        closes_on=services.month_last_day(today),
+        closes_on=dates.month_last_day(today),
         staff_count=10,
     )
     (token,) = services.survey_links_issue(actor=survey.world.alice, window=window, count=1)
@@ -121,7 +121,7 @@ def test_a_scheduled_month_does_not_take_answers_before_it_opens(survey):
         team=survey.world.team_a1,
         month=tomorrow.replace(day=1),
         opens_on=tomorrow,
-        closes_on=services.latest_close_day(tomorrow.replace(day=1)),
+        closes_on=dates.latest_close_day(tomorrow.replace(day=1)),
         staff_count=5,
     )
     (token,) = services.survey_links_issue(actor=survey.world.alice, window=window, count=1)
