@@ -22,4 +22,9 @@ app.conf.beat_schedule = {
         "task": "measures.tasks.report_reminders_send",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Every hour, remind each event's people of it in the 24 hours before it starts (once per event and person).
+    "event-reminders": {
+        "task": "collaboratives.tasks.event_reminders_send",
+        "schedule": crontab(minute=5),
+    },
 }

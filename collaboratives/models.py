@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from collaboratives import access
 from collaboratives.scoping import (
     AwardeeItself,
     CollaborativeItself,
@@ -12,6 +13,7 @@ from collaboratives.scoping import (
     LIAItself,
     LIAOwned,
     ScopedQuerySet,
+    TeamOwned,
     TeamItself,
 )
 
@@ -401,3 +403,157 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.text}"
+
+
+# --- The learning calendar, resource library and training plan (issue 25; code in collaboratives/learning/) ---
+
+
+class EventQuerySet(ScopedQuerySet):
+    """An event is seen by whoever sees its collaborative; an awardee's event only by those who also see
+    that awardee (its teams' people, its awardee lead, the collaborative's admins)."""
+
+    scope_field = "collaborative"
+    scope_kind = "collaborative"
+
+    def visible_to(self, user: Any) -> "EventQuerySet":
+        if access.sees_everything(user):
+            return self.all()
+        return self.filter(
+            Q(awardee__isnull=True) | Q(awardee__in_set=access.visible_ids(user, "awardee")),
+            collaborative__in_set=access.visible_ids(user, "collaborative"),
+        )
+
+
+class Resource(models.Model):
+    """An item of a collaborative's resource library: a file or a link (curriculum, toolkit, change
+    package, recording), tagged by the drivers and change ideas it supports."""
+
+    class Kind(models.TextChoices):
+        CURRICULUM = "curriculum", "Curriculum"
+        TOOLKIT = "toolkit", "Toolkit"
+        CHANGE_PACKAGE = "change_package", "Change package"
+        RECORDING = "recording", "Recording"
+        SLIDES = "slides", "Slides or handout"
+        OTHER = "other", "Other"
+
+    public_id = public_id_field()
+    collaborative = models.ForeignKey(Collaborative, on_delete=models.CASCADE, related_name="resources")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    url = models.URLField(max_length=500, blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    content = models.BinaryField(blank=True, default=b"")
+    size = models.PositiveIntegerField(default=0)
+    drivers = models.ManyToManyField(Driver, blank=True, related_name="resources")
+    change_ideas = models.ManyToManyField(ChangeIdea, blank=True, related_name="resources")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CollaborativeOwned.as_manager()
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(url="") & ~Q(filename="")) | (~Q(url="") & Q(filename="")),
+                name="resource_is_a_file_or_a_link",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Event(models.Model):
+    """A date in a collaborative's learning calendar: a learning session, an action-period call, a
+    community of practice, office hours or a training; for all its teams, or one awardee's."""
+
+    class Kind(models.TextChoices):
+        LEARNING_SESSION = "learning_session", "Learning session"
+        ACTION_PERIOD_CALL = "action_period_call", "Action-period call"
+        COMMUNITY_OF_PRACTICE = "community_of_practice", "Community of practice"
+        OFFICE_HOURS = "office_hours", "Office hours"
+        TRAINING = "training", "Training"
+
+    public_id = public_id_field()
+    collaborative = models.ForeignKey(Collaborative, on_delete=models.CASCADE, related_name="events")
+    awardee = models.ForeignKey(
+        Awardee,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        help_text="Only this awardee's teams are invited; blank: every team of the collaborative.",
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    time_zone = models.CharField(max_length=64, help_text="IANA name, e.g. America/Chicago.")
+    join_url = models.URLField(max_length=500, blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    agenda = models.TextField(blank=True)
+    materials = models.ManyToManyField(Resource, blank=True, related_name="events")
+    series = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="occurrences",
+        help_text="The first event of a recurring series; blank for the first itself and one-off events.",
+    )
+    recurrence = models.CharField(
+        max_length=200, blank=True, help_text="The series' iCalendar RRULE, kept on its first event."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["collaborative", "starts_at"], name="event_collab_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CalendarFeedQuerySet(ScopedQuerySet):
+    """A person sees only their own calendar feeds."""
+
+    def visible_to(self, user: Any) -> "CalendarFeedQuerySet":
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user=user)
+
+
+class CalendarFeed(models.Model):
+    """A person's secret iCalendar subscription URL, stored only as a hash; revoking it ends the feed."""
+
+    public_id = public_id_field()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CalendarFeedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"

@@ -296,6 +296,46 @@ _KDD_GET = _statuses(403, olga=404, frank=200, root=200)
 _KDD_POST = _statuses(403, olga=404, frank=302, root=302)
 
 
+# --- issue 25 helpers: collaborative ONE's learning calendar ---
+def _event_one(w: SimpleNamespace) -> Any:
+    """An action-period call of ONE for all its teams (made once per test)."""
+    if not hasattr(w, "event_one"):
+        from tests.collaboratives.learning.conftest import schedule
+
+        w.event_one = schedule(w, date=dt.date(2026, 1, 13))[0]
+    return w.event_one
+
+
+def _feed_token(w: SimpleNamespace) -> str:
+    from collaboratives.learning.services import calendar_feed_create
+
+    if not hasattr(w, "feed_token"):
+        w.feed_token = calendar_feed_create(actor=w.alice)[1]
+    return w.feed_token
+
+
+def _events() -> list[tuple[Any, ...]]:
+    from collaboratives.models import Event
+
+    return list(Event.objects.values_list("id", "title", "starts_at"))
+
+
+_EVENT_FORM = {
+    "kind": "action_period_call",
+    "title": "Matrix call",
+    "date": "2026-02-10",
+    "start_time": "15:00",
+    "end_time": "16:00",
+    "time_zone": "America/Chicago",
+    "join_url": "https://meet.example.org/matrix",
+}
+# ONE's admins schedule; awardee leads who see ONE (erin, kate) open the form for their own awardee's
+# teams but may not schedule for every team; others who see ONE get 403; outsiders 404.
+_SCHEDULE_GET = _statuses(403, olga=404, frank=200, root=200, erin=200, kate=200)
+_SCHEDULE_POST = _statuses(403, olga=404, frank=302, root=302)
+# --- end of issue 25 helpers ---
+
+
 # The oracle. Team A1 belongs to LIA A (North) in collaborative ONE; see tests/conftest.py for the people.
 ROUTES: dict[str, list[Case]] = {
     "home": [Case("get", lambda w: "/", _statuses(200))],
@@ -902,6 +942,29 @@ ROUTES: dict[str, list[Case]] = {
         )
     ],
     # --- end of issue 26 ---
+    # --- issue 25 ---
+    "calendar": [Case("get", lambda w: "/calendar/?month=2026-01", _statuses(200))],
+    "calendar-feed": [
+        Case("get", lambda w: "/calendar/subscribe/", _statuses(200)),
+        Case("post", lambda w: "/calendar/subscribe/", _statuses(200), data=lambda w: {"action": "create"}),
+    ],
+    "calendar-feed-ics": [
+        # The secret address is the credential: whoever holds alice's sees her feed; a made-up one is 404.
+        Case("get", lambda w: f"/calendar/feed/{_feed_token(w)}.ics", _statuses(200, anonymous=200)),
+        Case("get", lambda w: "/calendar/feed/made-up-token.ics", _statuses(404, anonymous=404)),
+    ],
+    "event-create": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/events/new/", _SCHEDULE_GET),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/events/new/",
+            _SCHEDULE_POST,
+            data=lambda w: _EVENT_FORM,
+            unchanged=_events,
+        ),
+    ],
+    "event-detail": [Case("get", lambda w: f"/events/{_event_one(w).public_id}/", _statuses(200, olga=404))],
+    # --- end of issue 25 ---
 }
 
 

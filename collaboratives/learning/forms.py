@@ -1,0 +1,48 @@
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from collaboratives.learning.recurrence import Repeat
+from collaboratives.models import Awardee, Event, Resource
+
+
+class EventForm(forms.Form):
+    kind = forms.ChoiceField(label="Kind of event", choices=Event.Kind.choices)
+    title = forms.CharField(max_length=200, help_text="E.g. “Action-period call: reflective supervision”.")
+    awardee = forms.ModelChoiceField(
+        label="For",
+        queryset=Awardee.objects.none(),
+        required=False,
+        empty_label="Every team of the collaborative",
+    )
+    date = forms.DateField(
+        label="Date (first date of a series)", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    start_time = forms.TimeField(label="Starts", widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label="Ends", widget=forms.TimeInput(attrs={"type": "time"}))
+    time_zone = forms.CharField(
+        label="Time zone", max_length=64, help_text="An IANA name, e.g. America/New_York or America/Chicago."
+    )
+    join_url = forms.URLField(label="Join link", required=False, max_length=500, assume_scheme="https")
+    place = forms.CharField(label="Place", required=False, max_length=200)
+    agenda = forms.CharField(label="Agenda", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    materials = forms.ModelMultipleChoiceField(
+        label="Materials from the library",
+        queryset=Resource.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    repeat = forms.ChoiceField(label="Repeats", choices=Repeat.CHOICES, required=False)
+    count = forms.IntegerField(label="Number of times", required=False, min_value=1, max_value=1000)
+    until = forms.DateField(label="Or until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, awardees: Any, resources: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["awardee"].queryset = awardees
+        self.fields["materials"].queryset = resources
+        self.fields["time_zone"].initial = settings.TIME_ZONE
+
+
+class CheckInForm(forms.Form):
+    team = forms.UUIDField(widget=forms.HiddenInput)

@@ -1,0 +1,89 @@
+"""Reads of the learning calendar: every query a person reaches starts from `visible_to(user)`."""
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, QuerySet
+
+from collaboratives.models import Event, Membership, Role, Team
+
+
+def event_list(*, user: Any, collaborative: Any = None) -> QuerySet[Event]:
+    qs = Event.objects.visible_to(user).select_related("collaborative", "awardee")
+    return qs.filter(collaborative=collaborative) if collaborative is not None else qs
+
+
+def upcoming_event_list(*, user: Any, now: dt.datetime, limit: int = 5) -> list[Event]:
+    """The person's next events (those not yet over), soonest first."""
+    return list(event_list(user=user).filter(ends_at__gt=now)[:limit])
+
+
+def local_start(event: Event) -> dt.datetime:
+    return event.starts_at.astimezone(ZoneInfo(event.time_zone))
+
+
+def local_end(event: Event) -> dt.datetime:
+    return event.ends_at.astimezone(ZoneInfo(event.time_zone))
+
+
+@dataclass(frozen=True)
+class Day:
+    date: dt.date
+    in_month: bool
+    events: list[Event]
+
+
+def month_weeks(*, user: Any, month: dt.date) -> list[list[Day]]:
+    """The weeks (Monday first) covering `month`, each day with the visible events that start on it in
+    the event's own time zone."""
+    cal = calendar.Calendar(firstweekday=0)
+    days = [d for week in cal.monthdatescalendar(month.year, month.month) for d in week]
+    # A day's events in any zone start within a day either side of its UTC bounds.
+    window = event_list(user=user).filter(
+        starts_at__gte=dt.datetime.combine(days[0], dt.time.min, tzinfo=dt.UTC) - dt.timedelta(days=1),
+        starts_at__lt=dt.datetime.combine(days[-1], dt.time.max, tzinfo=dt.UTC) + dt.timedelta(days=1),
+    )
+    by_day: dict[dt.date, list[Event]] = {}
+    for event in window:
+        by_day.setdefault(local_start(event).date(), []).append(event)
+    return [
+        [Day(d, d.month == month.month, by_day.get(d, [])) for d in days[i : i + 7]]
+        for i in range(0, len(days), 7)
+    ]
+
+
+def event_invited_teams(event: Event) -> QuerySet[Team]:
+    """The teams an event is for: the collaborative's (or its awardee's) teams enrolled on its date.
+    Trusted: the caller loaded the event through `visible_to` or is a task."""
+    on = local_start(event).date()
+    teams = Team.objects.unscoped(reason="the teams of an event the caller may see").filter(
+        Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=on),
+        collaborative_id=event.collaborative_id,
+        joined_on__lte=on,
+    )
+    if event.awardee_id is not None:
+        teams = teams.filter(lia__awardee_id=event.awardee_id)
+    return teams.select_related("lia").order_by("lia__name")
+
+
+def collaborative_people(*, collaborative: Any, teams: QuerySet[Team] | None = None) -> list[Any]:
+    """The active people of the teams (default: all the collaborative's teams): their LIAs' members and
+    CQI leads, their advisors and awardee leads, and the collaborative's admins. Trusted (tasks, services)."""
+    teams = teams if teams is not None else collaborative.teams.all()
+    team_rows = list(teams.values_list("id", "lia_id", "lia__awardee_id"))
+    memberships = Membership.objects.unscoped(reason="who an event or announcement is for").filter(
+        Q(role__in=[Role.TEAM_MEMBER, Role.CQI_LEAD], lia_id__in=[t[1] for t in team_rows])
+        | Q(role=Role.ADVISOR, team_id__in=[t[0] for t in team_rows])
+        | Q(role=Role.AWARDEE_LEAD, awardee_id__in=[t[2] for t in team_rows])
+        | Q(role=Role.COLLABORATIVE_ADMIN, collaborative_id=collaborative.id),
+        user__is_active=True,
+    )
+    return list({m.user_id: m.user for m in memberships.select_related("user")}.values())
+
+
+def learning_home(*, user: Any, now: dt.datetime) -> dict[str, Any]:
+    """What the home page shows of the learning calendar: the person's next events."""
+    return {"upcoming_events": upcoming_event_list(user=user, now=now)}

@@ -1,0 +1,184 @@
+"""Writes of the learning calendar: keyword-only, atomic, field-keyed errors (house style §3)."""
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from collaboratives import access
+from collaboratives.learning import recurrence
+from collaboratives.learning.recurrence import Repeat
+from collaboratives.learning.selectors import collaborative_people, event_invited_teams, local_start
+from collaboratives.models import Awardee, CalendarFeed, Collaborative, Event, Notification, Resource
+from collaboratives.notifications import notification_send_many
+
+UNKNOWN_ZONE = "Unknown time zone {zone!r}: use a name from the IANA list, such as America/Chicago."
+
+
+def zone_or_error(name: str) -> ZoneInfo:
+    """The time zone of that IANA name, or a ValidationError on `time_zone`."""
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError({"time_zone": UNKNOWN_ZONE.format(zone=name)}) from None
+
+
+def _series_starts(
+    *, repeat: str, first: dt.datetime, count: int | None, until: dt.date | None, zone: ZoneInfo
+) -> tuple[list[dt.datetime], str]:
+    """The aware starts of a series and its RRULE text; errors keyed `count` / `until`."""
+    if repeat == Repeat.NONE:
+        return [first.replace(tzinfo=zone)], ""
+    if count is None and until is None:
+        raise ValidationError(
+            {"count": "A repeating event needs an end: say how many times it happens, or until when."}
+        )
+    if count is not None and until is not None:
+        raise ValidationError({"until": "Give either a number of times or an end date, not both."})
+    if count is not None and not 2 <= count <= recurrence.SERIES_MAX:
+        raise ValidationError({"count": f"A series happens 2 to {recurrence.SERIES_MAX} times."})
+    if until is not None and until <= first.date():
+        raise ValidationError({"until": "The series must end after its first event."})
+    rule = recurrence.rule(repeat=repeat, start=first, count=count, until=until)
+    starts = recurrence.occurrences(rule, zone=zone)
+    if len(starts) > recurrence.SERIES_MAX:
+        raise ValidationError(
+            {"until": f"That end date gives more than {recurrence.SERIES_MAX} events; choose an earlier one."}
+        )
+    return starts, recurrence.rrule_text(rule)
+
+
+@transaction.atomic
+def event_schedule(
+    *,
+    actor: Any,
+    collaborative: Collaborative,
+    kind: str,
+    title: str,
+    date: dt.date,
+    start_time: dt.time,
+    end_time: dt.time,
+    time_zone: str,
+    join_url: str = "",
+    place: str = "",
+    agenda: str = "",
+    awardee: Awardee | None = None,
+    materials: Iterable[Resource] = (),
+    repeat: str = Repeat.NONE,
+    count: int | None = None,
+    until: dt.date | None = None,
+) -> list[Event]:
+    """Schedule an event, or every occurrence of a series (the first carries the RRULE; the others point
+    at it). Returns the events created, first first."""
+    access.require_organiser(actor, collaborative=collaborative, awardee=awardee)
+    if awardee is not None and not collaborative.teams.filter(lia__awardee=awardee).exists():
+        raise ValidationError({"awardee": f"{awardee.name} has no team in {collaborative.short_name}."})
+    materials = list(materials)
+    if any(m.collaborative_id != collaborative.id for m in materials):
+        raise ValidationError({"materials": "Materials come from this collaborative's library."})
+    zone = zone_or_error(time_zone)
+    if end_time <= start_time:
+        raise ValidationError(
+            {
+                "end_time": f"The event must end after it starts ({start_time:%H:%M}); it ends at {end_time:%H:%M}."
+            }
+        )
+    if not join_url.strip() and not place.strip():
+        raise ValidationError({"join_url": "Give a join link, a place, or both."})
+    first = dt.datetime.combine(date, start_time)
+    length = dt.datetime.combine(date, end_time) - first
+    starts, rrule_text = _series_starts(repeat=repeat, first=first, count=count, until=until, zone=zone)
+    created: list[Event] = []
+    for start in starts:
+        event = Event(
+            collaborative=collaborative,
+            awardee=awardee,
+            kind=kind,
+            title=title,
+            starts_at=start,
+            ends_at=(start.replace(tzinfo=None) + length).replace(tzinfo=zone),
+            time_zone=zone.key,
+            join_url=join_url.strip(),
+            place=place.strip(),
+            agenda=agenda,
+            series=created[0] if created else None,
+            recurrence=rrule_text if not created else "",
+            created_by=actor,
+        )
+        event.full_clean()
+        event.save()
+        event.materials.set(materials)
+        created.append(event)
+    return created
+
+
+# --- The personal iCalendar feed ---
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def calendar_feed_create(*, actor: Any) -> tuple[CalendarFeed, str]:
+    """A new secret feed URL token for the actor; any earlier one stops working. The token is returned
+    once and only its hash is kept."""
+    calendar_feed_revoke(actor=actor)
+    token = secrets.token_urlsafe(32)
+    feed = CalendarFeed(user=actor, token_hash=_hash(token))
+    feed.full_clean()
+    feed.save()
+    return feed, token
+
+
+def calendar_feed_revoke(*, actor: Any) -> int:
+    """Stop the actor's feed URL; returns how many were active."""
+    return CalendarFeed.objects.visible_to(actor).filter(revoked_at=None).update(revoked_at=timezone.now())
+
+
+def calendar_feed_for_token(token: str) -> CalendarFeed | None:
+    """The active feed the token opens, or None (unknown, revoked, or its owner deactivated)."""
+    feed = (
+        CalendarFeed.objects.unscoped(reason="the secret token is the credential")
+        .select_related("user")
+        .filter(token_hash=_hash(token), revoked_at=None, user__is_active=True)
+        .first()
+    )
+    if feed is not None:
+        CalendarFeed.objects.unscoped(reason="the feed just opened").filter(id=feed.id).update(
+            last_used_at=timezone.now()
+        )
+    return feed
+
+
+# --- Reminders ---
+
+
+def event_reminders_send(*, now: dt.datetime) -> int:
+    """Tell the people of each event that starts within the next 24 hours, once per event and person
+    (the notification key), so the hourly task may run again. Returns how many were told."""
+    events = (
+        Event.objects.unscoped(reason="a periodic task reminds each event's own people")
+        .filter(starts_at__gt=now, starts_at__lte=now + dt.timedelta(days=1))
+        .select_related("collaborative")
+    )
+    told = 0
+    for event in events:
+        start = local_start(event)
+        people = collaborative_people(collaborative=event.collaborative, teams=event_invited_teams(event))
+        told += notification_send_many(
+            recipients=people,
+            kind=Notification.Kind.EVENT,
+            text=f"Reminder: {event.title} ({event.collaborative.short_name}) on "
+            f"{start:%A %B} {start.day} at {start:%H:%M} {start.tzname()}",
+            url=reverse("event-detail", args=[event.public_id]),
+            key=f"event-reminder:{event.public_id}",
+        )
+    return told

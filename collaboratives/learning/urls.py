@@ -1,0 +1,11 @@
+from django.urls import path
+
+from collaboratives.learning import views
+
+urlpatterns = [
+    path("calendar/", views.calendar, name="calendar"),
+    path("calendar/subscribe/", views.calendar_feed, name="calendar-feed"),
+    path("calendar/feed/<str:token>.ics", views.calendar_feed_ics, name="calendar-feed-ics"),
+    path("collaboratives/<uuid:public_id>/events/new/", views.event_create, name="event-create"),
+    path("events/<uuid:public_id>/", views.event_detail, name="event-detail"),
+]

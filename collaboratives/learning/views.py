@@ -1,0 +1,162 @@
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_GET, require_http_methods
+
+from collaboratives import access
+from collaboratives import selectors as collab_selectors
+from collaboratives.forms import add_service_errors
+from collaboratives.learning import ical, recurrence, selectors, services
+from collaboratives.learning.forms import EventForm
+from collaboratives.models import Awardee, Resource
+
+
+def error_summary(form: Form) -> list[tuple[str | None, str]]:
+    return [
+        (form[name].auto_id if name in form.fields else None, error)
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
+
+
+def _month(request: HttpRequest) -> dt.date:
+    try:
+        return dt.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        return timezone.localdate().replace(day=1)
+
+
+@login_required
+@require_GET
+def calendar(request: HttpRequest) -> HttpResponse:
+    month = _month(request)
+    previous = (month - dt.timedelta(days=1)).replace(day=1)
+    following = (month + dt.timedelta(days=32)).replace(day=1)
+    return render(
+        request,
+        "collaboratives/learning/calendar.html",
+        {
+            "month": month,
+            "previous": previous,
+            "following": following,
+            "weeks": selectors.month_weeks(user=request.user, month=month),
+            "upcoming": selectors.upcoming_event_list(user=request.user, now=timezone.now(), limit=10),
+            "organised": [
+                c
+                for c in collab_selectors.collaborative_list(user=request.user)
+                if access.can(request.user, access.Action.MANAGE_CALENDAR, c)
+            ],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_create(request: HttpRequest, public_id: str) -> HttpResponse:
+    collaborative = get_object_or_404(
+        collab_selectors.collaborative_list(user=request.user), public_id=public_id
+    )
+    led = access.grants(request.user).led_awardees
+    may_schedule_all = access.can(request.user, access.Action.MANAGE_CALENDAR, collaborative)
+    awardees = (
+        Awardee.objects.visible_to(request.user).filter(lias__teams__collaborative=collaborative).distinct()
+    )
+    if not may_schedule_all:
+        awardees = awardees.filter(id__in=led)
+    if not may_schedule_all and not awardees.exists():
+        raise PermissionDenied("Only the collaborative's admins or an awardee lead may schedule events.")
+    form = EventForm(
+        request.POST if request.method == "POST" else None,
+        awardees=awardees,
+        resources=Resource.objects.visible_to(request.user).filter(collaborative=collaborative),
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                events = services.event_schedule(
+                    actor=request.user,
+                    collaborative=collaborative,
+                    **{k: v for k, v in data.items() if k not in ("repeat",)},
+                    repeat=data["repeat"] or recurrence.Repeat.NONE,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                plural = f"{len(events)} events" if len(events) > 1 else "The event"
+                messages.success(request, f"{plural} scheduled: {events[0].title}.")
+                return redirect("event-detail", public_id=events[0].public_id)
+    return render(
+        request,
+        "collaboratives/learning/event_form.html",
+        {"collaborative": collaborative, "form": form, "error_summary": error_summary(form)},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def event_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    event = get_object_or_404(selectors.event_list(user=request.user), public_id=public_id)
+    series = event.series or event
+    return render(
+        request,
+        "collaboratives/learning/event_detail.html",
+        {
+            "event": event,
+            "series": series if series.recurrence else None,
+            "series_words": recurrence.describe_rrule(series.recurrence, selectors.local_start(series).date())
+            if series.recurrence
+            else "",
+            "materials": event.materials.all(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar_feed(request: HttpRequest) -> HttpResponse:
+    """The person's subscription URL: create (or replace) it, or revoke it. The URL is shown once."""
+    token = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.calendar_feed_revoke(actor=request.user)
+            messages.success(request, "Your calendar feed address no longer works.")
+            return redirect("calendar-feed")
+        _, token = services.calendar_feed_create(actor=request.user)
+    feed = services.CalendarFeed.objects.visible_to(request.user).filter(revoked_at=None).first()
+    response = render(
+        request,
+        "collaboratives/learning/calendar_feed.html",
+        {
+            "feed": feed,
+            "feed_url": f"{ical.site_url()}/calendar/feed/{token}.ics" if token else None,
+        },
+    )
+    add_never_cache_headers(response)  # the page may show a secret address
+    return response
+
+
+@require_GET
+def calendar_feed_ics(request: HttpRequest, token: str) -> HttpResponse:
+    """The feed itself: the secret token in the address is the credential (calendar apps send no login)."""
+    feed = services.calendar_feed_for_token(token)
+    if feed is None:
+        raise Http404("No such calendar feed.")
+    now = timezone.now()
+    events = selectors.event_list(user=feed.user).filter(ends_at__gte=now - dt.timedelta(days=90))
+    response = HttpResponse(
+        ical.feed_ical(events, base_url=ical.site_url(), now=now), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="coiin.ics"'
+    add_never_cache_headers(response)
+    return response
