@@ -509,6 +509,11 @@ class Event(models.Model):
     recurrence = models.CharField(
         max_length=200, blank=True, help_text="The series' iCalendar RRULE, kept on its first event."
     )
+    attendance_taken_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When attendance was first recorded: from then on the event counts in the engagement measure.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -557,3 +562,28 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"
+
+
+class EventAttendance(models.Model):
+    """A team's attendance at one event: ticked on the organiser's register, or checked in by the team's CQI lead."""
+
+    class Source(models.TextChoices):
+        REGISTER = "register", "Organiser's register"
+        CHECK_IN = "check_in", "Team check-in"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="attendances")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="event_attendances")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_queryset("team", "team").as_manager()
+
+    class Meta:
+        ordering = ["event", "team"]
+        constraints = [models.UniqueConstraint(fields=["event", "team"], name="attendance_once_per_team")]
+
+    def __str__(self) -> str:
+        return f"{self.team} at {self.event}"

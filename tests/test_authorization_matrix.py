@@ -320,6 +320,12 @@ def _events() -> list[tuple[Any, ...]]:
     return list(Event.objects.values_list("id", "title", "starts_at"))
 
 
+def _attendance() -> list[tuple[Any, ...]]:
+    from collaboratives.models import EventAttendance
+
+    return list(EventAttendance.objects.values_list("event_id", "team_id"))
+
+
 _EVENT_FORM = {
     "kind": "action_period_call",
     "title": "Matrix call",
@@ -964,6 +970,25 @@ ROUTES: dict[str, list[Case]] = {
         ),
     ],
     "event-detail": [Case("get", lambda w: f"/events/{_event_one(w).public_id}/", _statuses(200, olga=404))],
+    "event-attendance": [
+        Case(
+            "post",
+            lambda w: f"/events/{_event_one(w).public_id}/attendance/",
+            _statuses(403, olga=404, frank=302, root=302),  # an event for all of ONE: its admins' register
+            data=lambda w: {"teams": [str(w.team_a1.public_id)]},
+            unchanged=_attendance,
+        )
+    ],
+    "event-check-in": [
+        Case(
+            "post",
+            lambda w: f"/events/{_event_one(w).public_id}/check-in/",
+            # A1's CQI lead checks A1 in; others who see A1 get 403; those who see the event but not A1, 404.
+            _statuses(404, alice=302, root=302, bob=403, erin=403, frank=403),
+            data=lambda w: {"team": str(w.team_a1.public_id)},
+            unchanged=_attendance,
+        )
+    ],
     # --- end of issue 25 ---
 }
 

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 
 from collaboratives.learning.recurrence import Repeat
-from collaboratives.models import Awardee, Event, Resource
+from collaboratives.models import Awardee, Event, Resource, Team
 
 
 class EventForm(forms.Form):
@@ -42,6 +42,21 @@ class EventForm(forms.Form):
         self.fields["awardee"].queryset = awardees
         self.fields["materials"].queryset = resources
         self.fields["time_zone"].initial = settings.TIME_ZONE
+
+
+class AttendanceForm(forms.Form):
+    teams = forms.ModelMultipleChoiceField(
+        label="Teams that attended",
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        to_field_name="public_id",
+    )
+
+    def __init__(self, *args: Any, invited: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["teams"].queryset = invited
+        self.fields["teams"].label_from_instance = lambda t: f"{t.lia.name} ({t.code})"
 
 
 class CheckInForm(forms.Form):

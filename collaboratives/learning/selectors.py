@@ -87,3 +87,33 @@ def collaborative_people(*, collaborative: Any, teams: QuerySet[Team] | None = N
 def learning_home(*, user: Any, now: dt.datetime) -> dict[str, Any]:
     """What the home page shows of the learning calendar: the person's next events."""
     return {"upcoming_events": upcoming_event_list(user=user, now=now)}
+
+
+def engagement_counts(*, collaborative: Any, month: dt.date) -> dict[int, tuple[int, int]]:
+    """Per team of the collaborative: (events of `month` it attended, events of `month` it was invited
+    to), counting only events whose attendance was taken. A month is the event's local calendar month.
+    Teams with no such event are left out. Trusted (the measures bridge)."""
+    from collaboratives.models import EventAttendance
+
+    events = (
+        Event.objects.unscoped(reason="the engagement measure counts every event of the collaborative")
+        .filter(
+            collaborative=collaborative,
+            attendance_taken_at__isnull=False,
+            starts_at__gte=dt.datetime.combine(month, dt.time.min, tzinfo=dt.UTC) - dt.timedelta(days=1),
+            starts_at__lt=dt.datetime.combine(month + dt.timedelta(days=32), dt.time.min, tzinfo=dt.UTC),
+        )
+        .order_by()
+    )
+    in_month = [e for e in events if local_start(e).date().replace(day=1) == month]
+    attended = set(
+        EventAttendance.objects.unscoped(reason="as above")
+        .filter(event__in=in_month)
+        .values_list("event_id", "team_id")
+    )
+    counts: dict[int, tuple[int, int]] = {}
+    for event in in_month:
+        for team_id in event_invited_teams(event).values_list("id", flat=True):
+            went, held = counts.get(team_id, (0, 0))
+            counts[team_id] = (went + ((event.id, team_id) in attended), held + 1)
+    return counts

@@ -7,16 +7,26 @@ from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives import access
-from collaboratives.learning import recurrence
+from collaboratives.learning import recurrence, signals
 from collaboratives.learning.recurrence import Repeat
 from collaboratives.learning.selectors import collaborative_people, event_invited_teams, local_start
-from collaboratives.models import Awardee, CalendarFeed, Collaborative, Event, Notification, Resource
+from collaboratives.models import (
+    Awardee,
+    CalendarFeed,
+    Collaborative,
+    Event,
+    EventAttendance,
+    Notification,
+    Resource,
+    Team,
+)
 from collaboratives.notifications import notification_send_many
 
 UNKNOWN_ZONE = "Unknown time zone {zone!r}: use a name from the IANA list, such as America/Chicago."
@@ -182,3 +192,84 @@ def event_reminders_send(*, now: dt.datetime) -> int:
             key=f"event-reminder:{event.public_id}",
         )
     return told
+
+
+# --- Attendance ---
+
+CHECK_IN_OPENS = dt.timedelta(hours=1)  # a team may check in from an hour before the start
+
+
+def _month_of(event: Event) -> dt.date:
+    return local_start(event).date().replace(day=1)
+
+
+def _attendance_taken(event: Event) -> None:
+    if event.attendance_taken_at is None:
+        event.attendance_taken_at = timezone.now()
+        Event.objects.unscoped(reason="the caller checked the actor's access to the event").filter(
+            id=event.id
+        ).update(attendance_taken_at=event.attendance_taken_at)
+
+
+@transaction.atomic
+def event_attendance_record(*, actor: Any, event: Event, teams: Iterable[Team]) -> list[EventAttendance]:
+    """The organiser's register: exactly `teams` attended (earlier check-ins of others are withdrawn).
+    From now on the event counts in its month's engagement measure."""
+    access.require_organiser(actor, collaborative=event.collaborative, awardee=event.awardee)
+    invited = {t.id: t for t in event_invited_teams(event)}
+    teams = list(teams)
+    if outside := [t for t in teams if t.id not in invited]:
+        raise ValidationError(
+            {"teams": f"{', '.join(t.lia.name for t in outside)} was not invited to this event."}
+        )
+    rows = EventAttendance.objects.unscoped(reason="the organiser's register of one event")
+    rows.filter(event=event).exclude(team_id__in=[t.id for t in teams]).delete()
+    kept = set(rows.filter(event=event).values_list("team_id", flat=True))
+    for team in teams:
+        if team.id not in kept:
+            row = EventAttendance(
+                event=event, team=team, source=EventAttendance.Source.REGISTER, recorded_by=actor
+            )
+            row.full_clean()
+            row.save()
+    _attendance_taken(event)
+    signals.attendance_changed.send(sender=Event, collaborative=event.collaborative, month=_month_of(event))
+    return list(rows.filter(event=event).select_related("team__lia"))
+
+
+@transaction.atomic
+def event_check_in(*, actor: Any, event: Event, team: Team, now: dt.datetime) -> EventAttendance:
+    """The team's CQI lead says the team attended; a second check-in changes nothing."""
+    access.require(actor, access.Action.CHECK_IN, team)
+    if not event_invited_teams(event).filter(id=team.id).exists():
+        raise ValidationError({"team": f"{team.lia.name} was not invited to this event."})
+    if now < event.starts_at - CHECK_IN_OPENS:
+        raise ValidationError({"team": "Check-in opens an hour before the event starts."})
+    row, created = EventAttendance.objects.unscoped(reason="the team's own check-in").get_or_create(
+        event=event,
+        team=team,
+        defaults={"source": EventAttendance.Source.CHECK_IN, "recorded_by": actor},
+    )
+    if created:
+        _attendance_taken(event)
+        signals.attendance_changed.send(
+            sender=Event, collaborative=event.collaborative, month=_month_of(event)
+        )
+    return row
+
+
+PLATFORM_USERNAME = "platform-recorder"
+
+
+def platform_actor() -> Any:
+    """The account the platform records derived observations as (engagement, training), so their
+    history says "recorded by the platform". It may take any action through access.require, and can
+    never sign in: no password, no email, no membership, no token."""
+    user, created = get_user_model().objects.get_or_create(
+        username=PLATFORM_USERNAME,
+        defaults={"first_name": "Recorded by the platform", "is_superuser": True, "is_active": True},
+    )
+    if created or user.has_usable_password():
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user

@@ -8,4 +8,6 @@ urlpatterns = [
     path("calendar/feed/<str:token>.ics", views.calendar_feed_ics, name="calendar-feed-ics"),
     path("collaboratives/<uuid:public_id>/events/new/", views.event_create, name="event-create"),
     path("events/<uuid:public_id>/", views.event_detail, name="event-detail"),
+    path("events/<uuid:public_id>/attendance/", views.event_attendance, name="event-attendance"),
+    path("events/<uuid:public_id>/check-in/", views.event_check_in, name="event-check-in"),
 ]

@@ -8,14 +8,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collaboratives import access
 from collaboratives import selectors as collab_selectors
 from collaboratives.forms import add_service_errors
 from collaboratives.learning import ical, recurrence, selectors, services
-from collaboratives.learning.forms import EventForm
-from collaboratives.models import Awardee, Resource
+from collaboratives.learning.forms import AttendanceForm, CheckInForm, EventForm
+from collaboratives.learning.signals import ENGAGEMENT_CODE
+from collaboratives.models import Awardee, Event, EventAttendance, Resource
 
 
 def error_summary(form: Form) -> list[tuple[str | None, str]]:
@@ -103,11 +104,20 @@ def event_create(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def event_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    event = get_object_or_404(selectors.event_list(user=request.user), public_id=public_id)
+def _event_page(
+    request: HttpRequest, event: Event, attendance_form: AttendanceForm | None = None, status: int = 200
+) -> HttpResponse:
+    user = request.user
     series = event.series or event
+    invited = selectors.event_invited_teams(event)
+    organiser = access.may_organise_event(user, collaborative=event.collaborative, awardee=event.awardee)
+    attended = EventAttendance.objects.visible_to(user).filter(event=event).select_related("team__lia")
+    attended_ids = {a.team_id for a in attended}
+    if organiser and attendance_form is None:
+        attendance_form = AttendanceForm(
+            invited=invited, initial={"teams": [t for t in invited if t.id in attended_ids]}
+        )
+    engagement = event.collaborative.measures.filter(code=ENGAGEMENT_CODE).first()
     return render(
         request,
         "collaboratives/learning/event_detail.html",
@@ -118,8 +128,70 @@ def event_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             if series.recurrence
             else "",
             "materials": event.materials.all(),
+            "attendance_form": attendance_form if organiser else None,
+            "error_summary": error_summary(attendance_form) if attendance_form is not None else [],
+            "attended": attended,
+            "check_in_teams": [
+                (t, t.id in attended_ids) for t in invited if access.can(user, access.Action.CHECK_IN, t)
+            ],
+            "engagement": engagement,
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def event_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _event_page(
+        request, get_object_or_404(selectors.event_list(user=request.user), public_id=public_id)
+    )
+
+
+@login_required
+@require_POST
+def event_attendance(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The organiser's register: which of the invited teams attended."""
+    event = get_object_or_404(selectors.event_list(user=request.user), public_id=public_id)
+    access.require_organiser(request.user, collaborative=event.collaborative, awardee=event.awardee)
+    form = AttendanceForm(request.POST, invited=selectors.event_invited_teams(event))
+    if form.is_valid():
+        try:
+            rows = services.event_attendance_record(
+                actor=request.user, event=event, teams=form.cleaned_data["teams"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Attendance recorded: {len(rows)} team{'s' if len(rows) != 1 else ''}."
+            )
+            return redirect("event-detail", public_id=event.public_id)
+    return _event_page(request, event, attendance_form=form, status=400)
+
+
+@login_required
+@require_POST
+def event_check_in(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A team's CQI lead checks the team in."""
+    event = get_object_or_404(selectors.event_list(user=request.user), public_id=public_id)
+    form = CheckInForm(request.POST)
+    team = None
+    if form.is_valid():
+        team = (
+            collab_selectors.team_list(user=request.user).filter(public_id=form.cleaned_data["team"]).first()
+        )
+    if team is None:
+        raise Http404("No such team.")
+    try:
+        services.event_check_in(actor=request.user, event=event, team=team, now=timezone.now())
+    except ValidationError as exc:
+        for errors in exc.message_dict.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        messages.success(request, f"{team.lia.name} is checked in.")
+    return redirect("event-detail", public_id=event.public_id)
 
 
 @login_required
