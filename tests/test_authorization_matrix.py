@@ -326,6 +326,28 @@ def _attendance() -> list[tuple[Any, ...]]:
     return list(EventAttendance.objects.values_list("event_id", "team_id"))
 
 
+def _resource_one(w: SimpleNamespace) -> Any:
+    """A PDF in ONE's library (made once per test)."""
+    if not hasattr(w, "resource_one"):
+        from collaboratives.learning.services import resource_add
+
+        w.resource_one = resource_add(
+            actor=w.frank,
+            collaborative=w.one,
+            title="Slides",
+            kind="slides",
+            filename="s.pdf",
+            content=b"%PDF",
+        )
+    return w.resource_one
+
+
+def _resources() -> list[tuple[Any, ...]]:
+    from collaboratives.models import Resource
+
+    return list(Resource.objects.values_list("id", "title"))
+
+
 _EVENT_FORM = {
     "kind": "action_period_call",
     "title": "Matrix call",
@@ -988,6 +1010,24 @@ ROUTES: dict[str, list[Case]] = {
             data=lambda w: {"team": str(w.team_a1.public_id)},
             unchanged=_attendance,
         )
+    ],
+    "resource-list": [
+        Case(
+            "get", lambda w: f"/collaboratives/{w.one.public_id}/library/?q=toolkit", _statuses(200, olga=404)
+        )
+    ],
+    "resource-create": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/library/new/", _KDD_GET),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/library/new/",
+            _KDD_POST,  # ONE's admins (and the superuser) add to its library
+            data=lambda w: {"title": "Matrix toolkit", "kind": "toolkit", "url": "https://example.org/t"},
+            unchanged=_resources,
+        ),
+    ],
+    "resource-download": [
+        Case("get", lambda w: f"/library/{_resource_one(w).public_id}/file/", _statuses(200, olga=404))
     ],
     # --- end of issue 25 ---
 }

@@ -2,9 +2,10 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from collaboratives.learning.recurrence import Repeat
-from collaboratives.models import Awardee, Event, Resource, Team
+from collaboratives.models import Awardee, ChangeIdea, Driver, Event, Resource, Team
 
 
 class EventForm(forms.Form):
@@ -61,3 +62,65 @@ class AttendanceForm(forms.Form):
 
 class CheckInForm(forms.Form):
     team = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class ResourceForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(label="Kind", choices=Resource.Kind.choices)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    url = forms.URLField(label="Link", required=False, max_length=500, assume_scheme="https")
+    file = forms.FileField(
+        label="Or upload a file",
+        required=False,
+        help_text="PDF, Word, Excel, CSV, text or image, at most 5 MB.",
+    )
+    drivers = forms.ModelMultipleChoiceField(
+        label="Drivers it supports",
+        queryset=Driver.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    change_ideas = forms.ModelMultipleChoiceField(
+        label="Change ideas it supports",
+        queryset=ChangeIdea.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, drivers: Any, change_ideas: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["drivers"].queryset = drivers
+        self.fields["change_ideas"].queryset = change_ideas
+
+
+class PublicIdChoiceField(forms.ModelChoiceField):
+    """A choice given by public_id: anything not one of the choices (a malformed UUID too) is invalid_choice."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
+
+
+class LibrarySearchForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    driver = PublicIdChoiceField(
+        label="Driver",
+        queryset=Driver.objects.none(),
+        required=False,
+        to_field_name="public_id",
+        error_messages={"invalid_choice": "Choose a driver of this collaborative from the list."},
+    )
+    idea = PublicIdChoiceField(
+        label="Change idea",
+        queryset=ChangeIdea.objects.none(),
+        required=False,
+        to_field_name="public_id",
+        error_messages={"invalid_choice": "Choose a change idea of this collaborative from the list."},
+    )
+
+    def __init__(self, *args: Any, drivers: Any, change_ideas: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["driver"].queryset = drivers
+        self.fields["idea"].queryset = change_ideas

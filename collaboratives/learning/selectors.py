@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 
-from collaboratives.models import Event, Membership, Role, Team
+from collaboratives.models import ChangeIdea, Driver, Event, Membership, Resource, Role, Team
 
 
 def event_list(*, user: Any, collaborative: Any = None) -> QuerySet[Event]:
@@ -117,3 +117,43 @@ def engagement_counts(*, collaborative: Any, month: dt.date) -> dict[int, tuple[
             went, held = counts.get(team_id, (0, 0))
             counts[team_id] = (went + ((event.id, team_id) in attended), held + 1)
     return counts
+
+
+def resource_list(
+    *,
+    user: Any,
+    collaborative: Any,
+    query: str = "",
+    driver: Driver | None = None,
+    change_idea: ChangeIdea | None = None,
+) -> QuerySet[Resource]:
+    """The collaborative's library, searched in title and description (every word must match), and
+    narrowed to a driver (tagged with it, a secondary driver under it, or one of their change ideas)
+    or to a change idea."""
+    qs = Resource.objects.visible_to(user).filter(collaborative=collaborative).defer("content")
+    for word in query.split():
+        qs = qs.filter(Q(title__icontains=word) | Q(description__icontains=word))
+    if driver is not None:
+        qs = qs.filter(
+            Q(drivers=driver)
+            | Q(drivers__parent=driver)
+            | Q(change_ideas__driver=driver)
+            | Q(change_ideas__driver__parent=driver)
+        )
+    if change_idea is not None:
+        qs = qs.filter(change_ideas=change_idea)
+    return qs.distinct().prefetch_related("drivers", "change_ideas")
+
+
+def change_idea_resource_counts(*, user: Any, collaborative: Any) -> dict[int, int]:
+    """How many library resources each change idea of the collaborative is tagged in."""
+    from django.db.models import Count
+
+    rows = (
+        ChangeIdea.objects.visible_to(user)
+        .filter(collaborative=collaborative)
+        .annotate(n=Count("resources"))
+        .filter(n__gt=0)
+        .values_list("id", "n")
+    )
+    return dict(rows)

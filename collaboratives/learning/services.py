@@ -20,7 +20,9 @@ from collaboratives.learning.selectors import collaborative_people, event_invite
 from collaboratives.models import (
     Awardee,
     CalendarFeed,
+    ChangeIdea,
     Collaborative,
+    Driver,
     Event,
     EventAttendance,
     Notification,
@@ -28,6 +30,7 @@ from collaboratives.models import (
     Team,
 )
 from collaboratives.notifications import notification_send_many
+from collaboratives.uploads import upload_check
 
 UNKNOWN_ZONE = "Unknown time zone {zone!r}: use a name from the IANA list, such as America/Chicago."
 
@@ -273,3 +276,54 @@ def platform_actor() -> Any:
         user.set_unusable_password()
         user.save(update_fields=["password"])
     return user
+
+
+# --- The resource library ---
+
+
+@transaction.atomic
+def resource_add(
+    *,
+    actor: Any,
+    collaborative: Collaborative,
+    title: str,
+    kind: str,
+    description: str = "",
+    url: str = "",
+    filename: str = "",
+    content: bytes = b"",
+    drivers: Iterable[Driver] = (),
+    change_ideas: Iterable[ChangeIdea] = (),
+) -> Resource:
+    """Add a file (checked as PDSA attachments are) or a link to the collaborative's library."""
+    access.require(actor, access.Action.MANAGE_LIBRARY, collaborative)
+    url = url.strip()
+    if bool(url) == bool(filename):
+        raise ValidationError({"url": "Give a link or upload a file, one of the two."})
+    content_type = ""
+    if filename:
+        filename, content_type = upload_check(filename=filename, content=content)
+    drivers, change_ideas = list(drivers), list(change_ideas)
+    if any(d.collaborative_id != collaborative.id for d in drivers):
+        raise ValidationError({"drivers": "Tag drivers of this collaborative's key driver diagram."})
+    if any(i.collaborative_id != collaborative.id for i in change_ideas):
+        raise ValidationError(
+            {"change_ideas": "Tag change ideas of this collaborative's key driver diagram."}
+        )
+    resource = Resource(
+        collaborative=collaborative,
+        title=title,
+        kind=kind,
+        description=description,
+        url=url,
+        filename=filename,
+        content_type=content_type,
+        content=content if filename else b"",
+        size=len(content) if filename else 0,
+        added_by=actor,
+    )
+    resource.full_clean()
+    resource.save()
+    resource.drivers.set(drivers)
+    resource.change_ideas.set(change_ideas)
+    return resource

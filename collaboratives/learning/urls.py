@@ -10,4 +10,7 @@ urlpatterns = [
     path("events/<uuid:public_id>/", views.event_detail, name="event-detail"),
     path("events/<uuid:public_id>/attendance/", views.event_attendance, name="event-attendance"),
     path("events/<uuid:public_id>/check-in/", views.event_check_in, name="event-check-in"),
+    path("collaboratives/<uuid:public_id>/library/", views.resource_list, name="resource-list"),
+    path("collaboratives/<uuid:public_id>/library/new/", views.resource_create, name="resource-create"),
+    path("library/<uuid:public_id>/file/", views.resource_download, name="resource-download"),
 ]

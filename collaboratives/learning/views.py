@@ -8,15 +8,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collaboratives import access
 from collaboratives import selectors as collab_selectors
 from collaboratives.forms import add_service_errors
 from collaboratives.learning import ical, recurrence, selectors, services
-from collaboratives.learning.forms import AttendanceForm, CheckInForm, EventForm
+from collaboratives.learning.forms import (
+    AttendanceForm,
+    CheckInForm,
+    EventForm,
+    LibrarySearchForm,
+    ResourceForm,
+)
 from collaboratives.learning.signals import ENGAGEMENT_CODE
-from collaboratives.models import Awardee, Event, EventAttendance, Resource
+from collaboratives.models import Awardee, ChangeIdea, Collaborative, Driver, Event, EventAttendance, Resource
+from collaboratives.uploads import UPLOAD_MAX_BYTES
 
 
 def error_summary(form: Form) -> list[tuple[str | None, str]]:
@@ -127,7 +135,7 @@ def _event_page(
             "series_words": recurrence.describe_rrule(series.recurrence, selectors.local_start(series).date())
             if series.recurrence
             else "",
-            "materials": event.materials.all(),
+            "materials": event.materials.defer("content"),
             "attendance_form": attendance_form if organiser else None,
             "error_summary": error_summary(attendance_form) if attendance_form is not None else [],
             "attended": attended,
@@ -231,4 +239,94 @@ def calendar_feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     )
     response["Content-Disposition"] = 'inline; filename="coiin.ics"'
     add_never_cache_headers(response)
+    return response
+
+
+# --- The resource library ---
+
+
+def _kdd_choices(user: object, collaborative: Collaborative) -> dict[str, object]:
+    return {
+        "drivers": Driver.objects.visible_to(user).filter(collaborative=collaborative),
+        "change_ideas": ChangeIdea.objects.visible_to(user).filter(collaborative=collaborative),
+    }
+
+
+@login_required
+@require_GET
+def resource_list(request: HttpRequest, public_id: str) -> HttpResponse:
+    collaborative = get_object_or_404(
+        collab_selectors.collaborative_list(user=request.user), public_id=public_id
+    )
+    form = LibrarySearchForm(request.GET, **_kdd_choices(request.user, collaborative))
+    valid = form.is_valid()
+    filters = form.cleaned_data if valid else {}
+    resources = selectors.resource_list(
+        user=request.user,
+        collaborative=collaborative,
+        query=filters.get("q", ""),
+        driver=filters.get("driver"),
+        change_idea=filters.get("idea"),
+    )
+    return render(
+        request,
+        "collaboratives/learning/resource_list.html",
+        {
+            "collaborative": collaborative,
+            "form": form,
+            "resources": resources if valid else [],
+            "filtered": valid and any(filters.values()),
+            "error_summary": error_summary(form),
+            "can_add": access.can(request.user, access.Action.MANAGE_LIBRARY, collaborative),
+        },
+        status=200 if valid else 400,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def resource_create(request: HttpRequest, public_id: str) -> HttpResponse:
+    collaborative = get_object_or_404(
+        collab_selectors.collaborative_list(user=request.user), public_id=public_id
+    )
+    access.require(request.user, access.Action.MANAGE_LIBRARY, collaborative)
+    form = ResourceForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        **_kdd_choices(request.user, collaborative),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data.pop("file")
+        try:
+            resource = services.resource_add(
+                actor=request.user,
+                collaborative=collaborative,
+                filename=upload.name if upload else "",
+                # One byte over the limit is enough to refuse the file without reading all of it.
+                content=upload.read(UPLOAD_MAX_BYTES + 1) if upload else b"",
+                **data,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Added to the library: {resource.title}.")
+            return redirect("resource-list", public_id=collaborative.public_id)
+    return render(
+        request,
+        "collaboratives/learning/resource_form.html",
+        {"collaborative": collaborative, "form": form, "error_summary": error_summary(form)},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_GET
+def resource_download(request: HttpRequest, public_id: str) -> HttpResponse:
+    resource = get_object_or_404(
+        Resource.objects.visible_to(request.user).exclude(filename=""), public_id=public_id
+    )
+    response = HttpResponse(bytes(resource.content), content_type=resource.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, resource.filename)
+    response["X-Content-Type-Options"] = "nosniff"
     return response
