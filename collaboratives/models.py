@@ -587,3 +587,24 @@ class EventAttendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} at {self.event}"
+
+
+class Announcement(models.Model):
+    """A message from a collaborative's admins to all its teams: shown on their home page and sent as a notification."""
+
+    public_id = public_id_field()
+    collaborative = models.ForeignKey(Collaborative, on_delete=models.CASCADE, related_name="announcements")
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -348,6 +348,12 @@ def _resources() -> list[tuple[Any, ...]]:
     return list(Resource.objects.values_list("id", "title"))
 
 
+def _announcements() -> list[tuple[Any, ...]]:
+    from collaboratives.models import Announcement
+
+    return list(Announcement.objects.values_list("id", "title"))
+
+
 _EVENT_FORM = {
     "kind": "action_period_call",
     "title": "Matrix call",
@@ -1028,6 +1034,16 @@ ROUTES: dict[str, list[Case]] = {
     ],
     "resource-download": [
         Case("get", lambda w: f"/library/{_resource_one(w).public_id}/file/", _statuses(200, olga=404))
+    ],
+    "announcement-list": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/announcements/", _statuses(200, olga=404)),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/announcements/",
+            _KDD_POST,  # ONE's admins (and the superuser) announce to its teams
+            data=lambda w: {"title": "Matrix news", "body": "Hello teams"},
+            unchanged=_announcements,
+        ),
     ],
     # --- end of issue 25 ---
 }

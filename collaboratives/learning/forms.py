@@ -124,3 +124,8 @@ class LibrarySearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["driver"].queryset = drivers
         self.fields["idea"].queryset = change_ideas
+
+
+class AnnouncementForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 5}))

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 
-from collaboratives.models import ChangeIdea, Driver, Event, Membership, Resource, Role, Team
+from collaboratives.models import Announcement, ChangeIdea, Driver, Event, Membership, Resource, Role, Team
 
 
 def event_list(*, user: Any, collaborative: Any = None) -> QuerySet[Event]:
@@ -72,7 +72,7 @@ def event_invited_teams(event: Event) -> QuerySet[Team]:
 def collaborative_people(*, collaborative: Any, teams: QuerySet[Team] | None = None) -> list[Any]:
     """The active people of the teams (default: all the collaborative's teams): their LIAs' members and
     CQI leads, their advisors and awardee leads, and the collaborative's admins. Trusted (tasks, services)."""
-    teams = teams if teams is not None else collaborative.teams.all()
+    teams = teams if teams is not None else collaborative.teams.filter(withdrawn_on__isnull=True)
     team_rows = list(teams.values_list("id", "lia_id", "lia__awardee_id"))
     memberships = Membership.objects.unscoped(reason="who an event or announcement is for").filter(
         Q(role__in=[Role.TEAM_MEMBER, Role.CQI_LEAD], lia_id__in=[t[1] for t in team_rows])
@@ -85,8 +85,19 @@ def collaborative_people(*, collaborative: Any, teams: QuerySet[Team] | None = N
 
 
 def learning_home(*, user: Any, now: dt.datetime) -> dict[str, Any]:
-    """What the home page shows of the learning calendar: the person's next events."""
-    return {"upcoming_events": upcoming_event_list(user=user, now=now)}
+    """What the home page shows of the learning calendar: the person's next events and the last
+    fortnight's announcements (at most three)."""
+    return {
+        "upcoming_events": upcoming_event_list(user=user, now=now),
+        "announcements": list(
+            announcement_list(user=user).filter(created_at__gte=now - dt.timedelta(days=14))[:3]
+        ),
+    }
+
+
+def announcement_list(*, user: Any, collaborative: Any = None) -> QuerySet[Announcement]:
+    qs = Announcement.objects.visible_to(user).select_related("collaborative", "created_by")
+    return qs.filter(collaborative=collaborative) if collaborative is not None else qs
 
 
 def engagement_counts(*, collaborative: Any, month: dt.date) -> dict[int, tuple[int, int]]:

@@ -18,6 +18,7 @@ from collaboratives.learning import recurrence, signals
 from collaboratives.learning.recurrence import Repeat
 from collaboratives.learning.selectors import collaborative_people, event_invited_teams, local_start
 from collaboratives.models import (
+    Announcement,
     Awardee,
     CalendarFeed,
     ChangeIdea,
@@ -327,3 +328,25 @@ def resource_add(
     resource.drivers.set(drivers)
     resource.change_ideas.set(change_ideas)
     return resource
+
+
+# --- Announcements ---
+
+
+@transaction.atomic
+def announcement_send(*, actor: Any, collaborative: Collaborative, title: str, body: str) -> Announcement:
+    """Post an announcement to every team of the collaborative and notify their people (once each)."""
+    access.require(actor, access.Action.ANNOUNCE, collaborative)
+    announcement = Announcement(
+        collaborative=collaborative, title=title.strip(), body=body.strip(), created_by=actor
+    )
+    announcement.full_clean()
+    announcement.save()
+    notification_send_many(
+        recipients=[p for p in collaborative_people(collaborative=collaborative) if p.pk != actor.pk],
+        kind=Notification.Kind.ANNOUNCEMENT,
+        text=f"{collaborative.short_name}: {announcement.title}",
+        url=reverse("announcement-list", args=[collaborative.public_id]),
+        key=f"announcement:{announcement.public_id}",
+    )
+    return announcement

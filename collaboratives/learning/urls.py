@@ -13,4 +13,5 @@ urlpatterns = [
     path("collaboratives/<uuid:public_id>/library/", views.resource_list, name="resource-list"),
     path("collaboratives/<uuid:public_id>/library/new/", views.resource_create, name="resource-create"),
     path("library/<uuid:public_id>/file/", views.resource_download, name="resource-download"),
+    path("collaboratives/<uuid:public_id>/announcements/", views.announcement_list, name="announcement-list"),
 ]

@@ -16,6 +16,7 @@ from collaboratives import selectors as collab_selectors
 from collaboratives.forms import add_service_errors
 from collaboratives.learning import ical, recurrence, selectors, services
 from collaboratives.learning.forms import (
+    AnnouncementForm,
     AttendanceForm,
     CheckInForm,
     EventForm,
@@ -330,3 +331,40 @@ def resource_download(request: HttpRequest, public_id: str) -> HttpResponse:
     response["Content-Disposition"] = content_disposition_header(True, resource.filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- Announcements ---
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def announcement_list(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The collaborative's announcements; its admins post new ones here."""
+    collaborative = get_object_or_404(
+        collab_selectors.collaborative_list(user=request.user), public_id=public_id
+    )
+    can_announce = access.can(request.user, access.Action.ANNOUNCE, collaborative)
+    form = AnnouncementForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        access.require(request.user, access.Action.ANNOUNCE, collaborative)
+        if form.is_valid():
+            try:
+                services.announcement_send(
+                    actor=request.user, collaborative=collaborative, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Announcement sent to every team.")
+                return redirect("announcement-list", public_id=collaborative.public_id)
+    return render(
+        request,
+        "collaboratives/learning/announcement_list.html",
+        {
+            "collaborative": collaborative,
+            "announcements": selectors.announcement_list(user=request.user, collaborative=collaborative),
+            "form": form if can_announce else None,
+            "error_summary": error_summary(form),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
