@@ -509,6 +509,14 @@ class Event(models.Model):
     recurrence = models.CharField(
         max_length=200, blank=True, help_text="The series' iCalendar RRULE, kept on its first event."
     )
+    training_topic = models.ForeignKey(
+        "TrainingTopic",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        help_text="For a training: the topic its attendees complete.",
+    )
     attendance_taken_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -608,3 +616,103 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class StaffRole(models.TextChoices):
+    HOME_VISITOR = "home_visitor", "Home visitor"
+    SUPERVISOR = "supervisor", "Home visiting supervisor"
+    MANAGER = "manager", "Program manager"
+    INTAKE = "intake", "Intake or outreach staff"
+
+
+class TrainingTopic(models.Model):
+    """A topic of a collaborative's standard training plan, e.g. motivational interviewing or safe sleep."""
+
+    public_id = public_id_field()
+    collaborative = models.ForeignKey(Collaborative, on_delete=models.CASCADE, related_name="training_topics")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+
+    class Meta:
+        ordering = ["collaborative", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["collaborative", "name"], name="training_topic_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrainingRequirement(models.Model):
+    """That staff in one role must complete a topic, and how many months a completion stays current."""
+
+    collaborative = models.ForeignKey(Collaborative, on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey(TrainingTopic, on_delete=models.CASCADE, related_name="requirements")
+    role = models.CharField(max_length=16, choices=StaffRole.choices)
+    renewal_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Months a completion stays current; blank: once is enough."
+    )
+
+    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+
+    class Meta:
+        ordering = ["topic", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "role"], name="training_requirement_once_per_role"),
+            models.CheckConstraint(
+                condition=Q(renewal_months__isnull=True) | Q(renewal_months__gte=1, renewal_months__lte=120),
+                name="training_renewal_1_120_months",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} for {self.get_role_display()}"
+
+
+class StaffMember(models.Model):
+    """A person on a team's staff roster, kept by its CQI lead for the training plan: a name and a role, no account."""
+
+    public_id = public_id_field()
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="staff")
+    name = models.CharField(max_length=120)
+    role = models.CharField(max_length=16, choices=StaffRole.choices)
+    left_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_queryset("team", "team").as_manager()
+
+    class Meta:
+        ordering = ["team", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrainingCompletion(models.Model):
+    """A staff member's completion of a training topic on a date: recorded by the CQI lead, or from a training event."""
+
+    staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="completions")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey(TrainingTopic, on_delete=models.CASCADE, related_name="completions")
+    completed_on = models.DateField()
+    event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_queryset("team", "team").as_manager()
+
+    class Meta:
+        ordering = ["staff", "topic", "-completed_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff", "topic", "completed_on"], name="training_completion_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} completed {self.topic} on {self.completed_on}"

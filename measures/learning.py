@@ -9,17 +9,22 @@ inside its writing transaction; the receivers here turn them into observations t
   attended, denominator = those it was invited to. Pooled over teams, the collaborative's value is
   the share of invited team places filled, which is the mean over the month's events of the % of
   teams attending when every team is invited to each event.
+- Training: per team and month, numerator = staff on the roster current on every topic required of
+  their role, denominator = staff whose role has any required topic, as of the day it is recorded
+  (the month's last day once the month is over, as the daily task last saw it).
 """
 
 import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from collaboratives.learning import selectors as learning_selectors
 from collaboratives.learning import signals
 from collaboratives.learning.services import platform_actor
-from collaboratives.models import Collaborative, Team
+from collaboratives.learning.training import training_current_counts
+from collaboratives.models import Collaborative, Team, TrainingRequirement
 from measures.models import Measure, Observation
 from measures.services import ObservationInput, observations_record
 
@@ -33,6 +38,19 @@ ENGAGEMENT = {
     "denominator_definition": "Learning events of the month the team was invited to whose attendance was taken.",
     "data_source": "Attendance on the learning calendar, recorded by the platform.",
     "order": 900,
+}
+
+
+TRAINING = {
+    "code": signals.TRAINING_CODE,
+    "name": "Staff current on required training",
+    "kind": Measure.Kind.PROPORTION,
+    "direction": Measure.Direction.UP,
+    "numerator_definition": "Staff on the team's roster who are current on every training topic the "
+    "collaborative requires of their role.",
+    "denominator_definition": "Staff on the team's roster whose role has at least one required training topic.",
+    "data_source": "The team's staff roster and training completions, recorded by the platform.",
+    "order": 901,
 }
 
 
@@ -94,6 +112,38 @@ def engagement_record(*, collaborative: Collaborative, month: dt.date) -> int:
     )
 
 
+def training_record(*, team: Team, month: dt.date, on: dt.date) -> int:
+    """Record the team's training figure for `month` as of day `on`; returns 1 if it changed."""
+    collaborative = team.collaborative
+    if not collaborative.start_date.replace(day=1) <= month <= collaborative.end_date:
+        return 0
+    current, needing = training_current_counts(team=team, on=on)
+    if not needing:
+        return 0
+    measure = platform_measure(collaborative=collaborative, definition=TRAINING)
+    return record_changed(measure=measure, month=month, values={team: (current, needing)})
+
+
+def training_record_all(*, today: dt.date) -> int:
+    """The periodic pass: every active team of a collaborative with a training plan, for today's month
+    (completions expire with time, not only when someone records something)."""
+    teams = (
+        Team.objects.unscoped(reason="a periodic task over every team with a training plan")
+        .filter(
+            withdrawn_on__isnull=True,
+            collaborative_id__in=TrainingRequirement.objects.unscoped(reason="as above").values(
+                "collaborative_id"
+            ),
+        )
+        .select_related("lia", "collaborative")
+    )
+    return sum(training_record(team=t, month=today.replace(day=1), on=today) for t in teams)
+
+
+def _on_training_changed(sender: Any, *, team: Team, month: dt.date, **kwargs: Any) -> None:
+    training_record(team=team, month=month, on=timezone.localdate())
+
+
 def _on_attendance_changed(
     sender: Any, *, collaborative: Collaborative, month: dt.date, **kwargs: Any
 ) -> None:
@@ -103,3 +153,4 @@ def _on_attendance_changed(
 def connect() -> None:
     """Called once, from MeasuresConfig.ready()."""
     signals.attendance_changed.connect(_on_attendance_changed, dispatch_uid="measures.learning.attendance")
+    signals.training_changed.connect(_on_training_changed, dispatch_uid="measures.learning.training")

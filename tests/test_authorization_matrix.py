@@ -354,6 +354,12 @@ def _announcements() -> list[tuple[Any, ...]]:
     return list(Announcement.objects.values_list("id", "title"))
 
 
+def _training_state() -> list[tuple[Any, ...]]:
+    from collaboratives.models import StaffMember, TrainingTopic
+
+    return [*TrainingTopic.objects.values_list("id", "name"), *StaffMember.objects.values_list("id", "name")]
+
+
 _EVENT_FORM = {
     "kind": "action_period_call",
     "title": "Matrix call",
@@ -1043,6 +1049,32 @@ ROUTES: dict[str, list[Case]] = {
             _KDD_POST,  # ONE's admins (and the superuser) announce to its teams
             data=lambda w: {"title": "Matrix news", "body": "Hello teams"},
             unchanged=_announcements,
+        ),
+    ],
+    "training-plan": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/training/", _statuses(200, olga=404)),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/training/",
+            _KDD_POST,  # ONE's admins (and the superuser) define its training plan
+            data=lambda w: {"action": "topic", "name": "Matrix topic"},
+            unchanged=_training_state,
+        ),
+    ],
+    "training-coverage": [
+        Case(
+            "get", lambda w: f"/collaboratives/{w.one.public_id}/training/coverage/", _statuses(200, olga=404)
+        )
+    ],
+    "staff-roster": [
+        Case("get", lambda w: f"/teams/{w.team_a1.public_id}/staff/", _TEAM_READS),
+        Case(
+            "post",
+            lambda w: f"/teams/{w.team_a1.public_id}/staff/",
+            # A1's CQI lead keeps its staff roster; others who see A1 get 403.
+            _statuses(404, alice=302, root=302, bob=403, erin=403, frank=403),
+            data=lambda w: {"action": "staff", "name": "Matrix Person", "role": "home_visitor"},
+            unchanged=_training_state,
         ),
     ],
     # --- end of issue 25 ---

@@ -5,7 +5,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from collaboratives.learning.recurrence import Repeat
-from collaboratives.models import Awardee, ChangeIdea, Driver, Event, Resource, Team
+from collaboratives.models import (
+    Awardee,
+    ChangeIdea,
+    Driver,
+    Event,
+    Resource,
+    StaffMember,
+    StaffRole,
+    Team,
+    TrainingTopic,
+)
 
 
 class EventForm(forms.Form):
@@ -34,12 +44,19 @@ class EventForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    training_topic = forms.ModelChoiceField(
+        label="Training topic (for a training)",
+        queryset=TrainingTopic.objects.none(),
+        required=False,
+        help_text="Staff who attend complete this topic of the training plan.",
+    )
     repeat = forms.ChoiceField(label="Repeats", choices=Repeat.CHOICES, required=False)
     count = forms.IntegerField(label="Number of times", required=False, min_value=1, max_value=1000)
     until = forms.DateField(label="Or until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: Any, awardees: Any, resources: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, awardees: Any, resources: Any, topics: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["training_topic"].queryset = topics
         self.fields["awardee"].queryset = awardees
         self.fields["materials"].queryset = resources
         self.fields["time_zone"].initial = settings.TIME_ZONE
@@ -129,3 +146,84 @@ class LibrarySearchForm(forms.Form):
 class AnnouncementForm(forms.Form):
     title = forms.CharField(max_length=200)
     body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 5}))
+
+
+# --- The training plan ---
+
+
+class TopicForm(forms.Form):
+    name = forms.CharField(label="Topic", max_length=120)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RequirementForm(forms.Form):
+    topic = PublicIdChoiceField(
+        label="Topic",
+        queryset=TrainingTopic.objects.none(),
+        to_field_name="public_id",
+        error_messages={"invalid_choice": "Choose a topic of this collaborative from the list."},
+    )
+    role = forms.ChoiceField(label="Staff role", choices=StaffRole.choices)
+    required = forms.TypedChoiceField(
+        label="Required?",
+        choices=[("yes", "Required"), ("no", "Not required")],
+        initial="yes",
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    renewal_months = forms.IntegerField(
+        label="Renew every (months)",
+        required=False,
+        min_value=1,
+        max_value=120,
+        help_text="Blank: completing it once is enough.",
+    )
+
+    def __init__(self, *args: Any, topics: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = topics
+
+
+class StaffForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=120)
+    role = forms.ChoiceField(label="Role", choices=StaffRole.choices)
+
+
+class LeaveForm(forms.Form):
+    member = forms.UUIDField(widget=forms.HiddenInput)
+    left_on = forms.DateField(label="Left on", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class CompletionForm(forms.Form):
+    topic = PublicIdChoiceField(
+        label="Topic",
+        queryset=TrainingTopic.objects.none(),
+        required=False,
+        to_field_name="public_id",
+        error_messages={"invalid_choice": "Choose a topic of this collaborative from the list."},
+    )
+    completed_on = forms.DateField(
+        label="Completed on", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    event = PublicIdChoiceField(
+        label="Or: at this training event (its topic and date)",
+        queryset=Event.objects.none(),
+        required=False,
+        to_field_name="public_id",
+        error_messages={"invalid_choice": "Choose a training event of this collaborative from the list."},
+    )
+    staff = forms.ModelMultipleChoiceField(
+        label="Who completed it",
+        queryset=StaffMember.objects.none(),
+        to_field_name="public_id",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose who completed the training."},
+    )
+
+    def __init__(self, *args: Any, topics: Any, events: Any, staff: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = topics
+        self.fields["event"].queryset = events
+        self.fields["event"].label_from_instance = lambda e: f"{e.title} ({e.starts_at:%d %b %Y})"
+        self.fields["staff"].queryset = staff
+        self.fields["staff"].label_from_instance = lambda s: f"{s.name} ({s.get_role_display()})"

@@ -87,7 +87,14 @@ def collaborative_people(*, collaborative: Any, teams: QuerySet[Team] | None = N
 def learning_home(*, user: Any, now: dt.datetime) -> dict[str, Any]:
     """What the home page shows of the learning calendar: the person's next events and the last
     fortnight's announcements (at most three)."""
+    from collaboratives import access
+    from collaboratives.selectors import team_list
+
+    lead_lias = access.grants(user).lead_lias
     return {
+        "staff_teams": [
+            t for t in team_list(user=user).filter(withdrawn_on__isnull=True) if t.lia_id in lead_lias
+        ],
         "upcoming_events": upcoming_event_list(user=user, now=now),
         "announcements": list(
             announcement_list(user=user).filter(created_at__gte=now - dt.timedelta(days=14))[:3]

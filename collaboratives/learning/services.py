@@ -85,6 +85,7 @@ def event_schedule(
     agenda: str = "",
     awardee: Awardee | None = None,
     materials: Iterable[Resource] = (),
+    training_topic: Any = None,
     repeat: str = Repeat.NONE,
     count: int | None = None,
     until: dt.date | None = None,
@@ -97,6 +98,8 @@ def event_schedule(
     materials = list(materials)
     if any(m.collaborative_id != collaborative.id for m in materials):
         raise ValidationError({"materials": "Materials come from this collaborative's library."})
+    if training_topic is not None and training_topic.collaborative_id != collaborative.id:
+        raise ValidationError({"training_topic": "Choose a training topic of this collaborative."})
     zone = zone_or_error(time_zone)
     if end_time <= start_time:
         raise ValidationError(
@@ -122,6 +125,7 @@ def event_schedule(
             join_url=join_url.strip(),
             place=place.strip(),
             agenda=agenda,
+            training_topic=training_topic,
             series=created[0] if created else None,
             recurrence=rrule_text if not created else "",
             created_by=actor,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from collaboratives.learning import views
+from collaboratives.learning import training_views, views
 
 urlpatterns = [
     path("calendar/", views.calendar, name="calendar"),
@@ -14,4 +14,13 @@ urlpatterns = [
     path("collaboratives/<uuid:public_id>/library/new/", views.resource_create, name="resource-create"),
     path("library/<uuid:public_id>/file/", views.resource_download, name="resource-download"),
     path("collaboratives/<uuid:public_id>/announcements/", views.announcement_list, name="announcement-list"),
+]
+urlpatterns += [
+    path("collaboratives/<uuid:public_id>/training/", training_views.training_plan, name="training-plan"),
+    path(
+        "collaboratives/<uuid:public_id>/training/coverage/",
+        training_views.training_coverage,
+        name="training-coverage",
+    ),
+    path("teams/<uuid:public_id>/staff/", training_views.staff_roster, name="staff-roster"),
 ]

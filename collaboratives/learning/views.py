@@ -24,7 +24,16 @@ from collaboratives.learning.forms import (
     ResourceForm,
 )
 from collaboratives.learning.signals import ENGAGEMENT_CODE
-from collaboratives.models import Awardee, ChangeIdea, Collaborative, Driver, Event, EventAttendance, Resource
+from collaboratives.models import (
+    Awardee,
+    ChangeIdea,
+    Collaborative,
+    Driver,
+    Event,
+    EventAttendance,
+    Resource,
+    TrainingTopic,
+)
 from collaboratives.uploads import UPLOAD_MAX_BYTES
 
 
@@ -85,7 +94,10 @@ def event_create(request: HttpRequest, public_id: str) -> HttpResponse:
     form = EventForm(
         request.POST if request.method == "POST" else None,
         awardees=awardees,
-        resources=Resource.objects.visible_to(request.user).filter(collaborative=collaborative),
+        resources=Resource.objects.visible_to(request.user)
+        .filter(collaborative=collaborative)
+        .defer("content"),
+        topics=TrainingTopic.objects.visible_to(request.user).filter(collaborative=collaborative),
     )
     status = 200
     if request.method == "POST":
