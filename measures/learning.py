@@ -17,9 +17,6 @@ inside its writing transaction; the receivers here turn them into observations t
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.utils import timezone
-
 from collaboratives.learning import selectors as learning_selectors
 from collaboratives.learning import signals
 from collaboratives.learning.services import platform_actor
@@ -66,8 +63,8 @@ def platform_measure(*, collaborative: Collaborative, definition: dict[str, Any]
 
 
 def record_changed(*, measure: Measure, month: dt.date, values: dict[Team, tuple[int, int]]) -> int:
-    """Record each team's (numerator, denominator) for the month where it differs from the stored one.
-    A team whose month is submitted refuses the change: the error names the team and how to go on."""
+    """Record each team's (numerator, denominator) for the month where it differs from the stored one
+    (a submitted month takes them too: the team neither enters nor submits these values)."""
     stored = {
         o.team_id: (o.numerator, o.denominator)
         for o in Observation.objects.unscoped(reason="the platform's own measure").filter(
@@ -78,22 +75,12 @@ def record_changed(*, measure: Measure, month: dt.date, values: dict[Team, tuple
     for team, (numerator, denominator) in sorted(values.items(), key=lambda tv: tv[0].lia.name):
         if stored.get(team.id) == (numerator, denominator):
             continue
-        try:
-            observations_record(
-                actor=actor,
-                team=team,
-                month=month,
-                cells=[ObservationInput(measure=measure, numerator=numerator, denominator=denominator)],
-            )
-        except ValidationError as exc:
-            if "month" not in exc.message_dict:
-                raise
-            raise ValidationError(
-                {
-                    "teams": f"{team.lia.name} has submitted {month:%B %Y}, so its {measure.name.lower()} "
-                    "cannot change. Its CQI lead, advisor or a collaborative admin can reopen the month first."
-                }
-            ) from None
+        observations_record(
+            actor=actor,
+            team=team,
+            month=month,
+            cells=[ObservationInput(measure=measure, numerator=numerator, denominator=denominator)],
+        )
         changed += 1
     return changed
 
@@ -140,8 +127,8 @@ def training_record_all(*, today: dt.date) -> int:
     return sum(training_record(team=t, month=today.replace(day=1), on=today) for t in teams)
 
 
-def _on_training_changed(sender: Any, *, team: Team, month: dt.date, **kwargs: Any) -> None:
-    training_record(team=team, month=month, on=timezone.localdate())
+def _on_training_changed(sender: Any, *, team: Team, on: dt.date, **kwargs: Any) -> None:
+    training_record(team=team, month=on.replace(day=1), on=on)
 
 
 def _on_attendance_changed(

@@ -10,7 +10,8 @@ from django.dispatch import Signal
 
 # collaborative, month (first day): attendance of the collaborative's events in that month changed.
 attendance_changed = Signal()
-# team, month (first day): the team's staff, training requirements or completions changed.
+# team, on (a day): the team's staff, training requirements or completions changed; its figure for
+# on's month is to be recorded as of that day.
 training_changed = Signal()
 
 # The codes of the measures recorded from these signals, in each collaborative.

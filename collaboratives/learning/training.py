@@ -50,11 +50,17 @@ SEED_TOPICS = [
 ]
 
 
-def _changed(teams: Iterable[Team]) -> None:
-    """Tell the measures app that these teams' training figures for this month may have changed."""
-    month = timezone.localdate().replace(day=1)
+def _changed(teams: Iterable[Team], on: dt.date | None = None) -> None:
+    """Tell the measures app that these teams' training figures for `on`'s month (default today's), as of
+    `on`, may have changed."""
+    on = on or timezone.localdate()
     for team in teams:
-        signals.training_changed.send(sender=TrainingCompletion, team=team, month=month)
+        signals.training_changed.send(sender=TrainingCompletion, team=team, on=on)
+
+
+def training_figures_restate(*, team: Team, on: dt.date) -> None:
+    """Record the team's training figure for `on`'s month as of `on` (the demo fills past months so)."""
+    _changed([team], on=on)
 
 
 def _teams_of(collaborative: Collaborative) -> list[Team]:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from collaboratives.learning.demo import load_learning_demo
 from collaboratives.models import Collaborative
 from measures.demo import DEMO_LOGINS, DEMO_PASSWORD, LEAD_LIA, LIAS, load_demo
 from measures.services import recompute_all
@@ -79,6 +80,7 @@ class Command(BaseCommand):
         )
         load_worksheets_demo(today=today)
         self.stdout.write("Worksheets: Joy in Work reflections and Ohio's closing planner for the SRR CoIIN.")
+        self.stdout.write(load_learning_demo(today=today))
         analyses = recompute_all()
         self.stdout.write(
             f"Run charts: {len(analyses)} series computed (or enqueued when a worker is configured)."

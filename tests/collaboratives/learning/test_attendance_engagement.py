@@ -9,8 +9,9 @@ from collaboratives.learning.services import event_attendance_record, event_chec
 from collaboratives.models import EventAttendance
 from measures.models import Measure, MonthlyReport, Observation, RunChartAnalysis
 from measures.selectors import measure_active_list
-from measures.services import monthly_report_submit
+from measures.services import ObservationInput, monthly_report_submit, observations_record
 from tests.collaboratives.learning.conftest import schedule
+from tests.factories import MeasureFactory
 
 JANUARY = dt.date(2026, 1, 1)
 
@@ -81,17 +82,20 @@ def test_a_cqi_lead_checks_the_team_in_once(world):
     assert "opens an hour before" in caught.value.message_dict["team"][0]
 
 
-def test_a_submitted_month_refuses_the_register_naming_the_team_and_nothing_is_saved(world):
+def test_a_submitted_month_takes_the_platforms_engagement_but_still_locks_what_the_team_entered(world):
     event = schedule(world)[0]
-    MonthlyReport.objects.create(
-        team=world.team_b1, month=JANUARY, status="submitted", submitted_by=world.bob
-    )
+    MonthlyReport.objects.create(team=world.team_b1, month=JANUARY, status="submitted", submitted_by=world.bob)
+    event_attendance_record(actor=world.frank, event=event, teams=[world.team_b1])
+    assert _engagement(world) == {"A1": (0, 1), "B1": (1, 1), "C1": (0, 1)}
+    hand_entered = MeasureFactory(collaborative=world.one, code="screened")
     with pytest.raises(ValidationError) as caught:
-        event_attendance_record(actor=world.frank, event=event, teams=[world.team_a1])
-    assert caught.value.message_dict["teams"][0].startswith("Agency B has submitted January 2026")
-    event.refresh_from_db()
-    assert EventAttendance.objects.count() == 0 and event.attendance_taken_at is None
-    assert Observation.objects.count() == 0
+        observations_record(
+            actor=world.root,
+            team=world.team_b1,
+            month=JANUARY,
+            cells=[ObservationInput(measure=hand_entered, numerator=1, denominator=2)],
+        )
+    assert "was submitted" in caught.value.message_dict["month"][0]
 
 
 def test_teams_neither_enter_nor_submit_the_engagement_measure(world):
