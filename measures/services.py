@@ -139,7 +139,7 @@ def observations_record(
     Errors are keyed `<measure code>.<field>`, so a form or an import can point at the exact cell.
     A submitted month refuses changes (error keyed `month`) until it is reopened, except to measures the
     platform records itself (`recorded_by_platform`, e.g. learning-event attendance), which teams neither
-    enter nor submit; the first save of a month creates its draft report.
+    enter nor submit; the first save of a team's own values in a month creates its draft report.
     """
     access.require(actor, access.Action.ENTER_DATA, team)
     _check_month(team, month)
@@ -152,7 +152,7 @@ def observations_record(
         errors |= observation_cell_validate(team, month, cell, prefix=f"{cell.measure.code}.")
     if errors:
         raise ValidationError(errors)
-    if report is None:
+    if report is None and team_entered:  # the platform's own values do not start a team's draft
         report = MonthlyReport(team=team, month=month, status=MonthlyReport.Status.DRAFT)
         report._history_user = actor
         report.full_clean()

@@ -45,6 +45,7 @@ def test_the_register_records_each_teams_share_of_the_months_events(
     assert measure.recorded_by_platform and measure.kind == "proportion"
     history = Observation.objects.get(team=world.team_a1, measure=measure).history.first()
     assert history.history_user == platform_actor()
+    assert MonthlyReport.objects.count() == 0  # the platform's values start no team's draft month
 
 
 def test_a_register_is_replaced_not_added_to(world):
