@@ -191,15 +191,21 @@ def _training(admin: Any, srr: Collaborative, today: dt.date) -> None:
     topics = {t.name: t for t in TrainingTopic.objects.unscoped(reason="demo").filter(collaborative=srr)}
     for name, role, months in REQUIRED:
         training.training_requirement_set(
-            actor=admin, topic=topics[name], role=role, required=True, renewal_months=months
+            actor=admin, topic=topics[name], role=role, required=True, renewal_months=months, today=today
         )
     for t_index, team in enumerate(srr.teams.filter(withdrawn_on__isnull=True).order_by("code")):
         lead = _lead(team)
         names = [STAFF_NAMES[(t_index * 5 + i) % len(STAFF_NAMES)] for i in range(5)]
         staff = [
-            training.staff_member_add(actor=lead, team=team, name=name, role=StaffRole.HOME_VISITOR)
+            training.staff_member_add(
+                actor=lead, team=team, name=name, role=StaffRole.HOME_VISITOR, today=today
+            )
             for name in names[:4]
-        ] + [training.staff_member_add(actor=lead, team=team, name=names[4], role=StaffRole.SUPERVISOR)]
+        ] + [
+            training.staff_member_add(
+                actor=lead, team=team, name=names[4], role=StaffRole.SUPERVISOR, today=today
+            )
+        ]
         for person in staff:
             for name, role, _renewal in REQUIRED:
                 roll = _chance(team.code, person.name, name)

@@ -104,7 +104,13 @@ def training_topics_seed(*, actor: Any, collaborative: Collaborative) -> list[Tr
 
 @transaction.atomic
 def training_requirement_set(
-    *, actor: Any, topic: TrainingTopic, role: str, required: bool, renewal_months: int | None = None
+    *,
+    actor: Any,
+    topic: TrainingTopic,
+    role: str,
+    required: bool,
+    renewal_months: int | None = None,
+    today: dt.date | None = None,
 ) -> TrainingRequirement | None:
     """Require the topic of staff in `role` (renewed every `renewal_months`, blank: once), or stop requiring it."""
     collaborative = topic.collaborative
@@ -114,7 +120,7 @@ def training_requirement_set(
     rows = topic.requirements.filter(role=role)
     if not required:
         rows.delete()
-        _changed(_teams_of(collaborative))
+        _changed(_teams_of(collaborative), on=today)
         return None
     if renewal_months is not None and not 1 <= renewal_months <= 120:
         raise ValidationError({"renewal_months": "Renewal is every 1 to 120 months, or blank for once."})
@@ -122,17 +128,19 @@ def training_requirement_set(
     requirement.renewal_months = renewal_months
     requirement.full_clean()
     requirement.save()
-    _changed(_teams_of(collaborative))
+    _changed(_teams_of(collaborative), on=today)
     return requirement
 
 
 @transaction.atomic
-def staff_member_add(*, actor: Any, team: Team, name: str, role: str) -> StaffMember:
+def staff_member_add(
+    *, actor: Any, team: Team, name: str, role: str, today: dt.date | None = None
+) -> StaffMember:
     access.require(actor, access.Action.KEEP_STAFF_ROSTER, team)
     member = StaffMember(team=team, name=" ".join(name.split()), role=role)
     member.full_clean()
     member.save()
-    _changed([team])
+    _changed([team], on=today)
     return member
 
 
@@ -193,7 +201,7 @@ def training_completion_record(
             defaults={"team": team, "event": event, "recorded_by": actor},
         )
         rows.append(row)
-    _changed([team])
+    _changed([team], on=today)
     return rows
 
 
