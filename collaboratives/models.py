@@ -13,8 +13,8 @@ from collaboratives.scoping import (
     LIAItself,
     LIAOwned,
     ScopedQuerySet,
-    TeamOwned,
     TeamItself,
+    TeamOwned,
 )
 
 
@@ -587,7 +587,7 @@ class EventAttendance(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = scoped_queryset("team", "team").as_manager()
+    objects = TeamOwned.as_manager()
 
     class Meta:
         ordering = ["event", "team"]
@@ -609,7 +609,7 @@ class Announcement(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+    objects = CollaborativeOwned.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -634,7 +634,7 @@ class TrainingTopic(models.Model):
     description = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
-    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+    objects = CollaborativeOwned.as_manager()
 
     class Meta:
         ordering = ["collaborative", "order", "name"]
@@ -656,7 +656,7 @@ class TrainingRequirement(models.Model):
         null=True, blank=True, help_text="Months a completion stays current; blank: once is enough."
     )
 
-    objects = scoped_queryset("collaborative", "collaborative").as_manager()
+    objects = CollaborativeOwned.as_manager()
 
     class Meta:
         ordering = ["topic", "role"]
@@ -682,7 +682,7 @@ class StaffMember(models.Model):
     left_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = scoped_queryset("team", "team").as_manager()
+    objects = TeamOwned.as_manager()
 
     class Meta:
         ordering = ["team", "name", "id"]
@@ -704,7 +704,7 @@ class TrainingCompletion(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = scoped_queryset("team", "team").as_manager()
+    objects = TeamOwned.as_manager()
 
     class Meta:
         ordering = ["staff", "topic", "-completed_on"]

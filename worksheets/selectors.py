@@ -207,7 +207,7 @@ def _measure_result(measure: Measure, analysis: RunChartAnalysis | None) -> Meas
     return MeasureResult(measure, analysis, baseline, shifted, meeting)
 
 
-def _attendance_figures(teams: list[Team], months: list[dt.date], today: dt.date) -> tuple[Rate, int | None]:
+def _attendance_figures(teams: list[Team], counted: list[dt.date], today: dt.date) -> tuple[Rate, int | None]:
     recent = [months.add(today.replace(day=1), -n) for n in range(3)]
     rows = list(
         Observation.objects.unscoped(
@@ -217,19 +217,19 @@ def _attendance_figures(teams: list[Team], months: list[dt.date], today: dt.date
             team__in=teams,
             measure__code=ENGAGEMENT_CODE,
             measure__recorded_by_platform=True,
-            month__in=[*months, *recent],
+            month__in=[*counted, *recent],
             denominator__gt=0,
         )
         .values_list("team_id", "month", "numerator")
     )
     invited = {(t, m) for t, m, _ in rows}
     went = {(t, m) for t, m, n in rows if n}
-    with_events = [m for m in months if any(month == m for _, month in invited)]
+    with_events = [m for m in counted if any(month == m for _, month in invited)]
     attending = _rate(
         [sum((t.id, m) in went for t in teams) for m in with_events],
         [sum((t.id, m) in invited for t in teams) for m in with_events],
     )
-    active = [t for t in teams if t.withdrawn_on is None]
+    active = [t for t in teams if t.is_active]
     if not any((t.id, m) in invited for t in active for m in recent):
         return attending, None
     return attending, sum(any((t.id, m) in went for m in recent) for t in active)
@@ -302,7 +302,7 @@ def closing_planner_figures(
         .order_by("order", "code")
     )
     computed = [a.computed_at for a in analyses.values() if a.computed_at is not None]
-    attending, attended_recently = _attendance_figures(teams, months, today)
+    attending, attended_recently = _attendance_figures(teams, counted, today)
     return PlannerFigures(
         computed_on=today,
         months=counted,

@@ -14,6 +14,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 
+from collaboratives import months
 from collaboratives.learning import services, training
 from collaboratives.learning.recurrence import Repeat
 from collaboratives.learning.selectors import event_invited_teams
@@ -59,8 +60,7 @@ def _lead(team: Team) -> Any:
     return (
         Membership.objects.unscoped(reason="the demo acts as the team's CQI lead")
         .filter(role=Role.CQI_LEAD, lia=team.lia_id)
-        .order_by("id")
-        .first()
+        .order_by("id")[0]
         .user
     )
 
@@ -99,8 +99,8 @@ def _library(admin: Any, srr: Collaborative) -> list[Any]:
 def _calendar(
     admin: Any, srr: Collaborative, today: dt.date, materials: list[Any], mi: TrainingTopic
 ) -> None:
-    first = (srr.start_date + relativedelta(months=1)).replace(day=1)
-    months = (today.year - first.year) * 12 + today.month - first.month + 3  # to two months ahead
+    first = months.add(months.first_of(srr.start_date), 1)
+    count = months.between(first, today) + 3  # to two months ahead
 
     def second_weekday(month: dt.date, weekday: int, nth: int) -> dt.date:
         day = month + dt.timedelta(days=(weekday - month.weekday()) % 7)
@@ -119,7 +119,7 @@ def _calendar(
         agenda="Wins and successes\nFaculty: this month's change ideas\nTeams share PDSA cycles and run charts",
         materials=materials[1:2],
         repeat=Repeat.MONTHLY_WEEKDAY,
-        count=months,
+        count=count,
     )
     services.event_schedule(
         actor=admin,
@@ -133,7 +133,7 @@ def _calendar(
         join_url="https://meet.example.org/srr-cop",
         agenda="Peer connections for CQI leads; roles and expectations",
         repeat=Repeat.MONTHLY_WEEKDAY,
-        count=months,
+        count=count,
     )
     for n, offset in enumerate((0, 6, 12), start=1):
         services.event_schedule(
@@ -141,7 +141,7 @@ def _calendar(
             collaborative=srr,
             kind=Event.Kind.LEARNING_SESSION,
             title=f"Learning Session {n}",
-            date=second_weekday(first + relativedelta(months=offset), 2, 3),
+            date=second_weekday(months.add(first, offset), 2, 3),
             start_time=dt.time(10),
             end_time=dt.time(16),
             time_zone="America/New_York",
@@ -189,9 +189,9 @@ def _attendance(admin: Any, srr: Collaborative, today: dt.date) -> None:
 def _training(admin: Any, srr: Collaborative, today: dt.date) -> None:
     training.training_topics_seed(actor=admin, collaborative=srr)
     topics = {t.name: t for t in TrainingTopic.objects.unscoped(reason="demo").filter(collaborative=srr)}
-    for name, role, months in REQUIRED:
+    for name, role, renewal in REQUIRED:
         training.training_requirement_set(
-            actor=admin, topic=topics[name], role=role, required=True, renewal_months=months, today=today
+            actor=admin, topic=topics[name], role=role, required=True, renewal_months=renewal, today=today
         )
     for t_index, team in enumerate(srr.teams.filter(withdrawn_on__isnull=True).order_by("code")):
         lead = _lead(team)
@@ -217,7 +217,7 @@ def _training(admin: Any, srr: Collaborative, today: dt.date) -> None:
                     actor=lead, team=team, staff=[person], topic=topics[name], completed_on=done, today=today
                 )
         for back in range(11, 0, -1):  # the past year's monthly figures, as of each month's last day
-            month_end = today.replace(day=1) - relativedelta(months=back - 1) - dt.timedelta(days=1)
+            month_end = months.add(months.first_of(today), 1 - back) - dt.timedelta(days=1)
             if month_end >= srr.start_date:
                 training.training_figures_restate(team=team, on=month_end)
 

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -16,6 +16,21 @@ from collaboratives.models import (
     Team,
     TrainingTopic,
 )
+
+
+def _model_choice(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    """The form's model choice field `name`, typed as one (Form.fields holds plain Fields)."""
+    return cast(forms.ModelChoiceField, form.fields[name])
+
+
+class TeamChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.lia.name} ({obj.code})"
+
+
+class StaffChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.get_role_display()})"
 
 
 class EventForm(forms.Form):
@@ -56,14 +71,14 @@ class EventForm(forms.Form):
 
     def __init__(self, *args: Any, awardees: Any, resources: Any, topics: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["training_topic"].queryset = topics
-        self.fields["awardee"].queryset = awardees
-        self.fields["materials"].queryset = resources
+        _model_choice(self, "training_topic").queryset = topics
+        _model_choice(self, "awardee").queryset = awardees
+        _model_choice(self, "materials").queryset = resources
         self.fields["time_zone"].initial = settings.TIME_ZONE
 
 
 class AttendanceForm(forms.Form):
-    teams = forms.ModelMultipleChoiceField(
+    teams = TeamChoices(
         label="Teams that attended",
         queryset=Team.objects.none(),
         required=False,
@@ -73,8 +88,7 @@ class AttendanceForm(forms.Form):
 
     def __init__(self, *args: Any, invited: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["teams"].queryset = invited
-        self.fields["teams"].label_from_instance = lambda t: f"{t.lia.name} ({t.code})"
+        _model_choice(self, "teams").queryset = invited
 
 
 class CheckInForm(forms.Form):
@@ -106,8 +120,8 @@ class ResourceForm(forms.Form):
 
     def __init__(self, *args: Any, drivers: Any, change_ideas: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["drivers"].queryset = drivers
-        self.fields["change_ideas"].queryset = change_ideas
+        _model_choice(self, "drivers").queryset = drivers
+        _model_choice(self, "change_ideas").queryset = change_ideas
 
 
 class PublicIdChoiceField(forms.ModelChoiceField):
@@ -118,6 +132,11 @@ class PublicIdChoiceField(forms.ModelChoiceField):
             return super().to_python(value)
         except ValidationError:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
+
+
+class EventChoice(PublicIdChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.title} ({obj.starts_at:%d %b %Y})"
 
 
 class LibrarySearchForm(forms.Form):
@@ -139,8 +158,8 @@ class LibrarySearchForm(forms.Form):
 
     def __init__(self, *args: Any, drivers: Any, change_ideas: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["driver"].queryset = drivers
-        self.fields["idea"].queryset = change_ideas
+        _model_choice(self, "driver").queryset = drivers
+        _model_choice(self, "idea").queryset = change_ideas
 
 
 class AnnouncementForm(forms.Form):
@@ -181,7 +200,7 @@ class RequirementForm(forms.Form):
 
     def __init__(self, *args: Any, topics: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["topic"].queryset = topics
+        _model_choice(self, "topic").queryset = topics
 
 
 class StaffForm(forms.Form):
@@ -205,14 +224,14 @@ class CompletionForm(forms.Form):
     completed_on = forms.DateField(
         label="Completed on", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    event = PublicIdChoiceField(
+    event = EventChoice(
         label="Or: at this training event (its topic and date)",
         queryset=Event.objects.none(),
         required=False,
         to_field_name="public_id",
         error_messages={"invalid_choice": "Choose a training event of this collaborative from the list."},
     )
-    staff = forms.ModelMultipleChoiceField(
+    staff = StaffChoices(
         label="Who completed it",
         queryset=StaffMember.objects.none(),
         to_field_name="public_id",
@@ -222,8 +241,6 @@ class CompletionForm(forms.Form):
 
     def __init__(self, *args: Any, topics: Any, events: Any, staff: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["topic"].queryset = topics
-        self.fields["event"].queryset = events
-        self.fields["event"].label_from_instance = lambda e: f"{e.title} ({e.starts_at:%d %b %Y})"
-        self.fields["staff"].queryset = staff
-        self.fields["staff"].label_from_instance = lambda s: f"{s.name} ({s.get_role_display()})"
+        _model_choice(self, "topic").queryset = topics
+        _model_choice(self, "event").queryset = events
+        _model_choice(self, "staff").queryset = staff

@@ -52,12 +52,12 @@ def rule(
         {"count": count} if count else {"until": dt.datetime.combine(until, dt.time.max)} if until else {}
     )
     if repeat == Repeat.WEEKLY:
-        return rrule.rrule(rrule.WEEKLY, dtstart=start, **limit)  # type: ignore[arg-type]
+        return rrule.rrule(rrule.WEEKLY, dtstart=start, **limit)
     if repeat == Repeat.MONTHLY_WEEKDAY:
         day = rrule.weekday(start.weekday(), weekday_ordinal(start.date()))
-        return rrule.rrule(rrule.MONTHLY, dtstart=start, byweekday=day, **limit)  # type: ignore[arg-type]
+        return rrule.rrule(rrule.MONTHLY, dtstart=start, byweekday=day, **limit)
     if repeat == Repeat.MONTHLY_DATE:
-        return rrule.rrule(rrule.MONTHLY, dtstart=start, bymonthday=start.day, **limit)  # type: ignore[arg-type]
+        return rrule.rrule(rrule.MONTHLY, dtstart=start, bymonthday=start.day, **limit)
     raise ValueError(f"Unknown repeat {repeat!r}")
 
 
@@ -88,5 +88,5 @@ def describe_rrule(text: str, first: dt.date) -> str:
     )
     if "COUNT" in parts:
         return f"{describe(repeat, first)}, {parts['COUNT']} times"
-    until = dt.datetime.strptime(parts["UNTIL"][:8], "%Y%m%d").date()
+    until = dt.date.fromisoformat(parts["UNTIL"][:8])  # RFC 5545's basic form, YYYYMMDD
     return f"{describe(repeat, first)}, until {until:%B} {until.day}, {until.year}"

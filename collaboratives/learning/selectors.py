@@ -88,9 +88,10 @@ def learning_home(*, user: Any, now: dt.datetime) -> dict[str, Any]:
     """What the home page shows of the learning calendar: the person's next events and the last
     fortnight's announcements (at most three)."""
     from collaboratives import access
+    from collaboratives.models import Role
     from collaboratives.selectors import team_list
 
-    lead_lias = access.grants(user).lead_lias
+    lead_lias = access.ids_with_role(user, Role.CQI_LEAD)
     return {
         "staff_teams": [
             t for t in team_list(user=user).filter(withdrawn_on__isnull=True) if t.lia_id in lead_lias

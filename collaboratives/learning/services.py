@@ -1,4 +1,4 @@
-"""Writes of the learning calendar: keyword-only, atomic, field-keyed errors (house style §3)."""
+"""Writes of the learning calendar: keyword-only, atomic, field-keyed errors, like every service."""
 
 import datetime as dt
 import hashlib

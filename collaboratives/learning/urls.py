@@ -1,6 +1,6 @@
 from django.urls import path
 
-from collaboratives.learning import training_views, views
+from collaboratives.learning import views
 
 urlpatterns = [
     path("calendar/", views.calendar, name="calendar"),
@@ -16,11 +16,11 @@ urlpatterns = [
     path("collaboratives/<uuid:public_id>/announcements/", views.announcement_list, name="announcement-list"),
 ]
 urlpatterns += [
-    path("collaboratives/<uuid:public_id>/training/", training_views.training_plan, name="training-plan"),
+    path("collaboratives/<uuid:public_id>/training/", views.training_plan, name="training-plan"),
     path(
         "collaboratives/<uuid:public_id>/training/coverage/",
-        training_views.training_coverage,
+        views.training_coverage,
         name="training-coverage",
     ),
-    path("teams/<uuid:public_id>/staff/", training_views.staff_roster, name="staff-roster"),
+    path("teams/<uuid:public_id>/staff/", views.staff_roster, name="staff-roster"),
 ]

@@ -85,7 +85,9 @@ def test_a_cqi_lead_checks_the_team_in_once(world):
 
 def test_a_submitted_month_takes_the_platforms_engagement_but_still_locks_what_the_team_entered(world):
     event = schedule(world)[0]
-    MonthlyReport.objects.create(team=world.team_b1, month=JANUARY, status="submitted", submitted_by=world.bob)
+    MonthlyReport.objects.create(
+        team=world.team_b1, month=JANUARY, status="submitted", submitted_by=world.bob
+    )
     event_attendance_record(actor=world.frank, event=event, teams=[world.team_b1])
     assert _engagement(world) == {"A1": (0, 1), "B1": (1, 1), "C1": (0, 1)}
     hand_entered = MeasureFactory(collaborative=world.one, code="screened")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0010_analysis_json_as_text'),
+        ('measures', '0011_runchart_summary_help_text'),
     ]
 
     operations = [
