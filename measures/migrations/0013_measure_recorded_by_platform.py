@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0011_runchart_summary_help_text'),
+        ('measures', '0012_measure_chart_type'),
     ]
 
     operations = [
