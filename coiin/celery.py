@@ -27,4 +27,14 @@ app.conf.beat_schedule = {
         "task": "worksheets.tasks.survey_windows_close_due",
         "schedule": crontab(hour=0, minute=15),
     },
+    # Every night, update each team's share of staff current on required training (completions expire).
+    "training-record": {
+        "task": "measures.tasks.training_record_all",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # Every hour, remind each event's people of it in the 24 hours before it starts (once per event and person).
+    "event-reminders": {
+        "task": "collaboratives.tasks.event_reminders_send",
+        "schedule": crontab(minute=5),
+    },
 }

@@ -29,6 +29,15 @@ class Action(enum.StrEnum):
     DECIDE_PHASES = "decide_phases"
     READ_JOY_ROLLUP = "read_joy_rollup"
     RUN_SURVEY = "run_survey"  # open a team's staff well-being survey month, hand out its links, close it
+    # The learning calendar, library and training plan (issue 25; docs/learning.md).
+    MANAGE_CALENDAR = "manage_calendar"  # schedule events, take attendance: collaborative admins; awardee leads for their awardee
+    CHECK_IN = "check_in"  # say the team attended an event: its CQI lead
+    MANAGE_LIBRARY = "manage_library"  # add resources: collaborative admins
+    ANNOUNCE = "announce"  # announce to every team: collaborative admins
+    DEFINE_TRAINING = (
+        "define_training"  # training topics and which staff roles need them: collaborative admins
+    )
+    KEEP_STAFF_ROSTER = "keep_staff_roster"  # the team's staff and their training completions: its CQI lead
 
 
 @dataclass(frozen=True)
@@ -194,7 +203,7 @@ def can(user: Any, action: Action, obj: Any) -> bool:
     if isinstance(obj, Awardee):
         if action is Action.VIEW:
             return obj.id in g.awardee
-        return action is Action.DECIDE_PHASES and obj.id in g.led_awardees
+        return action in (Action.DECIDE_PHASES, Action.MANAGE_CALENDAR) and obj.id in g.led_awardees
     if isinstance(obj, LIA):
         if action is Action.VIEW:
             return obj.id in g.lia
@@ -220,7 +229,7 @@ def can(user: Any, action: Action, obj: Any) -> bool:
             return is_lead or (is_member and obj.collaborative.members_can_submit)
         case Action.REOPEN_MONTH | Action.DECIDE_PHASES:
             return is_lead or is_advisor or is_admin
-        case Action.MANAGE_ROSTER | Action.RUN_SURVEY:
+        case Action.MANAGE_ROSTER | Action.RUN_SURVEY | Action.CHECK_IN | Action.KEEP_STAFF_ROSTER:
             return is_lead
         case Action.REVIEW:
             return is_advisor or is_admin
@@ -235,6 +244,21 @@ def require(user: Any, action: Action, obj: Any) -> None:
     """Raise PermissionDenied (403) when the user sees `obj` but may not take `action` on it."""
     if not can(user, action, obj):
         raise PermissionDenied(f"You may not {action.value.replace('_', ' ')} here.")
+
+
+def may_organise_event(user: Any, *, collaborative: Any, awardee: Any = None) -> bool:
+    """Whether `user` may schedule or take the attendance of an event: the collaborative's admins, and
+    for an event of one awardee, that awardee's lead too."""
+    if awardee is not None and can(user, Action.MANAGE_CALENDAR, awardee):
+        return True
+    return can(user, Action.MANAGE_CALENDAR, collaborative)
+
+
+def require_organiser(user: Any, *, collaborative: Any, awardee: Any = None) -> None:
+    if not may_organise_event(user, collaborative=collaborative, awardee=awardee):
+        raise PermissionDenied(
+            "Only the collaborative's admins (or, for an awardee's event, its lead) may do this."
+        )
 
 
 def may_decide_phases(user: Any, *, collaborative: Any, team: Any = None, awardee: Any = None) -> bool:

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from collaboratives import api, views
+from collaboratives.learning import urls as learning_urls
 
 urlpatterns = [
     path("teams/", views.team_list, name="team-list"),
@@ -27,3 +28,5 @@ urlpatterns += [
     path("kdd/drivers/<uuid:public_id>/", views.kdd_driver_edit, name="kdd-driver-edit"),
     path("kdd/ideas/<uuid:public_id>/", views.kdd_idea_edit, name="kdd-idea-edit"),
 ]
+# The learning calendar, library and training plan (issue 25).
+urlpatterns += learning_urls.urlpatterns

@@ -635,9 +635,9 @@ def _sync_observations(
 ) -> tuple[int, int, int]:
     existing = {
         (o.team_id, o.measure_id, o.month): o
-        for o in Observation.objects.filter(team__in=list(teams.values())).only(
-            "id", "team_id", "measure_id", "month", "numerator", "denominator"
-        )
+        for o in Observation.objects.filter(
+            team__in=list(teams.values()), measure__recorded_by_platform=False
+        ).only("id", "team_id", "measure_id", "month", "numerator", "denominator")
     }
     to_create, to_update, seen = [], [], set()
     for short_name, plan in plans.items():

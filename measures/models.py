@@ -65,6 +65,10 @@ class Measure(models.Model):
         default=ChartType.RUN,
         help_text="The chart its pages open with; a control chart must suit the kind (docs/control-charts.md).",
     )
+    recorded_by_platform = models.BooleanField(
+        default=False,
+        help_text="The platform records its values (e.g. learning-event attendance); teams do not enter them.",
+    )
     sensitive = models.BooleanField(
         default=False,
         help_text="Small counts could identify families or staff (e.g. IPV disclosures): suppress them "

@@ -507,10 +507,12 @@ def reporting_status(*, user: Any, collaborative: Collaborative, today: dt.date)
 
 
 def measure_active_list(*, user: Any, collaborative: Any, month: dt.date) -> QuerySet[Measure]:
-    """The collaborative's measures reported in `month`: active_from ≤ month ≤ active_to, a blank end open."""
+    """The collaborative's measures teams report in `month`: active_from ≤ month ≤ active_to, a blank end
+    open; not those the platform records itself (`recorded_by_platform`)."""
     return measure_list(user=user, collaborative=collaborative).filter(
         Q(active_from__isnull=True) | Q(active_from__lte=month),
         Q(active_to__isnull=True) | Q(active_to__gte=month),
+        recorded_by_platform=False,
     )
 
 

@@ -137,20 +137,22 @@ def observations_record(
     """Save a team's values for one month, all or nothing, with history; then recompute the affected series.
 
     Errors are keyed `<measure code>.<field>`, so a form or an import can point at the exact cell.
-    A submitted month refuses changes (error keyed `month`) until it is reopened; the first save of a
-    month creates its draft report.
+    A submitted month refuses changes (error keyed `month`) until it is reopened, except to measures the
+    platform records itself (`recorded_by_platform`, e.g. learning-event attendance), which teams neither
+    enter nor submit; the first save of a team's own values in a month creates its draft report.
     """
     access.require(actor, access.Action.ENTER_DATA, team)
     _check_month(team, month)
     report = _report_for_update(team=team, month=month)
-    if report is not None and report.status == MonthlyReport.Status.SUBMITTED:
+    team_entered = any(not cell.measure.recorded_by_platform for cell in cells)
+    if report is not None and report.status == MonthlyReport.Status.SUBMITTED and team_entered:
         raise ValidationError({"month": _submitted_message(report)})
     errors: dict[str, str] = {}
     for cell in cells:
         errors |= observation_cell_validate(team, month, cell, prefix=f"{cell.measure.code}.")
     if errors:
         raise ValidationError(errors)
-    if report is None:
+    if report is None and team_entered:  # the platform's own values do not start a team's draft
         report = MonthlyReport(team=team, month=month, status=MonthlyReport.Status.DRAFT)
         report._history_user = actor
         report.full_clean()

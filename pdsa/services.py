@@ -14,6 +14,7 @@ from django.utils import timezone
 from collaboratives import access, scoping
 from collaboratives.mail import send_once
 from collaboratives.models import ChangeIdea, Membership, Role, Team
+from collaboratives.uploads import upload_check
 from measures.models import Measure
 from pdsa.models import PHASES, PDSAAttachment, PDSACycle, PDSAReview
 
@@ -263,41 +264,17 @@ def pdsa_review_notify_team(*, review_id: int) -> bool:
 
 # --- Attachments ---
 
-ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
-# Served as downloads with these types whatever the browser claimed, so nothing uploaded runs as a page.
-ATTACHMENT_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv",
-    "txt": "text/plain",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-}
-
 
 @transaction.atomic
 def pdsa_attachment_add(*, actor: Any, cycle: PDSACycle, filename: str, content: bytes) -> PDSAAttachment:
-    """Keep a file with a cycle: one of ATTACHMENT_TYPES, at most 5 MB."""
+    """Keep a file with a cycle: one of collaboratives.uploads.UPLOAD_TYPES, at most 5 MB."""
     access.require(actor, access.Action.ENTER_DATA, cycle.team)
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in ATTACHMENT_TYPES:
-        raise ValidationError(
-            {
-                "file": f"Attach a PDF, Word, Excel, CSV, text or image file ({', '.join(sorted(ATTACHMENT_TYPES))})."
-            }
-        )
-    if not content:
-        raise ValidationError({"file": "The file is empty."})
-    if len(content) > ATTACHMENT_MAX_BYTES:
-        raise ValidationError({"file": "The file is larger than 5 MB."})
+    name, content_type = upload_check(filename=filename, content=content)
     attachment = PDSAAttachment(
         cycle=cycle,
         team=cycle.team,
         filename=name,
-        content_type=ATTACHMENT_TYPES[extension],
+        content_type=content_type,
         content=content,
         size=len(content),
         uploaded_by=actor,

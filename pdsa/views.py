@@ -17,7 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from collaboratives import access
 from collaboratives import selectors as collab_selectors
 from collaboratives.forms import add_service_errors
+from collaboratives.learning.selectors import change_idea_resource_counts
 from collaboratives.models import ChangeIdea, Team
+from collaboratives.uploads import UPLOAD_MAX_BYTES
 from measures.models import Measure
 from pdsa import selectors, services
 from pdsa.forms import (
@@ -355,6 +357,7 @@ def kdd_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "collaborative": collaborative,
             "aims": collab_selectors.kdd_tree(user=request.user, collaborative=collaborative),
             "counts": selectors.change_idea_counts(user=request.user, collaborative=collaborative),
+            "resources": change_idea_resource_counts(user=request.user, collaborative=collaborative),
             "can_edit": access.can(request.user, access.Action.ADMINISTER, collaborative),
             "my_teams": [
                 t
@@ -397,7 +400,7 @@ def pdsa_attachment_add(request: HttpRequest, public_id: str) -> HttpResponse:
                 actor=request.user,
                 cycle=cycle,
                 filename=upload.name,
-                content=upload.read(services.ATTACHMENT_MAX_BYTES + 1),
+                content=upload.read(UPLOAD_MAX_BYTES + 1),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

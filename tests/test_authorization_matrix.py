@@ -348,6 +348,86 @@ _SURVEY_RUN_GET = _statuses(404, alice=200, root=200, bob=403, erin=403, frank=4
 _SURVEY_RUN_POST = _statuses(404, alice=302, root=302, bob=403, erin=403, frank=403)
 
 
+# --- issue 25 helpers: collaborative ONE's learning calendar ---
+def _event_one(w: SimpleNamespace) -> Any:
+    """An action-period call of ONE for all its teams (made once per test)."""
+    if not hasattr(w, "event_one"):
+        from tests.collaboratives.learning.conftest import schedule
+
+        w.event_one = schedule(w, date=dt.date(2026, 1, 13))[0]
+    return w.event_one
+
+
+def _feed_token(w: SimpleNamespace) -> str:
+    from collaboratives.learning.services import calendar_feed_create
+
+    if not hasattr(w, "feed_token"):
+        w.feed_token = calendar_feed_create(actor=w.alice)[1]
+    return w.feed_token
+
+
+def _events() -> list[tuple[Any, ...]]:
+    from collaboratives.models import Event
+
+    return list(Event.objects.values_list("id", "title", "starts_at"))
+
+
+def _attendance() -> list[tuple[Any, ...]]:
+    from collaboratives.models import EventAttendance
+
+    return list(EventAttendance.objects.values_list("event_id", "team_id"))
+
+
+def _resource_one(w: SimpleNamespace) -> Any:
+    """A PDF in ONE's library (made once per test)."""
+    if not hasattr(w, "resource_one"):
+        from collaboratives.learning.services import resource_add
+
+        w.resource_one = resource_add(
+            actor=w.frank,
+            collaborative=w.one,
+            title="Slides",
+            kind="slides",
+            filename="s.pdf",
+            content=b"%PDF",
+        )
+    return w.resource_one
+
+
+def _resources() -> list[tuple[Any, ...]]:
+    from collaboratives.models import Resource
+
+    return list(Resource.objects.values_list("id", "title"))
+
+
+def _announcements() -> list[tuple[Any, ...]]:
+    from collaboratives.models import Announcement
+
+    return list(Announcement.objects.values_list("id", "title"))
+
+
+def _training_state() -> list[tuple[Any, ...]]:
+    from collaboratives.models import StaffMember, TrainingTopic
+
+    return [*TrainingTopic.objects.values_list("id", "name"), *StaffMember.objects.values_list("id", "name")]
+
+
+_EVENT_FORM = {
+    "kind": "action_period_call",
+    "title": "Matrix call",
+    "date": "2026-02-10",
+    "start_time": "15:00",
+    "end_time": "16:00",
+    "time_zone": "America/Chicago",
+    "join_url": "https://meet.example.org/matrix",
+}
+# ONE's admins schedule; awardee leads who see ONE (erin, kate) open the form for their own awardee's
+# teams but may not schedule for every team; others who see ONE get 403; outsiders 404.
+_SCHEDULE_GET = _statuses(403, olga=404, frank=200, root=200, erin=200, kate=200)
+_SCHEDULE_POST = _statuses(403, olga=404, frank=302, root=302)
+# --- end of issue 25 helpers ---
+
+
 # The oracle. Team A1 belongs to LIA A (North) in collaborative ONE; see tests/conftest.py for the people.
 ROUTES: dict[str, list[Case]] = {
     "home": [Case("get", lambda w: "/", _statuses(200))],
@@ -1063,6 +1143,102 @@ ROUTES: dict[str, list[Case]] = {
         ),
     ],
     # --- end of issue 23 ---
+    # --- issue 25 ---
+    "calendar": [Case("get", lambda w: "/calendar/?month=2026-01", _statuses(200))],
+    "calendar-feed": [
+        Case("get", lambda w: "/calendar/subscribe/", _statuses(200)),
+        Case("post", lambda w: "/calendar/subscribe/", _statuses(200), data=lambda w: {"action": "create"}),
+    ],
+    "calendar-feed-ics": [
+        # The secret address is the credential: whoever holds alice's sees her feed; a made-up one is 404.
+        Case("get", lambda w: f"/calendar/feed/{_feed_token(w)}.ics", _statuses(200, anonymous=200)),
+        Case("get", lambda w: "/calendar/feed/made-up-token.ics", _statuses(404, anonymous=404)),
+    ],
+    "event-create": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/events/new/", _SCHEDULE_GET),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/events/new/",
+            _SCHEDULE_POST,
+            data=lambda w: _EVENT_FORM,
+            unchanged=_events,
+        ),
+    ],
+    "event-detail": [Case("get", lambda w: f"/events/{_event_one(w).public_id}/", _statuses(200, olga=404))],
+    "event-attendance": [
+        Case(
+            "post",
+            lambda w: f"/events/{_event_one(w).public_id}/attendance/",
+            _statuses(403, olga=404, frank=302, root=302),  # an event for all of ONE: its admins' register
+            data=lambda w: {"teams": [str(w.team_a1.public_id)]},
+            unchanged=_attendance,
+        )
+    ],
+    "event-check-in": [
+        Case(
+            "post",
+            lambda w: f"/events/{_event_one(w).public_id}/check-in/",
+            # A1's CQI lead checks A1 in; others who see A1 get 403; those who see the event but not A1, 404.
+            _statuses(404, alice=302, root=302, bob=403, erin=403, frank=403),
+            data=lambda w: {"team": str(w.team_a1.public_id)},
+            unchanged=_attendance,
+        )
+    ],
+    "resource-list": [
+        Case(
+            "get", lambda w: f"/collaboratives/{w.one.public_id}/library/?q=toolkit", _statuses(200, olga=404)
+        )
+    ],
+    "resource-create": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/library/new/", _KDD_GET),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/library/new/",
+            _KDD_POST,  # ONE's admins (and the superuser) add to its library
+            data=lambda w: {"title": "Matrix toolkit", "kind": "toolkit", "url": "https://example.org/t"},
+            unchanged=_resources,
+        ),
+    ],
+    "resource-download": [
+        Case("get", lambda w: f"/library/{_resource_one(w).public_id}/file/", _statuses(200, olga=404))
+    ],
+    "announcement-list": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/announcements/", _statuses(200, olga=404)),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/announcements/",
+            _KDD_POST,  # ONE's admins (and the superuser) announce to its teams
+            data=lambda w: {"title": "Matrix news", "body": "Hello teams"},
+            unchanged=_announcements,
+        ),
+    ],
+    "training-plan": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/training/", _statuses(200, olga=404)),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/training/",
+            _KDD_POST,  # ONE's admins (and the superuser) define its training plan
+            data=lambda w: {"action": "topic", "name": "Matrix topic"},
+            unchanged=_training_state,
+        ),
+    ],
+    "training-coverage": [
+        Case(
+            "get", lambda w: f"/collaboratives/{w.one.public_id}/training/coverage/", _statuses(200, olga=404)
+        )
+    ],
+    "staff-roster": [
+        Case("get", lambda w: f"/teams/{w.team_a1.public_id}/staff/", _TEAM_READS),
+        Case(
+            "post",
+            lambda w: f"/teams/{w.team_a1.public_id}/staff/",
+            # A1's CQI lead keeps its staff roster; others who see A1 get 403.
+            _statuses(404, alice=302, root=302, bob=403, erin=403, frank=403),
+            data=lambda w: {"action": "staff", "name": "Matrix Person", "role": "home_visitor"},
+            unchanged=_training_state,
+        ),
+    ],
+    # --- end of issue 25 ---
 }
 
 

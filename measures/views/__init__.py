@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from collaboratives import access, enrolment, months
 from collaboratives import selectors as collab_selectors
+from collaboratives.learning.selectors import learning_home
 from collaboratives.models import Role, Team
 from measures import selectors, services
 from measures.forms import MonthEntryForm, ReopenForm
@@ -38,6 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
             id__in=access.ids_with_role(user, Role.CQI_LEAD)
         ),
         "roles": sorted(str(Role(r).label) for r in access.roles(user)),
+        **learning_home(user=user, now=timezone.now()),
     }
     return render(request, "measures/home.html", context)
 

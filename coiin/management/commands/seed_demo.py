@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from collaboratives.learning.demo import load_learning_demo
 from collaboratives.models import Collaborative
 from measures.demo import DEMO_LOGINS, DEMO_PASSWORD, LEAD_LIA, LIAS, load_demo
 from measures.services import recompute_all
@@ -84,6 +85,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Staff well-being survey: {built} SRR survey months built; their answers are the SRR observations."
         )
+        self.stdout.write(load_learning_demo(today=today))
         analyses = recompute_all()
         self.stdout.write(
             f"Run charts: {len(analyses)} series computed (or enqueued when a worker is configured)."
