@@ -23,6 +23,26 @@ CYCLE_TEXT_FIELDS = tuple(f.name for f in _PHASE_FIELDS if isinstance(f, models.
 CYCLE_DATE_FIELDS = tuple(f.name for f in _PHASE_FIELDS if isinstance(f, models.DateField))
 
 
+# (earlier date, later date, the later field's error) for each pair of a cycle's dates that must be in order.
+DATE_ORDER = (
+    ("planned_start", "planned_end", "The planned end date is before the planned start date."),
+    ("started_on", "completed_on", "The completion date is before the date the test started."),
+)
+
+
+def _check_date_order(cycle: PDSACycle) -> None:
+    """A cycle cannot end before it starts, as planned or as it ran."""
+    errors = {
+        later: message
+        for earlier, later, message in DATE_ORDER
+        if getattr(cycle, earlier)
+        and getattr(cycle, later)
+        and getattr(cycle, later) < getattr(cycle, earlier)
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def pdsa_cycle_start(
     *,
@@ -69,6 +89,7 @@ def pdsa_cycle_start(
             for name, value in fields.items()
         },
     )
+    _check_date_order(cycle)
     cycle.full_clean()
     cycle.save()
     cycle.measures.set(measures)
@@ -123,6 +144,7 @@ def pdsa_cycle_update(
             setattr(cycle, name, value)
         else:
             setattr(cycle, name, (value or "").strip() if isinstance(value, str) or value is None else value)
+    _check_date_order(cycle)
     cycle.full_clean()
     cycle.save()
     if measures is not None:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from collaboratives import access
 from collaboratives import selectors as collab_selectors
-from collaboratives.forms import add_service_errors
+from collaboratives.forms import add_service_errors, error_summary
 from collaboratives.models import ChangeIdea, Team
 from measures.models import Measure
 from pdsa import selectors, services
@@ -27,7 +27,6 @@ from pdsa.forms import (
     LedgerFilter,
     PDSACycleForm,
     PDSAReviewForm,
-    error_summary,
 )
 from pdsa.models import PHASES, PDSAAttachment, PDSACycle, PDSAReview
 
