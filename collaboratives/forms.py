@@ -47,6 +47,25 @@ class ApiTokenForm(forms.Form):
     )
 
 
+def error_summary(form: forms.Form) -> list[tuple[str | None, str]]:
+    """(input id or None, message) for every error of `form`, for the summary above it.
+
+    Each field error links to its input (a group of radios or boxes to its first one); errors that belong
+    to no field are listed too, unlinked, so the summary never leaves an error out.
+    """
+    return [
+        (_input_id(form[name]) if name in form.fields else None, error)
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
+
+
+def _input_id(bound: forms.BoundField) -> str:
+    if isinstance(bound.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
+        return f"{bound.auto_id}_0"
+    return bound.auto_id
+
+
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
     """Show a service's ValidationError on the form: keyed errors at their field, the rest above it."""
     for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:

@@ -22,6 +22,7 @@ from collaboratives.forms import (
     InvitationAcceptForm,
     InvitationForm,
     add_service_errors,
+    error_summary,
 )
 from collaboratives.models import Aim, ChangeIdea, Collaborative, Driver
 
@@ -123,12 +124,7 @@ def _api_token_page(
             "tokens": selectors.api_token_list(user=request.user),
             "created": created,
             "now": timezone.now(),
-            "error_summary": [
-                (form[name].auto_id, error)
-                for name, errors in form.errors.items()
-                if name in form.fields
-                for error in errors
-            ],
+            "error_summary": error_summary(form),
         },
         status=status,
     )
