@@ -550,11 +550,12 @@ def _validate_rows(
         elif month is not None and month > this_month:
             errors.add(number, "month", f"{month:%Y-%m} is in the future.")
         elif month is not None and team is not None and (team.id, month) in submitted:
-            errors.add(
-                number,
-                "month",
-                f"{month:%Y-%m} is submitted for team {code}. Ask your CQI lead or improvement advisor to reopen it first.",
+            who = (
+                f"Reopen it on team {code}'s {month:%B %Y} data page first."
+                if access.can(user, access.Action.REOPEN_MONTH, team)
+                else "Ask your CQI lead or improvement advisor to reopen it first."
             )
+            errors.add(number, "month", f"{month:%Y-%m} is submitted for team {code}. {who}")
         measure_code = _text(values["measure_code"]).strip()
         measure: Measure | None = measures.get(measure_code)
         if not measure_code:
