@@ -28,6 +28,10 @@ class Action(enum.StrEnum):
     ADMINISTER = "administer"
     DECIDE_PHASES = "decide_phases"
     READ_JOY_ROLLUP = "read_joy_rollup"
+    # Running a collaborative without the Django admin: its admins and site staff.
+    ENROL_TEAMS = "enrol_teams"
+    INVITE_PEOPLE = "invite_people"
+    ASSIGN_ADVISORS = "assign_advisors"
 
 
 @dataclass(frozen=True)
@@ -280,3 +284,35 @@ def may_edit_closing_plan(user: Any, awardee: Any) -> bool:
 def may_read_closing_plan(user: Any, collaborative: Any, awardee: Any) -> bool:
     """The awardee's leads, and the collaborative's admins (faculty review plans with awardees)."""
     return may_edit_closing_plan(user, awardee) or collaborative.id in grants(user).admin_collaboratives
+
+
+def may_end_membership(user: Any, membership: Any) -> bool:
+    """Whether `user` may end `membership`: an LIA's roster is its CQI lead's; a collaborative's advisors and
+    admins are its admins'; anything is site staff's. Nobody ends their own (another must, so no one locks
+    a roster or a collaborative out by mistake)."""
+    from collaboratives.models import Role
+
+    if membership.user_id == getattr(user, "pk", None):
+        return False
+    if sees_everything(user):
+        return True
+    g = grants(user)
+    match membership.role:
+        case Role.TEAM_MEMBER | Role.CQI_LEAD:
+            return membership.lia_id in g.lead_lias
+        case Role.ADVISOR:
+            return membership.team.collaborative_id in g.admin_collaboratives
+        case Role.COLLABORATIVE_ADMIN:
+            return membership.collaborative_id in g.admin_collaboratives
+    return False
+
+
+def may_manage_invitation(user: Any, invitation: Any) -> bool:
+    """Whether `user` may resend or revoke `invitation`: whoever may send it again (its LIA's CQI lead for a
+    roster invitation; the admins of the collaborative it was sent from; site staff)."""
+    if sees_everything(user):
+        return True
+    g = grants(user)
+    if invitation.via_id is not None:
+        return invitation.via_id in g.admin_collaboratives
+    return invitation.lia_id in g.lead_lias

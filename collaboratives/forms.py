@@ -3,7 +3,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 
-from collaboratives.models import ApiToken, Role
+from collaboratives.models import LIA, ApiToken, Awardee, Role
 from collaboratives.services import API_TOKEN_LIFETIMES
 
 
@@ -130,3 +130,104 @@ class ChangeIdeaForm(forms.Form):
 
     def clean_driver(self) -> Any:
         return self.drivers[self.cleaned_data["driver"]]
+
+
+# --- Running a collaborative (issue 21) ---
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class EnrolForm(forms.Form):
+    lia = forms.ModelChoiceField(
+        queryset=None, to_field_name="public_id", label="LIA", empty_label="Choose an LIA"
+    )
+    code = forms.CharField(
+        label="Team code", max_length=12, help_text="Shown to peers when charts are anonymised, e.g. T07."
+    )
+    joined_on = forms.DateField(label="Joined on", widget=_DATE)
+
+    def __init__(self, *args: Any, lias: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lia"].queryset = lias
+        self.fields["lia"].label_from_instance = lambda lia: f"{lia.name} ({lia.awardee.name})"
+
+
+class WithdrawForm(forms.Form):
+    withdrawn_on = forms.DateField(label="Withdrawn on", widget=_DATE)
+
+
+class AdvisorAssignForm(forms.Form):
+    team = forms.ModelChoiceField(
+        queryset=None, to_field_name="public_id", label="Team", empty_label="Choose a team"
+    )
+    advisor = forms.ModelChoiceField(
+        queryset=None,
+        to_field_name="email",
+        label="Improvement advisor",
+        empty_label="Choose an advisor",
+        help_text="Someone new to the collaborative? Invite them as an improvement advisor below.",
+    )
+
+    def __init__(self, *args: Any, teams: Any, advisors: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["team"].label_from_instance = lambda team: f"{team.lia.name} ({team.code})"
+        self.fields["advisor"].queryset = advisors
+        self.fields["advisor"].label_from_instance = lambda u: f"{u.get_full_name() or u.email} ({u.email})"
+
+
+class CollaborativeInviteForm(forms.Form):
+    """Invite anyone to any role of a collaborative; the service says which of team, LIA or awardee it needs."""
+
+    email = forms.EmailField(label="Email address")
+    role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.TEAM_MEMBER)
+    lia = forms.ModelChoiceField(
+        queryset=None,
+        to_field_name="public_id",
+        required=False,
+        label="LIA (for a team member or CQI lead)",
+        empty_label="—",
+    )
+    team = forms.ModelChoiceField(
+        queryset=None,
+        to_field_name="public_id",
+        required=False,
+        label="Team (for an improvement advisor)",
+        empty_label="—",
+    )
+    awardee = forms.ModelChoiceField(
+        queryset=None,
+        to_field_name="public_id",
+        required=False,
+        label="Awardee (for an awardee lead)",
+        empty_label="—",
+    )
+    lifetime_days = forms.TypedChoiceField(
+        label="The link expires after",
+        choices=[(7, "7 days"), (14, "14 days"), (30, "30 days")],
+        coerce=int,
+        initial=14,
+    )
+
+    def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        teams = teams.select_related("lia__awardee")
+        self.fields["team"].queryset = teams
+        self.fields["team"].label_from_instance = lambda team: f"{team.lia.name} ({team.code})"
+        self.fields["lia"].queryset = LIA.objects.unscoped(reason="the LIAs of the admin's teams").filter(
+            teams__in=teams
+        )
+        self.fields["awardee"].queryset = (
+            Awardee.objects.unscoped(reason="the awardees of the admin's teams")
+            .filter(lias__teams__in=teams)
+            .distinct()
+        )
+
+
+class ResendForm(forms.Form):
+    lifetime_days = forms.TypedChoiceField(
+        label="New link expires after",
+        choices=[(7, "7 days"), (14, "14 days"), (30, "30 days")],
+        coerce=int,
+        initial=14,
+    )

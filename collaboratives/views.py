@@ -40,6 +40,7 @@ def collaborative_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "aims": collaborative.aims.all(),
             "measures": collaborative.measures.all(),
             "teams": teams,
+            "can_run": access.can(request.user, access.Action.INVITE_PEOPLE, collaborative),
         },
     )
 
@@ -100,7 +101,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         else:
             if signed_in is None:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to {invitation.lia.name}.")
+            messages.success(request, f"Welcome to {invitation.scope}.")
             return redirect("home")
     return render(
         request,

@@ -39,6 +39,7 @@ from collaboratives.models import (
     Membership,
     Notification,
     Role,
+    Team,
 )
 from measures.models import (
     ChartAnnotation,
@@ -115,6 +116,37 @@ def _invitation_token(w: SimpleNamespace) -> str:
         },
     )
     return token
+
+
+def _pending_invitation(w: SimpleNamespace) -> Invitation:
+    """An invitation ONE's admin sent (an advisor for B1) that nobody has accepted."""
+    invitation, _ = Invitation.objects.get_or_create(
+        token_hash=hashlib.sha256(b"matrix-pending").hexdigest(),
+        defaults={
+            "team": w.team_b1,
+            "via": w.one,
+            "email": "pending@example.org",
+            "role": Role.ADVISOR,
+            "expires_at": timezone.now() + dt.timedelta(days=3),
+        },
+    )
+    return invitation
+
+
+def _invitations() -> list[tuple[Any, ...]]:
+    return list(Invitation.objects.values_list("email", "token_hash", "expires_at", "revoked_at"))
+
+
+def _memberships() -> list[tuple[Any, ...]]:
+    return sorted(Membership.objects.values_list("user_id", "role", "lia_id", "team_id", "collaborative_id"))
+
+
+def _teams() -> list[tuple[Any, ...]]:
+    return sorted(Team.objects.values_list("id", "lia_id", "code", "withdrawn_on"))
+
+
+# ONE's admin and the superuser run ONE; everyone else who sees ONE is refused; the rest do not see it.
+_RUN_ONE = {"frank": 302, "root": 302, "olga": 404, "leo": 404}
 
 
 def _entry_url(w: SimpleNamespace, submitted: bool = False) -> str:
@@ -902,6 +934,87 @@ ROUTES: dict[str, list[Case]] = {
         )
     ],
     # --- end of issue 26 ---
+    # --- issue 21 ---
+    "collaborative-manage": [
+        Case(
+            "get",
+            lambda w: f"/collaboratives/{w.one.public_id}/manage/",
+            _statuses(403, frank=200, root=200, olga=404, leo=404),
+        )
+    ],
+    "collaborative-enrol": [
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/manage/enrol/",
+            _statuses(403, **_RUN_ONE),
+            data=lambda w: {
+                "lia": w.lia_d.public_id,
+                "code": "D1",
+                "joined_on": w.one.start_date.isoformat(),
+            },
+            unchanged=_teams,
+        )
+    ],
+    "collaborative-assign-advisor": [
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/manage/advisors/",
+            _statuses(403, **_RUN_ONE),
+            data=lambda w: {"team": w.team_a1.public_id, "advisor": w.diana.email},
+            unchanged=_memberships,
+        )
+    ],
+    "collaborative-invite": [
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/manage/invite/",
+            _statuses(403, **_RUN_ONE),
+            data=lambda w: {
+                "email": "invited@example.org",
+                "role": Role.CQI_LEAD,
+                "lia": w.lia_a.public_id,
+                "lifetime_days": "14",
+            },
+            unchanged=_invitations,
+        )
+    ],
+    "team-withdraw": [
+        Case(
+            "post",
+            lambda w: f"/teams/{w.team_a1.public_id}/withdraw/",
+            # Those who see team A1 but do not run ONE are refused; the others do not see A1.
+            _statuses(404, frank=302, root=302, alice=403, bob=403, erin=403),
+            data=lambda w: {"withdrawn_on": w.team_a1.joined_on.isoformat()},
+            unchanged=_teams,
+        )
+    ],
+    "membership-end": [
+        Case(
+            "post",
+            lambda w: f"/manage/memberships/{Membership.objects.get(user=w.diana).public_id}/end/",
+            # Diana advises B1 of ONE: ONE's admin and the superuser look after (and may end) her role.
+            _statuses(404, frank=302, root=302),
+            unchanged=_memberships,
+        )
+    ],
+    "invitation-resend": [
+        Case(
+            "post",
+            lambda w: f"/manage/invitations/{_pending_invitation(w).public_id}/resend/",
+            _statuses(404, frank=302, root=302),
+            data=lambda w: {"lifetime_days": "7"},
+            unchanged=_invitations,
+        )
+    ],
+    "invitation-revoke": [
+        Case(
+            "post",
+            lambda w: f"/manage/invitations/{_pending_invitation(w).public_id}/revoke/",
+            _statuses(404, frank=302, root=302),
+            unchanged=_invitations,
+        )
+    ],
+    # --- end of issue 21 ---
 }
 
 
