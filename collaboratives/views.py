@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from collaboratives import access, notifications, selectors, services
+from collaboratives import access, notifications, running, selectors, services
 from collaboratives.forms import (
     AimForm,
     ApiTokenForm,
@@ -76,9 +76,10 @@ def lia_roster(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "lia": lia,
             "roster": selectors.roster_list(user=request.user, lia=lia),
-            "pending": lia.invitations.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+            "pending": running.invitation_pending_list(user=request.user).filter(lia=lia, via=None)
             if can_manage
             else [],
+            "now": timezone.now(),
             "form": form,
             "can_manage": can_manage,
         },

@@ -210,3 +210,16 @@ def test_site_staff_run_any_collaborative(world, client):
     )
     assert response.status_code == 302
     assert Team.objects.filter(collaborative=world.two, lia=lia, code="E2").exists()
+
+
+def test_a_cqi_lead_resends_and_revokes_their_rosters_invitations(world, client, mailoutbox):
+    client.force_login(world.alice)
+    roster = f"/lias/{world.lia_a.public_id}/roster/"
+    client.post(roster, {"email": "newbie@example.org", "role": Role.TEAM_MEMBER})
+    invitation = Invitation.objects.get()
+    assert f"/manage/invitations/{invitation.public_id}/resend/" in client.get(roster).content.decode()
+    response = client.post(f"/manage/invitations/{invitation.public_id}/revoke/")
+    assert response.status_code == 302 and response["Location"] == roster
+    assert 'data-pending="newbie@example.org"' not in client.get(roster).content.decode()
+    client.force_login(world.frank)  # ONE's admin does not look after LIA A's roster invitations
+    assert client.post(f"/manage/invitations/{invitation.public_id}/resend/").status_code == 404
