@@ -231,3 +231,8 @@ class ResendForm(forms.Form):
         coerce=int,
         initial=14,
     )
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)

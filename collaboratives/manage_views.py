@@ -11,13 +11,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collaboratives import access, running, selectors, services
 from collaboratives.forms import (
     AdvisorAssignForm,
     CollaborativeInviteForm,
     EnrolForm,
+    ProfileForm,
     ResendForm,
     WithdrawForm,
     add_service_errors,
@@ -219,3 +220,32 @@ def invitation_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
     services.invitation_revoke(actor=request.user, invitation=invitation)
     messages.success(request, f"The invitation to {invitation.email} is revoked: its link no longer works.")
     return _back(invitation)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_profile(request: HttpRequest) -> HttpResponse:
+    """The account menu's first page: one's name (editable), email, roles, and the account's other pages."""
+    user = request.user
+    form = ProfileForm(
+        request.POST if request.method == "POST" else None,
+        initial={"first_name": user.first_name, "last_name": user.last_name},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_update(actor=user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Your name is saved.")
+            return redirect("account-profile")
+    return render(
+        request,
+        "collaboratives/profile.html",
+        {
+            "form": form,
+            "error_summary": error_summary(form),
+            "memberships": running.membership_own_list(user=user),
+        },
+        status=400 if form.errors else 200,
+    )

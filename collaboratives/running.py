@@ -173,3 +173,13 @@ def advisor_choices(*, user: Any, collaborative: Collaborative) -> QuerySet[Any]
         .objects.filter(is_active=True, id__in=advisors.values("user"))
         .order_by("first_name", "last_name", "email")
     )
+
+
+def membership_own_list(*, user: Any) -> QuerySet[Membership]:
+    """A person's own roles, for their profile page."""
+    return (
+        Membership.objects.unscoped(reason="a person's own memberships")
+        .filter(user=user)
+        .select_related("lia", "awardee", "collaborative", "team__lia", "team__collaborative")
+        .order_by("role", "id")
+    )

@@ -389,3 +389,15 @@ def kdd_item_delete(*, actor: Any, item: KddItem) -> None:
             "Teams have PDSA cycles testing this (or a change idea under it), so it stays in the diagram. "
             "Reword it instead."
         ) from None
+
+
+@transaction.atomic
+def profile_update(*, actor: Any, first_name: str, last_name: str) -> Any:
+    """Change the name a person is shown by (their email is their login and stays)."""
+    first_name, last_name = first_name.strip(), last_name.strip()
+    if not first_name:
+        raise ValidationError({"first_name": "Enter your first name."})
+    actor.first_name, actor.last_name = first_name, last_name
+    actor.full_clean(exclude=["password"])
+    actor.save(update_fields=["first_name", "last_name"])
+    return actor

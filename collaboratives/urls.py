@@ -54,6 +54,7 @@ urlpatterns += [
         manage_views.membership_end,
         name="membership-end",
     ),
+    path("account/", manage_views.account_profile, name="account-profile"),
     path("teams/<uuid:public_id>/withdraw/", manage_views.team_withdraw, name="team-withdraw"),
     path(
         "manage/invitations/<uuid:public_id>/resend/",

@@ -19,7 +19,7 @@ from collaboratives import selectors as collab_selectors
 from collaboratives.forms import add_service_errors, error_summary
 from collaboratives.models import ChangeIdea, Team
 from measures.models import Measure
-from pdsa import selectors, services
+from pdsa import search, selectors, services
 from pdsa.forms import (
     LABELS,
     NEW_PHASES,
@@ -421,3 +421,16 @@ def pdsa_attachment(request: HttpRequest, public_id: str) -> HttpResponse:
     response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_GET
+def search_page(request: HttpRequest) -> HttpResponse:
+    """One result list across teams, measures, PDSA cycles, change ideas and notes the user may see."""
+    query = request.GET.get("q", "").strip()[:100]
+    hits = search.search(user=request.user, query=query)
+    return render(
+        request,
+        "pdsa/search.html",
+        {"query": query, "hits": hits, "too_short": 0 < len(query) < search.MIN_QUERY},
+    )

@@ -1014,6 +1014,12 @@ ROUTES: dict[str, list[Case]] = {
             unchanged=_invitations,
         )
     ],
+    # A person's own profile and search (each result through visible_to): every signed-in principal.
+    "account-profile": [
+        Case("get", lambda w: "/account/", _statuses(200)),
+        Case("post", lambda w: "/account/", _statuses(302), data=lambda w: {"first_name": "Matrix"}),
+    ],
+    "search": [Case("get", lambda w: "/search/?q=agency", _statuses(200))],
     # --- end of issue 21 ---
 }
 

@@ -39,6 +39,12 @@ def home(request: HttpRequest) -> HttpResponse:
         ),
         "roles": sorted(str(Role(r).label) for r in access.roles(user)),
     }
+    # An awardee lead's work: each of their states' collaboratives, with its state dashboard and closing planner.
+    context["state_work"] = [
+        (awardee, collaborative)
+        for awardee in context["awardees"]
+        for collaborative in context["collaboratives"].filter(teams__lia__awardee=awardee).distinct()
+    ]
     return render(request, "measures/home.html", context)
 
 
