@@ -22,4 +22,9 @@ app.conf.beat_schedule = {
         "task": "measures.tasks.report_reminders_send",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Every morning, tell advisors and CQI leads of phases newly suggested on their teams' charts (once each).
+    "phase-suggestions-notify": {
+        "task": "measures.tasks.phase_suggestions_notify",
+        "schedule": crontab(hour=8, minute=5),
+    },
 }

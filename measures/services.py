@@ -23,6 +23,8 @@ from coiin.faults import fault_point
 from collaboratives import access, enrolment, months
 from collaboratives.mail import send_once
 from collaboratives.models import Membership, Role, Team
+from collaboratives.notifications import notification_send_many
+from collaboratives.recipients import team_people
 from measures import runchart, series
 from measures.models import (
     ChartAnnotation,
@@ -866,7 +868,22 @@ def report_reminders_send(*, today: dt.date) -> list[ReportReminder]:
         )
         if _reminder_send_once(reminder=reminder, message=message):
             sent.append(reminder)
+            data_due_notify(
+                team=team, month=month, due_date=due_date, overdue=kind == ReportReminder.Kind.OVERDUE
+            )
     return sent
+
+
+def data_due_notify(*, team: Team, month: dt.date, due_date: dt.date, overdue: bool) -> int:
+    """Beside a due-soon or overdue email, tell the LIA's CQI leads and members in the app, once per key."""
+    state = "is overdue" if overdue else f"is due {due_date:%B} {due_date.day}"
+    return notification_send_many(
+        recipients=team_people(team=team, roles=[Role.CQI_LEAD, Role.TEAM_MEMBER]),
+        kind="data_due",
+        text=f"{team.lia.name}'s {month:%B %Y} data {state}.",
+        url=reverse("team-data-month", kwargs={"public_id": team.public_id, "month": month}),
+        key=f"data-due:{team.public_id}:{month:%Y-%m}:{'overdue' if overdue else 'due-soon'}",
+    )
 
 
 def report_submitted_notify(*, team: Team, report: MonthlyReport) -> None:

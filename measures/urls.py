@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from collaboratives import months
 from measures import api, views
-from measures.views import control_api, dashboards, funnel, imports, manage, reporting
+from measures.views import coaching, control_api, dashboards, funnel, imports, manage, reporting
 
 
 class MonthConverter:
@@ -47,6 +47,7 @@ urlpatterns = [
         funnel.measure_funnel,
         name="measure-funnel",
     ),
+    path("coaching/phases/", coaching.phase_queue, name="phase-queue"),
     path("charts/<uuid:public_id>/", dashboards.chart_detail, name="chart-detail"),
     path("charts/<uuid:public_id>/fragment/", dashboards.chart_fragment, name="chart-fragment"),
     path("charts/<uuid:public_id>/phases/", dashboards.chart_phase, name="chart-phase"),

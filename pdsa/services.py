@@ -14,6 +14,8 @@ from django.utils import timezone
 from collaboratives import access, scoping
 from collaboratives.mail import send_once
 from collaboratives.models import ChangeIdea, Membership, Role, Team
+from collaboratives.notifications import notification_send_many
+from collaboratives.recipients import team_people
 from measures.models import Measure
 from pdsa.models import PHASES, PDSAAttachment, PDSACycle, PDSAReview
 
@@ -266,6 +268,14 @@ def pdsa_review_notify_advisors(*, review_id: int) -> bool:
         {"review": review, "team": team, "link": _cycle_link(review.cycle) + "review/"},
     )
     message = EmailMessage(f"PDSA for review: {review.cycle.title} ({team.lia.name})", body, None, to)
+    notification_send_many(
+        recipients=team_people(team=team, roles=[Role.ADVISOR])
+        or team_people(team=team, roles=[Role.COLLABORATIVE_ADMIN]),
+        kind="pdsa_review",
+        text=f"{team.lia.name} sent “{review.cycle.title}” for review.",
+        url=reverse("pdsa-cycle-review", kwargs={"public_id": review.cycle.public_id}),
+        key=f"pdsa-review:{review.id}",
+    )
     return send_once(
         row=PDSAReview.objects.filter(id=review.id), field="advisors_notified_at", message=message
     )
@@ -280,6 +290,13 @@ def pdsa_review_notify_team(*, review_id: int) -> bool:
         "pdsa/email/review_given.txt", {"review": review, "team": team, "link": _cycle_link(review.cycle)}
     )
     message = EmailMessage(f"Feedback on your PDSA: {review.cycle.title}", body, None, to)
+    notification_send_many(
+        recipients=team_people(team=team, roles=[Role.TEAM_MEMBER, Role.CQI_LEAD]),
+        kind="feedback",
+        text=f"Your improvement advisor gave feedback on “{review.cycle.title}”.",
+        url=reverse("pdsa-cycle-detail", kwargs={"public_id": review.cycle.public_id}),
+        key=f"pdsa-feedback:{review.id}",
+    )
     return send_once(row=PDSAReview.objects.filter(id=review.id), field="team_notified_at", message=message)
 
 

@@ -1020,6 +1020,8 @@ ROUTES: dict[str, list[Case]] = {
         Case("post", lambda w: "/account/", _statuses(302), data=lambda w: {"first_name": "Matrix"}),
     ],
     "search": [Case("get", lambda w: "/search/?q=agency", _statuses(200))],
+    # The queue of suggested phases lists only charts the viewer may decide; the page itself is everyone's.
+    "phase-queue": [Case("get", lambda w: "/coaching/phases/", _statuses(200))],
     # --- end of issue 21 ---
 }
 

@@ -1,0 +1,90 @@
+"""Coaching on team run charts: the phases the engine suggests that nobody has decided yet.
+
+A team chart's phases after the first are suggestions until someone decides one (spec §7.4: once a series
+has any decision, its decided phases are the chart's phases). These are what an improvement advisor (or the
+team's CQI lead, or a collaborative admin) is asked to confirm or reject.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+
+from collaboratives import access
+from collaboratives.models import Role
+from collaboratives.notifications import notification_send_many
+from collaboratives.recipients import team_people
+from measures.models import PhaseDecision, RunChartAnalysis
+from measures.series import month_add
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A team chart with phases the engine suggests and nobody has decided: one row of the advisor's queue."""
+
+    chart: RunChartAnalysis
+    months: tuple[dt.date, ...]  # the suggested phases' first months
+
+
+def _suggested_months(chart: RunChartAnalysis) -> tuple[dt.date, ...]:
+    phases = (chart.result or {}).get("phases") or []
+    if chart.first_month is None or (chart.result or {}).get("withheld"):
+        return ()
+    return tuple(month_add(chart.first_month, phase["start_index"]) for phase in phases[1:])
+
+
+def _undecided(charts: Any) -> list[Suggestion]:
+    decided = set(
+        PhaseDecision.objects.unscoped(reason="only which of these charts have any decision")
+        .filter(analysis__in=[c.id for c in charts])
+        .values_list("analysis_id", flat=True)
+    )
+    return [
+        Suggestion(chart, months)
+        for chart in charts
+        if chart.id not in decided and (months := _suggested_months(chart))
+    ]
+
+
+def phase_suggestion_queue(*, user: Any) -> list[Suggestion]:
+    """Team charts whose suggested phases wait for a decision `user` may take, oldest suggestion first.
+
+    An advisor sees their teams'; a CQI lead their LIA's; a collaborative admin the collaborative's.
+    """
+    charts = [
+        chart
+        for chart in RunChartAnalysis.objects.visible_to(user, kind=RunChartAnalysis.Kind.TEAM)
+        .filter(failed=False)
+        .exclude(result=None)
+        .select_related("team__lia", "measure", "collaborative")
+        .order_by("team__lia__name", "measure__name")
+        if access.can(user, access.Action.DECIDE_PHASES, chart.team)
+    ]
+    return sorted(_undecided(charts), key=lambda s: s.months[0])
+
+
+def phase_suggestions_notify() -> int:
+    """Tell each team chart's deciders (its advisors and CQI leads) in the app that a phase is suggested.
+
+    Once per chart and suggested month, however often it runs (the notification key). Trusted: a periodic
+    task over every team chart."""
+    charts = list(
+        RunChartAnalysis.objects.unscoped(reason="periodic task over every team chart")
+        .filter(kind=RunChartAnalysis.Kind.TEAM, failed=False, team__withdrawn_on=None)
+        .exclude(result=None)
+        .select_related("team__lia", "measure")
+    )
+    told = 0
+    for suggestion in _undecided(charts):
+        chart = suggestion.chart
+        for month in suggestion.months:
+            told += notification_send_many(
+                recipients=team_people(team=chart.team, roles=[Role.ADVISOR, Role.CQI_LEAD]),
+                kind="phase_suggested",
+                text=f"A new phase from {month:%B %Y} is suggested on {chart.team.lia.name}'s "
+                f"“{chart.measure.name}” chart: confirm or reject it.",
+                url=reverse("chart-detail", args=[chart.public_id]),
+                key=f"phase-suggested:{chart.public_id}:{month:%Y-%m}",
+            )
+    return told
