@@ -1022,6 +1022,21 @@ ROUTES: dict[str, list[Case]] = {
     "search": [Case("get", lambda w: "/search/?q=agency", _statuses(200))],
     # The queue of suggested phases lists only charts the viewer may decide; the page itself is everyone's.
     "phase-queue": [Case("get", lambda w: "/coaching/phases/", _statuses(200))],
+    # Downloads read what the dashboard reads: everyone who sees ONE.
+    **{
+        name: [
+            Case(
+                "get",
+                lambda w, path=path: f"/collaboratives/{w.one.public_id}/{path}",
+                _statuses(200, olga=404),
+            )
+        ]
+        for name, path in (
+            ("dashboard-table-csv", "dashboard/table.csv"),
+            ("dashboard-table-xlsx", "dashboard/table.xlsx"),
+            ("collaborative-workbook", "data.xlsx"),
+        )
+    },
     # --- end of issue 21 ---
 }
 

@@ -20,7 +20,7 @@ from collaboratives import selectors as collab_selectors
 from collaboratives.exports import csv_safe
 from collaboratives.forms import add_service_errors
 from collaboratives.models import Awardee
-from measures import controlcharts, page_cache, selectors, services, suppression
+from measures import controlcharts, exports, page_cache, selectors, services, suppression
 from measures.charts import format_value
 from measures.forms import AnnotationForm, PhaseForm
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
@@ -113,22 +113,13 @@ def _dashboard_body(
     by_measure = {
         a.measure_id: a for a in suppression.suppress_for_viewer(user=request.user, charts=aggregates)
     }
-    rows = selectors.dashboard_rows(
+    rows, withheld = exports.dashboard_table(
         user=request.user,
         collaborative=collaborative,
         measures=measures,
         awardee=awardee,
         today=timezone.localdate(),
     )
-    withheld = 0
-    for i, measure in enumerate(measures):
-        teams = suppression.withheld_teams(user=request.user, measure=measure)
-        for row in rows:
-            if row.team_public_id in teams and not row.linked and row.cells[i] is not None:
-                row.cells[i] = (
-                    None  # a peer's median of a mostly suppressed sensitive series (docs/disclosure.md §2)
-                )
-                withheld += 1
     return render_to_string(
         "measures/dashboards/_collaborative_body.html",
         {
