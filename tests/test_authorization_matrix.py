@@ -1037,6 +1037,21 @@ ROUTES: dict[str, list[Case]] = {
             ("collaborative-workbook", "data.xlsx"),
         )
     },
+    # The storyboard holds team A1's PDSA text: those who see team A1 (its LIA, its state's lead, ONE's admin).
+    "team-storyboard": [
+        Case(
+            "get",
+            lambda w: f"/teams/{w.team_a1.public_id}/storyboard/",
+            _statuses(404, alice=200, bob=200, erin=200, frank=200, root=200),
+        )
+    ],
+    "team-storyboard-pdf": [
+        Case(
+            "get",
+            lambda w: f"/teams/{w.team_a1.public_id}/storyboard.pdf",
+            _statuses(404, alice=200, bob=200, erin=200, frank=200, root=200),
+        )
+    ],
     # --- end of issue 21 ---
 }
 
