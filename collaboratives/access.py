@@ -32,6 +32,7 @@ class Action(enum.StrEnum):
     ENROL_TEAMS = "enrol_teams"
     INVITE_PEOPLE = "invite_people"
     ASSIGN_ADVISORS = "assign_advisors"
+    ANNOTATE_CHARTS = "annotate_charts"  # a note on a team's run charts: the team, its advisors, the admins
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,8 @@ def can(user: Any, action: Action, obj: Any) -> bool:
             return is_lead or (is_member and obj.collaborative.members_can_submit)
         case Action.REOPEN_MONTH | Action.DECIDE_PHASES:
             return is_lead or is_advisor or is_admin
+        case Action.ANNOTATE_CHARTS:
+            return is_lead or is_member or is_advisor or is_admin
         case Action.MANAGE_ROSTER:
             return is_lead
         case Action.REVIEW:
@@ -316,3 +319,12 @@ def may_manage_invitation(user: Any, invitation: Any) -> bool:
     if invitation.via_id is not None:
         return invitation.via_id in g.admin_collaboratives
     return invitation.lia_id in g.lead_lias
+
+
+def may_change_note(user: Any, note: Any) -> bool:
+    """Whether `user` may edit or delete a chart note: its author, while they may still add such notes."""
+    if note.created_by_id != getattr(user, "pk", None):
+        return False
+    if note.team_id is None:
+        return can(user, Action.ADMINISTER, note.collaborative)
+    return can(user, Action.ANNOTATE_CHARTS, note.team)

@@ -11,7 +11,7 @@ from typing import Any
 
 import kombu.exceptions
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -720,11 +720,18 @@ def annotation_add(
     if team is None:
         access.require(actor, access.Action.ADMINISTER, collaborative)
     else:
-        access.require(actor, access.Action.ENTER_DATA, team)
+        access.require(actor, access.Action.ANNOTATE_CHARTS, team)
         if team.collaborative_id != collaborative.id:
             raise ValidationError({"team": "This team is not part of the collaborative."})
     if measure is not None and measure.collaborative_id != collaborative.id:
         raise ValidationError({"measure": "This measure is not part of the collaborative."})
+    note = ChartAnnotation(collaborative=collaborative, team=team, measure=measure, created_by=actor)
+    return _annotation_write(note, month=month, text=text)
+
+
+def _annotation_write(note: ChartAnnotation, *, month: dt.date, text: str) -> ChartAnnotation:
+    """Check a note's month (inside its collaborative) and text, then save it."""
+    collaborative = note.collaborative
     month = month.replace(day=1)
     if not collaborative.start_date.replace(day=1) <= month <= collaborative.end_date:
         raise ValidationError(
@@ -734,17 +741,26 @@ def annotation_add(
         )
     if not text.strip():
         raise ValidationError({"text": "Write the note."})
-    note = ChartAnnotation(
-        collaborative=collaborative,
-        team=team,
-        measure=measure,
-        month=month,
-        text=text.strip(),
-        created_by=actor,
-    )
+    note.month, note.text = month, text.strip()
     note.full_clean()
     note.save()
     return note
+
+
+@transaction.atomic
+def annotation_update(*, actor: Any, note: ChartAnnotation, month: dt.date, text: str) -> ChartAnnotation:
+    """Its author corrects a note's month or text."""
+    if not access.may_change_note(actor, note):
+        raise PermissionDenied("Only the note's author may change it.")
+    return _annotation_write(note, month=month, text=text)
+
+
+@transaction.atomic
+def annotation_delete(*, actor: Any, note: ChartAnnotation) -> None:
+    """Its author removes a note from the charts."""
+    if not access.may_change_note(actor, note):
+        raise PermissionDenied("Only the note's author may delete it.")
+    ChartAnnotation.objects.visible_to(actor).filter(id=note.id).delete()
 
 
 # --- Report reminders (issue 4) ---

@@ -48,6 +48,8 @@ urlpatterns = [
         name="measure-funnel",
     ),
     path("coaching/phases/", coaching.phase_queue, name="phase-queue"),
+    path("notes/<uuid:public_id>/", coaching.note_edit, name="note-edit"),
+    path("notes/<uuid:public_id>/delete/", coaching.note_delete, name="note-delete"),
     path(
         "collaboratives/<uuid:public_id>/dashboard/table.csv",
         exports.dashboard_table_download,

@@ -145,6 +145,22 @@ def _teams() -> list[tuple[Any, ...]]:
     return sorted(Team.objects.values_list("id", "lia_id", "code", "withdrawn_on"))
 
 
+def _alices_note(w: SimpleNamespace) -> ChartAnnotation:
+    """A note alice wrote on team A1's charts."""
+    note, _ = ChartAnnotation.objects.get_or_create(
+        collaborative=w.one,
+        team=w.team_a1,
+        month=dt.date(2025, 3, 1),
+        text="Alice's note",
+        created_by=w.alice,
+    )
+    return note
+
+
+def _notes() -> list[tuple[Any, ...]]:
+    return list(ChartAnnotation.objects.values_list("id", "month", "text"))
+
+
 # ONE's admin and the superuser run ONE; everyone else who sees ONE is refused; the rest do not see it.
 _RUN_ONE = {"frank": 302, "root": 302, "olga": 404, "leo": 404}
 
@@ -417,7 +433,8 @@ ROUTES: dict[str, list[Case]] = {
         Case(
             "post",
             lambda w: f"/charts/{_team_chart(w).public_id}/notes/",
-            _statuses(403, olga=404, alice=302, bob=302, root=302),  # the team's own members
+            # The team's own members, its advisors (A1 has none) and ONE's admin (issue 21: advisors annotate).
+            _statuses(403, olga=404, alice=302, bob=302, frank=302, root=302),
             data=lambda w: {"month": "2025-03", "text": "Two home visitors left"},
             unchanged=_charts_state,
         )
@@ -1050,6 +1067,29 @@ ROUTES: dict[str, list[Case]] = {
             "get",
             lambda w: f"/teams/{w.team_a1.public_id}/storyboard.pdf",
             _statuses(404, alice=200, bob=200, erin=200, frank=200, root=200),
+        )
+    ],
+    # A chart note is changed by its author only (alice); others who see team A1's notes are refused.
+    "note-edit": [
+        Case(
+            "get",
+            lambda w: f"/notes/{_alices_note(w).public_id}/",
+            _statuses(404, alice=200, bob=403, erin=403, frank=403, root=403),
+        ),
+        Case(
+            "post",
+            lambda w: f"/notes/{_alices_note(w).public_id}/",
+            _statuses(404, alice=302, bob=403, erin=403, frank=403, root=403),
+            data=lambda w: {"month": "2025-04", "text": "Moved"},
+            unchanged=_notes,
+        ),
+    ],
+    "note-delete": [
+        Case(
+            "post",
+            lambda w: f"/notes/{_alices_note(w).public_id}/delete/",
+            _statuses(404, alice=302, bob=403, erin=403, frank=403, root=403),
+            unchanged=_notes,
         )
     ],
     # --- end of issue 21 ---

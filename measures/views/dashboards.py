@@ -243,12 +243,13 @@ def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: Ph
             "suggested": suggested,
             "decisions": decisions,
             "may_decide": _may_decide_phases(request.user, chart),
-            "may_annotate": private and access.can(request.user, access.Action.ENTER_DATA, chart.team),
+            "may_annotate": private and access.can(request.user, access.Action.ANNOTATE_CHARTS, chart.team),
             "phase_form": phase_form or PhaseForm(initial={"decision": PhaseDecision.Decision.MANUAL}),
             "annotation_form": annotation_form or AnnotationForm(),
             "chart_type": chart_type,
             "chart_types": [(c, controlcharts.CHART_LABELS[c]) for c in controlcharts.chart_types(chart)],
             "control": control,
+            "my_notes": [n for n in notes if n.created_by_id == request.user.pk],
         },
         status=status,
     )
@@ -308,8 +309,10 @@ def chart_phase(request: HttpRequest, public_id: str) -> HttpResponse:
 def chart_annotate(request: HttpRequest, public_id: str) -> HttpResponse:
     """A team's note on one month of its charts."""
     chart = _chart_or_404(request, public_id)
-    if chart.team is None or not access.can(request.user, access.Action.ENTER_DATA, chart.team):
-        raise PermissionDenied("Only the team's members may add notes to its charts.")
+    if chart.team is None or not access.can(request.user, access.Action.ANNOTATE_CHARTS, chart.team):
+        raise PermissionDenied(
+            "Only the team, its improvement advisors and the collaborative's admins may add notes to its charts."
+        )
     form = AnnotationForm(request.POST)
     if form.is_valid():
         try:
