@@ -4,7 +4,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import models, transaction
 from django.template.loader import render_to_string
@@ -17,7 +17,7 @@ from collaboratives.models import ChangeIdea, Membership, Role, Team
 from collaboratives.notifications import notification_send_many
 from collaboratives.recipients import team_people
 from measures.models import Measure
-from pdsa.models import PHASES, PDSAAttachment, PDSACycle, PDSAReview
+from pdsa.models import PHASES, PDSAAttachment, PDSACycle, PDSAReview, PDSAReviewMessage
 
 # Plan, Do, Study and Act text and date fields, in the order teams are taught to fill them.
 _PHASE_FIELDS = [PDSACycle._meta.get_field(name) for _, _, names in PHASES[1:] for name in names]
@@ -350,3 +350,59 @@ def pdsa_attachment_add(*, actor: Any, cycle: PDSACycle, filename: str, content:
 def pdsa_attachment_delete(*, actor: Any, attachment: PDSAAttachment) -> None:
     access.require(actor, access.Action.ENTER_DATA, attachment.team)
     attachment.delete()
+
+
+# --- The conversation after a review (issue 21) ---
+
+
+@transaction.atomic
+def pdsa_review_reply(*, actor: Any, cycle: PDSACycle, text: str) -> PDSAReviewMessage:
+    """Add to the conversation on the cycle's latest feedback: the team replies, an advisor (or admin) answers;
+    the other side is told in the app, after commit."""
+    team = cycle.team
+    from_team = access.can(actor, access.Action.ENTER_DATA, team)
+    if not from_team and not access.can(actor, access.Action.REVIEW, team):
+        raise PermissionDenied(
+            "Only the team and its improvement advisors take part in the review conversation."
+        )
+    review = (
+        PDSAReview.objects.visible_to(actor)
+        .filter(cycle=cycle)
+        .exclude(reviewed_at=None)
+        .order_by("-reviewed_at")
+        .first()
+    )
+    if review is None:
+        raise ValidationError({"text": "Reply once the advisor has given feedback."})
+    if not text.strip():
+        raise ValidationError({"text": "Write your message."})
+    message = PDSAReviewMessage(
+        review=review, team=team, author=actor, from_team=from_team, text=text.strip()
+    )
+    message.full_clean()
+    message.save()
+    transaction.on_commit(partial(_trusted, pdsa_review_reply_notify, message_id=message.id), robust=True)
+    return message
+
+
+def pdsa_review_reply_notify(*, message_id: int) -> int:
+    """Tell the other side of the conversation about a message, once (keyed by the message)."""
+    message = PDSAReviewMessage.objects.select_related("review__cycle", "team__lia", "author").get(
+        id=message_id
+    )
+    cycle, team = message.review.cycle, message.team
+    if message.from_team:
+        recipients = team_people(team=team, roles=[Role.ADVISOR]) or team_people(
+            team=team, roles=[Role.COLLABORATIVE_ADMIN]
+        )
+        text = f"{team.lia.name} replied about “{cycle.title}”."
+    else:
+        recipients = team_people(team=team, roles=[Role.TEAM_MEMBER, Role.CQI_LEAD])
+        text = f"Your improvement advisor answered about “{cycle.title}”."
+    return notification_send_many(
+        recipients=[r for r in recipients if r.pk != message.author_id],
+        kind="feedback",
+        text=text,
+        url=reverse("pdsa-cycle-detail", kwargs={"public_id": cycle.public_id}) + "#conversation",
+        key=f"pdsa-message:{message.public_id}",
+    )

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -164,6 +165,7 @@ def _detail_page(
             "can_enter": access.can(request.user, access.Action.ENTER_DATA, team),
             "can_review": access.can(request.user, access.Action.REVIEW, team),
             "next_status": _next_status(cycle),
+            "latest_reviewed": next((r for r in reversed(reviews) if r.reviewed_at), None),
         },
         status=status,
     )
@@ -434,3 +436,25 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "pdsa/search.html",
         {"query": query, "hits": hits, "too_short": 0 < len(query) < search.MIN_QUERY},
     )
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(label="Your message", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+@login_required
+@require_POST
+def pdsa_review_reply(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A message in the conversation on the cycle's latest feedback, from the team or its advisor."""
+    cycle = _cycle(request, public_id)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.pdsa_review_reply(actor=request.user, cycle=cycle, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Message sent; the other side has been told.")
+    else:
+        messages.error(request, "Write your message.")
+    return redirect(reverse("pdsa-cycle-detail", kwargs={"public_id": cycle.public_id}) + "#conversation")

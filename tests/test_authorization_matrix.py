@@ -50,7 +50,7 @@ from measures.models import (
     RunChartAnalysis,
 )
 from measures.services import runchart_analyse
-from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
+from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview, PDSAReviewMessage
 from tests.factories import MeasureFactory
 from worksheets.models import Worksheet
 from worksheets.services import joy_worksheet_save
@@ -1090,6 +1090,17 @@ ROUTES: dict[str, list[Case]] = {
             lambda w: f"/notes/{_alices_note(w).public_id}/delete/",
             _statuses(404, alice=302, bob=403, erin=403, frank=403, root=403),
             unchanged=_notes,
+        )
+    ],
+    # The review conversation: the team (alice, bob) and those who review A1 (ONE's admin, the superuser)
+    # write; North's lead reads A1's cycles but is refused; no feedback yet, so nothing is written.
+    "pdsa-review-reply": [
+        Case(
+            "post",
+            lambda w: f"/pdsa/{_cycle(w).public_id}/reply/",
+            _statuses(404, alice=302, bob=302, frank=302, root=302, erin=403),
+            data=lambda w: {"text": "Matrix"},
+            unchanged=lambda: list(PDSAReviewMessage.objects.values_list("id", flat=True)),
         )
     ],
     # --- end of issue 21 ---
