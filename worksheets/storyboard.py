@@ -48,6 +48,7 @@ class ChartPanel:
     svg: SafeString
     current_median: str
     markers: list[tuple[int, str]]  # (number on the chart, cycle title)
+    later: list[str]  # linked cycles that started after the chart's last month: no line yet
 
 
 @dataclass(frozen=True)
@@ -78,18 +79,21 @@ def storyboard_build(*, user: Any, team: Team) -> Storyboard:
     for chart in measure_selectors.runchart_list(user=user, team=team):
         if not chart.points:
             continue
+        charted = {p["month"][:7] for p in chart.points}
         notes = pdsa_chart_notes(user=user, team=team, measure=chart.measure)
+        drawn = [note for note in notes if f"{note.month:%Y-%m}" in charted]
         median = (chart.summary or {}).get("current_median") or {}
         panels.append(
             ChartPanel(
                 measure=chart.measure,
                 # runchart_svg builds the markup from numbers and escaped names only
                 svg=mark_safe(  # noqa: S308
-                    runchart_svg(chart, title=f"Run chart: {chart.measure.name}", notes=notes)
+                    runchart_svg(chart, title=f"Run chart: {chart.measure.name}", notes=drawn)
                 ),
                 current_median=format_value(median.get("median"), chart.measure)
                 + (" (provisional)" if median.get("provisional") else ""),
-                markers=[(n, note.text.removeprefix("PDSA: ")) for n, note in enumerate(notes, start=1)],
+                markers=[(n, note.text.removeprefix("PDSA: ")) for n, note in enumerate(drawn, start=1)],
+                later=[note.text.removeprefix("PDSA: ") for note in notes if note not in drawn],
             )
         )
     learnings = [c for c in cycles if c.learned.strip()]
