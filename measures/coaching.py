@@ -9,6 +9,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
 
 from collaboratives import access
@@ -17,6 +19,7 @@ from collaboratives.notifications import notification_send_many
 from collaboratives.recipients import team_people
 from measures.models import PhaseDecision, RunChartAnalysis
 from measures.series import month_add
+from measures.services import analyses_mark_stale
 
 
 @dataclass(frozen=True)
@@ -88,3 +91,32 @@ def phase_suggestions_notify() -> int:
                 key=f"phase-suggested:{chart.public_id}:{month:%Y-%m}",
             )
     return told
+
+
+@transaction.atomic
+def phase_decision_undo(*, actor: Any, decision: PhaseDecision, reason: str) -> None:
+    """Undo a phase decision, saying why; the decision and its undoing stay in the phase history
+    (`PhaseDecision.history`, the undo's reason as its change reason) and the chart is recomputed."""
+    analysis = decision.analysis
+    access.require_phase_decider(
+        actor, collaborative=analysis.collaborative, team=analysis.team, awardee=analysis.awardee
+    )
+    if not reason.strip():
+        raise ValidationError(
+            {"reason": "Say why the decision is undone, so others reading the chart understand."}
+        )
+    decision._change_reason = reason.strip()  # simple_history stores it on the deletion's history row
+    decision._history_user = actor
+    decision.delete()
+    analyses_mark_stale(analysis_ids=[analysis.id])
+
+
+def phase_decision_undone_list(*, analysis: RunChartAnalysis) -> list[Any]:
+    """The chart's undone decisions, newest first: what was decided, who undid it, when and why.
+
+    For a chart the viewer was shown through `visible_to`; its history holds nothing beyond its decisions."""
+    return list(
+        PhaseDecision.history.filter(analysis_id=analysis.id, history_type="-")
+        .select_related("history_user")
+        .order_by("-history_date")
+    )

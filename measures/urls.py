@@ -70,6 +70,11 @@ urlpatterns = [
     path("charts/<uuid:public_id>/", dashboards.chart_detail, name="chart-detail"),
     path("charts/<uuid:public_id>/fragment/", dashboards.chart_fragment, name="chart-fragment"),
     path("charts/<uuid:public_id>/phases/", dashboards.chart_phase, name="chart-phase"),
+    path(
+        "charts/<uuid:public_id>/phases/<month:month>/undo/",
+        coaching.phase_decision_undo,
+        name="phase-decision-undo",
+    ),
     path("charts/<uuid:public_id>/notes/", dashboards.chart_annotate, name="chart-annotate"),
     path("charts/<uuid:public_id>/data.csv", dashboards.chart_csv, name="chart-csv"),
     path(

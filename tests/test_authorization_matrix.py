@@ -200,6 +200,23 @@ def _team_chart(w: SimpleNamespace) -> RunChartAnalysis:
     return w.chart_a1
 
 
+def _decided_team_chart(w: SimpleNamespace) -> RunChartAnalysis:
+    """`_team_chart` with a manual phase decided at April 2025 by its CQI lead."""
+    chart = _team_chart(w)
+    PhaseDecision.objects.get_or_create(
+        analysis=chart,
+        start_month=dt.date(2025, 4, 1),
+        defaults={
+            "collaborative": w.one,
+            "team": w.team_a1,
+            "decision": "manual",
+            "reason": "x",
+            "decided_by": w.alice,
+        },
+    )
+    return chart
+
+
 def _state_chart(w: SimpleNamespace) -> RunChartAnalysis:
     """North's pooled chart in ONE for the same measure as `_team_chart` (made once per test)."""
     if not hasattr(w, "chart_north"):
@@ -1101,6 +1118,17 @@ ROUTES: dict[str, list[Case]] = {
             _statuses(404, alice=302, bob=302, frank=302, root=302, erin=403),
             data=lambda w: {"text": "Matrix"},
             unchanged=lambda: list(PDSAReviewMessage.objects.values_list("id", flat=True)),
+        )
+    ],
+    # Undoing a phase decision on team A1's chart: those who decide it (as "chart-phase"); the chart's other
+    # viewers are refused.
+    "phase-decision-undo": [
+        Case(
+            "post",
+            lambda w: f"/charts/{_decided_team_chart(w).public_id}/phases/2025-04/undo/",
+            _statuses(403, olga=404, alice=302, frank=302, root=302),
+            data=lambda w: {"reason": "Matrix"},
+            unchanged=lambda: list(PhaseDecision.objects.values_list("id", flat=True)),
         )
     ],
     # --- end of issue 21 ---

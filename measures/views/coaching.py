@@ -1,5 +1,8 @@
 """Coaching pages: the queue of suggested phases waiting for a decision, and editing one's chart notes."""
 
+import datetime as dt
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,10 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from collaboratives import access
 from collaboratives.forms import add_service_errors, error_summary
-from measures import services
+from measures import coaching, selectors, services
 from measures.coaching import phase_suggestion_queue
 from measures.models import ChartAnnotation
-from measures.views.dashboards import AnnotationForm
+from measures.views.dashboards import AnnotationForm, _chart_or_404
 
 
 @login_required
@@ -71,3 +74,26 @@ def note_delete(request: HttpRequest, public_id: str) -> HttpResponse:
     services.annotation_delete(actor=request.user, note=note)
     messages.success(request, f"Note “{note.text}” deleted.")
     return _note_back(note)
+
+
+class UndoForm(forms.Form):
+    reason = forms.CharField(label="Why undo it?", max_length=2000)
+
+
+@login_required
+@require_POST
+def phase_decision_undo(request: HttpRequest, public_id: str, month: dt.date) -> HttpResponse:
+    """Undo one phase decision of a chart, with a reason kept in the chart's phase history."""
+    chart = _chart_or_404(request, public_id)
+    decision = get_object_or_404(
+        selectors.phase_decision_list(user=request.user, analysis=chart), start_month=month
+    )
+    form = UndoForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        coaching.phase_decision_undo(actor=request.user, decision=decision, reason=reason)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"The {month:%B %Y} decision is undone. The chart is being recomputed.")
+    return redirect("chart-detail", public_id=chart.public_id)

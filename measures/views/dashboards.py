@@ -20,7 +20,7 @@ from collaboratives import selectors as collab_selectors
 from collaboratives.exports import csv_safe
 from collaboratives.forms import add_service_errors
 from collaboratives.models import Awardee
-from measures import controlcharts, exports, page_cache, selectors, services, suppression
+from measures import coaching, controlcharts, exports, page_cache, selectors, services, suppression
 from measures.charts import format_value
 from measures.forms import AnnotationForm, PhaseForm
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
@@ -250,6 +250,7 @@ def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: Ph
             "chart_types": [(c, controlcharts.CHART_LABELS[c]) for c in controlcharts.chart_types(chart)],
             "control": control,
             "my_notes": [n for n in notes if n.created_by_id == request.user.pk],
+            "undone": [] if withheld else coaching.phase_decision_undone_list(analysis=chart),
         },
         status=status,
     )
