@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('collaboratives', '0006_invitation_every_role'),
-        ('measures', '0010_analysis_json_as_text'),
+        ('measures', '0011_runchart_summary_help_text'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
