@@ -91,4 +91,7 @@ def test_others_who_see_the_note_may_not_change_it(world, b1_chart, note, client
 def test_the_edit_form_shows_the_month_as_typed_so_saving_it_unchanged_works(world, b1_chart, note, client):
     client.force_login(world.diana)
     assert 'value="2025-03"' in client.get(f"/notes/{note.public_id}/").content.decode()
-    assert client.post(f"/notes/{note.public_id}/", {"month": "2025-03", "text": "Coaching call"}).status_code == 302
+    assert (
+        client.post(f"/notes/{note.public_id}/", {"month": "2025-03", "text": "Coaching call"}).status_code
+        == 302
+    )

@@ -101,7 +101,10 @@ def test_another_lias_member_gets_404(board, client):
 def test_a_cycle_that_started_after_the_charts_last_month_is_named_but_not_drawn(board):
     measure = board.one.measures.get(code="supported")
     later = PDSACycleFactory(
-        team=board.team_a1, other_change_idea="Later idea", title="Next spring", started_on=dt.date(2025, 12, 2)
+        team=board.team_a1,
+        other_change_idea="Later idea",
+        title="Next spring",
+        started_on=dt.date(2025, 12, 2),
     )
     later.measures.add(measure)
     [panel] = storyboard_build(user=board.bob, team=board.team_a1).charts
