@@ -295,8 +295,10 @@ class InvitationQuerySet(ScopedQuerySet):
 
         if access.sees_everything(user):
             return self
-        grants = access.grants(user)
-        return self.filter(Q(lia__in_set=grants.lead_lias) | Q(via__in_set=grants.admin_collaboratives))
+        return self.filter(
+            Q(lia__in_set=access.ids_with_role(user, Role.CQI_LEAD))
+            | Q(via__in_set=access.ids_with_role(user, Role.COLLABORATIVE_ADMIN))
+        )
 
 
 class Invitation(models.Model):

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from collaboratives import access
+from collaboratives import access, enrolment, months
 from collaboratives.models import LIA, Collaborative, Invitation, Membership, Role, Team
 
 
@@ -33,7 +33,7 @@ def team_enrol(*, actor: Any, collaborative: Collaborative, lia: LIA, code: str,
         )
     teams = Team.objects.unscoped(reason="the actor administers this collaborative's enrolment")
     existing = teams.filter(collaborative=collaborative, lia=lia).first()
-    if existing is not None and existing.withdrawn_on is None:
+    if existing is not None and existing.is_active:
         errors["lia"] = f"{lia.name} is already enrolled."
     clash = teams.filter(collaborative=collaborative, code__iexact=code)
     if code and clash.exclude(lia=lia).exists():
@@ -51,12 +51,10 @@ def team_enrol(*, actor: Any, collaborative: Collaborative, lia: LIA, code: str,
 def team_withdraw(*, actor: Any, team: Team, withdrawn_on: dt.date) -> Team:
     """Record that a team left the collaborative; its data and cycles stay."""
     access.require(actor, access.Action.ENROL_TEAMS, team.collaborative)
-    if team.withdrawn_on is not None:
-        raise ValidationError(
-            {"team": f"{team.lia.name} already withdrew on {team.withdrawn_on:%B %-d, %Y}."}
-        )
-    if withdrawn_on < team.joined_on:
-        raise ValidationError({"withdrawn_on": "A team cannot withdraw before it joined."})
+    if not team.is_active:
+        raise ValidationError({"team": f"{team.lia.name} has already withdrawn."})
+    if months.first_of(withdrawn_on) < enrolment.first_month(team):
+        raise ValidationError({"withdrawn_on": "A team cannot withdraw before the month it joined."})
     team.withdrawn_on = withdrawn_on
     team.full_clean()
     team.save(update_fields=["withdrawn_on"])
@@ -123,11 +121,10 @@ def membership_manageable_list(*, user: Any) -> QuerySet[Membership]:
     memberships = Membership.objects.unscoped(reason="narrowed below to what the user looks after")
     if access.sees_everything(user):
         return memberships.select_related("user")
-    g = access.grants(user)
-    admin = g.admin_collaboratives
+    admin = access.ids_with_role(user, Role.COLLABORATIVE_ADMIN)
     return (
         memberships.filter(
-            Q(lia__in_set=g.lead_lias)
+            Q(lia__in_set=access.ids_with_role(user, Role.CQI_LEAD))
             | Q(collaborative__in_set=admin)
             | Q(team__collaborative__in_set=admin)
             | Q(lia__teams__collaborative__in_set=admin)

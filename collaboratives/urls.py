@@ -1,7 +1,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from collaboratives import api, manage_views, views
+from collaboratives import api, views
+from collaboratives.manage import views as manage_views
 
 urlpatterns = [
     path("teams/", views.team_list, name="team-list"),

@@ -1,7 +1,7 @@
 """Coaching on team run charts: the phases the engine suggests that nobody has decided yet.
 
-A team chart's phases after the first are suggestions until someone decides one (spec §7.4: once a series
-has any decision, its decided phases are the chart's phases). These are what an improvement advisor (or the
+A team chart's phases after the first are suggestions until someone decides one (once a series has any
+decision, its decided phases are the chart's phases). These are what an improvement advisor (or the
 team's CQI lead, or a collaborative admin) is asked to confirm or reject.
 """
 

@@ -13,7 +13,6 @@ from typing import Any
 
 import pandas as pd
 
-from collaboratives import access
 from collaboratives.exports import csv_safe
 from measures import selectors, suppression
 from measures.models import Measure, RunChartAnalysis
@@ -78,10 +77,10 @@ def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
-def _series_label(chart: RunChartAnalysis, *, names: bool, own: frozenset[int]) -> str:
+def _series_label(chart: RunChartAnalysis, *, user: Any) -> str:
     if chart.team is None:
         return "All teams"
-    return chart.team.lia.name if names or chart.team_id in own else f"Team {chart.team.code}"
+    return selectors.team_label(user=user, team=chart.team, collaborative=chart.collaborative)
 
 
 def collaborative_frames(*, user: Any, collaborative: Any) -> dict[str, pd.DataFrame]:
@@ -95,12 +94,10 @@ def collaborative_frames(*, user: Any, collaborative: Any) -> dict[str, pd.DataF
             collaborative=collaborative,
             kind__in=[RunChartAnalysis.Kind.TEAM, RunChartAnalysis.Kind.COLLABORATIVE],
         )
-        .select_related("team__lia", "measure__collaborative")
+        .select_related("team__lia", "measure__collaborative", "collaborative")
         .order_by("kind", "team__lia__name")
     )
     charts = suppression.suppress_for_viewer(user=user, charts=charts)
-    names = selectors.names_all_teams(user=user, collaborative=collaborative)
-    own = access.grants(user).team
     frames = {
         "Measures": _safe(
             pd.DataFrame.from_records(
@@ -123,7 +120,7 @@ def collaborative_frames(*, user: Any, collaborative: Any) -> dict[str, pd.DataF
         scale = measure.display_multiplier
         columns: dict[str, dict[str, float | None]] = {}
         for chart in (c for c in charts if c.measure_id == measure.id):
-            label = _series_label(chart, names=names or access.sees_everything(user), own=own)
+            label = _series_label(chart, user=user)
             columns[label] = {
                 p["month"][:7]: None if p.get("value") is None else round(p["value"] * scale, 4)
                 for p in chart.points or []

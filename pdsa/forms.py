@@ -133,3 +133,9 @@ class LedgerFilter(forms.Form):
 
 class AttachmentForm(forms.Form):
     file = forms.FileField(label="Attach a file (PDF, Word, Excel, CSV, text or image; at most 5 MB)")
+
+
+class ReplyForm(forms.Form):
+    """A message in the conversation after an advisor's feedback."""
+
+    text = forms.CharField(label="Your message", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)

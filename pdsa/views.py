@@ -28,6 +28,7 @@ from pdsa.forms import (
     LedgerFilter,
     PDSACycleForm,
     PDSAReviewForm,
+    ReplyForm,
 )
 from pdsa.models import PHASES, PDSAAttachment, PDSACycle, PDSAReview
 
@@ -436,10 +437,6 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "pdsa/search.html",
         {"query": query, "hits": hits, "too_short": 0 < len(query) < search.MIN_QUERY},
     )
-
-
-class ReplyForm(forms.Form):
-    text = forms.CharField(label="Your message", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
 
 @login_required

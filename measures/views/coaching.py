@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,8 +13,9 @@ from collaboratives import access
 from collaboratives.forms import add_service_errors, error_summary
 from measures import coaching, selectors, services
 from measures.coaching import phase_suggestion_queue
+from measures.forms import AnnotationForm, UndoForm
 from measures.models import ChartAnnotation
-from measures.views.dashboards import AnnotationForm, _chart_or_404
+from measures.views.dashboards import _chart_or_404
 
 
 @login_required
@@ -74,10 +74,6 @@ def note_delete(request: HttpRequest, public_id: str) -> HttpResponse:
     services.annotation_delete(actor=request.user, note=note)
     messages.success(request, f"Note “{note.text}” deleted.")
     return _note_back(note)
-
-
-class UndoForm(forms.Form):
-    reason = forms.CharField(label="Why undo it?", max_length=2000)
 
 
 @login_required

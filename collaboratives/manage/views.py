@@ -166,7 +166,9 @@ def team_withdraw(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, f"{team.lia.name} withdrew on {team.withdrawn_on:%B %d, %Y}.")
+            messages.success(
+                request, f"{team.lia.name} withdrew on {form.cleaned_data['withdrawn_on']:%B %d, %Y}."
+            )
     else:
         messages.error(request, "Enter the date the team withdrew, as YYYY-MM-DD.")
     return redirect("collaborative-manage", public_id=team.collaborative.public_id)
