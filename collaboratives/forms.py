@@ -1,9 +1,10 @@
 from typing import Any, cast
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from collaboratives.models import LIA, ApiToken, Awardee, Role
+from collaboratives.models import LIA, ApiToken, Awardee, Role, Team
 from collaboratives.services import API_TOKEN_LIFETIMES
 
 
@@ -54,7 +55,7 @@ def error_summary(form: forms.Form) -> list[tuple[str | None, str]]:
     to no field are listed too, unlinked, so the summary never leaves an error out.
     """
     return [
-        (_input_id(form[name]) if name in form.fields else None, error)
+        (_input_id(form[name]) if name in form.fields else None, str(error))
         for name, errors in form.errors.items()
         for error in errors
     ]
@@ -134,12 +135,32 @@ class ChangeIdeaForm(forms.Form):
 
 # --- Running a collaborative (issue 21) ---
 
+
+class LIAChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.awardee.name})"
+
+
+class TeamChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.lia.name} ({obj.code})"
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.get_full_name() or obj.email} ({obj.email})"
+
+
+def _model_choice(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    return cast(forms.ModelChoiceField, form.fields[name])
+
+
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class EnrolForm(forms.Form):
-    lia = forms.ModelChoiceField(
-        queryset=None, to_field_name="public_id", label="LIA", empty_label="Choose an LIA"
+    lia: forms.ModelChoiceField = LIAChoiceField(
+        queryset=LIA.objects.none(), to_field_name="public_id", label="LIA", empty_label="Choose an LIA"
     )
     code = forms.CharField(
         label="Team code", max_length=12, help_text="Shown to peers when charts are anonymised, e.g. T07."
@@ -148,8 +169,7 @@ class EnrolForm(forms.Form):
 
     def __init__(self, *args: Any, lias: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lia"].queryset = lias
-        self.fields["lia"].label_from_instance = lambda lia: f"{lia.name} ({lia.awardee.name})"
+        _model_choice(self, "lia").queryset = lias
 
 
 class WithdrawForm(forms.Form):
@@ -157,11 +177,11 @@ class WithdrawForm(forms.Form):
 
 
 class AdvisorAssignForm(forms.Form):
-    team = forms.ModelChoiceField(
-        queryset=None, to_field_name="public_id", label="Team", empty_label="Choose a team"
+    team: forms.ModelChoiceField = TeamChoiceField(
+        queryset=Team.objects.none(), to_field_name="public_id", label="Team", empty_label="Choose a team"
     )
-    advisor = forms.ModelChoiceField(
-        queryset=None,
+    advisor: forms.ModelChoiceField = PersonChoiceField(
+        queryset=get_user_model().objects.none(),
         to_field_name="email",
         label="Improvement advisor",
         empty_label="Choose an advisor",
@@ -170,10 +190,8 @@ class AdvisorAssignForm(forms.Form):
 
     def __init__(self, *args: Any, teams: Any, advisors: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
-        self.fields["team"].label_from_instance = lambda team: f"{team.lia.name} ({team.code})"
-        self.fields["advisor"].queryset = advisors
-        self.fields["advisor"].label_from_instance = lambda u: f"{u.get_full_name() or u.email} ({u.email})"
+        _model_choice(self, "team").queryset = teams
+        _model_choice(self, "advisor").queryset = advisors
 
 
 class CollaborativeInviteForm(forms.Form):
@@ -181,22 +199,22 @@ class CollaborativeInviteForm(forms.Form):
 
     email = forms.EmailField(label="Email address")
     role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.TEAM_MEMBER)
-    lia = forms.ModelChoiceField(
-        queryset=None,
+    lia: forms.ModelChoiceField = LIAChoiceField(
+        queryset=LIA.objects.none(),
         to_field_name="public_id",
         required=False,
         label="LIA (for a team member or CQI lead)",
         empty_label="—",
     )
-    team = forms.ModelChoiceField(
-        queryset=None,
+    team: forms.ModelChoiceField = TeamChoiceField(
+        queryset=Team.objects.none(),
         to_field_name="public_id",
         required=False,
         label="Team (for an improvement advisor)",
         empty_label="—",
     )
-    awardee = forms.ModelChoiceField(
-        queryset=None,
+    awardee: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=Awardee.objects.none(),
         to_field_name="public_id",
         required=False,
         label="Awardee (for an awardee lead)",
@@ -212,12 +230,11 @@ class CollaborativeInviteForm(forms.Form):
     def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         teams = teams.select_related("lia__awardee")
-        self.fields["team"].queryset = teams
-        self.fields["team"].label_from_instance = lambda team: f"{team.lia.name} ({team.code})"
-        self.fields["lia"].queryset = LIA.objects.unscoped(reason="the LIAs of the admin's teams").filter(
-            teams__in=teams
-        )
-        self.fields["awardee"].queryset = (
+        _model_choice(self, "team").queryset = teams
+        _model_choice(self, "lia").queryset = LIA.objects.unscoped(
+            reason="the LIAs of the admin's teams"
+        ).filter(teams__in=teams)
+        _model_choice(self, "awardee").queryset = (
             Awardee.objects.unscoped(reason="the awardees of the admin's teams")
             .filter(lias__teams__in=teams)
             .distinct()

@@ -81,6 +81,8 @@ def phase_suggestions_notify() -> int:
     told = 0
     for suggestion in _undecided(charts):
         chart = suggestion.chart
+        if chart.team is None:
+            continue
         for month in suggestion.months:
             told += notification_send_many(
                 recipients=team_people(team=chart.team, roles=[Role.ADVISOR, Role.CQI_LEAD]),
@@ -105,8 +107,9 @@ def phase_decision_undo(*, actor: Any, decision: PhaseDecision, reason: str) -> 
         raise ValidationError(
             {"reason": "Say why the decision is undone, so others reading the chart understand."}
         )
-    decision._change_reason = reason.strip()  # simple_history stores it on the deletion's history row
-    decision._history_user = actor
+    # simple_history stores these on the deletion's history row (its documented per-instance hooks).
+    decision._change_reason = reason.strip()  # type: ignore[attr-defined]
+    decision._history_user = actor  # type: ignore[attr-defined]
     decision.delete()
     analyses_mark_stale(analysis_ids=[analysis.id])
 

@@ -385,8 +385,9 @@ def pdsa_review_reply(*, actor: Any, cycle: PDSACycle, text: str) -> PDSAReviewM
     return message
 
 
-def pdsa_review_reply_notify(*, message_id: int) -> int:
-    """Tell the other side of the conversation about a message, once (keyed by the message)."""
+def pdsa_review_reply_notify(*, message_id: int) -> bool:
+    """Tell the other side of the conversation about a message, once (keyed by the message); whether anyone
+    was told."""
     message = PDSAReviewMessage.objects.select_related("review__cycle", "team__lia", "author").get(
         id=message_id
     )
@@ -399,10 +400,11 @@ def pdsa_review_reply_notify(*, message_id: int) -> int:
     else:
         recipients = team_people(team=team, roles=[Role.TEAM_MEMBER, Role.CQI_LEAD])
         text = f"Your improvement advisor answered about “{cycle.title}”."
-    return notification_send_many(
+    told = notification_send_many(
         recipients=[r for r in recipients if r.pk != message.author_id],
         kind="feedback",
         text=text,
         url=reverse("pdsa-cycle-detail", kwargs={"public_id": cycle.public_id}) + "#conversation",
         key=f"pdsa-message:{message.public_id}",
     )
+    return told > 0

@@ -67,7 +67,9 @@ def storyboard_build(*, user: Any, team: Team) -> Storyboard:
     ideas: dict[str, IdeaTested] = {}
     for cycle in cycles:
         driver = (
-            cycle.change_idea.driver.text if cycle.change_idea_id else "Other change (not in the diagram)"
+            cycle.change_idea.driver.text
+            if cycle.change_idea is not None
+            else "Other change (not in the diagram)"
         )
         tested = ideas.setdefault(
             f"{driver}|{cycle.change_idea_text}", IdeaTested(driver=driver, idea=cycle.change_idea_text)

@@ -1,7 +1,7 @@
 """The collaborative's management page: its admins and site staff enrol and withdraw teams, assign advisors,
 invite every role, end memberships and follow up invitations nobody accepted, without the Django admin."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -195,9 +195,11 @@ def _invitation(request: HttpRequest, public_id: str) -> Invitation:
 
 
 def _back(invitation: Invitation) -> HttpResponse:
-    if invitation.via_id is not None:
+    if invitation.via is not None:
         return redirect("collaborative-manage", public_id=invitation.via.public_id)
-    return redirect("lia-roster", public_id=invitation.lia.public_id)
+    if invitation.lia is not None:
+        return redirect("lia-roster", public_id=invitation.lia.public_id)
+    return redirect("home")
 
 
 @login_required
@@ -228,7 +230,7 @@ def invitation_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_profile(request: HttpRequest) -> HttpResponse:
     """The account menu's first page: one's name (editable), email, roles, and the account's other pages."""
-    user = request.user
+    user = cast(Any, request.user)  # signed in (login_required)
     form = ProfileForm(
         request.POST if request.method == "POST" else None,
         initial={"first_name": user.first_name, "last_name": user.last_name},

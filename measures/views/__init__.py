@@ -1,5 +1,6 @@
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,7 +26,7 @@ CONTEXT_MONTHS = 3  # earlier months shown beside each measure, so a typo agains
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     due = selectors.due_this_month_list(user=user, today=timezone.localdate())
-    context = {
+    context: dict[str, Any] = {
         "due": due,
         "due_month": months.now_due(timezone.localdate()),
         "collaboratives": collab_selectors.collaborative_list(user=user),

@@ -28,7 +28,7 @@ def phase_queue(request: HttpRequest) -> HttpResponse:
 
 
 def _note_back(note: ChartAnnotation) -> HttpResponse:
-    if note.team_id is not None:
+    if note.team is not None:
         return redirect("team-detail", public_id=note.team.public_id)
     return redirect("collaborative-dashboard", public_id=note.collaborative.public_id)
 
