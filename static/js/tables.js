@@ -4,12 +4,15 @@
   "use strict";
   function mark() {
     document.querySelectorAll(".table-responsive").forEach(function (box) {
+      if (box.hasAttribute("tabindex") && !box.hasAttribute("data-scroll-region")) { return; }  // set in the page
       if (box.scrollWidth > box.clientWidth) {
         var caption = box.querySelector("caption");
+        box.setAttribute("data-scroll-region", "");
         box.setAttribute("tabindex", "0");
         box.setAttribute("role", "region");
         box.setAttribute("aria-label", caption ? caption.textContent.trim() : "Table, scrolls sideways");
-      } else if (box.getAttribute("role") === "region") {
+      } else if (box.hasAttribute("data-scroll-region")) {
+        box.removeAttribute("data-scroll-region");
         box.removeAttribute("tabindex");
         box.removeAttribute("role");
         box.removeAttribute("aria-label");

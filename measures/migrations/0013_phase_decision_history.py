@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('collaboratives', '0006_invitation_every_role'),
-        ('measures', '0011_runchart_summary_help_text'),
+        ('measures', '0012_measure_chart_type'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
