@@ -83,7 +83,8 @@ def storyboard_build(*, user: Any, team: Team) -> Storyboard:
             continue
         charted = {p["month"][:7] for p in chart.points}
         notes = pdsa_chart_notes(user=user, team=team, measure=chart.measure)
-        drawn = [note for note in notes if f"{note.month:%Y-%m}" in charted]
+        # Numbered by month, as the chart numbers its notes, so the caption's numbers are the chart's.
+        drawn = sorted((note for note in notes if f"{note.month:%Y-%m}" in charted), key=lambda n: n.month)
         median = (chart.summary or {}).get("current_median") or {}
         panels.append(
             ChartPanel(

@@ -54,7 +54,7 @@ def test_the_page_shows_aim_ideas_tested_charts_with_markers_and_learnings(board
     assert "Use a check-in app on work issued phones</td><td>1</td><td>Adapt 1</td>" in html
     assert "Walking meetings</td><td>1</td><td>none yet</td>" in html
     chart = html.split('data-chart="supported"', 1)[1].split("</figure>", 1)[0]
-    assert "<svg" in chart and 'stroke-dasharray="3 3"' in chart  # the PDSA marker line
+    assert "<svg" in chart and '<g class="note" data-x="2025-04-01" data-numbers="1">' in chart  # the marker
     assert "PDSA cycles: 1. Check-in app pilot." in chart
     assert "Visitors check in when the app opens with one tap." in html
     assert f'href="/teams/{board.team_a1.public_id}/storyboard.pdf"' in html
@@ -64,8 +64,7 @@ def test_the_marker_sits_in_the_month_the_linked_cycle_started(board):
     storyboard = storyboard_build(user=board.bob, team=board.team_a1)
     [panel] = storyboard.charts
     assert panel.markers == [(1, "Check-in app pilot")]
-    # 10 months over the plot's width (56 to 624 px): April is the fourth point, index 3.
-    assert '<line x1="245.3" x2="245.3"' in panel.svg
+    assert '<g class="note" data-x="2025-04-01" data-numbers="1">' in panel.svg
 
 
 def test_the_pdf_has_the_same_content(board, client):
@@ -109,4 +108,4 @@ def test_a_cycle_that_started_after_the_charts_last_month_is_named_but_not_drawn
     later.measures.add(measure)
     [panel] = storyboard_build(user=board.bob, team=board.team_a1).charts
     assert (panel.markers, panel.later) == ([(1, "Check-in app pilot")], ["Next spring"])
-    assert panel.svg.count('stroke-dasharray="3 3"') == 1
+    assert panel.svg.count('<g class="note"') == 1
