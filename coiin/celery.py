@@ -37,4 +37,9 @@ app.conf.beat_schedule = {
         "task": "collaboratives.tasks.event_reminders_send",
         "schedule": crontab(minute=5),
     },
+    # Every morning, tell advisors and CQI leads of phases newly suggested on their teams' charts (once each).
+    "phase-suggestions-notify": {
+        "task": "measures.tasks.phase_suggestions_notify",
+        "schedule": crontab(hour=8, minute=5),
+    },
 }

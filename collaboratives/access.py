@@ -38,6 +38,11 @@ class Action(enum.StrEnum):
         "define_training"  # training topics and which staff roles need them: collaborative admins
     )
     KEEP_STAFF_ROSTER = "keep_staff_roster"  # the team's staff and their training completions: its CQI lead
+    # Running a collaborative without the Django admin: its admins and site staff.
+    ENROL_TEAMS = "enrol_teams"
+    INVITE_PEOPLE = "invite_people"
+    ASSIGN_ADVISORS = "assign_advisors"
+    ANNOTATE_CHARTS = "annotate_charts"  # a note on a team's run charts: the team, its advisors, the admins
 
 
 @dataclass(frozen=True)
@@ -229,6 +234,8 @@ def can(user: Any, action: Action, obj: Any) -> bool:
             return is_lead or (is_member and obj.collaborative.members_can_submit)
         case Action.REOPEN_MONTH | Action.DECIDE_PHASES:
             return is_lead or is_advisor or is_admin
+        case Action.ANNOTATE_CHARTS:
+            return is_lead or is_member or is_advisor or is_admin
         case Action.MANAGE_ROSTER | Action.RUN_SURVEY | Action.CHECK_IN | Action.KEEP_STAFF_ROSTER:
             return is_lead
         case Action.REVIEW:
@@ -305,3 +312,44 @@ def may_edit_closing_plan(user: Any, awardee: Any) -> bool:
 def may_read_closing_plan(user: Any, collaborative: Any, awardee: Any) -> bool:
     """The awardee's leads, and the collaborative's admins (faculty review plans with awardees)."""
     return may_edit_closing_plan(user, awardee) or collaborative.id in grants(user).admin_collaboratives
+
+
+def may_end_membership(user: Any, membership: Any) -> bool:
+    """Whether `user` may end `membership`: an LIA's roster is its CQI lead's; a collaborative's advisors and
+    admins are its admins'; anything is site staff's. Nobody ends their own (another must, so no one locks
+    a roster or a collaborative out by mistake)."""
+    from collaboratives.models import Role
+
+    if membership.user_id == getattr(user, "pk", None):
+        return False
+    if sees_everything(user):
+        return True
+    g = grants(user)
+    match membership.role:
+        case Role.TEAM_MEMBER | Role.CQI_LEAD:
+            return membership.lia_id in g.lead_lias
+        case Role.ADVISOR:
+            return membership.team.collaborative_id in g.admin_collaboratives
+        case Role.COLLABORATIVE_ADMIN:
+            return membership.collaborative_id in g.admin_collaboratives
+    return False
+
+
+def may_manage_invitation(user: Any, invitation: Any) -> bool:
+    """Whether `user` may resend or revoke `invitation`: whoever may send it again (its LIA's CQI lead for a
+    roster invitation; the admins of the collaborative it was sent from; site staff)."""
+    if sees_everything(user):
+        return True
+    g = grants(user)
+    if invitation.via_id is not None:
+        return invitation.via_id in g.admin_collaboratives
+    return invitation.lia_id in g.lead_lias
+
+
+def may_change_note(user: Any, note: Any) -> bool:
+    """Whether `user` may edit or delete a chart note: its author, while they may still add such notes."""
+    if note.created_by_id != getattr(user, "pk", None):
+        return False
+    if note.team_id is None:
+        return can(user, Action.ADMINISTER, note.collaborative)
+    return can(user, Action.ANNOTATE_CHARTS, note.team)

@@ -245,6 +245,7 @@ def _only_scope(field: str) -> Q:
 class Membership(models.Model):
     """A person's role in one scope: an LIA, an awardee, a collaborative, or (advisors) a team."""
 
+    public_id = public_id_field()
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=24, choices=Role.choices)
     lia = models.ForeignKey(LIA, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships")
@@ -287,31 +288,77 @@ class Membership(models.Model):
         return getattr(self, ROLE_SCOPE[Role(self.role)])
 
 
+class InvitationQuerySet(ScopedQuerySet):
+    """The invitations a person manages: their LIA roster's (CQI leads), and every invitation sent from a
+    collaborative they administer."""
+
+    def visible_to(self, user: Any) -> "InvitationQuerySet":
+        from collaboratives import access
+
+        if access.sees_everything(user):
+            return self
+        return self.filter(
+            Q(lia__in_set=access.ids_with_role(user, Role.CQI_LEAD))
+            | Q(via__in_set=access.ids_with_role(user, Role.COLLABORATIVE_ADMIN))
+        )
+
+
 class Invitation(models.Model):
-    """An emailed invitation from a CQI lead for someone to join their LIA's roster."""
+    """An emailed invitation for someone to take a role: on an LIA's roster (sent by its CQI lead), or any
+    role in a collaborative (sent by its admins or site staff), with the scope the role needs."""
 
     public_id = public_id_field()
-    lia = models.ForeignKey(LIA, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
-    role = models.CharField(
-        max_length=24,
-        choices=[(Role.TEAM_MEMBER, Role.TEAM_MEMBER.label), (Role.CQI_LEAD, Role.CQI_LEAD.label)],
+    role = models.CharField(max_length=24, choices=Role.choices)
+    # The one scope column the role needs (ROLE_SCOPE), as on Membership.
+    lia = models.ForeignKey(LIA, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations")
+    awardee = models.ForeignKey(
+        Awardee, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
+    collaborative = models.ForeignKey(
+        Collaborative, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
+    via = models.ForeignKey(
+        Collaborative,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sent_invitations",
+        help_text="The collaborative whose admins sent it; empty for an LIA roster invitation.",
     )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When the latest email went out.")
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
-    objects = LIAOwned.as_manager()
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(_only_scope("lia"), role__in=[Role.TEAM_MEMBER, Role.CQI_LEAD])
+                | Q(_only_scope("team"), role=Role.ADVISOR)
+                | Q(_only_scope("awardee"), role=Role.AWARDEE_LEAD)
+                | Q(_only_scope("collaborative"), role=Role.COLLABORATIVE_ADMIN),
+                name="invitation_scope_matches_role",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"Invitation of {self.email} to {self.lia}"
+        return f"Invitation of {self.email} to {self.scope}"
+
+    @property
+    def scope(self) -> object:
+        return getattr(self, ROLE_SCOPE[Role(self.role)])
 
 
 class ApiTokenQuerySet(ScopedQuerySet):

@@ -300,6 +300,8 @@ class PhaseDecision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     decided_at = models.DateTimeField(auto_now_add=True)
+    # Every decision made, changed or undone, with who and (for an undo) why: the chart's phase history.
+    history = HistoricalRecords()
 
     objects = CollaborativeOwned.as_manager()
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import kombu.exceptions
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import connection, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -23,6 +23,8 @@ from coiin.faults import fault_point
 from collaboratives import access, enrolment, months
 from collaboratives.mail import send_once
 from collaboratives.models import Membership, Role, Team
+from collaboratives.notifications import notification_send_many
+from collaboratives.recipients import team_people
 from measures import runchart, series
 from measures.models import (
     ChartAnnotation,
@@ -720,11 +722,18 @@ def annotation_add(
     if team is None:
         access.require(actor, access.Action.ADMINISTER, collaborative)
     else:
-        access.require(actor, access.Action.ENTER_DATA, team)
+        access.require(actor, access.Action.ANNOTATE_CHARTS, team)
         if team.collaborative_id != collaborative.id:
             raise ValidationError({"team": "This team is not part of the collaborative."})
     if measure is not None and measure.collaborative_id != collaborative.id:
         raise ValidationError({"measure": "This measure is not part of the collaborative."})
+    note = ChartAnnotation(collaborative=collaborative, team=team, measure=measure, created_by=actor)
+    return _annotation_write(note, month=month, text=text)
+
+
+def _annotation_write(note: ChartAnnotation, *, month: dt.date, text: str) -> ChartAnnotation:
+    """Check a note's month (inside its collaborative) and text, then save it."""
+    collaborative = note.collaborative
     month = month.replace(day=1)
     if not collaborative.start_date.replace(day=1) <= month <= collaborative.end_date:
         raise ValidationError(
@@ -734,17 +743,26 @@ def annotation_add(
         )
     if not text.strip():
         raise ValidationError({"text": "Write the note."})
-    note = ChartAnnotation(
-        collaborative=collaborative,
-        team=team,
-        measure=measure,
-        month=month,
-        text=text.strip(),
-        created_by=actor,
-    )
+    note.month, note.text = month, text.strip()
     note.full_clean()
     note.save()
     return note
+
+
+@transaction.atomic
+def annotation_update(*, actor: Any, note: ChartAnnotation, month: dt.date, text: str) -> ChartAnnotation:
+    """Its author corrects a note's month or text."""
+    if not access.may_change_note(actor, note):
+        raise PermissionDenied("Only the note's author may change it.")
+    return _annotation_write(note, month=month, text=text)
+
+
+@transaction.atomic
+def annotation_delete(*, actor: Any, note: ChartAnnotation) -> None:
+    """Its author removes a note from the charts."""
+    if not access.may_change_note(actor, note):
+        raise PermissionDenied("Only the note's author may delete it.")
+    ChartAnnotation.objects.visible_to(actor).filter(id=note.id).delete()
 
 
 # --- Report reminders (issue 4) ---
@@ -868,7 +886,22 @@ def report_reminders_send(*, today: dt.date) -> list[ReportReminder]:
         )
         if _reminder_send_once(reminder=reminder, message=message):
             sent.append(reminder)
+            data_due_notify(
+                team=team, month=month, due_date=due_date, overdue=kind == ReportReminder.Kind.OVERDUE
+            )
     return sent
+
+
+def data_due_notify(*, team: Team, month: dt.date, due_date: dt.date, overdue: bool) -> int:
+    """Beside a due-soon or overdue email, tell the LIA's CQI leads and members in the app, once per key."""
+    state = "is overdue" if overdue else f"is due {due_date:%B} {due_date.day}"
+    return notification_send_many(
+        recipients=team_people(team=team, roles=[Role.CQI_LEAD, Role.TEAM_MEMBER]),
+        kind="data_due",
+        text=f"{team.lia.name}'s {month:%B %Y} data {state}.",
+        url=reverse("team-data-month", kwargs={"public_id": team.public_id, "month": month}),
+        key=f"data-due:{team.public_id}:{month:%Y-%m}:{'overdue' if overdue else 'due-soon'}",
+    )
 
 
 def report_submitted_notify(*, team: Team, report: MonthlyReport) -> None:

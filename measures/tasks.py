@@ -72,3 +72,10 @@ def training_record_all() -> None:
     from measures.learning import training_record_all as record
 
     record(today=timezone.localdate())  # records only values that changed: safe to run again
+
+
+@shared_task(acks_late=True)
+def phase_suggestions_notify() -> None:
+    from measures.coaching import phase_suggestions_notify as notify
+
+    notify()

@@ -39,6 +39,7 @@ from collaboratives.models import (
     Membership,
     Notification,
     Role,
+    Team,
 )
 from measures.models import (
     ChartAnnotation,
@@ -49,7 +50,7 @@ from measures.models import (
     RunChartAnalysis,
 )
 from measures.services import runchart_analyse
-from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
+from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview, PDSAReviewMessage
 from tests.factories import MeasureFactory
 from worksheets.models import SurveyInstrument, SurveyItem, SurveyLink, SurveyWindow, Worksheet
 from worksheets.services import joy_worksheet_save
@@ -123,6 +124,53 @@ def _invitation_token(w: SimpleNamespace) -> str:
     return token
 
 
+def _pending_invitation(w: SimpleNamespace) -> Invitation:
+    """An invitation ONE's admin sent (an advisor for B1) that nobody has accepted."""
+    invitation, _ = Invitation.objects.get_or_create(
+        token_hash=hashlib.sha256(b"matrix-pending").hexdigest(),
+        defaults={
+            "team": w.team_b1,
+            "via": w.one,
+            "email": "pending@example.org",
+            "role": Role.ADVISOR,
+            "expires_at": timezone.now() + dt.timedelta(days=3),
+        },
+    )
+    return invitation
+
+
+def _invitations() -> list[tuple[Any, ...]]:
+    return list(Invitation.objects.values_list("email", "token_hash", "expires_at", "revoked_at"))
+
+
+def _memberships() -> list[tuple[Any, ...]]:
+    return sorted(Membership.objects.values_list("user_id", "role", "lia_id", "team_id", "collaborative_id"))
+
+
+def _teams() -> list[tuple[Any, ...]]:
+    return sorted(Team.objects.values_list("id", "lia_id", "code", "withdrawn_on"))
+
+
+def _alices_note(w: SimpleNamespace) -> ChartAnnotation:
+    """A note alice wrote on team A1's charts."""
+    note, _ = ChartAnnotation.objects.get_or_create(
+        collaborative=w.one,
+        team=w.team_a1,
+        month=dt.date(2025, 3, 1),
+        text="Alice's note",
+        created_by=w.alice,
+    )
+    return note
+
+
+def _notes() -> list[tuple[Any, ...]]:
+    return list(ChartAnnotation.objects.values_list("id", "month", "text"))
+
+
+# ONE's admin and the superuser run ONE; everyone else who sees ONE is refused; the rest do not see it.
+_RUN_ONE = {"frank": 302, "root": 302, "olga": 404, "leo": 404}
+
+
 def _entry_url(w: SimpleNamespace, submitted: bool = False) -> str:
     """Team A1's March 2025 entry page; `submitted` first files that month as submitted by alice."""
     if submitted:
@@ -156,6 +204,23 @@ def _team_chart(w: SimpleNamespace) -> RunChartAnalysis:
         )
         runchart_analyse(analysis=w.chart_a1)
     return w.chart_a1
+
+
+def _decided_team_chart(w: SimpleNamespace) -> RunChartAnalysis:
+    """`_team_chart` with a manual phase decided at April 2025 by its CQI lead."""
+    chart = _team_chart(w)
+    PhaseDecision.objects.get_or_create(
+        analysis=chart,
+        start_month=dt.date(2025, 4, 1),
+        defaults={
+            "collaborative": w.one,
+            "team": w.team_a1,
+            "decision": "manual",
+            "reason": "x",
+            "decided_by": w.alice,
+        },
+    )
+    return chart
 
 
 def _state_chart(w: SimpleNamespace) -> RunChartAnalysis:
@@ -517,7 +582,8 @@ ROUTES: dict[str, list[Case]] = {
         Case(
             "post",
             lambda w: f"/charts/{_team_chart(w).public_id}/notes/",
-            _statuses(403, olga=404, alice=302, bob=302, root=302),  # the team's own members
+            # The team's own members, its advisors (A1 has none) and ONE's admin (issue 21: advisors annotate).
+            _statuses(403, olga=404, alice=302, bob=302, frank=302, root=302),
             data=lambda w: {"month": "2025-03", "text": "Two home visitors left"},
             unchanged=_charts_state,
         )
@@ -1239,6 +1305,170 @@ ROUTES: dict[str, list[Case]] = {
         ),
     ],
     # --- end of issue 25 ---
+    # --- issue 21 ---
+    "collaborative-manage": [
+        Case(
+            "get",
+            lambda w: f"/collaboratives/{w.one.public_id}/manage/",
+            _statuses(403, frank=200, root=200, olga=404, leo=404),
+        )
+    ],
+    "collaborative-enrol": [
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/manage/enrol/",
+            _statuses(403, **_RUN_ONE),
+            data=lambda w: {
+                "lia": w.lia_d.public_id,
+                "code": "D1",
+                "joined_on": w.one.start_date.isoformat(),
+            },
+            unchanged=_teams,
+        )
+    ],
+    "collaborative-assign-advisor": [
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/manage/advisors/",
+            _statuses(403, **_RUN_ONE),
+            data=lambda w: {"team": w.team_a1.public_id, "advisor": w.diana.email},
+            unchanged=_memberships,
+        )
+    ],
+    "collaborative-invite": [
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/manage/invite/",
+            _statuses(403, **_RUN_ONE),
+            data=lambda w: {
+                "email": "invited@example.org",
+                "role": Role.CQI_LEAD,
+                "lia": w.lia_a.public_id,
+                "lifetime_days": "14",
+            },
+            unchanged=_invitations,
+        )
+    ],
+    "team-withdraw": [
+        Case(
+            "post",
+            lambda w: f"/teams/{w.team_a1.public_id}/withdraw/",
+            # Those who see team A1 but do not run ONE are refused; the others do not see A1.
+            _statuses(404, frank=302, root=302, alice=403, bob=403, erin=403),
+            data=lambda w: {"withdrawn_on": w.team_a1.joined_on.isoformat()},
+            unchanged=_teams,
+        )
+    ],
+    "membership-end": [
+        Case(
+            "post",
+            lambda w: f"/manage/memberships/{Membership.objects.get(user=w.diana).public_id}/end/",
+            # Diana advises B1 of ONE: ONE's admin and the superuser look after (and may end) her role.
+            _statuses(404, frank=302, root=302),
+            unchanged=_memberships,
+        )
+    ],
+    "invitation-resend": [
+        Case(
+            "post",
+            lambda w: f"/manage/invitations/{_pending_invitation(w).public_id}/resend/",
+            _statuses(404, frank=302, root=302),
+            data=lambda w: {"lifetime_days": "7"},
+            unchanged=_invitations,
+        )
+    ],
+    "invitation-revoke": [
+        Case(
+            "post",
+            lambda w: f"/manage/invitations/{_pending_invitation(w).public_id}/revoke/",
+            _statuses(404, frank=302, root=302),
+            unchanged=_invitations,
+        )
+    ],
+    # A person's own profile and search (each result through visible_to): every signed-in principal.
+    "account-profile": [
+        Case("get", lambda w: "/account/", _statuses(200)),
+        Case("post", lambda w: "/account/", _statuses(302), data=lambda w: {"first_name": "Matrix"}),
+    ],
+    "search": [Case("get", lambda w: "/search/?q=agency", _statuses(200))],
+    # The queue of suggested phases lists only charts the viewer may decide; the page itself is everyone's.
+    "phase-queue": [Case("get", lambda w: "/coaching/phases/", _statuses(200))],
+    # Downloads read what the dashboard reads: everyone who sees ONE.
+    **{
+        name: [
+            Case(
+                "get",
+                lambda w, path=path: f"/collaboratives/{w.one.public_id}/{path}",
+                _statuses(200, olga=404),
+            )
+        ]
+        for name, path in (
+            ("dashboard-table-csv", "dashboard/table.csv"),
+            ("dashboard-table-xlsx", "dashboard/table.xlsx"),
+            ("collaborative-workbook", "data.xlsx"),
+        )
+    },
+    # The storyboard holds team A1's PDSA text: those who see team A1 (its LIA, its state's lead, ONE's admin).
+    "team-storyboard": [
+        Case(
+            "get",
+            lambda w: f"/teams/{w.team_a1.public_id}/storyboard/",
+            _statuses(404, alice=200, bob=200, erin=200, frank=200, root=200),
+        )
+    ],
+    "team-storyboard-pdf": [
+        Case(
+            "get",
+            lambda w: f"/teams/{w.team_a1.public_id}/storyboard.pdf",
+            _statuses(404, alice=200, bob=200, erin=200, frank=200, root=200),
+        )
+    ],
+    # A chart note is changed by its author only (alice); others who see team A1's notes are refused.
+    "note-edit": [
+        Case(
+            "get",
+            lambda w: f"/notes/{_alices_note(w).public_id}/",
+            _statuses(404, alice=200, bob=403, erin=403, frank=403, root=403),
+        ),
+        Case(
+            "post",
+            lambda w: f"/notes/{_alices_note(w).public_id}/",
+            _statuses(404, alice=302, bob=403, erin=403, frank=403, root=403),
+            data=lambda w: {"month": "2025-04", "text": "Moved"},
+            unchanged=_notes,
+        ),
+    ],
+    "note-delete": [
+        Case(
+            "post",
+            lambda w: f"/notes/{_alices_note(w).public_id}/delete/",
+            _statuses(404, alice=302, bob=403, erin=403, frank=403, root=403),
+            unchanged=_notes,
+        )
+    ],
+    # The review conversation: the team (alice, bob) and those who review A1 (ONE's admin, the superuser)
+    # write; North's lead reads A1's cycles but is refused; no feedback yet, so nothing is written.
+    "pdsa-review-reply": [
+        Case(
+            "post",
+            lambda w: f"/pdsa/{_cycle(w).public_id}/reply/",
+            _statuses(404, alice=302, bob=302, frank=302, root=302, erin=403),
+            data=lambda w: {"text": "Matrix"},
+            unchanged=lambda: list(PDSAReviewMessage.objects.values_list("id", flat=True)),
+        )
+    ],
+    # Undoing a phase decision on team A1's chart: those who decide it (as "chart-phase"); the chart's other
+    # viewers are refused.
+    "phase-decision-undo": [
+        Case(
+            "post",
+            lambda w: f"/charts/{_decided_team_chart(w).public_id}/phases/2025-04/undo/",
+            _statuses(403, olga=404, alice=302, frank=302, root=302),
+            data=lambda w: {"reason": "Matrix"},
+            unchanged=lambda: list(PhaseDecision.objects.values_list("id", flat=True)),
+        )
+    ],
+    # --- end of issue 21 ---
 }
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from collaboratives import access, months
 from collaboratives import selectors as collab_selectors
-from collaboratives.forms import add_service_errors
+from collaboratives.forms import add_service_errors, error_summary
 from collaboratives.learning import ical, recurrence, selectors, services, training
 from collaboratives.learning.forms import (
     AnnouncementForm,
@@ -45,14 +45,6 @@ from collaboratives.models import (
     TrainingTopic,
 )
 from collaboratives.uploads import UPLOAD_MAX_BYTES
-
-
-def error_summary(form: Form) -> list[tuple[str | None, str]]:
-    return [
-        (form[name].auto_id if name in form.fields else None, str(error))
-        for name, errors in form.errors.items()
-        for error in errors
-    ]
 
 
 def _month(request: HttpRequest) -> dt.date:

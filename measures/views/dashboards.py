@@ -20,7 +20,7 @@ from collaboratives import selectors as collab_selectors
 from collaboratives.exports import csv_safe
 from collaboratives.forms import add_service_errors
 from collaboratives.models import Awardee
-from measures import controlcharts, page_cache, selectors, services, suppression
+from measures import coaching, controlcharts, exports, page_cache, selectors, services, suppression
 from measures.charts import format_value
 from measures.forms import AnnotationForm, PhaseForm
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
@@ -113,22 +113,13 @@ def _dashboard_body(
     by_measure = {
         a.measure_id: a for a in suppression.suppress_for_viewer(user=request.user, charts=aggregates)
     }
-    rows = selectors.dashboard_rows(
+    rows, withheld = exports.dashboard_table(
         user=request.user,
         collaborative=collaborative,
         measures=measures,
         awardee=awardee,
         today=timezone.localdate(),
     )
-    withheld = 0
-    for i, measure in enumerate(measures):
-        teams = suppression.withheld_teams(user=request.user, measure=measure)
-        for row in rows:
-            if row.team_public_id in teams and not row.linked and row.cells[i] is not None:
-                row.cells[i] = (
-                    None  # a peer's median of a mostly suppressed sensitive series (docs/disclosure.md §2)
-                )
-                withheld += 1
     return render_to_string(
         "measures/dashboards/_collaborative_body.html",
         {
@@ -252,12 +243,14 @@ def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: Ph
             "suggested": suggested,
             "decisions": decisions,
             "may_decide": _may_decide_phases(request.user, chart),
-            "may_annotate": private and access.can(request.user, access.Action.ENTER_DATA, chart.team),
+            "may_annotate": private and access.can(request.user, access.Action.ANNOTATE_CHARTS, chart.team),
             "phase_form": phase_form or PhaseForm(initial={"decision": PhaseDecision.Decision.MANUAL}),
             "annotation_form": annotation_form or AnnotationForm(),
             "chart_type": chart_type,
             "chart_types": [(c, controlcharts.CHART_LABELS[c]) for c in controlcharts.chart_types(chart)],
             "control": control,
+            "my_notes": [n for n in notes if n.created_by_id == request.user.pk],
+            "undone": [] if withheld else coaching.phase_decision_undone_list(analysis=chart),
         },
         status=status,
     )
@@ -317,8 +310,10 @@ def chart_phase(request: HttpRequest, public_id: str) -> HttpResponse:
 def chart_annotate(request: HttpRequest, public_id: str) -> HttpResponse:
     """A team's note on one month of its charts."""
     chart = _chart_or_404(request, public_id)
-    if chart.team is None or not access.can(request.user, access.Action.ENTER_DATA, chart.team):
-        raise PermissionDenied("Only the team's members may add notes to its charts.")
+    if chart.team is None or not access.can(request.user, access.Action.ANNOTATE_CHARTS, chart.team):
+        raise PermissionDenied(
+            "Only the team, its improvement advisors and the collaborative's admins may add notes to its charts."
+        )
     form = AnnotationForm(request.POST)
     if form.is_valid():
         try:

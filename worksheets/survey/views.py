@@ -16,9 +16,9 @@ from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods, require_POST
 
 from collaboratives import access
+from collaboratives.forms import error_summary
 from collaboratives.models import Collaborative, Team
 from collaboratives.selectors import collaborative_list, team_list
-from pdsa.forms import error_summary
 from worksheets.models import SurveyItem, SurveyWindow
 from worksheets.survey import dates, forms, selectors, services
 from worksheets.survey.instrument import choices_text
