@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("collaboratives.urls")),
     path("", include("worksheets.urls")),
     path("", include("pdsa.urls")),
+    path("", include("referrals.urls")),
 ]

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from collaboratives.models import Collaborative
 from collaboratives.scoping import ScopedQuerySet
@@ -106,12 +107,12 @@ class HomeVisitingModel(models.TextChoices):
 
 
 class Language(models.TextChoices):
-    EN = "en", "English"
-    ES = "es", "Spanish"
-    AR = "ar", "Arabic"
-    BS = "bs", "Bosnian"
-    VI = "vi", "Vietnamese"
-    OTHER = "other", "Other"
+    EN = "en", _("English")
+    ES = "es", _("Spanish")
+    AR = "ar", _("Arabic")
+    BS = "bs", _("Bosnian")
+    VI = "vi", _("Vietnamese")
+    OTHER = "other", _("Other")
 
 
 class Program(models.Model):

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from collaboratives.notifications import notification_send_many
 from referrals import access, eligibility
@@ -103,24 +104,26 @@ def _event(referral: Referral, *, actor: Any, kind: str, at: dt.datetime, **fiel
     )
 
 
-def _validate_intake(data: dict[str, Any], today: dt.date) -> dict[str, Any]:
+def intake_validate(data: dict[str, Any], today: dt.date) -> dict[str, Any]:
     """Field errors for the family's answers that a form alone cannot judge (dates, contradictions)."""
     errors: dict[str, str] = {}
     due, born = data.get("due_date"), data.get("child_birth_date")
     if due is None and born is None:
-        errors["due_date"] = "Give a due date or the child's date of birth."
+        errors["due_date"] = _("Give a due date or the child's date of birth.")
     if due is not None and not today - dt.timedelta(days=14) <= due <= today + dt.timedelta(days=300):
-        errors["due_date"] = "A due date is within the next 10 months."
+        errors["due_date"] = _("A due date is within the next 10 months.")
     if born is not None and born > today:
-        errors["child_birth_date"] = "A date of birth cannot be in the future."
+        errors["child_birth_date"] = _("A date of birth cannot be in the future.")
     elif born is not None and born < today - dt.timedelta(days=6 * 366):
-        errors["child_birth_date"] = "Home visiting serves families with children under 6."
+        errors["child_birth_date"] = _("Home visiting serves families with children under 6.")
     if born is not None and due is not None and data.get("first_time_parent") is True:
-        errors["first_time_parent"] = "A family expecting a baby and with a child is not a first-time parent."
+        errors["first_time_parent"] = _(
+            "A family expecting a baby and with a child is not a first-time parent."
+        )
     if data.get("phone") and not phone_normalise(data["phone"]):
-        errors["phone"] = "Enter a 10-digit US phone number."
+        errors["phone"] = _("Enter a 10-digit US phone number.")
     if not data.get("phone") and not data.get("email"):
-        errors["phone"] = "Give a phone number or an email address so a home visitor can reach you."
+        errors["phone"] = _("Give a phone number or an email address so a home visitor can reach you.")
     if errors:
         raise ValidationError(errors)
     return data
@@ -202,7 +205,7 @@ def referral_create(
         raise ValidationError(
             {"consent_programs": "Name at least one program the family agrees to share with."}
         )
-    _validate_intake(intake, timezone.localdate(now))
+    intake_validate(intake, timezone.localdate(now))
     referral = Referral(
         reference_code=reference_code_new(),
         network=network,
@@ -273,7 +276,7 @@ def referral_screen(
         "first_time_parent": first_time_parent,
         "income_below_poverty": income_below_poverty,
     }
-    _validate_intake(data, timezone.localdate(now))
+    intake_validate(data, timezone.localdate(now))
     referral.first_time_parent = first_time_parent
     referral.income_below_poverty = income_below_poverty
     _screen(referral, today=timezone.localdate(now))

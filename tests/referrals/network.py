@@ -44,7 +44,7 @@ def build_network(name: str = "St. Louis Home Visiting Network", **people: Any) 
         for rule in ILLUSTRATIVE_RULES[model]:
             EligibilityRule.objects.create(network=network, program=program, **rule)
         programs[model.value] = program
-    ns = SimpleNamespace(network=network, hub=hub, partner=partner, programs=programs)
+    ns = SimpleNamespace(network=network, hub_org=hub, partner_org=partner, programs=programs)
     roles = {
         "hub": (NetworkRole.HUB_COORDINATOR, None),
         "admin": (NetworkRole.NETWORK_ADMIN, None),

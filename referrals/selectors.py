@@ -1,0 +1,167 @@
+"""Reads of the referral network; each starts from `visible_to(user)` except the public status lookup."""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from referrals.models import (
+    CLOSED,
+    Network,
+    NetworkMembership,
+    Outcome,
+    Program,
+    Referral,
+    Status,
+)
+
+QUEUE_PAGE = 100
+SENT_OPEN = [Status.REQUESTED, Status.RECEIVED, Status.ACCEPTED]
+
+
+def network_list(*, user: Any) -> QuerySet[Network]:
+    return Network.objects.visible_to(user).order_by("name")
+
+
+def membership_list(*, user: Any) -> QuerySet[NetworkMembership]:
+    """The user's own roles, with their network and organisation."""
+    return (
+        NetworkMembership.objects.visible_to(user)
+        .filter(user=user)
+        .select_related("network", "organization")
+        .order_by("network__name", "role")
+    )
+
+
+def program_list(*, user: Any, network: Network) -> QuerySet[Program]:
+    return (
+        Program.objects.visible_to(user)
+        .filter(network=network)
+        .select_related("organization")
+        .prefetch_related("rules", "locations")
+        .order_by("name")
+    )
+
+
+def referral_list(*, user: Any) -> QuerySet[Referral]:
+    return Referral.objects.visible_to(user).select_related("program__organization", "source_organization")
+
+
+def _stale(network: Network, now: dt.datetime) -> Q:
+    return Q(
+        status__in=SENT_OPEN,
+        program__isnull=False,
+        first_contact_at=None,
+        sent_at__lt=now - dt.timedelta(days=network.stale_after_days),
+    )
+
+
+def hub_queue(*, user: Any, network: Network, now: dt.datetime | None = None) -> QuerySet[Referral]:
+    """The hub's open referrals (newest page first within each group): stale first, then not yet sent,
+    then waiting at a program. Annotated `is_stale`; at most QUEUE_PAGE rows."""
+    now = now or timezone.now()
+    stale_ids = Referral.objects.visible_to(user).filter(_stale(network, now), id=OuterRef("id"))
+    return (
+        referral_list(user=user)
+        .filter(network=network)
+        .exclude(status__in=CLOSED)
+        .annotate(is_stale=Exists(stale_ids))
+        .order_by("-is_stale", "sent_at", "created_at")[:QUEUE_PAGE]
+    )
+
+
+def queue_counts(*, user: Any, network: Network, now: dt.datetime | None = None) -> dict[str, int]:
+    now = now or timezone.now()
+    rows = Referral.objects.visible_to(user).filter(network=network).exclude(status__in=CLOSED)
+    return rows.aggregate(
+        open=Count("id"),
+        to_send=Count("id", filter=Q(program__isnull=True) | Q(status=Status.REJECTED)),
+        stale=Count("id", filter=_stale(network, now)),
+        duplicates=Count("id", filter=Q(duplicate_of__isnull=False)),
+    )
+
+
+def program_intake_list(*, user: Any, network: Network) -> QuerySet[Referral]:
+    """Referrals sent to the user's organisations' programs: open ones first, newest first."""
+    from referrals import access
+
+    return (
+        referral_list(user=user)
+        .filter(network=network, program__organization__in=access.grants(user).program_orgs)
+        .annotate(closed=ExpressionWrapper(Q(status__in=CLOSED), output_field=BooleanField()))
+        .order_by("closed", "-sent_at")[:QUEUE_PAGE]
+    )
+
+
+def partner_referral_list(*, user: Any, network: Network) -> QuerySet[Referral]:
+    """Referrals the user's organisation made: status only (the page shows no personal field)."""
+    from referrals import access
+
+    return (
+        referral_list(user=user)
+        .filter(network=network, source_organization__in=access.grants(user).partner_orgs)
+        .order_by("-created_at")[:QUEUE_PAGE]
+    )
+
+
+def referral_by_code(code: str) -> Referral | None:
+    """The public status page's lookup: a family knows only its reference code (about 59 random bits)."""
+    return (
+        Referral.objects.unscoped(reason="public status by reference code; shows no personal data")
+        .only("status", "outcome", "program_id", "sent_at", "created_at", "reference_code")
+        .filter(reference_code=code)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    label: str
+    referred: int
+    eligible: int
+    sent: int
+    contacted: int
+    enrolled: int
+
+
+_FUNNEL = {
+    "referred": Count("id"),
+    "eligible": Count("id", filter=~Q(presented_programs=[])),
+    "sent": Count("id", filter=Q(sent_at__isnull=False)),
+    "contacted": Count("id", filter=Q(first_contact_at__isnull=False)),
+    "enrolled": Count("id", filter=Q(outcome=Outcome.ENROLLED)),
+}
+
+
+def network_funnel(*, user: Any, network: Network, since: dt.datetime) -> dict[str, list[FunnelRow]]:
+    """Referred → eligible → sent → contacted → enrolled, by source and by program (the program it was
+    last sent to), for referrals created since `since`. Two grouped queries whatever the volume."""
+    from referrals.models import Source
+
+    rows = Referral.objects.visible_to(user).filter(network=network, created_at__gte=since)
+    by_source = [
+        FunnelRow(Source(r.pop("source")).label, **r)
+        for r in rows.values("source").annotate(**_FUNNEL).order_by("source")
+    ]
+    names = dict(Program.objects.visible_to(user).filter(network=network).values_list("id", "name"))
+    by_program = [
+        FunnelRow(names.get(r.pop("program"), "Not sent yet"), **r)
+        for r in rows.values("program").annotate(**_FUNNEL).order_by("program")
+    ]
+    total = rows.aggregate(**_FUNNEL)
+    return {"total": [FunnelRow("All referrals", **total)], "source": by_source, "program": by_program}
+
+
+def program_capacity(*, user: Any, network: Network) -> QuerySet[Program]:
+    """Each program's capacity, open slots, and referrals waiting for it (sent, not yet closed)."""
+    return (
+        Program.objects.visible_to(user)
+        .filter(network=network)
+        .select_related("organization")
+        .annotate(
+            waiting=Count("referrals", filter=Q(referrals__status__in=[*SENT_OPEN, Status.IN_PROGRESS]))
+        )
+        .order_by("name")
+    )
