@@ -1,6 +1,7 @@
 """Reads of the referral network; each starts from `visible_to(user)` except the public status lookup."""
 
 import datetime as dt
+import statistics
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,3 +166,17 @@ def program_capacity(*, user: Any, network: Network) -> QuerySet[Program]:
         )
         .order_by("name")
     )
+
+
+def median_days_to_first_contact(*, user: Any, network: Network, since: dt.datetime) -> dict[int, float]:
+    """Per program: the median days from being sent to the first contact attempt, over referrals sent
+    since `since` that have been contacted (not yet contacted ones have no value yet). One query."""
+    rows = (
+        Referral.objects.visible_to(user)
+        .filter(network=network, sent_at__gte=since, first_contact_at__isnull=False)
+        .values_list("program_id", "sent_at", "first_contact_at")
+    )
+    days: dict[int, list[float]] = {}
+    for program_id, sent, contacted in rows:
+        days.setdefault(program_id, []).append((contacted - sent).total_seconds() / 86400)
+    return {pid: round(statistics.median(values), 1) for pid, values in days.items()}

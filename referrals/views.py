@@ -385,6 +385,8 @@ def program_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
 def dashboard(request: HttpRequest, public_id: Any) -> HttpResponse:
     network = _network(request, public_id, Action.VIEW_DASHBOARD)
     since = timezone.now() - dt.timedelta(days=365)
+    recent = timezone.now() - dt.timedelta(days=90)
+    medians = selectors.median_days_to_first_contact(user=request.user, network=network, since=recent)
     return render(
         request,
         "referrals/dashboard.html",
@@ -392,6 +394,10 @@ def dashboard(request: HttpRequest, public_id: Any) -> HttpResponse:
             "network": network,
             "since": since,
             "funnel": selectors.network_funnel(user=request.user, network=network, since=since),
-            "capacity": selectors.program_capacity(user=request.user, network=network),
+            "capacity": [
+                (program, medians.get(program.id))
+                for program in selectors.program_capacity(user=request.user, network=network)
+            ],
+            "median_since": recent,
         },
     )

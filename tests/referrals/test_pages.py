@@ -103,6 +103,9 @@ def test_the_hub_screens_chooses_and_sends_and_the_program_enrols(client, net, c
     dashboard = client.get(f"/referrals/networks/{net.network.public_id}/dashboard/")
     assert dashboard.status_code == 200
     assert dashboard.context["funnel"]["total"][0].enrolled == 1
+    assert dashboard.context["funnel"]["total"][0].contacted == 1
+    medians = {program.name: median for program, median in dashboard.context["capacity"]}
+    assert medians[pat.name] == 0.0 and medians[net.programs["hfa"].name] is None
 
 
 def test_a_refused_transition_is_a_400_naming_the_problem_and_changes_nothing(client, net):
