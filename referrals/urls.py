@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals import views
+from referrals import api, views
 
 urlpatterns = [
     path("refer/", views.self_referral, name="referral-self"),
@@ -14,4 +14,10 @@ urlpatterns = [
     path("referrals/programs/<uuid:public_id>/edit/", views.program_edit, name="referral-program-edit"),
     path("referrals/r/<uuid:public_id>/", views.referral_detail, name="referral-detail"),
     path("referrals/r/<uuid:public_id>/<slug:action>/", views.referral_action, name="referral-action"),
+]
+
+api_urlpatterns = [
+    path("fhir/referrals/", api.FhirReferralCreate.as_view(), name="api-fhir-referral-create"),
+    path("fhir/Task/<uuid:public_id>/", api.FhirTaskDetail.as_view(), name="api-fhir-task"),
+    path("hsds/networks/<uuid:public_id>/", api.HsdsDirectory.as_view(), name="api-hsds-directory"),
 ]

@@ -1616,6 +1616,34 @@ ROUTES: dict[str, list[Case]] = {
             unchanged=_referral_state,
         ),
     ],
+    # API: a partner's push token creates (without an Idempotency-Key: 400 naming it); Tasks are read by
+    # whoever sees the referral; the HSDS directory by anyone with a role in the network.
+    "api-fhir-referral-create": [
+        Case(
+            "post",
+            lambda w: _referral_url(w, "/api/v1/fhir/referrals/"),
+            _statuses(403, API, kate=400),
+            data=lambda w: {"resourceType": "Bundle", "type": "transaction", "entry": []},
+            unchanged=_referral_state,
+            bearer="push",
+        )
+    ],
+    "api-fhir-task": [
+        Case(
+            "get",
+            lambda w: f"/api/v1/fhir/Task/{_referral(w).public_id}/",
+            _net_statuses(anonymous=API, ivan=API, gina=200, hugo=200, kate=200, leo=200, mia=404),
+            bearer="read",
+        )
+    ],
+    "api-hsds-directory": [
+        Case(
+            "get",
+            lambda w: f"/api/v1/hsds/networks/{_referral_world(w).network.public_id}/",
+            _net_statuses(anonymous=API, ivan=API, gina=200, hugo=200, kate=200, leo=200, mia=200),
+            bearer="read",
+        )
+    ],
     # --- end of issue 24 ---
 }
 
