@@ -180,11 +180,15 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 def error_summary(form: forms.Form) -> list[tuple[str | None, str]]:
-    """(field id, message) pairs for the error summary above a form."""
+    """(field id, "Label: message") pairs for the error summary above a form: each names its field."""
     out: list[tuple[str | None, str]] = []
     for name, errors in form.errors.items():
         if name in form.fields:
             bound = form[name]
             multi = isinstance(bound.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple))
-            out += [(bound.auto_id + ("_0" if multi else ""), str(e)) for e in errors]
+            label = str(bound.label).rstrip("?.:")
+            if len(label) > 60:  # the consent's whole sentence: its own message says what to do
+                out += [(bound.auto_id + ("_0" if multi else ""), str(e)) for e in errors]
+            else:
+                out += [(bound.auto_id + ("_0" if multi else ""), f"{label}: {e}") for e in errors]
     return out + [(None, str(e)) for e in form.non_field_errors()]

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from measures.models import Measure, Observation
 from referrals import services
-from referrals.measures import intake_measures_record, program_cohort
+from referrals.intake_measures import intake_measures_record, program_cohort
 from referrals.models import Referral
 from tests.factories import MeasureFactory
 from tests.referrals.network import self_referral

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from referrals.measures import intake_measures_record
+from referrals.intake_measures import intake_measures_record
 from referrals.models import Program
 
 
