@@ -395,6 +395,13 @@ class Referral(models.Model):
         return self.status in CLOSED
 
 
+# The family's personal data: encrypted, never loaded for lists, erased by referrals_purge.
+PERSONAL_FIELDS = (
+    "family_name", "phone", "email", "contact_time", "zip_code", "due_date", "child_birth_date",
+    "first_time_parent", "income_below_poverty", "needs",
+)  # fmt: skip
+
+
 class ReferralChildQuerySet(ScopedQuerySet):
     """Rows of a referral (history, contact attempts): visible with the referral."""
 

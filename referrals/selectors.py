@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from referrals.models import (
     CLOSED,
+    PERSONAL_FIELDS,
     Network,
     NetworkMembership,
     Outcome,
@@ -50,6 +51,11 @@ def referral_list(*, user: Any) -> QuerySet[Referral]:
     return Referral.objects.visible_to(user).select_related("program__organization", "source_organization")
 
 
+def referral_rows(*, user: Any) -> QuerySet[Referral]:
+    """For lists: personal fields are neither loaded nor decrypted (a list shows none of them)."""
+    return referral_list(user=user).defer(*PERSONAL_FIELDS)
+
+
 def _stale(network: Network, now: dt.datetime) -> Q:
     return Q(
         status__in=SENT_OPEN,
@@ -65,7 +71,7 @@ def hub_queue(*, user: Any, network: Network, now: dt.datetime | None = None) ->
     now = now or timezone.now()
     stale_ids = Referral.objects.visible_to(user).filter(_stale(network, now), id=OuterRef("id"))
     return (
-        referral_list(user=user)
+        referral_rows(user=user)
         .filter(network=network)
         .exclude(status__in=CLOSED)
         .annotate(is_stale=Exists(stale_ids))
@@ -89,7 +95,7 @@ def program_intake_list(*, user: Any, network: Network) -> QuerySet[Referral]:
     from referrals import access
 
     return (
-        referral_list(user=user)
+        referral_rows(user=user)
         .filter(network=network, program__organization__in=access.grants(user).program_orgs)
         .annotate(closed=ExpressionWrapper(Q(status__in=CLOSED), output_field=BooleanField()))
         .order_by("closed", "-sent_at")[:QUEUE_PAGE]
@@ -101,7 +107,7 @@ def partner_referral_list(*, user: Any, network: Network) -> QuerySet[Referral]:
     from referrals import access
 
     return (
-        referral_list(user=user)
+        referral_rows(user=user)
         .filter(network=network, source_organization__in=access.grants(user).partner_orgs)
         .order_by("-created_at")[:QUEUE_PAGE]
     )

@@ -22,6 +22,7 @@ from referrals import access, eligibility
 from referrals.access import Action
 from referrals.crypto import keyed_hash, rotate
 from referrals.models import (
+    PERSONAL_FIELDS,
     ConsentScope,
     ContactAttempt,
     EligibilityRule,
@@ -60,18 +61,6 @@ DECLINE_REASONS = {
     "service_area": "Outside the service area",
     "other": "Other",
 }
-PERSONAL_FIELDS = (
-    "family_name",
-    "phone",
-    "email",
-    "contact_time",
-    "zip_code",
-    "due_date",
-    "child_birth_date",
-    "first_time_parent",
-    "income_below_poverty",
-    "needs",
-)
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read aloud over the phone
 
 
