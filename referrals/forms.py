@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from referrals.models import ConsentScope, ContactAttempt, Language, Outcome, Program
+from referrals.models import ConsentScope, ContactAttempt, Fact, Language, Operator, Outcome, Program
 from referrals.services import DECLINE_REASONS, intake_validate
 
 YES_NO_UNSURE = [("yes", _("Yes")), ("no", _("No")), ("unsure", _("Not sure"))]
@@ -159,6 +159,20 @@ class ProgramForm(forms.ModelForm):
         label="Languages", choices=Language.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
 
+    rules = forms.CharField(
+        label="Eligibility rules",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One condition per line: group, fact, operator and (for at_most/at_least) a number, "
+        "e.g. '1 pregnant is_true' or '2 child_age_months at_most 2'. Conditions of a group must all "
+        "hold; any group suffices; no line: every family in the area. Facts: "
+        + ", ".join(Fact.values)
+        + ". Operators: "
+        + ", ".join(Operator.values)
+        + ".",
+    )
+
     class Meta:
         model = Program
         fields = ["name", "description", "open_slots", "capacity", "accepting"]
@@ -168,6 +182,28 @@ class ProgramForm(forms.ModelForm):
         if not self.is_bound:
             self.initial["service_zips"] = ", ".join(self.instance.service_zips)
             self.initial["languages"] = self.instance.languages
+            self.initial["rules"] = "\n".join(
+                " ".join(str(x) for x in (r.group, r.fact, r.operator, r.value) if x is not None)
+                for r in self.instance.rules.all()
+            )
+
+    def clean_rules(self) -> list[dict[str, Any]]:
+        """Each line as {group, fact, operator, value}; an error names the line."""
+        rules = []
+        for number, line in enumerate(self.cleaned_data["rules"].splitlines(), start=1):
+            parts = line.split()
+            if not parts:
+                continue
+            ok = len(parts) in (3, 4) and parts[0].isdigit() and parts[1] in Fact.values
+            ok = ok and parts[2] in Operator.values and (len(parts) == 4) == (parts[2] != Operator.IS_TRUE)
+            ok = ok and (len(parts) == 3 or parts[3].isdigit())
+            if not ok:
+                raise ValidationError(
+                    f"Line {number}: write group, fact, operator and (for at_most/at_least) a number."
+                )
+            rules.append({"group": int(parts[0]), "fact": parts[1], "operator": parts[2],
+                          "value": int(parts[3]) if len(parts) == 4 else None})  # fmt: skip
+        return rules
 
     def clean_service_zips(self) -> list[str]:
         return [z.strip() for z in self.cleaned_data["service_zips"].split(",") if z.strip()]

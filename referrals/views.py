@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -366,7 +367,11 @@ def program_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
             )
         }
         try:
-            services.program_update(actor=request.user, program=program, **fields)
+            with transaction.atomic():
+                services.program_update(actor=request.user, program=program, **fields)
+                services.eligibility_rules_replace(
+                    actor=request.user, program=program, rules=form.cleaned_data["rules"]
+                )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

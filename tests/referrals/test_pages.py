@@ -141,6 +141,16 @@ def test_the_network_admin_edits_a_program_and_bad_zips_are_named(client, net):
     assert bad.status_code == 400 and "Each ZIP code has 5 digits." in bad.text
     program.refresh_from_db()
     assert program.open_slots == 5
-    assert client.post(url, data | {"service_zips": "63106, 63110"}).status_code == 302
+    bad_rule = client.post(
+        url, data | {"service_zips": "63106", "rules": "1 pregnant is_true\n2 age at_most"}
+    )
+    assert bad_rule.status_code == 400 and "Line 2: write group, fact, operator" in bad_rule.text
+    assert program.rules.count() == 3
+    rules = "1 pregnant is_true\n2 child_age_months at_most 11"
+    assert client.post(url, data | {"service_zips": "63106, 63110", "rules": rules}).status_code == 302
     program.refresh_from_db()
     assert (program.open_slots, program.service_zips, program.languages) == (3, ["63106", "63110"], ["en"])
+    assert list(program.rules.values_list("group", "fact", "operator", "value")) == [
+        (1, "pregnant", "is_true", None),
+        (2, "child_age_months", "at_most", 11),
+    ]
