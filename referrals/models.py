@@ -8,6 +8,8 @@ Clinical Care closed-loop referral. Personal data is encrypted field by field (r
 and purged a while after closure; what stays is de-identified and feeds the shared measures.
 """
 
+import functools
+import operator
 import uuid
 from typing import Any
 
@@ -298,11 +300,17 @@ class ReferralQuerySet(ScopedQuerySet):
         if access.sees_everything(user):
             return self.all()
         g = access.grants(user)
-        return self.filter(
-            Q(network__in=g.hub_networks | g.admin_networks)
-            | Q(program__organization__in=g.program_orgs)
-            | Q(source_organization__in=g.partner_orgs)
-        )
+        # Only the clauses the user's roles need: a hub coordinator's is one indexed column, with no
+        # join to programs that would keep PostgreSQL from using the (network, status) index.
+        clauses = [
+            Q(network__in=g.hub_networks | g.admin_networks) if g.hub_networks | g.admin_networks else None,
+            Q(program__organization__in=g.program_orgs) if g.program_orgs else None,
+            Q(source_organization__in=g.partner_orgs) if g.partner_orgs else None,
+        ]
+        wanted = [c for c in clauses if c is not None]
+        if not wanted:
+            return self.none()
+        return self.filter(functools.reduce(operator.or_, wanted))
 
 
 class Referral(models.Model):

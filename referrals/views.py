@@ -400,8 +400,8 @@ def dashboard(request: HttpRequest, public_id: Any) -> HttpResponse:
             "since": since,
             "funnel": selectors.network_funnel(user=request.user, network=network, since=since),
             "capacity": [
-                (program, medians.get(program.id))
-                for program in selectors.program_capacity(user=request.user, network=network)
+                (program, waiting, medians.get(program.id))
+                for program, waiting in selectors.program_capacity(user=request.user, network=network)
             ],
             "median_since": recent,
         },

@@ -104,7 +104,7 @@ def test_the_hub_screens_chooses_and_sends_and_the_program_enrols(client, net, c
     assert dashboard.status_code == 200
     assert dashboard.context["funnel"]["total"][0].enrolled == 1
     assert dashboard.context["funnel"]["total"][0].contacted == 1
-    medians = {program.name: median for program, median in dashboard.context["capacity"]}
+    medians = {program.name: median for program, _, median in dashboard.context["capacity"]}
     assert medians[pat.name] == 0.0 and medians[net.programs["hfa"].name] is None
 
 
