@@ -4,7 +4,8 @@ Run: `.venv/bin/python bench/referrals.py [--small]` from the repository root. I
 BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/coiin_bench_referrals; created if
 missing), seeds the network with bulk inserts (personal fields encrypted as the app stores them), then
 times in-process (Django's test client, no HTTP server) the hub queue and the network dashboard at a
-tenth of the volume and at full volume, printing p50/p95 and SQL queries per page at both volumes
+tenth of the volume and at full volume (the same open backlog; the other nine tenths are closed
+history, as a network accumulates), printing p50/p95 and SQL queries per page at both volumes
 (the counts must match: no per-row queries), then FHIR referral creates per second through the API
 with a partner's push token. Prints the load average: the machine is shared, figures are noisy.
 """
@@ -87,10 +88,11 @@ def seed_network() -> tuple[object, dict[str, object], list[object]]:
     return network, users, programs
 
 
-def seed_referrals(network: object, programs: list[object], start: int, stop: int) -> float:
+def seed_referrals(network: object, programs: list[object], start: int, stop: int, *, history: bool) -> float:
     """Bulk insert referrals start..stop over the past year, in every state; returns seconds taken.
 
-    Only the name is stored (encrypted): the pages timed here never load personal fields, and
+    `history`: closed referrals only (the years a network accumulates), created 60 to 365 days ago;
+    otherwise every state over the past year. Only the name is stored (encrypted): the pages timed here never load personal fields, and
     encrypting ten fields per row would make the seeding, not the pages, the bench's cost."""
     from referrals.models import Outcome, Referral, Status
 
@@ -99,10 +101,10 @@ def seed_referrals(network: object, programs: list[object], start: int, stop: in
     t0 = time.perf_counter()
     batch = []
     for i in range(start, stop):
-        created = now - dt.timedelta(minutes=rng.randint(0, 365 * 24 * 60))
+        created = now - dt.timedelta(minutes=rng.randint(60 * 24 * 60 if history else 0, 365 * 24 * 60))
         program = rng.choice(programs)
         sent = created + dt.timedelta(hours=rng.randint(1, 72))
-        state = rng.random()
+        state = 0.3 + 0.7 * rng.random() if history else rng.random()
         fields: dict[str, object] = {}
         if state < 0.1:
             status = Status.REQUESTED
@@ -191,15 +193,21 @@ def main() -> None:
     started = time.perf_counter()
     network, users, programs = seed_network()
     tenth = TOTAL // 10
-    seconds = seed_referrals(network, programs, 0, tenth)
+    seconds = seed_referrals(network, programs, 0, tenth, history=False)
     connection.cursor().execute("ANALYZE")
     small = pages(network, users)
-    seconds += seed_referrals(network, programs, tenth, TOTAL)
+    seconds += seed_referrals(network, programs, tenth, TOTAL, history=True)
     connection.cursor().execute("ANALYZE")
     full = pages(network, users)
+    from referrals.models import CLOSED, Referral
+
+    still_open = Referral.objects.unscoped(reason="bench").exclude(status__in=CLOSED).count()
     rate = fhir_creates(users)
     print(
         f"referrals: {TOTAL:,} across {PROGRAMS} programs on {connection.vendor}; seeded in {seconds:.1f} s"
+    )
+    print(
+        f"open (the hub's backlog): {still_open:,} at both volumes; the other {TOTAL - tenth:,} are closed history"
     )
     for name in full:
         p50, p95, queries = full[name]
