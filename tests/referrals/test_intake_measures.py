@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from measures.models import Measure, Observation
+from measures.models import Measure, Observation, RunChartAnalysis
 from referrals import services
 from referrals.intake_measures import intake_measures_record, program_cohort
 from referrals.models import Referral
@@ -103,3 +103,16 @@ def test_someone_who_may_not_enter_the_teams_data_records_nothing(linked, world)
             actor=world.charlie, program=linked.programs["hfa"], month=OCTOBER, today=dt.date(2026, 12, 2)
         )
     assert Observation.objects.count() == 0
+
+
+def test_the_recorded_month_appears_on_the_programs_team_run_chart(
+    linked, world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        intake_measures_record(
+            actor=world.alice, program=linked.programs["hfa"], month=OCTOBER, today=dt.date(2026, 12, 2)
+        )
+    chart = RunChartAnalysis.objects.get(team=world.team_a1, measure__code="intake-contact-7d", kind="team")
+    assert chart.stale is False
+    october = [p for p in chart.points if p["month"] == OCTOBER.isoformat()]
+    assert [(p["numerator"], p["denominator"], p["value"]) for p in october] == [(2, 4, 0.5)]
