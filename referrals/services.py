@@ -26,6 +26,7 @@ from referrals.models import (
     ConsentScope,
     ContactAttempt,
     EligibilityRule,
+    FhirCreate,
     Network,
     NetworkMembership,
     NetworkRole,
@@ -499,6 +500,8 @@ def referrals_purge(*, now: dt.datetime | None = None) -> int:
                 .update(**dict.fromkeys(PERSONAL_FIELDS), phone_hash="", identity_hash="", purged_at=now)
             )
             ContactAttempt.objects.unscoped(reason="purge").filter(referral_id__in=ids).update(note=None)
+            # The idempotency record holds a hash of the partner's Bundle, which carried personal data.
+            FhirCreate.objects.unscoped(reason="purge").filter(referral_id__in=ids).delete()
     return purged
 
 

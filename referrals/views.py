@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -53,6 +54,17 @@ def _public_network() -> Network:
     return network
 
 
+PUBLIC_BUDGET = 20  # self-referrals and status look-ups per address per hour: a family needs a few
+
+
+def _over_budget(request: HttpRequest, what: str) -> bool:
+    """Counts this address's public requests of one kind in the hour; True once over the budget."""
+    key = f"referrals-public-{what}-{request.META.get('REMOTE_ADDR', '')}"
+    budget = caches["throttle"]
+    budget.add(key, 0, timeout=3600)
+    return budget.incr(key) > PUBLIC_BUDGET
+
+
 @require_http_methods(["GET", "POST"])
 def self_referral(request: HttpRequest) -> HttpResponse:
     lang = _public_language(request)
@@ -61,6 +73,9 @@ def self_referral(request: HttpRequest) -> HttpResponse:
         form = SelfReferralForm(
             request.POST if request.method == "POST" else None, initial={"language": lang}
         )
+        if request.method == "POST" and _over_budget(request, "refer"):
+            audit_event("referral.self_referral", request=request, outcome="throttled")
+            return render(request, "referrals/busy.html", {"lang": lang}, status=429)
         if request.method == "POST" and form.is_valid():
             try:
                 referral = services.referral_create(
@@ -113,6 +128,8 @@ def referral_status(request: HttpRequest) -> HttpResponse:
     """A family's status by reference code: no name, no contact detail, no program detail."""
     lang = _public_language(request)
     with translation.override(lang):
+        if "code" in request.GET and _over_budget(request, "status"):
+            return render(request, "referrals/busy.html", {"lang": lang}, status=429)
         code = services.reference_code_normalise(request.GET.get("code", ""))
         referral = selectors.referral_by_code(code) if code else None
         asked = "code" in request.GET

@@ -174,6 +174,15 @@ def test_bad_input_names_the_fhir_element_and_saves_nothing(api_as, net, changes
     assert _nothing_saved() == (0, 0)
 
 
+def test_the_purge_drops_the_idempotency_record_with_the_personal_data(api_as, net):
+    assert _post(api_as(net.partner, "push"), bundle()).status_code == 201
+    referral = Referral.objects.unscoped(reason="test").get()
+    services.referral_cancel(actor=net.hub, referral=referral, reason="Duplicate")
+    later = timezone.now() + dt.timedelta(days=net.network.purge_after_days + 1)
+    assert services.referrals_purge(now=later) == 1
+    assert FhirCreate.objects.unscoped(reason="test").count() == 0
+
+
 def test_a_missing_idempotency_key_is_named(api_as, net):
     response = api_as(net.partner, "push").post("/api/v1/fhir/referrals/", bundle(), format="json")
     assert response.status_code == 400

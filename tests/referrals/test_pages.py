@@ -154,3 +154,11 @@ def test_the_network_admin_edits_a_program_and_bad_zips_are_named(client, net):
         (1, "pregnant", "is_true", None),
         (2, "child_age_months", "at_most", 11),
     ]
+
+
+def test_one_address_gets_20_public_requests_an_hour_then_a_translated_429_and_nothing_saved(client, net):
+    for _ in range(20):
+        assert client.post("/refer/?lang=es", {"family_name": "x"}).status_code == 400
+    busy = client.post("/refer/?lang=es", _form())
+    assert busy.status_code == 429 and "Por favor, intente más tarde" in busy.text
+    assert Referral.objects.unscoped(reason="test").count() == 0
