@@ -48,11 +48,6 @@ def grants(user: Any) -> Grants:
     return cached
 
 
-def forget(user: Any) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
-
-
 def _compute(user: Any) -> Grants:
     from referrals.models import NetworkMembership, NetworkRole
 

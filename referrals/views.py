@@ -281,6 +281,7 @@ ACTIONS = {
     "choose": ChooseForm,
     "send": None,
     "cancel": CancelForm,
+    "receive": None,
     "accept": None,
     "decline": DeclineForm,
     "attempt": AttemptForm,
@@ -307,6 +308,8 @@ def _run(request: HttpRequest, referral: Referral, action: str, form: Any) -> No
             services.referral_send(actor=user, referral=referral)
         case "cancel":
             services.referral_cancel(actor=user, referral=referral, reason=data["reason"])
+        case "receive":
+            services.referral_receive(actor=user, referral=referral)
         case "accept":
             services.referral_accept(actor=user, referral=referral)
         case "decline":

@@ -78,6 +78,19 @@ def test_the_whole_path_to_enrolment_writes_a_timestamped_history_and_tells_the_
     assert net.programs["hfa"].open_slots == 4
 
 
+def test_the_program_may_mark_a_referral_received_before_accepting_it_but_not_twice(net):
+    referral = _sent(net)
+    services.referral_receive(actor=net.staff_hfa, referral=referral)
+    with pytest.raises(ValidationError) as exc:
+        services.referral_receive(actor=net.staff_hfa, referral=referral)
+    assert exc.value.message_dict["status"] == ["A referral that is received cannot become received."]
+    services.referral_accept(actor=net.staff_hfa, referral=referral)
+    steps = ReferralEvent.objects.filter(referral=referral, kind="status").values_list(
+        "from_status", "to_status"
+    )
+    assert list(steps) == [("requested", "received"), ("received", "accepted")]
+
+
 def test_a_closed_referral_cannot_be_reopened_or_accepted(net):
     referral = _sent(net)
     services.referral_cancel(actor=net.hub, referral=referral, reason="Family moved away")
