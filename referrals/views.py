@@ -289,6 +289,19 @@ ACTIONS = {
 }
 
 
+DONE = {
+    "screen": "screened again",
+    "choose": "the family's choice is recorded",
+    "send": "sent to the program",
+    "cancel": "cancelled",
+    "receive": "marked received",
+    "accept": "accepted",
+    "decline": "declined and returned to the hub",
+    "attempt": "contact attempt logged",
+    "close": "closed with its outcome",
+}
+
+
 def _run(request: HttpRequest, referral: Referral, action: str, form: Any) -> None:
     user = request.user
     data = form.cleaned_data if form is not None else {}
@@ -339,7 +352,7 @@ def referral_action(request: HttpRequest, public_id: Any, action: str) -> HttpRe
                 form.is_valid()
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Referral {referral.reference_code}: {action} recorded.")
+            messages.success(request, f"Referral {referral.reference_code}: {DONE[action]}.")
             return redirect("referral-detail", public_id=referral.public_id)
     referral.refresh_from_db()
     audit_event(
