@@ -18,7 +18,7 @@ _CACHE_ATTR = "_coiin_referral_access"
 
 
 class Action(enum.StrEnum):
-    REFER = "refer"  # a partner refers a family
+    REFER = "refer"  # a partner refers a family; the hub enters one that phoned or walked in
     WORK_QUEUE = "work_queue"  # screen, record the family's choice, send, follow up, cancel
     WORK_INTAKE = "work_intake"  # a program's staff: accept/decline, log attempts, close
     VIEW_PERSONAL = "view_personal"  # see a family's name, contact details and needs
@@ -78,8 +78,8 @@ def can(user: Any, action: Action, obj: Any) -> bool:
     g = grants(user)
     if isinstance(obj, Network):
         match action:
-            case Action.REFER:
-                return bool(g.partner_orgs) and obj.id in g.any_network
+            case Action.REFER:  # a partner for its organisation; the hub for a family that phoned in
+                return obj.id in g.hub_networks or (bool(g.partner_orgs) and obj.id in g.any_network)
             case Action.WORK_QUEUE:
                 return obj.id in g.hub_networks
             case Action.EDIT_DIRECTORY:

@@ -200,15 +200,17 @@ def partner_referrals(request: HttpRequest, public_id: Any) -> HttpResponse:
     organization = (
         network.organizations.filter(id__in=access.grants(request.user).partner_orgs).order_by("name").first()
     )
+    # "No wrong door": the hub enters a family that phoned or walked in; a partner refers for its organisation.
+    at_hub = network.id in access.grants(request.user).hub_networks
     if request.method == "POST" and form.is_valid():
-        if organization is None:
-            raise PermissionDenied("Only a referral partner refers from this page.")
+        if organization is None and not at_hub:
+            raise PermissionDenied("Only a referral partner or the hub refers from this page.")
         data = form.cleaned_data
         try:
             referral = services.referral_create(
                 actor=request.user,
                 network=network,
-                source=Source.PARTNER,
+                source=Source.PARTNER if organization is not None else Source.HUB,
                 source_organization=organization,
                 consent_scope=data["consent_scope"],
                 consent_any_program=not data["consent_programs"],

@@ -1555,12 +1555,13 @@ ROUTES: dict[str, list[Case]] = {
         Case(
             "get",
             lambda w: _network_url(w, "partner"),
-            _net_statuses(kate=200, gina=403, hugo=403, mia=403, leo=403),
+            # The partner refers for its clinic; the hub enters families that phone or walk in.
+            _net_statuses(kate=200, gina=200, hugo=403, mia=403, leo=403),
         ),
         Case(
             "post",
             lambda w: _network_url(w, "partner"),
-            _net_statuses(kate=400, root=400, gina=403, hugo=403, mia=403, leo=403),
+            _net_statuses(kate=400, root=400, gina=400, hugo=403, mia=403, leo=403),
             data=lambda w: {"family_name": "Matrix"},
             unchanged=_referral_state,
         ),

@@ -118,6 +118,18 @@ def test_a_refused_transition_is_a_400_naming_the_problem_and_changes_nothing(cl
     assert referral.program_id is None and referral.status == Status.REQUESTED
 
 
+def test_the_hub_enters_a_family_that_phoned_in(client, net):
+    client.force_login(net.hub)
+    url = f"/referrals/networks/{net.network.public_id}/partner/"
+    post = _form() | {"family_name": "Phoned In", "phone": "3145550166", "consent_scope": "contact"}
+    assert client.post(url, post).status_code == 302
+    referral = Referral.objects.unscoped(reason="test").get()
+    assert (referral.source, referral.source_organization, referral.created_by) == ("hub", None, net.hub)
+    client.force_login(net.staff_hfa)
+    assert client.post(url, post | {"phone": "3145550167"}).status_code == 403
+    assert Referral.objects.unscoped(reason="test").count() == 1
+
+
 @pytest.mark.parametrize("who", ["staff_hfa", "partner", "admin"])
 def test_only_the_hub_works_the_queue(client, net, who):
     client.force_login(getattr(net, who))
