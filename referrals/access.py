@@ -58,14 +58,14 @@ def _compute(user: Any) -> Grants:
     )
 
     def ids(role: str, column: int) -> frozenset[int]:
-        return frozenset(r[column] for r in rows if r[0] == role)
+        return frozenset(int(r[column]) for r in rows if r[0] == role and r[column] is not None)
 
     return Grants(
         hub_networks=ids(NetworkRole.HUB_COORDINATOR, 1),
         admin_networks=ids(NetworkRole.NETWORK_ADMIN, 1),
         program_orgs=ids(NetworkRole.PROGRAM_STAFF, 2),
         partner_orgs=ids(NetworkRole.PARTNER, 2),
-        any_network=frozenset(r[1] for r in rows),
+        any_network=frozenset(int(r[1]) for r in rows),
     )
 
 
@@ -90,7 +90,7 @@ def can(user: Any, action: Action, obj: Any) -> bool:
     if not isinstance(obj, Referral):
         raise TypeError(f"referrals.access.can does not know {type(obj).__name__}")
     at_hub = obj.network_id in g.hub_networks
-    at_program = obj.program_id is not None and obj.program.organization_id in g.program_orgs
+    at_program = obj.program is not None and obj.program.organization_id in g.program_orgs
     match action:
         case Action.WORK_QUEUE:
             return at_hub

@@ -100,7 +100,8 @@ class FhirReferralCreate(PrivateResponses, APIView):
                     actor=request.user, network=organization.network, source=Source.API,
                     source_organization=organization, consent_scope=intake.consent_scope, **intake.fields,
                 )  # fmt: skip
-                FhirCreate.objects.create(referral=referral, key=key, user=request.user, body_hash=digest)
+                user: Any = request.user
+                FhirCreate.objects.create(referral=referral, key=key, user=user, body_hash=digest)
         except DjangoValidationError as exc:
             errors = {fhir.FIELD_PATHS.get(f, f): m for f, m in exc.message_dict.items()}
             raise serializers.ValidationError(errors) from exc

@@ -17,7 +17,7 @@ import hmac
 import json
 import unicodedata
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -70,7 +70,13 @@ def keyed_hash(*parts: str) -> str:
     return hmac.new(key, "\x1f".join(cleaned).encode(), hashlib.sha256).hexdigest()
 
 
-class EncryptedField(models.TextField):
+if TYPE_CHECKING:  # the stubs' Field is generic; Django's own class is not subscriptable at run time
+    _Field = models.Field[Any, Any]
+else:
+    _Field = models.Field
+
+
+class EncryptedField(_Field):
     """A text column holding one value (text, date, whole number or yes/no) encrypted with Fernet.
 
     The value is JSON-encoded before encryption so its type survives; NULL stays NULL (a purged or
@@ -87,7 +93,10 @@ class EncryptedField(models.TextField):
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+    def get_internal_type(self) -> str:
+        return "TextField"
+
+    def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
         if self.kind != "text":
             kwargs["kind"] = self.kind

@@ -1,6 +1,6 @@
 """Eligibility as data: a program's rules evaluated against one family's answers, and the fair order.
 
-Pure Python (no Django, no I/O): the service gathers the facts and the rules and stores the result.
+Pure Python (no Django, no I/O; month counting from collaboratives/months.py, which imports nothing): the service gathers the facts and the rules and stores the result.
 A program's rules are groups of conditions: every condition of a group must hold, and any one group
 suffices (so "pregnant, or a child under 3 months" is two groups). A condition on a fact the family
 did not give is neither met nor failed: the program is "check" (ask the family), not dropped.
@@ -11,6 +11,8 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from collaboratives import months as calendar_months
 
 Verdict = Literal["eligible", "check", "not_eligible"]
 
@@ -45,8 +47,7 @@ def facts_from(
     weeks = 40 - (due_date - today).days // 7 if due_date is not None and pregnant else None
     months = None
     if child_birth_date is not None:
-        months = (today.year - child_birth_date.year) * 12 + today.month - child_birth_date.month
-        months -= today.day < child_birth_date.day
+        months = calendar_months.between(child_birth_date, today) - (today.day < child_birth_date.day)
     return Facts(
         pregnant=pregnant if (due_date is not None or child_birth_date is not None) else None,
         weeks_pregnant=weeks,
@@ -83,7 +84,7 @@ def evaluate(conditions: Iterable[Condition], facts: Facts) -> Verdict:
     ]
     for verdict in ("eligible", "check"):
         if verdict in verdicts:
-            return verdict  # type: ignore[return-value]
+            return verdict
     return "not_eligible"
 
 

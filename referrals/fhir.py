@@ -64,7 +64,7 @@ def intake_from_bundle(data: Any) -> Intake:
         raise FhirError({"Bundle.type": ["The Bundle's type is transaction."]})
     found: dict[str, Any] = {}
     for entry in bundle.entry or []:
-        kind = entry.resource.get_resource_type() if entry.resource is not None else None
+        kind = entry.resource.get_resource_type() if entry.resource is not None else ""
         if kind in found:
             raise FhirError({f"Bundle.entry.{kind}": [f"One {kind} per referral."]})
         found[kind] = entry.resource
@@ -79,7 +79,8 @@ def intake_from_bundle(data: Any) -> Intake:
     phone = next((t.value for t in patient.telecom or [] if t.system == "phone"), None)
     email = next((t.value for t in patient.telecom or [] if t.system == "email"), None)
     name = patient.name[0] if patient.name else None
-    full_name = (name.text or " ".join([*(name.given or []), name.family or ""]).strip()) if name else ""
+    parts = [p for p in [*(name.given or []), name.family] if p] if name else []
+    full_name = (name.text or " ".join(parts)) if name else ""
     language = "en"
     for communication in patient.communication or []:
         codes = [c.code for c in communication.language.coding or []]

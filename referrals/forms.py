@@ -1,6 +1,6 @@
 """Forms of the referral pages. Labels of the family's form are translated (English and Spanish)."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -112,7 +112,7 @@ class PartnerReferralForm(IntakeForm):
 
     def __init__(self, *args: Any, programs: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["consent_programs"].queryset = programs
+        cast(forms.ModelMultipleChoiceField, self.fields["consent_programs"]).queryset = programs
 
 
 class ScreenForm(forms.Form):
@@ -209,13 +209,13 @@ class ProgramForm(forms.ModelForm):
         return [z.strip() for z in self.cleaned_data["service_zips"].split(",") if z.strip()]
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
         for error in errors:
             form.add_error(field if field in form.fields else None, error)
 
 
-def error_summary(form: forms.Form) -> list[tuple[str | None, str]]:
+def error_summary(form: forms.BaseForm) -> list[tuple[str | None, str]]:
     """(field id, "Label: message") pairs for the error summary above a form: each names its field."""
     out: list[tuple[str | None, str]] = []
     for name, errors in form.errors.items():

@@ -24,16 +24,13 @@ from typing import Any
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 
+from collaboratives import months
 from measures.models import Measure
 from measures.services import ObservationInput, observations_record
 from referrals.models import Outcome, Program, Referral
 
 CODES = ("intake-received", "intake-contact-7d", "intake-enrol-30d")
 WINDOWS = {"intake-received": 0, "intake-contact-7d": 7, "intake-enrol-30d": 30}
-
-
-def _next_month(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
 @dataclass(frozen=True)
@@ -45,7 +42,7 @@ class Cohort:
 
 def program_cohort(*, program: Program, month: dt.date) -> Cohort:
     """Counts only (no personal field) of the referrals sent to `program` in `month`."""
-    end = _next_month(month)
+    end = months.add(month, 1)
     rows = Referral.objects.unscoped(reason="aggregate counts of one program's referrals, no personal data")
     to_contact = ExpressionWrapper(F("first_contact_at") - F("sent_at"), output_field=DurationField())
     to_close = ExpressionWrapper(F("closed_at") - F("sent_at"), output_field=DurationField())
@@ -80,7 +77,7 @@ def intake_measures_record(*, actor: Any, program: Program, month: dt.date, toda
         "intake-contact-7d": (cohort.contacted_7d, cohort.sent),
         "intake-enrol-30d": (cohort.enrolled_30d, cohort.sent),
     }
-    month_end = _next_month(month)
+    month_end = months.add(month, 1)
     cells = [
         ObservationInput(measure=measures[code], numerator=num if den != 0 else None, denominator=den or None,
                          note="From the referral network")

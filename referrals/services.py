@@ -96,7 +96,7 @@ def _event(referral: Referral, *, actor: Any, kind: str, at: dt.datetime, **fiel
 
 def intake_validate(data: dict[str, Any], today: dt.date) -> dict[str, Any]:
     """Field errors for the family's answers that a form alone cannot judge (dates, contradictions)."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     due, born = data.get("due_date"), data.get("child_birth_date")
     if due is None and born is None:
         errors["due_date"] = _("Give a due date or the child's date of birth.")
@@ -423,7 +423,7 @@ def referral_close(*, actor: Any, referral: Referral, outcome: str) -> Referral:
     )
     if outcome == Outcome.ENROLLED and referral.program is not None and referral.program.open_slots > 0:
         Program.objects.unscoped(reason="the referral's own program").filter(
-            id=referral.program_id, open_slots__gt=0
+            id=referral.program.id, open_slots__gt=0
         ).update(open_slots=referral.program.open_slots - 1)
     return referral
 
@@ -525,8 +525,12 @@ def referral_keys_rotate() -> int:
     return done
 
 
-def program_update(*, actor: Any, program: Program, **fields: Any) -> Program:
-    """A network admin edits a program's directory entry (slots, area, languages, accepting)."""
+@transaction.atomic
+def program_update(
+    *, actor: Any, program: Program, rules: list[dict[str, Any]] | None = None, **fields: Any
+) -> Program:
+    """A network admin edits a program's directory entry (slots, area, languages, accepting) and,
+    when `rules` is given, replaces its eligibility rules: all or nothing."""
     access.require(actor, Action.EDIT_DIRECTORY, program.network)
     zips = fields.get("service_zips", program.service_zips)
     if any(not re.fullmatch(r"\d{5}", z) for z in zips):
@@ -535,6 +539,8 @@ def program_update(*, actor: Any, program: Program, **fields: Any) -> Program:
         setattr(program, name, value)
     program.full_clean()
     program.save()
+    if rules is not None:
+        eligibility_rules_replace(actor=actor, program=program, rules=rules)
     return program
 
 

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -278,7 +277,7 @@ def referral_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
     return render(request, "referrals/detail.html", _detail_context(request, referral))
 
 
-ACTIONS = {
+ACTIONS: dict[str, type[forms.Form] | None] = {
     "screen": ScreenForm,
     "choose": ChooseForm,
     "send": None,
@@ -344,7 +343,7 @@ def referral_action(request: HttpRequest, public_id: Any, action: str) -> HttpRe
     needed = Action.WORK_QUEUE if action in ("screen", "choose", "send", "cancel") else Action.WORK_INTAKE
     access.require(request.user, needed, referral)
     form_class = ACTIONS[action]
-    form = form_class(request.POST) if form_class is not None else None
+    form: forms.Form | None = form_class(request.POST) if form_class is not None else None
     if form is None or form.is_valid():
         try:
             _run(request, referral, action, form)
@@ -402,11 +401,9 @@ def program_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
             )
         }
         try:
-            with transaction.atomic():
-                services.program_update(actor=request.user, program=program, **fields)
-                services.eligibility_rules_replace(
-                    actor=request.user, program=program, rules=form.cleaned_data["rules"]
-                )
+            services.program_update(
+                actor=request.user, program=program, rules=form.cleaned_data["rules"], **fields
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

@@ -1,6 +1,6 @@
 """Referral network at scale: 100,000 referrals across 20 programs on PostgreSQL.
 
-Run: `.venv/bin/python bench/referrals.py [--small]` from the repository root. It ERASES the database at
+Run: `.venv/bin/python bench/referral_network.py [--small]` from the repository root. It ERASES the database at
 BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/coiin_bench_referrals; created if
 missing), seeds the network with bulk inserts (personal fields encrypted as the app stores them), then
 times in-process (Django's test client, no HTTP server) the hub queue and the network dashboard at a
@@ -17,6 +17,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -50,7 +51,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 
-def seed_network() -> tuple[object, dict[str, object], list[object]]:
+def seed_network() -> tuple[Any, dict[str, Any], list[Any]]:
     from django.contrib.auth import get_user_model
 
     from referrals.directory import ILLUSTRATIVE_RULES
@@ -88,7 +89,7 @@ def seed_network() -> tuple[object, dict[str, object], list[object]]:
     return network, users, programs
 
 
-def seed_referrals(network: object, programs: list[object], start: int, stop: int, *, history: bool) -> float:
+def seed_referrals(network: Any, programs: list[Any], start: int, stop: int, *, history: bool) -> float:
     """Bulk insert referrals start..stop over the past year, in every state; returns seconds taken.
 
     `history`: closed referrals only (the years a network accumulates), created 60 to 365 days ago;
@@ -105,7 +106,7 @@ def seed_referrals(network: object, programs: list[object], start: int, stop: in
         program = rng.choice(programs)
         sent = created + dt.timedelta(hours=rng.randint(1, 72))
         state = 0.3 + 0.7 * rng.random() if history else rng.random()
-        fields: dict[str, object] = {}
+        fields: dict[str, Any] = {}
         if state < 0.1:
             status = Status.REQUESTED
             program = None
@@ -157,7 +158,7 @@ def timed(client: Client, url: str) -> tuple[float, float, int]:
     return statistics.median(times), times[int(0.95 * (len(times) - 1))], len(queries)
 
 
-def pages(network: object, users: dict[str, object]) -> dict[str, tuple[float, float, int]]:
+def pages(network: Any, users: dict[str, Any]) -> dict[str, tuple[float, float, int]]:
     hub, admin = Client(), Client()
     hub.force_login(users["hub"])
     admin.force_login(users["admin"])
@@ -167,13 +168,22 @@ def pages(network: object, users: dict[str, object]) -> dict[str, tuple[float, f
     }
 
 
-def fhir_creates(users: dict[str, object]) -> float:
+def fhir_creates(users: dict[str, Any]) -> float:
     from collaboratives.services import api_token_create
-    from tests.api.test_api_referrals_fhir import bundle
+    from referrals.fhir import EXT
 
     token = api_token_create(actor=users["partner"], name="bench", scope="push", lifetime_days=30)[1]
     client = Client(headers={"Authorization": f"Bearer {token}"})
-    body = bundle()
+    due = (timezone.localdate() + dt.timedelta(days=120)).isoformat()
+    patient = {"resourceType": "Patient", "name": [{"text": "Bench Family"}], "address": [{"postalCode": "63106"}],
+               "telecom": [{"system": "phone", "value": ""}]}  # fmt: skip
+    request = {"resourceType": "ServiceRequest", "status": "active", "intent": "order",
+               "subject": {"reference": "Patient/p"},
+               "extension": [{"url": EXT + "due-date", "valueDate": due},
+                             {"url": EXT + "consent-scope", "valueCode": "contact"}]}  # fmt: skip
+    task = {"resourceType": "Task", "status": "requested", "intent": "order"}
+    body: dict[str, Any] = {"resourceType": "Bundle", "type": "transaction",
+                            "entry": [{"resource": r} for r in (patient, request, task)]}  # fmt: skip
     t0 = time.perf_counter()
     for i in range(CREATES):
         body["entry"][0]["resource"]["telecom"][0]["value"] = f"314-556-{i:04d}"
@@ -189,7 +199,8 @@ def main() -> None:
     from django.conf import settings
 
     logging.getLogger("coiin.audit").setLevel(logging.WARNING)  # one login line per client otherwise
-    settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api"] = "100000/minute"
+    rates: Any = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    rates["api"] = "100000/minute"
     started = time.perf_counter()
     network, users, programs = seed_network()
     tenth = TOTAL // 10
