@@ -21,7 +21,7 @@ def referral_keys_configured(app_configs: Any, **kwargs: Any) -> list[CheckMessa
             Error(
                 "REFERRALS_FIELD_KEYS is empty or holds a key that is not a Fernet key.",
                 hint="Generate one with `python -c 'from cryptography.fernet import Fernet; "
-                "print(Fernet.generate_key().decode())'` (docs/referrals.md, Keys).",
+                "print(Fernet.generate_key().decode())'` (docs/referrals.md, 'Personal data at rest').",
                 id="referrals.E001",
             )
         )

@@ -1,6 +1,6 @@
 """Field-level encryption of a family's personal data, and keyed hashes to match duplicates.
 
-Keys come from the environment (docs/referrals.md, "Keys"):
+Keys come from the environment (docs/referrals.md, "Personal data at rest"):
 - `REFERRALS_FIELD_KEYS`: comma-separated Fernet keys. The first encrypts; every one decrypts, so a
   key is rotated by putting a new one first, running `manage.py referrals_rotate_keys` (re-encrypts
   every row with the first key), then dropping the old one.
