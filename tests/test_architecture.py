@@ -441,8 +441,6 @@ def test_referrals_imports_only_measures_and_collaboratives_and_no_app_imports_r
             offending += [f"{path.relative_to(ROOT)} imports {t}" for t in tops & ours - allowed - {branch}]
     for app in APPS_IN_IMPORT_ORDER:
         for path in (ROOT / app).rglob("*.py"):
-            if path.name == "seed_demo.py":  # the demo command loads every app's demo, wherever it lives
-                continue
             tops = {n.split(".")[0] for n in _imports(path)}
             offending += [f"{path.relative_to(ROOT)} imports {t}" for t in tops & set(BRANCHES)]
     assert offending == []
