@@ -59,7 +59,7 @@ def phase_suggestion_queue(*, user: Any) -> list[Suggestion]:
         chart
         for chart in RunChartAnalysis.objects.visible_to(user, kind=RunChartAnalysis.Kind.TEAM)
         .filter(failed=False)
-        .exclude(result=None)
+        .filter(result__isnull=False)
         .select_related("team__lia", "measure", "collaborative")
         .order_by("team__lia__name", "measure__name")
         if access.can(user, access.Action.DECIDE_PHASES, chart.team)
@@ -75,7 +75,7 @@ def phase_suggestions_notify() -> int:
     charts = list(
         RunChartAnalysis.objects.unscoped(reason="periodic task over every team chart")
         .filter(kind=RunChartAnalysis.Kind.TEAM, failed=False, team__withdrawn_on=None)
-        .exclude(result=None)
+        .filter(result__isnull=False)
         .select_related("team__lia", "measure")
     )
     told = 0
