@@ -33,7 +33,8 @@ from collaboratives import access, months
 from collaboratives.api import NamedRefSerializer, ReadOnlyViewSet
 from collaboratives.models import Collaborative, Team
 from collaboratives.selectors import awardee_list, collaborative_list, team_list
-from measures import page_cache, suppression
+from measures import page_cache
+from measures.charts import suppression
 from measures.models import Measure, MonthlyReport, Observation, RunChartAnalysis
 from measures.selectors import (
     REPORT_CELL_LABELS,

@@ -40,6 +40,7 @@ from collaboratives.models import (
     Notification,
     Role,
 )
+from measures.charts.recompute import runchart_analyse
 from measures.models import (
     ChartAnnotation,
     Measure,
@@ -48,7 +49,6 @@ from measures.models import (
     PhaseDecision,
     RunChartAnalysis,
 )
-from measures.services import runchart_analyse
 from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
 from tests.factories import MeasureFactory
 from worksheets.models import Worksheet

@@ -9,8 +9,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from measures.charts import ChartNote, format_value, runchart_figure
+from measures.charts.suppression import suppressed_months
 from measures.models import Measure, RunChartAnalysis
-from measures.suppression import suppressed_months
 
 register = template.Library()
 

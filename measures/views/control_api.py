@@ -12,7 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coiin.api import PrivateResponses
-from measures import controlcharts, selectors, suppression
+from measures import controlcharts, selectors
+from measures.charts import suppression
 from measures.models import Measure
 
 

@@ -20,8 +20,8 @@ from collaboratives import selectors as collab_selectors
 from collaboratives.exports import csv_safe
 from collaboratives.forms import add_service_errors
 from collaboratives.models import Awardee
-from measures import controlcharts, page_cache, selectors, services, suppression
-from measures.charts import format_value
+from measures import controlcharts, page_cache, selectors, services
+from measures.charts import format_value, suppression
 from measures.forms import AnnotationForm, PhaseForm
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
 from measures.templatetags.runcharts import runchart_context

@@ -9,7 +9,8 @@ from django.views.decorators.http import require_GET
 
 from collaboratives import selectors as collab_selectors
 from collaboratives.months import add as month_add
-from measures import controlcharts, selectors, suppression
+from measures import controlcharts, selectors
+from measures.charts import suppression
 from measures.forms import PeriodForm
 from measures.models import Measure, RunChartAnalysis
 

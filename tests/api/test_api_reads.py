@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from collaboratives.models import ApiToken, Collaborative
+from measures.charts.recompute import recompute_all, runchart_analyse
 from measures.models import MonthlyReport, Observation, RunChartAnalysis
-from measures.services import recompute_all, runchart_analyse
 from pdsa.models import PDSACycle
 from tests.factories import MeasureFactory, ObservationFactory
 

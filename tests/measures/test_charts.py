@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
-from measures import series
 from measures.charts import ChartNote, runchart_figure
+from measures.charts import inputs as series
+from measures.charts.recompute import runchart_analyse
 from measures.models import Observation, RunChartAnalysis
-from measures.services import runchart_analyse
 from tests.factories import MeasureFactory
 
 START = dt.date(2025, 1, 1)

@@ -1,4 +1,4 @@
-"""Small-cell suppression, the pure rule (measures/suppression.py; docs/disclosure.md §2, G13)."""
+"""Small-cell suppression, the pure rule (measures/charts/suppression.py; docs/disclosure.md §2, G13)."""
 
 from collections import Counter
 
@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from measures.suppression import Cell, hidden_cells, is_small
+from measures.charts.suppression import Cell, hidden_cells, is_small
 
 FIGURES: Counter[str] = Counter()
 

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
+from measures.charts.recompute import recompute_all
 from measures.models import PhaseDecision, RunChartAnalysis
-from measures.services import recompute_all
 from tests.factories import MeasureFactory, ObservationFactory
 from tests.measures.test_suppression import _derived
 

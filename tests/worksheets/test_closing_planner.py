@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from measures.charts.inputs import month_add
+from measures.charts.recompute import runchart_analyse
 from measures.models import Measure, MonthlyReport, Observation, RunChartAnalysis
-from measures.series import month_add
-from measures.services import runchart_analyse
 from pdsa.models import PDSACycle, PDSAReview
 from tests.factories import LIAFactory, MeasureFactory, TeamFactory
 from worksheets.models import Worksheet

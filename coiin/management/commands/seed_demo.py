@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from collaboratives.models import Collaborative
+from measures.charts.recompute import recompute_all
 from measures.demo import DEMO_LOGINS, DEMO_PASSWORD, LEAD_LIA, LIAS, load_demo
-from measures.services import recompute_all
 from pdsa.demo import load_pdsa_demo
 from worksheets.demo import load as load_worksheets_demo
 

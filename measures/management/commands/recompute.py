@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from collaboratives.models import Collaborative
-from measures.services import recompute_all
+from measures.charts.recompute import recompute_all
 
 
 class Command(BaseCommand):
