@@ -10,6 +10,7 @@ from collaboratives import access, enrolment, months
 from collaboratives.models import Awardee, Collaborative, Membership, Role, Team
 from collaboratives.selectors import team_list
 from measures.charts import ChartNote, team_chart_notes, value_format
+from measures.charts.suppression import withheld_teams
 from measures.models import (
     ChartAnnotation,
     Measure,
@@ -217,6 +218,9 @@ class DashboardRow:
     linked: bool  # the viewer may open the team's own page
     cells: list[DashboardCell | None]
     report_status: str | None  # None: a peer's report is not the viewer's business
+    withheld: int = (
+        0  # cells left empty: the team's analysis of a sensitive measure is withheld from the viewer
+    )
 
 
 # KT() reads a JSON value as text: booleans come as "true"/"false", and on SQLite a JSON null as "null".
@@ -266,6 +270,14 @@ def dashboard_rows(
             _JSON_BOOL.get(meets_aim),
             None if signal == "null" else signal,
         )
+    # A sensitive measure's figures of a team with a month hidden from the viewer are withheld
+    # (measures/charts/suppression.py), as on the team's chart page and in the API.
+    withheld: dict[int, int] = {}
+    for i, measure in enumerate(measures):
+        for team_id in withheld_teams(user=user, measure=measure):
+            if team_id in cells and cells[team_id][i] is not None:
+                cells[team_id][i] = None
+                withheld[team_id] = withheld.get(team_id, 0) + 1
     # The rows' teams, once each: not on every cell's row, nor by scanning the charts a second time.
     teams = {
         team_id: (str(public_id), code, name)
@@ -293,6 +305,7 @@ def dashboard_rows(
                 report_status=MonthlyReport.Status(statuses[team_id]).label
                 if team_id in statuses
                 else ("Not started" if linked else None),
+                withheld=withheld.get(team_id, 0),
             )
         )
     return sorted(out, key=lambda r: r.label)

@@ -11,6 +11,7 @@ from collaboratives import access, enrolment, months
 from collaboratives.models import LIA, Awardee, Collaborative, Team
 from collaboratives.selectors import awardee_list, collaborative_list, team_list
 from measures.charts import format_value
+from measures.charts.read import chart_choices, charts_read
 from measures.models import Measure, MonthlyReport, RunChartAnalysis
 from measures.selectors import monthly_report_due_date
 from pdsa.selectors import pdsa_submission_by_month
@@ -205,7 +206,7 @@ def _measure_result(measure: Measure, analysis: RunChartAnalysis | None) -> Meas
 
 
 def closing_planner_figures(
-    *, collaborative: Collaborative, awardee: Awardee, today: dt.date
+    *, user: Any, collaborative: Collaborative, awardee: Awardee, today: dt.date
 ) -> PlannerFigures:
     """Part 1's "at a glance" figures for one awardee in one collaborative. The caller checks `access.may_read_closing_plan`.
 
@@ -253,12 +254,10 @@ def closing_planner_figures(
         for m, ts in zip(counted, enrolled, strict=True)
     ]
     pdsa = _rate(pdsa_counts, [len(ts) for ts in enrolled])
-    analyses = {
-        a.measure_id: a
-        for a in RunChartAnalysis.objects.unscoped(
-            reason="the awardee's aggregate; caller checked may_read_closing_plan"
-        ).filter(kind=RunChartAnalysis.Kind.AWARDEE, collaborative=collaborative, awardee=awardee)
-    }
+    aggregates = chart_choices(
+        user=user, collaborative=collaborative, kind=RunChartAnalysis.Kind.AWARDEE, awardee=awardee
+    )
+    analyses = {c.stored.measure_id: c.stored for c in charts_read(user=user, charts=aggregates)}
     measures = list(
         Measure.objects.unscoped(reason="the collaborative's measures; caller checked may_read_closing_plan")
         .filter(collaborative=collaborative)
@@ -281,18 +280,14 @@ def closing_planner_figures(
     )
 
 
-def close_to_aim_suggestions(*, collaborative: Collaborative, awardee: Awardee) -> list[str]:
+def close_to_aim_suggestions(*, user: Any, collaborative: Collaborative, awardee: Awardee) -> list[str]:
     """Lines "LIA: measure, current median x (aim y)" for the awardee's teams not yet meeting an aim
     but whose current median (stored team analysis) is within CLOSE_TO_AIM of the target."""
     lines = []
-    for analysis in (
-        RunChartAnalysis.objects.unscoped(
-            reason="the awardee's own teams; caller checked may_read_closing_plan"
-        )
-        .filter(kind=RunChartAnalysis.Kind.TEAM, collaborative=collaborative, team__lia__awardee=awardee)
-        .select_related("team__lia", "measure")
-        .order_by("team__lia__name", "measure__order", "measure__code")
-    ):
+    teams = chart_choices(
+        user=user, collaborative=collaborative, kind=RunChartAnalysis.Kind.TEAM, awardee=awardee
+    ).order_by("team__lia__name", "measure__order", "measure__code")
+    for analysis in (c.stored for c in charts_read(user=user, charts=teams)):
         measure = analysis.measure
         current = (analysis.summary or {}).get("current_median")
         if measure.goal is None or analysis.summary.get("meets_aim") is not False or not current:

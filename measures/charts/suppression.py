@@ -1,39 +1,37 @@
-"""Small-cell suppression for sensitive measures (docs/disclosure.md §2; the CMS cell-size rule).
+"""The disclosure rule for sensitive measures (small-cell suppression; docs/security.md states it).
 
-The rule:
-- It applies only to a measure flagged `sensitive` (e.g. IPV disclosures), with the threshold of its
-  collaborative (`suppression_threshold`, default 10; 0 turns it off).
-- A team's own series is shown exactly to whoever sees the team: its LIA's members and CQI leads, its
-  advisor, its awardee lead and its collaborative's admins. They hold the numbers already (docs/disclosure.md §1).
-- Everywhere else (a peer's run chart, the collaborative and awardee aggregates, for anyone, and the
-  same charts' CSV exports and API reads) a month is hidden when its numerator or denominator is a
-  count from 1 to the threshold. Zero is shown.
-- Complementary suppression: a month of the aggregate equals the sum of the teams' months, so each
-  (month, aggregate with its teams) is a line of cells with one linear relation. No line may have
-  exactly one hidden cell, or that cell could be solved for; the next smallest reported cell of such a
-  line is hidden too, until no line has exactly one (WA DOH secondary suppression, CMS's "derived"
-  clause). The hidden set is computed over every series of the measure, per viewer: the months of the
-  viewer's own teams are known to them, so they never count as a complement (a peer who is also an
-  advisor of another team could otherwise subtract that team). Viewers who pool what they see are
-  out of scope.
+For a measure flagged `sensitive` (e.g. IPV disclosures), with its collaborative's threshold
+(`suppression_threshold`, default 10; 0 turns it off), nothing a viewer receives may determine a
+numerator, denominator or rate of a month hidden from them:
 
-- A peer's median and signals of a sensitive series are not shown when a third or more of its
-  reported months are hidden from that peer (`withheld_teams`); they are computed from the true data.
+- A team's own series is shown exactly to whoever sees the team (its LIA's members and CQI leads, its
+  advisor, its awardee lead, its collaborative's admins): they hold the numbers already.
+- Elsewhere (a peer's chart, the awardee and collaborative aggregates) a month is hidden when its
+  numerator or denominator is a count from 1 to the threshold (primary suppression). Zero is shown.
+- Complementary suppression: an aggregate month is the sum of its teams' months, so each (month,
+  aggregate) is a line of cells with one linear relation. `hidden_cells` hides more cells until no
+  line keeps one hidden cell, no small cell follows by linear algebra from the overlapping lines, and
+  no hidden cells are pinned by their sum under the bounds 0 ≤ numerator ≤ ratio × denominator. The
+  viewer's own teams' months are known to them: never hidden, never a complement.
+- Derived statistics that a hidden month feeds are withheld (`suppress_for_viewer`): the analysis of
+  any series with a hidden month (median, exact median, on-median months, phases, signals, latest
+  value), the median of team rates of an aggregate month whose sum has a hidden team month, and an
+  aggregate's figures made of its teams' series when any of them has a hidden month.
 
-`hidden_cells` is the pure core. `suppress_for_viewer(user=..., charts=...)` is the one entry point for
-pages, exports and the API: it returns the charts with the points this viewer may not see blanked.
+`hidden_cells` is the pure core. `suppress_for_viewer` applies it to stored charts; only the viewer
+read (`measures.charts.read`) calls it, so every page, export, API response and PDF gets the same.
+Viewers who pool what they see are out of scope.
 """
 
 import copy
-from collections import Counter
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, TypeVar
 
 import numpy as np
 
 from collaboratives import access
-from collaboratives.models import Team
 
 
 @dataclass(frozen=True)
@@ -61,23 +59,36 @@ K = TypeVar("K", bound=Hashable)
 
 
 def hidden_cells(
-    cells: Mapping[K, Cell], lines: Iterable[Sequence[K]], threshold: int, known: Collection[K] = ()
+    cells: Mapping[K, Cell],
+    lines: Iterable[Sequence[K]],
+    threshold: int,
+    known: Collection[K] = (),
+    ratio_max: Fraction | None = None,
 ) -> frozenset[K]:
-    """The keys to hide from one viewer: small cells, then complements until no small cell can be solved for.
+    """The keys to hide from one viewer: small cells, then complements until no hidden cell can be solved for.
 
     A line lists the keys bound by one sum, its total last (the teams of a month, then their
     aggregate). `known` are cells the viewer holds exactly (their own teams'): never hidden, and no
-    use as a complement, since the viewer can subtract them. First, no line may keep exactly one
-    hidden cell; then, because lines overlap (a team is in its awardee's line and the
-    collaborative's), any small cell the line sums still determine is found by linear algebra and
-    another complement hidden. A complement is the smallest reported cell still shown (ties: the
-    first listed) of a line holding an exposed cell, or failing that of another line with a hidden cell.
+    use as a complement, since the viewer can subtract them. A small total is hidden from everyone.
+    `ratio_max` bounds a cell's numerator by its denominator (1 for a proportion, the top of the scale
+    for a mean; None for a count, which has no denominator).
+
+    Complements are added until, in every group of linked lines (in practice, one month):
+    - no line keeps exactly one hidden cell;
+    - no small cell follows from the line sums by linear algebra (lines overlap: a team is in its
+      awardee's line and the collaborative's);
+    - no line, nor a line less the shown lines it contains (the collaborative less the awardees whose
+      totals are shown), leaves hidden cells whose sum pins each of them: a sum of 0 (every hidden
+      count is 0) or, with a denominator, numerators summing to `ratio_max` × denominators (every
+      hidden rate is at its ceiling).
+    A complement is the smallest reported cell still shown (ties: the first listed) of the line at
+    fault that cures it; when no such cell exists, the line's total is hidden instead.
     """
+    bound = [[k for k in line if k in cells] for line in lines]
     small = {key for key, cell in cells.items() if is_small(cell, threshold) and key not in known}
     hidden = set(small)
-    bound = [[k for k in line if k in cells] for line in lines]
     for component in _components([line for line in bound if line]):
-        _complete(component, cells, small, hidden, known)
+        _complete(component, cells, small, hidden, known, ratio_max)
     return frozenset(hidden)
 
 
@@ -107,31 +118,89 @@ def _components(lines: list[list[K]]) -> list[list[list[K]]]:
 
 
 def _complete(
-    lines: list[list[K]], cells: Mapping[K, Cell], small: set[K], hidden: set[K], known: Collection[K]
+    lines: list[list[K]],
+    cells: Mapping[K, Cell],
+    small: set[K],
+    hidden: set[K],
+    known: Collection[K],
+    ratio_max: Fraction | None,
 ) -> None:
-    """Add complements to `hidden` within one group of lines until no small cell there is exposed."""
+    """Add complements to `hidden` within one group of lines until no hidden cell there is exposed."""
 
-    def complement(line: list[K]) -> K | None:
-        shown = [k for k in line if k not in hidden and k not in known and cells[k].reported]
-        return min(shown, key=lambda k: cells[k].size) if shown else None
+    def shown(parts: Iterable[K]) -> list[K]:
+        return sorted(
+            (k for k in parts if k not in hidden and k not in known and cells[k].reported),
+            key=lambda k: cells[k].size,
+        )
+
+    def cure(parts: list[K], total: K, curing: Callable[[K], bool] = lambda _: True) -> K | None:
+        """The smallest shown part that cures the line, else its total if shown, else None."""
+        return next((k for k in shown(parts) if curing(k)), None) or (
+            total if total not in hidden and total not in known else None
+        )
 
     if not any(k in hidden for line in lines for k in line):
         return
     while True:
-        lone = [line for line in lines if sum(k in hidden for k in line) == 1]
-        added = next((c for line in lone if (c := complement(line)) is not None), None)
+        added = next(
+            (
+                c
+                for line in lines
+                if sum(k in hidden for k in line) == 1 and (c := cure(line[:-1], line[-1])) is not None
+            ),
+            None,
+        )
         if added is None:
             exposed = [k for k in _determined(lines, hidden) if k in small]
-            if not exposed:
-                return
             near = sorted(
                 (line for line in lines if any(k in hidden for k in line)),
                 key=lambda line: not any(k in exposed for k in line),
             )
-            added = next((c for line in near if (c := complement(line)) is not None), None)
-            if added is None:
-                return
+            if exposed:
+                added = next((c for line in near if (c := cure(line[:-1], line[-1])) is not None), None)
+        if added is None:
+            added = _degenerate_cure(lines, cells, hidden, known, ratio_max, cure)
+        if added is None:
+            return
         hidden.add(added)
+
+
+def _degenerate_cure(
+    lines: list[list[K]],
+    cells: Mapping[K, Cell],
+    hidden: set[K],
+    known: Collection[K],
+    ratio_max: Fraction | None,
+    cure: Callable[..., K | None],
+) -> K | None:
+    """A cell to hide so that no (reduced) line's hidden cells are pinned by their sum, or None."""
+    totals = {line[-1]: line[:-1] for line in lines}
+    for line in lines:
+        total, parts = line[-1], set(line[:-1])
+        if total in hidden:
+            continue
+        for sub in sorted(lines, key=len, reverse=True):  # shown lines inside this one are subtracted
+            inner = set(sub[:-1])
+            if sub is not line and sub[-1] not in hidden and inner < parts and inner <= set(totals[total]):
+                parts -= inner
+        unknown = [k for k in parts if k in hidden]
+        if unknown and _pinned([cells[k] for k in unknown], ratio_max):
+            pinned = [cells[k] for k in unknown]
+            ordered = [k for k in line[:-1] if k in parts]
+            found = cure(ordered, total, lambda c, pinned=pinned: not _pinned([*pinned, cells[c]], ratio_max))
+            if found is not None:
+                return found
+    return None
+
+
+def _pinned(hidden: list[Cell], ratio_max: Fraction | None) -> bool:
+    """Whether cells whose sums are known are each determined by them (counts ≥ 0, numerator ≤
+    ratio_max × denominator): a sum of 0, or numerators at the ceiling of the denominators."""
+    numerator = sum(c.numerator or 0 for c in hidden)
+    if ratio_max is None:
+        return numerator == 0
+    denominator = sum(c.denominator or 0 for c in hidden)
+    return numerator == 0 or denominator == 0 or numerator == ratio_max * denominator
 
 
 def _determined(lines: list[list[K]], hidden: set[K]) -> list[K]:
@@ -159,6 +228,18 @@ def _cell(point: Mapping[str, Any], count_kind: bool) -> Cell:
 Cells = dict[tuple[Any, ...], Cell]
 
 
+def ratio_max(measure: Any) -> Fraction | None:
+    """How large a numerator may be against its denominator: 1 for a proportion, the top of the scale
+    for a mean, None for a count (no denominator)."""
+    from measures.models import Measure
+
+    if measure.kind == Measure.Kind.COUNT:
+        return None
+    if measure.kind == Measure.Kind.MEAN and measure.scale_max is not None:
+        return Fraction(measure.scale_max)
+    return Fraction(1)
+
+
 def _measure_hidden(measure: Any, user: Any, cells: Cells | None = None) -> frozenset[tuple[Any, ...]]:
     """Hidden (series key, month) pairs, for `user`, over every stored series of one sensitive measure.
 
@@ -169,7 +250,9 @@ def _measure_hidden(measure: Any, user: Any, cells: Cells | None = None) -> froz
         cells = _measure_cells(measure)
     own = access.visible_ids(user, "team")
     known = {key for key in cells if key[0][0] == "team" and key[0][1] in own}
-    return hidden_cells(cells, _lines(cells), measure.collaborative.suppression_threshold, known)
+    return hidden_cells(
+        cells, _lines(cells), measure.collaborative.suppression_threshold, known, ratio_max(measure)
+    )
 
 
 def _measure_cells(measure: Any) -> Cells:
@@ -208,7 +291,11 @@ def _lines(cells: Cells) -> list[list[tuple[Any, ...]]]:
 
 def _exempt(user: Any, chart: Any) -> bool:
     measure = chart.measure
-    if not measure.sensitive or measure.collaborative.suppression_threshold == 0:
+    if (
+        not measure.sensitive
+        or measure.collaborative.suppression_threshold == 0
+        or access.sees_everything(user)
+    ):
         return True
     return chart.team is not None and access.can(user, access.Action.VIEW, chart.team)
 
@@ -221,14 +308,20 @@ def _series_key(chart: Any) -> tuple[Any, ...]:
     return ("collaborative",)
 
 
+def _in_scope(team_key: tuple[Any, ...], total: tuple[Any, ...]) -> bool:
+    return total == ("collaborative",) or (total[0] == "awardee" and team_key[2] == total[1])
+
+
 SUPPRESSED = {"numerator": None, "denominator": None, "value": None, "suppressed": True}
-WITHHELD = {"withheld": True}  # what a peer gets of a withheld team's engine result: no medians, no signals
+WITHHELD = {"withheld": True}  # what a viewer gets of a withheld engine result: no medians, no signals
+# Figures of an aggregate's summary made of its teams' own series (their baselines, their aim verdicts).
+TEAM_FIGURES = ("median_of_lia_baseline_medians", "teams_meeting_aim")
 
 
 def withhold(chart: Any) -> Any:
-    """A copy of a peer team's chart without its analysis: result `WITHHELD`, the summary's figures null.
+    """A copy of a chart without its analysis: result `WITHHELD`, the summary's figures null.
 
-    For a team in `withheld_teams` of the viewer (docs/disclosure.md §2); the stored row is not changed.
+    The stored row is not changed.
     """
     shown = copy.copy(chart)
     shown.result = dict(WITHHELD)
@@ -236,57 +329,79 @@ def withhold(chart: Any) -> Any:
     return shown
 
 
-def suppress_for_viewer(*, user: Any, charts: Iterable[Any]) -> list[Any]:
-    """The charts as `user` may see them: copies whose hidden months have no counts and no value.
+@dataclass(frozen=True)
+class _Hidden:
+    """What of one sensitive measure is hidden from one viewer."""
 
-    The stored rows are never changed. A blanked point keeps its month and gains `"suppressed": True`,
-    so a chart shows a gap with a note, a CSV an empty cell, and the API the flag. A peer team's chart
-    whose medians are withheld from `user` (`withheld_teams`) keeps its points but not its analysis:
-    its analysis is withheld (`withhold`), as on the dashboard.
+    cells: frozenset[tuple[Any, ...]]  # (series key, month)
+    withheld_teams: frozenset[int]  # team ids with a hidden month: no median, phases or signals
+    mixed: frozenset[tuple[Any, ...]]  # (aggregate key, month) whose sum has a hidden team month
+    mixed_scopes: frozenset[tuple[Any, ...]]  # aggregate keys with a hidden team month in any month
+
+    @classmethod
+    def of(cls, measure: Any, user: Any) -> "_Hidden":
+        cells = _measure_cells(measure)
+        hidden = _measure_hidden(measure, user, cells)
+        teams = {key[1] for key, month in hidden if key[0] == "team" and cells[key, month].reported}
+        mixed = {(line[-1][0], line[-1][1]) for line in _lines(cells) if any(k in hidden for k in line[:-1])}
+        return cls(hidden, frozenset(teams), frozenset(mixed), frozenset(key for key, _ in mixed))
+
+
+def suppress_for_viewer(*, user: Any, charts: Iterable[Any]) -> list[Any]:
+    """The charts as `user` may see them: copies, the stored rows are never changed. For a sensitive
+    measure, outside the teams the viewer sees (the disclosure rule, docs/security.md):
+
+    - a hidden month keeps its month, loses its counts and value and gains `"suppressed": True`;
+    - a team chart with any hidden month has its analysis withheld (`withhold`): its median, phases,
+      signals and latest value would otherwise tell a hidden month's rate;
+    - an aggregate month whose sum includes a hidden team month has no median of team rates, and an
+      aggregate with a hidden month has its analysis withheld;
+    - an aggregate over teams of which any has a hidden month has no figures made of the teams' own
+      series (`TEAM_FIGURES`).
     """
     out = []
-    by_measure: dict[int, tuple[frozenset[tuple[Any, ...]], set[int]]] = {}
+    by_measure: dict[int, _Hidden] = {}
     for chart in charts:
         if _exempt(user, chart):
             out.append(chart)
             continue
         if chart.measure_id not in by_measure:
-            cells = _measure_cells(chart.measure)
-            hidden = _measure_hidden(chart.measure, user, cells)
-            by_measure[chart.measure_id] = hidden, _withheld_ids(cells, hidden)
-        (hidden, withheld), key = by_measure[chart.measure_id], _series_key(chart)
-        shown = (
-            withhold(chart) if chart.team_id is not None and chart.team_id in withheld else copy.copy(chart)
-        )
-        shown.points = [p | SUPPRESSED if (key, p["month"]) in hidden else p for p in chart.points or []]
+            by_measure[chart.measure_id] = _Hidden.of(chart.measure, user)
+        hidden, key = by_measure[chart.measure_id], _series_key(chart)
+        points = [_point_as_shown(p, (key, p["month"]), hidden) for p in chart.points or []]
+        if any(p.get("suppressed") for p in points) or (
+            chart.team_id is not None and chart.team_id in hidden.withheld_teams
+        ):
+            shown = withhold(chart)
+        else:
+            shown = copy.copy(chart)
+            if key in hidden.mixed_scopes:
+                shown.summary = (chart.summary or {}) | dict.fromkeys(TEAM_FIGURES)
+        shown.points = points
         out.append(shown)
     return out
 
 
-def _withheld_ids(cells: Cells, hidden: frozenset[tuple[Any, ...]]) -> set[int]:
-    """Ids of the teams a third or more of whose reported months are hidden."""
-    reported: Counter[int] = Counter()
-    withheld: Counter[int] = Counter()
-    for key, cell in cells.items():
-        if key[0][0] == "team" and cell.reported:
-            reported[key[0][1]] += 1
-            withheld[key[0][1]] += key in hidden
-    return {team for team, n in reported.items() if withheld[team] and 3 * withheld[team] >= n}
+def _point_as_shown(point: dict[str, Any], cell: tuple[Any, ...], hidden: _Hidden) -> dict[str, Any]:
+    """A month as the viewer may see it: a hidden month has no counts, no value and no median of team
+    rates (with one team reporting, that is its rate); nor has a month whose sum has a hidden team month."""
+    if cell in hidden.cells:
+        point = point | SUPPRESSED
+    elif cell not in hidden.mixed:
+        return point
+    return point | {"median_of_team_rates": None} if "median_of_team_rates" in point else point
 
 
-def withheld_teams(*, user: Any, measure: Any) -> frozenset[str]:
-    """Public ids of teams whose medians and signals `user` may not see for this measure (docs/disclosure.md
-    §2.3): a third or more of their reported months are hidden from this viewer."""
+def withheld_teams(*, user: Any, measure: Any) -> frozenset[int]:
+    """Ids of the teams whose medians and signals `user` may not see for this measure: a month of
+    theirs is hidden from this viewer. Empty when the measure is not sensitive or the viewer sees all."""
     if (
         not measure.sensitive
         or measure.collaborative.suppression_threshold == 0
         or access.sees_everything(user)
     ):
         return frozenset()
-    cells = _measure_cells(measure)
-    ids = _withheld_ids(cells, _measure_hidden(measure, user, cells))
-    teams = Team.objects.unscoped(reason="the ids come from series the viewer's dashboard lists")
-    return frozenset(str(p) for p in teams.filter(id__in=ids).values_list("public_id", flat=True))
+    return _Hidden.of(measure, user).withheld_teams
 
 
 def suppressed_months(chart: Any) -> int:

@@ -21,7 +21,8 @@ from collaboratives.exports import csv_safe
 from collaboratives.forms import add_service_errors
 from collaboratives.models import Awardee
 from measures import controlcharts, page_cache, selectors, services
-from measures.charts import format_value, suppression
+from measures.charts import format_value
+from measures.charts.read import chart_choices, chart_get, charts_read
 from measures.forms import AnnotationForm, PhaseForm
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
 from measures.templatetags.runcharts import runchart_context
@@ -107,12 +108,8 @@ def _dashboard_body(
     descending: bool,
 ) -> SafeString:
     kind = RunChartAnalysis.Kind.AWARDEE if awardee else RunChartAnalysis.Kind.COLLABORATIVE
-    aggregates = selectors.runchart_list(
-        user=request.user, collaborative=collaborative, kind=kind, awardee=awardee
-    )
-    by_measure = {
-        a.measure_id: a for a in suppression.suppress_for_viewer(user=request.user, charts=aggregates)
-    }
+    aggregates = chart_choices(user=request.user, collaborative=collaborative, kind=kind, awardee=awardee)
+    by_measure = {a.stored.measure_id: a.stored for a in charts_read(user=request.user, charts=aggregates)}
     rows = selectors.dashboard_rows(
         user=request.user,
         collaborative=collaborative,
@@ -120,15 +117,6 @@ def _dashboard_body(
         awardee=awardee,
         today=timezone.localdate(),
     )
-    withheld = 0
-    for i, measure in enumerate(measures):
-        teams = suppression.withheld_teams(user=request.user, measure=measure)
-        for row in rows:
-            if row.team_public_id in teams and not row.linked and row.cells[i] is not None:
-                row.cells[i] = (
-                    None  # a peer's median of a mostly suppressed sensitive series (docs/disclosure.md §2)
-                )
-                withheld += 1
     return render_to_string(
         "measures/dashboards/_collaborative_body.html",
         {
@@ -142,7 +130,7 @@ def _dashboard_body(
             "rows": _sorted_rows(rows, measures, sort, descending),
             "sort": sort,
             "descending": descending,
-            "withheld": withheld,
+            "withheld": sum(row.withheld for row in rows),
         },
     )
 
@@ -161,26 +149,24 @@ def measure_small_multiples(request: HttpRequest, public_id: str, measure_id: st
         selectors.measure_list(user=request.user, collaborative=collaborative), public_id=measure_id
     )
     awardee = _awardee_filter(request)
-    charts = suppression.suppress_for_viewer(
+    charts = charts_read(
         user=request.user,
-        charts=selectors.runchart_list(
+        charts=chart_choices(
             user=request.user, collaborative=collaborative, measure=measure, awardee=awardee
         ),
     )
     notes = selectors.chart_notes(
         list(selectors.annotation_list(user=request.user, collaborative=collaborative)), measure
     )
-    teams = [
-        (chart, selectors.team_label(user=request.user, team=chart.team, collaborative=collaborative))
-        for chart in charts
-        if chart.kind == RunChartAnalysis.Kind.TEAM and chart.team is not None
-    ]
+    teams = [(chart.stored, chart.label) for chart in charts if chart.kind == RunChartAnalysis.Kind.TEAM]
     pooled = RunChartAnalysis.Kind.AWARDEE if awardee else RunChartAnalysis.Kind.COLLABORATIVE
     # Unfiltered, the states' pooled charts whose phases the viewer decides are still one link away.
     state_charts = [
-        c
+        c.stored
         for c in charts
-        if not awardee and c.kind == RunChartAnalysis.Kind.AWARDEE and _may_decide_phases(request.user, c)
+        if not awardee
+        and c.kind == RunChartAnalysis.Kind.AWARDEE
+        and _may_decide_phases(request.user, c.stored)
     ]
     return render(
         request,
@@ -189,7 +175,7 @@ def measure_small_multiples(request: HttpRequest, public_id: str, measure_id: st
             "collaborative": collaborative,
             "measure": measure,
             "awardee": awardee,
-            "aggregate": next((c for c in charts if c.kind == pooled), None),
+            "aggregate": next((c.stored for c in charts if c.kind == pooled), None),
             "state_charts": state_charts,
             "teams": sorted(teams, key=lambda t: t[1]),
             "notes": notes,
@@ -198,15 +184,8 @@ def measure_small_multiples(request: HttpRequest, public_id: str, measure_id: st
 
 
 def _chart_or_404(request: HttpRequest, public_id: str) -> RunChartAnalysis:
-    return get_object_or_404(selectors.runchart_list(user=request.user), public_id=public_id)
-
-
-def _chart_title(request: HttpRequest, chart: RunChartAnalysis) -> str:
-    if chart.team is not None:
-        return selectors.team_label(user=request.user, team=chart.team, collaborative=chart.collaborative)
-    if chart.awardee is not None:
-        return f"{chart.awardee.name}, all teams"
-    return f"{chart.collaborative.short_name}, all teams"
+    """The stored chart to act on (decide a phase, add a note); pages show it through `charts_read`."""
+    return get_object_or_404(chart_choices(user=request.user), public_id=public_id)
 
 
 def _may_decide_phases(user: Any, chart: RunChartAnalysis) -> bool:
@@ -217,7 +196,8 @@ def _may_decide_phases(user: Any, chart: RunChartAnalysis) -> bool:
 
 def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: PhaseForm | None = None,
                 annotation_form: AnnotationForm | None = None, status: int = 200) -> HttpResponse:  # fmt: skip
-    [chart] = suppression.suppress_for_viewer(user=request.user, charts=[chart])
+    [viewed] = charts_read(user=request.user, charts=[chart])
+    chart = viewed.stored
     notes = list(
         selectors.annotation_list(user=request.user, collaborative=chart.collaborative, team=chart.team)
     )
@@ -247,7 +227,7 @@ def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: Ph
         "measures/dashboards/chart.html",
         {
             "chart": chart,
-            "title": _chart_title(request, chart),
+            "title": viewed.label,
             "notes": selectors.chart_notes(notes, chart.measure, user=request.user, team=chart.team),
             "suggested": suggested,
             "decisions": decisions,
@@ -273,7 +253,7 @@ def chart_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_GET
 def chart_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
     """The chart alone, for htmx to swap in while a recompute is under way ("Updating…" until it is done)."""
-    [chart] = suppression.suppress_for_viewer(user=request.user, charts=[_chart_or_404(request, public_id)])
+    chart = chart_get(user=request.user, public_id=public_id).stored
     notes = list(
         selectors.annotation_list(user=request.user, collaborative=chart.collaborative, team=chart.team)
     )
@@ -365,9 +345,10 @@ def chart_csv(request: HttpRequest, public_id: str) -> HttpResponse:
     """The chart's data: one row per month with its value, the centre line in force, and its signals.
 
     Months hidden by small-cell suppression have empty counts and value, as on the page."""
-    [chart] = suppression.suppress_for_viewer(user=request.user, charts=[_chart_or_404(request, public_id)])
+    viewed = chart_get(user=request.user, public_id=public_id)
+    chart = viewed.stored
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"{chart.measure.code}-{_chart_title(request, chart)}".replace(" ", "-").replace(",", "")
+    filename = f"{chart.measure.code}-{viewed.label}".replace(" ", "-").replace(",", "")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     writer = csv.writer(response)
     writer.writerow(selectors.CHART_CSV_HEADER)
