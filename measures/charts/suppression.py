@@ -68,8 +68,9 @@ def hidden_cells(
     """The keys to hide from one viewer: small cells, then complements until no hidden cell can be solved for.
 
     A line lists the keys bound by one sum, its total last (the teams of a month, then their
-    aggregate). `known` are cells the viewer holds exactly (their own teams'): never hidden, and no
-    use as a complement, since the viewer can subtract them. A small total is hidden from everyone.
+    aggregate). `known` are cells the viewer holds exactly (their own teams', and a total whose
+    reported parts are all theirs): never hidden, and no use as a complement, since the viewer can
+    subtract them.
     `ratio_max` bounds a cell's numerator by its denominator (1 for a proportion, the top of the scale
     for a mean; None for a count, which has no denominator).
 
@@ -85,6 +86,9 @@ def hidden_cells(
     fault that cures it; when no such cell exists, the line's total is hidden instead.
     """
     bound = [[k for k in line if k in cells] for line in lines]
+    known = set(known) | {
+        line[-1] for line in bound if all(k in known for k in line[:-1] if cells[k].reported)
+    }  # a total of the viewer's own months only is theirs too
     small = {key for key, cell in cells.items() if is_small(cell, threshold) and key not in known}
     hidden = set(small)
     for component in _components([line for line in bound if line]):

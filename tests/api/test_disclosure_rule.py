@@ -46,9 +46,9 @@ def test_a_month_with_a_hidden_team_month_has_no_median_of_team_rates(world_plus
 
 def test_no_suppressed_aggregate_row_carries_a_median_of_team_rates(world_plus, ipv, api_as):
     url = f"/api/v1/aggregates/?collaborative={world_plus.one.public_id}&measure={ipv.public_id}"
-    for person in ("charlie", "alice", "diana", "erin", "frank"):
+    for person in ("charlie", "diana", "kate", "mia"):  # none of them sees A1, whose month January 2026 is
         rows = api_as(getattr(world_plus, person)).get(url).json()["results"]
-        assert [r["month"] for r in rows if r["suppressed"]] == ["2026-01"], person
+        assert "2026-01" in [r["month"] for r in rows if r["suppressed"]], person
         assert [r["month"] for r in rows if r["suppressed"] and r["median_of_team_rates"] is not None] == []
 
 
