@@ -33,6 +33,7 @@ from typing import Any
 from measures.models import Measure, RunChartAnalysis
 
 NODE_LIMIT = 50_000  # per search
+AIM_NODE_LIMIT = 2_000  # per search for a solution with one value bound near the first solution's
 # (series key, "YYYY-MM"); series key ("team", id), ("collaborative",) or ("awardee", id)
 Cell = tuple[Any, str]
 # Teams' months and the sums of their numerators and denominators (None: not bound)
@@ -313,11 +314,18 @@ def _solve_month(
         return None
 
     def witness(cell: Cell, first: tuple[int, int], project: Any, aims: list[Line]) -> bool:
-        """Whether a solution differs from `first` in `project` of `cell`: for a team month, searched
-        with that month first and its values that agree refused; for an aggregate month, with its
-        teams' sum bound to each of `aims` in turn."""
+        """Whether a solution differs from `first` in `project` of `cell`: with the cell (a team's
+        month, or an aggregate's teams' sum) bound to each of `aims` in turn; failing those, for a
+        team month, any value that differs, that month searched first."""
         nonlocal nodes
-        if cell[0][0] == "team":
+        for aim in aims:  # near values first: bound, the search keeps its order by state
+            nodes = NODE_LIMIT - AIM_NODE_LIMIT
+            try:
+                if solve(dict(known), unknown, reduced([*lines, aim])) is not None:
+                    return True
+            except _Undecided:
+                continue
+        if cell[0][0] == "team":  # then any value, that month first
             nodes = 0
             state = members[("awardee", teams[cell[0][1]])]
             order = (
@@ -327,10 +335,6 @@ def _solve_month(
             )
             refuse = lambda c, v: c == cell and project(v) == project(first)  # noqa: E731
             return solve(dict(known), order, lines, refuse) is not None
-        for aim in aims:
-            nodes = 0
-            if solve(dict(known), unknown, reduced([*lines, aim])) is not None:
-                return True
         return False
 
     out = []
@@ -341,7 +345,7 @@ def _solve_month(
     assert reference is not None, f"what {month} received has no solution: the attacker's model is wrong"
     for cell in sorted(withheld, key=str):
         n, d = first = cell_value(cell, reference)
-        parts = members.get(cell[0], [])
+        parts = members.get(cell[0], [cell])
         steps = [1, -1, 2, -2, 3, -3]
         projections = [
             (lambda v: v[0], [(parts, n + k, None) for k in steps if n + k >= 0]),

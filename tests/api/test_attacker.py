@@ -6,10 +6,12 @@ import datetime as dt
 import random
 
 import pytest
+from django.db.models import Q
 from django.test import Client
 
-from collaboratives.models import Collaborative, Role
+from collaboratives.models import Collaborative, Membership, Role
 from measures.charts.recompute import recompute_all
+from measures.demo import load_demo
 from measures.models import Measure
 from tests.api.attacker import determined, received
 from tests.factories import (
@@ -134,4 +136,35 @@ def test_no_role_of_a_generated_collaborative_with_2_to_5_teams_per_state_can_so
     measure, people = generated
     outcome = _attack(people, measure, api_as, capsys)
     assert outcome["team member"][0] > 0
+    assert {role: cells for role, (_, cells) in outcome.items() if cells} == {}
+
+
+@pytest.fixture
+def demo(db, django_capture_on_commit_callbacks):
+    """The demo's data (measures/demo.py), analysed; its IPV collaborative's sensitive measure."""
+    load_demo(today=dt.date(2026, 11, 25))
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute_all()
+    return Measure.objects.get(collaborative__short_name="IPV CoIIN", sensitive=True)
+
+
+def test_no_role_of_the_demo_can_solve_a_withheld_cell_of_its_sensitive_ipv_measure(demo, api_as, capsys):
+    """The demo's own CQI lead, advisor and admin of IPV CoIIN; its member and awardee lead are of the
+    SRR CoIIN, so a member of an IPV team and a lead of its state are added."""
+    team = demo.collaborative.teams.select_related("lia__awardee").order_by("code").first()
+    _person("ipv-member", role=Role.TEAM_MEMBER, lia=team.lia)
+    _person("ipv-state", role=Role.AWARDEE_LEAD, awardee=team.lia.awardee)
+    people = {}
+    for role in (Role.TEAM_MEMBER, Role.CQI_LEAD, Role.ADVISOR, Role.AWARDEE_LEAD, Role.COLLABORATIVE_ADMIN):
+        in_ipv = Q(lia__teams__collaborative=demo.collaborative) | Q(team__collaborative=demo.collaborative)
+        in_ipv |= Q(collaborative=demo.collaborative) | Q(
+            awardee__lias__teams__collaborative=demo.collaborative
+        )
+        membership = Membership.objects.filter(in_ipv, role=role).order_by("id").first()
+        assert membership is not None, role
+        if not membership.user.authenticator_set.exists():
+            TOTPAuthenticatorFactory(user=membership.user)
+        people[Role(role).label] = membership.user
+    outcome = _attack(people, demo, api_as, capsys)
+    assert outcome[Role.TEAM_MEMBER.label][0] > 0
     assert {role: cells for role, (_, cells) in outcome.items() if cells} == {}
