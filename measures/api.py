@@ -46,8 +46,9 @@ from measures.selectors import (
 from measures.services import (
     MAX_VALUE,
     ObservationInput,
+    month_parse,
     monthly_report_submit,
-    observation_cell_validate,
+    observations_check,
     observations_record,
 )
 
@@ -485,9 +486,10 @@ MONTH_PARAMETER = OpenApiParameter(
 
 
 def _month_or_404(value: str) -> dt.date:
+    """The month in the URL, by the service's grammar (YYYY-MM; `2026-1` is not a month): 404 otherwise."""
     try:
-        return months.parse(value)
-    except ValueError:
+        return month_parse(value)
+    except DjangoValidationError:
         raise NotFound() from None
 
 
@@ -515,7 +517,13 @@ class PushCellSerializer(serializers.Serializer):
     numerator = CellValueField(required=False, allow_null=True, default=None)
     denominator = CellValueField(required=False, allow_null=True, default=None)
     not_applicable = serializers.BooleanField(required=False, default=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="At most 2,000 characters.",
+    )
 
 
 class PushInputSerializer(serializers.Serializer):
@@ -571,11 +579,24 @@ class ObservationPushView(PrivateResponses, APIView):
                 not_applicable=item["not_applicable"],
             )
             cells.append(cell)
-            item_errors = observation_cell_validate(team, first_day, cell, prefix="")
-            errors.append({field: [message] for field, message in item_errors.items()})
-        if any(errors):
-            raise serializers.ValidationError({"observations": errors})
-        observations_record(actor=request.user, team=team, month=first_day, cells=cells)
+            errors.append({})
+        by_code = {cell.measure.code: seen[cell.measure.id] for cell in cells}
+
+        def at_index(problems: dict[str, list[str]]) -> dict[str, Any]:
+            for key, messages in problems.items():
+                code, _, field = key.rpartition(".")
+                errors[by_code[code]].setdefault(field, []).extend(messages)
+            return {"observations": errors}
+
+        if any(errors):  # the service's rules for the other cells, so one response lists every problem
+            checked = observations_check(team=team, month=first_day, cells=cells)
+            raise serializers.ValidationError(at_index({k: [m] for k, m in checked.items()}))
+        try:  # the service owns the cell rules, as for the form and the import
+            observations_record(actor=request.user, team=team, month=first_day, cells=cells)
+        except DjangoValidationError as exc:
+            if not all(key.rpartition(".")[0] in by_code for key in exc.message_dict):
+                raise
+            raise serializers.ValidationError(at_index(exc.message_dict)) from exc
         saved = (
             observation_list(user=request.user, team=team)
             .filter(month=first_day, measure__in=[c.measure for c in cells])

@@ -1,5 +1,6 @@
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,28 @@ WHOLE_NUMBER = "Enter a whole number, 0 or more."
 # The largest value every supported database stores in an integer column.
 MAX_VALUE = 2_147_483_647
 TOO_LARGE = f"Enter a number no larger than {MAX_VALUE:,}."
+MAX_NOTE_CHARS = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = "The note contains control characters. Remove them and save again."
+_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+MONTH_FORMAT = "Give a month as YYYY-MM, e.g. 2025-03."
+
+
+def month_parse(value: str) -> dt.date:
+    """A month written YYYY-MM (two-digit month: `2026-1` is refused), as its first day."""
+    match = _MONTH.fullmatch(value)
+    if match is None:
+        raise ValidationError({"month": MONTH_FORMAT})
+    return dt.date(int(match[1]), int(match[2]), 1)
+
+
+def note_problem(note: str) -> str | None:
+    """What is wrong with a cell's note, if anything: too long, or control characters in it."""
+    if len(note) > MAX_NOTE_CHARS:
+        return f"The note is {len(note):,} characters long; the limit is {MAX_NOTE_CHARS:,}."
+    return CONTROL_CHARACTERS if _CONTROL.search(note) else None
+
+
 REOPEN_REASON_REQUIRED = "Say why the month is reopened, so the team knows what to correct."
 
 
@@ -67,6 +90,8 @@ def observation_cell_validate(
             errors[f"{prefix}{name}"] = TOO_LARGE
     if errors:
         return errors
+    if (problem := note_problem(cell.note)) is not None:
+        errors[f"{prefix}note"] = problem
     num, den = cell.numerator, cell.denominator
     if cell.not_applicable:
         if num is not None or den is not None:
@@ -85,6 +110,14 @@ def observation_cell_validate(
             errors[f"{prefix}numerator"] = (
                 f"The sum of scores ({num}) cannot exceed {measure.scale_max} × the number of scores ({den})."
             )
+    return errors
+
+
+def observations_check(*, team: Team, month: dt.date, cells: list[ObservationInput]) -> dict[str, str]:
+    """Every cell's problems, keyed `<measure code>.<field>`: the rules of the form, the import and the API."""
+    errors: dict[str, str] = {}
+    for cell in cells:
+        errors |= observation_cell_validate(team, month, cell, prefix=f"{cell.measure.code}.")
     return errors
 
 
@@ -107,6 +140,8 @@ def _check_month(team: Team, month: dt.date) -> None:
     collaborative = team.collaborative
     if month.day != 1:
         raise ValidationError({"month": "A month is given by its first day."})
+    if month > timezone.localdate().replace(day=1):
+        raise ValidationError({"month": f"{month:%B %Y} is in the future: enter a month once it has begun."})
     if not collaborative.start_date.replace(day=1) <= month <= collaborative.end_date:
         raise ValidationError(
             {
@@ -130,10 +165,7 @@ def observations_record(
     report = _report_for_update(team=team, month=month)
     if report is not None and report.status == MonthlyReport.Status.SUBMITTED:
         raise ValidationError({"month": _submitted_message(report)})
-    errors: dict[str, str] = {}
-    for cell in cells:
-        errors |= observation_cell_validate(team, month, cell, prefix=f"{cell.measure.code}.")
-    if errors:
+    if errors := observations_check(team=team, month=month, cells=cells):
         raise ValidationError(errors)
     if report is None:
         report = MonthlyReport(team=team, month=month, status=MonthlyReport.Status.DRAFT)
