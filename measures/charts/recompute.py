@@ -16,12 +16,14 @@ from operator import attrgetter
 from typing import Any
 
 import kombu.exceptions
+import orjson
 from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from coiin.faults import fault_point
 from collaboratives.models import Team
+from measures import points as stored_points
 from measures import runchart
 from measures.charts import inputs
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
@@ -164,6 +166,38 @@ def runchart_analyse(*, analysis: RunChartAnalysis) -> bool:
     if stored:
         content_changed(collaborative_ids=[analysis.collaborative_id])
     return bool(stored)
+
+
+def runchart_verify(*, collaborative_ids: list[int] | None = None) -> list[str]:
+    """Recompute every stored series in memory and describe each whose stored result, points or summary
+    differ (none is written). A series still marked stale is not compared: it is due to change."""
+    analyses = RunChartAnalysis.objects.filter(stale=False).select_related(
+        "measure__collaborative", "team__lia", "awardee", "collaborative"
+    )
+    if collaborative_ids is not None:
+        analyses = analyses.filter(collaborative_id__in=collaborative_ids)
+    differences = []
+    for analysis in analyses.order_by("id").iterator(chunk_size=500):
+        data = inputs.series_input(analysis)
+        result = runchart.analyse(data.values, data.params).to_dict()
+        summary = (
+            inputs.team_summary(analysis, data, result)
+            if analysis.kind == RunChartAnalysis.Kind.TEAM
+            else inputs.aggregate_summary(analysis, data, result)
+        )
+        fresh = {"result": result, "points": stored_points.rows(data.points), "summary": summary}
+        stored = {"result": analysis.result, "points": analysis.points, "summary": analysis.summary}
+        for name, value in fresh.items():
+            if _canonical(value) != _canonical(stored[name]):
+                differences.append(
+                    f"run chart {analysis.public_id} ({analysis}): stored {name} differ{'s' if name != 'points' else ''}"
+                )
+    return differences
+
+
+def _canonical(value: Any) -> bytes:
+    """JSON text with sorted keys: the stored and the fresh value compare as the database holds them."""
+    return orjson.dumps(orjson.loads(json_text(value)), option=orjson.OPT_SORT_KEYS)
 
 
 BATCH_SIZE = 1000  # team series per batch task; a national collaborative's measures share the workers evenly
