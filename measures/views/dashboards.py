@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
@@ -349,7 +350,9 @@ def chart_csv(request: HttpRequest, public_id: str) -> HttpResponse:
     chart = viewed.stored
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{chart.measure.code}-{viewed.label}".replace(" ", "-").replace(",", "")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{filename}.csv"
+    )
     writer = csv.writer(response)
     writer.writerow(selectors.CHART_CSV_HEADER)
     for row in selectors.chart_rows(chart):
