@@ -6,8 +6,10 @@ UV := .tools/bin/uv
 MANAGE := $(VENV)/bin/python manage.py
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# The port `make run` serves on: `make run PORT=8001` when 8000 is taken.
+PORT ?= 8000
 
-.PHONY: run test worker beat lint install
+.PHONY: run demo-reset test worker beat lint install
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -27,7 +29,15 @@ run: $(VENV)/.synced
 	mkdir -p var
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo --if-empty
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# Empty the database and load the demo again, e.g. after trying things out in it (asks nothing: it is the demo).
+demo-reset: export DEBUG ?= true
+demo-reset: $(VENV)/.synced
+	mkdir -p var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) flush --noinput
+	$(MANAGE) seed_demo
 
 test: $(VENV)/.synced
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)

@@ -22,4 +22,24 @@ app.conf.beat_schedule = {
         "task": "measures.tasks.report_reminders_send",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Just after midnight, close the staff well-being survey months whose last day has passed and record them.
+    "survey-windows-close": {
+        "task": "worksheets.tasks.survey_windows_close_due",
+        "schedule": crontab(hour=0, minute=15),
+    },
+    # Every night, update each team's share of staff current on required training (completions expire).
+    "training-record": {
+        "task": "measures.tasks.training_record_all",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # Every hour, remind each event's people of it in the 24 hours before it starts (once per event and person).
+    "event-reminders": {
+        "task": "collaboratives.tasks.event_reminders_send",
+        "schedule": crontab(minute=5),
+    },
+    # Every morning, tell advisors and CQI leads of phases newly suggested on their teams' charts (once each).
+    "phase-suggestions-notify": {
+        "task": "measures.tasks.phase_suggestions_notify",
+        "schedule": crontab(hour=8, minute=5),
+    },
 }

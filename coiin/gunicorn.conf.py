@@ -21,6 +21,8 @@ bind = "0.0.0.0:8000"
 workers = 3
 preload_app = True
 accesslog = "-"
+# Leaves the staff survey's single-use links out of the access log (coiin/access_log.py).
+logger_class = "coiin.access_log.AccessLogger"
 
 
 def when_ready(server: Any) -> None:

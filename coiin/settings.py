@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "coiin.error_pages.ProductionErrorPagesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "coiin.middleware.AuditMiddleware",
@@ -151,6 +152,9 @@ CACHES["pages"] = {
     "LOCATION": "pages",
     "OPTIONS": {"MAX_ENTRIES": 500},  # a national dashboard's body is ~40 KB compressed
 }
+# Requests one address may make to the public staff survey page per hour (worksheets/survey/views.py):
+# generous, because a whole team may answer from one office network in a staff meeting.
+SURVEY_REQUESTS_PER_ADDRESS = env_int("SURVEY_REQUESTS_PER_ADDRESS", 120, minimum=1)
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60, minimum=300)  # absolute limit
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)  # NIST 800-63B AAL2
@@ -161,6 +165,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "America/New_York")
 USE_I18N = True
+# The public staff survey page speaks English and Spanish; its Spanish text is in locale/es (docs/survey.md).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"

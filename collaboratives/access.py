@@ -28,6 +28,21 @@ class Action(enum.StrEnum):
     ADMINISTER = "administer"
     DECIDE_PHASES = "decide_phases"
     READ_JOY_ROLLUP = "read_joy_rollup"
+    RUN_SURVEY = "run_survey"  # open a team's staff well-being survey month, hand out its links, close it
+    # The learning calendar, library and training plan (issue 25; docs/learning.md).
+    MANAGE_CALENDAR = "manage_calendar"  # schedule events, take attendance: collaborative admins; awardee leads for their awardee
+    CHECK_IN = "check_in"  # say the team attended an event: its CQI lead
+    MANAGE_LIBRARY = "manage_library"  # add resources: collaborative admins
+    ANNOUNCE = "announce"  # announce to every team: collaborative admins
+    DEFINE_TRAINING = (
+        "define_training"  # training topics and which staff roles need them: collaborative admins
+    )
+    KEEP_STAFF_ROSTER = "keep_staff_roster"  # the team's staff and their training completions: its CQI lead
+    # Running a collaborative without the Django admin: its admins and site staff.
+    ENROL_TEAMS = "enrol_teams"
+    INVITE_PEOPLE = "invite_people"
+    ASSIGN_ADVISORS = "assign_advisors"
+    ANNOTATE_CHARTS = "annotate_charts"  # a note on a team's run charts: the team, its advisors, the admins
 
 
 @dataclass(frozen=True)
@@ -193,7 +208,7 @@ def can(user: Any, action: Action, obj: Any) -> bool:
     if isinstance(obj, Awardee):
         if action is Action.VIEW:
             return obj.id in g.awardee
-        return action is Action.DECIDE_PHASES and obj.id in g.led_awardees
+        return action in (Action.DECIDE_PHASES, Action.MANAGE_CALENDAR) and obj.id in g.led_awardees
     if isinstance(obj, LIA):
         if action is Action.VIEW:
             return obj.id in g.lia
@@ -219,7 +234,9 @@ def can(user: Any, action: Action, obj: Any) -> bool:
             return is_lead or (is_member and obj.collaborative.members_can_submit)
         case Action.REOPEN_MONTH | Action.DECIDE_PHASES:
             return is_lead or is_advisor or is_admin
-        case Action.MANAGE_ROSTER:
+        case Action.ANNOTATE_CHARTS:
+            return is_lead or is_member or is_advisor or is_admin
+        case Action.MANAGE_ROSTER | Action.RUN_SURVEY | Action.CHECK_IN | Action.KEEP_STAFF_ROSTER:
             return is_lead
         case Action.REVIEW:
             return is_advisor or is_admin
@@ -234,6 +251,21 @@ def require(user: Any, action: Action, obj: Any) -> None:
     """Raise PermissionDenied (403) when the user sees `obj` but may not take `action` on it."""
     if not can(user, action, obj):
         raise PermissionDenied(f"You may not {action.value.replace('_', ' ')} here.")
+
+
+def may_organise_event(user: Any, *, collaborative: Any, awardee: Any = None) -> bool:
+    """Whether `user` may schedule or take the attendance of an event: the collaborative's admins, and
+    for an event of one awardee, that awardee's lead too."""
+    if awardee is not None and can(user, Action.MANAGE_CALENDAR, awardee):
+        return True
+    return can(user, Action.MANAGE_CALENDAR, collaborative)
+
+
+def require_organiser(user: Any, *, collaborative: Any, awardee: Any = None) -> None:
+    if not may_organise_event(user, collaborative=collaborative, awardee=awardee):
+        raise PermissionDenied(
+            "Only the collaborative's admins (or, for an awardee's event, its lead) may do this."
+        )
 
 
 def may_decide_phases(user: Any, *, collaborative: Any, team: Any = None, awardee: Any = None) -> bool:
@@ -280,3 +312,44 @@ def may_edit_closing_plan(user: Any, awardee: Any) -> bool:
 def may_read_closing_plan(user: Any, collaborative: Any, awardee: Any) -> bool:
     """The awardee's leads, and the collaborative's admins (faculty review plans with awardees)."""
     return may_edit_closing_plan(user, awardee) or collaborative.id in grants(user).admin_collaboratives
+
+
+def may_end_membership(user: Any, membership: Any) -> bool:
+    """Whether `user` may end `membership`: an LIA's roster is its CQI lead's; a collaborative's advisors and
+    admins are its admins'; anything is site staff's. Nobody ends their own (another must, so no one locks
+    a roster or a collaborative out by mistake)."""
+    from collaboratives.models import Role
+
+    if membership.user_id == getattr(user, "pk", None):
+        return False
+    if sees_everything(user):
+        return True
+    g = grants(user)
+    match membership.role:
+        case Role.TEAM_MEMBER | Role.CQI_LEAD:
+            return membership.lia_id in g.lead_lias
+        case Role.ADVISOR:
+            return membership.team.collaborative_id in g.admin_collaboratives
+        case Role.COLLABORATIVE_ADMIN:
+            return membership.collaborative_id in g.admin_collaboratives
+    return False
+
+
+def may_manage_invitation(user: Any, invitation: Any) -> bool:
+    """Whether `user` may resend or revoke `invitation`: whoever may send it again (its LIA's CQI lead for a
+    roster invitation; the admins of the collaborative it was sent from; site staff)."""
+    if sees_everything(user):
+        return True
+    g = grants(user)
+    if invitation.via_id is not None:
+        return invitation.via_id in g.admin_collaboratives
+    return invitation.lia_id in g.lead_lias
+
+
+def may_change_note(user: Any, note: Any) -> bool:
+    """Whether `user` may edit or delete a chart note: its author, while they may still add such notes."""
+    if note.created_by_id != getattr(user, "pk", None):
+        return False
+    if note.team_id is None:
+        return can(user, Action.ADMINISTER, note.collaborative)
+    return can(user, Action.ANNOTATE_CHARTS, note.team)

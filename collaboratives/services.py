@@ -17,42 +17,109 @@ from django.utils import timezone
 from collaboratives import access
 from collaboratives.models import (
     LIA,
+    ROLE_SCOPE,
     Aim,
     ApiToken,
+    Awardee,
     ChangeIdea,
     Collaborative,
     Driver,
     Invitation,
     Membership,
     Role,
+    Team,
 )
-
-INVITATION_LIFETIME = dt.timedelta(days=14)
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+INVITATION_LIFETIMES = (7, 14, 30)  # days an inviter may choose from
+
+
+def _scope_in_collaborative(collaborative: Collaborative, scope: Any) -> bool:
+    """Whether a role's scope belongs to `collaborative`: one of its teams, an LIA or a state enrolled in it,
+    or the collaborative itself."""
+    teams = Team.objects.unscoped(reason="checking an invitation's scope against its collaborative").filter(
+        collaborative=collaborative
+    )
+    if isinstance(scope, Team):
+        return scope.collaborative_id == collaborative.id
+    if isinstance(scope, LIA):
+        return teams.filter(lia=scope).exists()
+    if isinstance(scope, Awardee):
+        return teams.filter(lia__awardee=scope).exists()
+    return isinstance(scope, Collaborative) and scope.id == collaborative.id
+
+
 @transaction.atomic
-def invitation_send(*, actor: Any, lia: LIA, email: str, role: str) -> Invitation:
-    """Invite someone to an LIA's roster and email them a one-time link (only its hash is stored)."""
-    access.require(actor, access.Action.MANAGE_ROSTER, lia)
+def invitation_send(
+    *,
+    actor: Any,
+    email: str,
+    role: str,
+    lia: LIA | None = None,
+    awardee: Awardee | None = None,
+    collaborative: Collaborative | None = None,
+    team: Team | None = None,
+    via: Collaborative | None = None,
+    lifetime_days: int = 14,
+) -> Invitation:
+    """Invite someone to a role and email them a one-time link (only its hash is stored).
+
+    Without `via`, a CQI lead invites to their LIA's roster (team member or CQI lead). With `via`, an admin of
+    that collaborative (or site staff) invites to any role whose scope (`lia`, `awardee`, `collaborative` or
+    `team`, as ROLE_SCOPE says) belongs to it.
+    """
+    scopes = {"lia": lia, "awardee": awardee, "collaborative": collaborative, "team": team}
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose a role."})
+    needed = ROLE_SCOPE[Role(role)]
+    if via is None:
+        if lia is None:
+            raise ValidationError({"lia": "Choose the LIA."})
+        access.require(actor, access.Action.MANAGE_ROSTER, lia)
+        if role not in (Role.TEAM_MEMBER, Role.CQI_LEAD):
+            raise ValidationError({"role": "Invite someone as a team member or a CQI lead."})
+    else:
+        access.require(actor, access.Action.INVITE_PEOPLE, via)
+        if scopes[needed] is None:
+            raise ValidationError(
+                {needed: f"Choose the {SCOPE_WORDS[needed]} for {Role(role).label.lower()}."}
+            )
+        if not _scope_in_collaborative(via, scopes[needed]):
+            raise ValidationError({needed: f"That {SCOPE_WORDS[needed]} is not part of {via.short_name}."})
+    if lifetime_days not in INVITATION_LIFETIMES:
+        raise ValidationError({"lifetime_days": "Choose 7, 14 or 30 days."})
     email = email.strip().lower()
-    if role not in (Role.TEAM_MEMBER, Role.CQI_LEAD):
-        raise ValidationError({"role": "Invite someone as a team member or a CQI lead."})
-    roster = Membership.objects.unscoped(reason="the actor manages this LIA's roster").filter(lia=lia)
-    if roster.filter(role=role, user__email__iexact=email).exists():
-        raise ValidationError({"email": f"{email} is already on this LIA's roster in that role."})
-    token = secrets.token_urlsafe(32)
+    scope = scopes[needed]
+    held = Membership.objects.unscoped(reason="the actor may invite to this scope").filter(
+        role=role, user__email__iexact=email, **{needed: scope}
+    )
+    if held.exists():
+        where = "on this LIA's roster" if needed == "lia" else f"for {scope}"
+        raise ValidationError({"email": f"{email} is already {where} in that role."})
     invitation = Invitation(
-        lia=lia,
         email=email,
         role=role,
+        via=via,
         invited_by=actor,
-        token_hash=_token_hash(token),
-        expires_at=timezone.now() + INVITATION_LIFETIME,
+        expires_at=timezone.now() + dt.timedelta(days=lifetime_days),
+        **{needed: scope},
     )
+    return _invitation_mail(invitation, actor=actor)
+
+
+# What each scope column is called in an error message.
+SCOPE_WORDS = {"lia": "LIA", "awardee": "awardee", "collaborative": "collaborative", "team": "team"}
+
+
+def _invitation_mail(invitation: Invitation, *, actor: Any) -> Invitation:
+    """Give the invitation a fresh one-time token, save it and email the link after commit."""
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = _token_hash(token)
+    invitation.sent_at = timezone.now()
     invitation.full_clean()
     invitation.save()
     link = settings.SITE_URL.rstrip("/") + reverse("invitation-accept", args=[token])
@@ -60,9 +127,37 @@ def invitation_send(*, actor: Any, lia: LIA, email: str, role: str) -> Invitatio
         "collaboratives/email/invitation.txt",
         {"invitation": invitation, "link": link, "inviter": actor, "expires": invitation.expires_at},
     )
-    transaction.on_commit(
-        lambda: send_mail(f"You are invited to {lia.name} on the CoIIN platform", body, None, [email])
+    subject = f"You are invited to {invitation.scope} on the CoIIN platform"
+    email = invitation.email
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, actor: Any, invitation: Invitation, lifetime_days: int = 14) -> Invitation:
+    """Email a pending invitation again with a new link and expiry; the old link stops working."""
+    if not access.may_manage_invitation(actor, invitation):
+        raise PermissionDenied("Only whoever may send this invitation may resend it.")
+    if invitation.accepted_at is not None or invitation.revoked_at is not None:
+        raise ValidationError({"invitation": "This invitation was already accepted or revoked."})
+    if lifetime_days not in INVITATION_LIFETIMES:
+        raise ValidationError({"lifetime_days": "Choose 7, 14 or 30 days."})
+    invitation.expires_at = timezone.now() + dt.timedelta(days=lifetime_days)
+    invitation.invited_by = actor  # the email says who is asking now
+    return _invitation_mail(invitation, actor=actor)
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: Any, invitation: Invitation) -> Invitation:
+    """Stop a pending invitation's link from working; revoking twice keeps the first time."""
+    if not access.may_manage_invitation(actor, invitation):
+        raise PermissionDenied("Only whoever may send this invitation may revoke it.")
+    if invitation.accepted_at is not None:
+        raise ValidationError({"invitation": "This invitation was already accepted."})
+    Invitation.objects.visible_to(actor).filter(id=invitation.id, revoked_at=None).update(
+        revoked_at=timezone.now()
     )
+    invitation.refresh_from_db()
     return invitation
 
 
@@ -70,8 +165,13 @@ def invitation_for_token(token: str) -> Invitation | None:
     """The open invitation a link's token belongs to, or None if unknown, used or expired."""
     return (
         Invitation.objects.unscoped(reason="the emailed token is the credential")
-        .select_related("lia")
-        .filter(token_hash=_token_hash(token), accepted_at__isnull=True, expires_at__gt=timezone.now())
+        .select_related("lia", "awardee", "collaborative", "team__lia", "team__collaborative")
+        .filter(
+            token_hash=_token_hash(token),
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
         .first()
     )
 
@@ -107,8 +207,9 @@ def invitation_accept(
     )
     if not claimed:
         raise ValidationError("This invitation has already been used.")
-    Membership.objects.unscoped(reason="the invitation names the LIA").get_or_create(
-        user=user, role=invitation.role, lia=invitation.lia
+    scope = ROLE_SCOPE[Role(invitation.role)]
+    Membership.objects.unscoped(reason="the invitation names the scope").get_or_create(
+        user=user, role=invitation.role, **{scope: getattr(invitation, scope)}
     )
     access.forget(user)
     return user
@@ -288,3 +389,15 @@ def kdd_item_delete(*, actor: Any, item: KddItem) -> None:
             "Teams have PDSA cycles testing this (or a change idea under it), so it stays in the diagram. "
             "Reword it instead."
         ) from None
+
+
+@transaction.atomic
+def profile_update(*, actor: Any, first_name: str, last_name: str) -> Any:
+    """Change the name a person is shown by (their email is their login and stays)."""
+    first_name, last_name = first_name.strip(), last_name.strip()
+    if not first_name:
+        raise ValidationError({"first_name": "Enter your first name."})
+    actor.first_name, actor.last_name = first_name, last_name
+    actor.full_clean(exclude=["password"])
+    actor.save(update_fields=["first_name", "last_name"])
+    return actor

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from collaboratives import access, notifications, selectors, services
+from collaboratives import access, notifications, running, selectors, services
 from collaboratives.forms import (
     AimForm,
     ApiTokenForm,
@@ -22,6 +22,7 @@ from collaboratives.forms import (
     InvitationAcceptForm,
     InvitationForm,
     add_service_errors,
+    error_summary,
 )
 from collaboratives.models import Aim, ChangeIdea, Collaborative, Driver
 
@@ -39,6 +40,7 @@ def collaborative_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "aims": collaborative.aims.all(),
             "measures": collaborative.measures.all(),
             "teams": teams,
+            "can_run": access.can(request.user, access.Action.INVITE_PEOPLE, collaborative),
         },
     )
 
@@ -74,9 +76,10 @@ def lia_roster(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "lia": lia,
             "roster": selectors.roster_list(user=request.user, lia=lia),
-            "pending": lia.invitations.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+            "pending": running.invitation_pending_list(user=request.user).filter(lia=lia, via=None)
             if can_manage
             else [],
+            "now": timezone.now(),
             "form": form,
             "can_manage": can_manage,
         },
@@ -99,7 +102,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         else:
             if signed_in is None:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to {invitation.lia.name}.")
+            messages.success(request, f"Welcome to {invitation.scope}.")
             return redirect("home")
     return render(
         request,
@@ -123,12 +126,7 @@ def _api_token_page(
             "tokens": selectors.api_token_list(user=request.user),
             "created": created,
             "now": timezone.now(),
-            "error_summary": [
-                (form[name].auto_id, error)
-                for name, errors in form.errors.items()
-                if name in form.fields
-                for error in errors
-            ],
+            "error_summary": error_summary(form),
         },
         status=status,
     )

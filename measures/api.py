@@ -37,6 +37,7 @@ from measures import page_cache
 from measures.charts.model import Chart
 from measures.charts.read import chart_choices, charts_read
 from measures.models import Measure, MonthlyReport, Observation, RunChartAnalysis
+from measures.rendering import chart_reading
 from measures.selectors import (
     REPORT_CELL_LABELS,
     measure_list,
@@ -186,6 +187,75 @@ class PointSerializer(serializers.Serializer):
     )
 
 
+class SignalSerializer(serializers.Serializer):
+    rule = serializers.ChoiceField(choices=["shift", "trend"])
+    movement = serializers.ChoiceField(choices=["above", "below", "up", "down"])
+    verdict = serializers.ChoiceField(
+        choices=["improvement", "concern", "neutral"], help_text="Read in the measure's direction."
+    )
+    start_month = MonthField()
+    end_month = MonthField()
+    length = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+class LimitSerializer(serializers.Serializer):
+    start_month = MonthField()
+    end_month = MonthField()
+    text = serializers.CharField()
+
+
+class AimSerializer(serializers.Serializer):
+    met = serializers.BooleanField(allow_null=True, help_text="null: too few recent months, or some hidden.")
+    median = serializers.FloatField(allow_null=True, help_text="Median of the last 6 reported months.")
+    median_exact = serializers.CharField(allow_null=True)
+    n_points = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+class InterpretationSerializer(serializers.Serializer):
+    """What the chart means, in the words every page and export uses (docs/charts.md)."""
+
+    variation = serializers.ChoiceField(
+        choices=["improvement", "concern", "neutral", "common_cause", "cannot_judge"], allow_null=True
+    )
+    variation_label = serializers.CharField()
+    signals = SignalSerializer(many=True, help_text="Judged shifts and trends only.")
+    limits = LimitSerializer(many=True, help_text="Stretches the run-chart rules can't judge, and why.")
+    other_signals = serializers.ListField(child=serializers.CharField())
+    aim = AimSerializer(allow_null=True)
+    lines = serializers.ListField(
+        child=serializers.CharField(), help_text="The chart's explanation, one claim a line."
+    )
+
+
+def runchart_interpretation(chart: RunChartAnalysis) -> dict[str, Any]:
+    """The interpretation layer's reading of a chart as plain JSON, months instead of indices."""
+    reading = chart_reading(chart)
+    months = [p["month"][:7] for p in chart.points or []]
+    aim = reading.aim
+    return {
+        "variation": reading.variation,
+        "variation_label": reading.variation_label,
+        "signals": [
+            {"rule": s.rule, "movement": s.movement, "verdict": s.verdict, "start_month": months[s.start_index],
+             "end_month": months[s.end_index], "length": s.length, "text": s.text}
+            for s in reading.signals
+        ],
+        "limits": [
+            {"start_month": months[x.start_index], "end_month": months[x.end_index], "text": x.text}
+            for x in reading.limits
+        ],
+        "other_signals": list(reading.other_signals),
+        "aim": None if aim is None else {
+            "met": aim.met, "median": None if aim.median is None else round(float(aim.median), 12),
+            "median_exact": None if aim.median is None else f"{aim.median.numerator}/{aim.median.denominator}",
+            "n_points": aim.n_points, "text": aim.text,
+        },
+        "lines": list(reading.lines),
+    }  # fmt: skip
+
+
 class RunChartDetailSerializer(RunChartSerializer):
     result = serializers.JSONField(
         source="stored.result",
@@ -195,6 +265,11 @@ class RunChartDetailSerializer(RunChartSerializer):
     )
     points = PointSerializer(source="stored.points", many=True, read_only=True)
     phases = PhaseSerializer(many=True, read_only=True)
+    interpretation = serializers.SerializerMethodField()
+
+    @extend_schema_field(InterpretationSerializer)
+    def get_interpretation(self, chart: Chart) -> dict[str, Any]:
+        return runchart_interpretation(chart.stored)
 
 
 class RunChartViewSet(ReadOnlyViewSet):
@@ -214,7 +289,7 @@ class RunChartViewSet(ReadOnlyViewSet):
     def get_queryset(self) -> QuerySet[RunChartAnalysis]:
         return chart_choices(user=self.request.user).order_by("measure__order", "measure__code", "kind", "id")
 
-    def get_object(self) -> Chart:  # type: ignore[override]
+    def get_object(self) -> Chart:
         [chart] = charts_read(user=self.request.user, charts=[super().get_object()])
         return chart
 

@@ -7,7 +7,8 @@ class MeasuresConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from measures import points, signals
+        from measures import learning, points, signals
 
         signals.connect()
+        learning.connect()
         connection_created.connect(points.json_read_as_text, dispatch_uid="measures.json_read_as_text")

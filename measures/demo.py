@@ -22,7 +22,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from collaboratives import months
 from collaboratives.models import LIA, Aim, Awardee, Collaborative, Membership, Role, Team
-from measures.models import Measure, MonthlyReport, Observation
+from measures.models import ChartAnnotation, Measure, MonthlyReport, Observation
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_EMAIL_DOMAIN = "demo.coiin"
@@ -221,7 +221,8 @@ SRR = CollaborativeSpec(
         "improve or maintain high staff well-being, creating a healthier, supported, and more resilient "
         "home visiting workforce.",
     ),
-    pools=(PoolSpec("staff", 5, 15),),
+    # At least 6 staff (5 after jitter): every team-month's survey reaches the 5-response threshold.
+    pools=(PoolSpec("staff", 6, 15),),
     measures=(
         MeasureSpec(
             code="supported",
@@ -261,17 +262,34 @@ SRR = CollaborativeSpec(
             name="Team members always satisfied with work/life balance, managing stress, with time for self-care",
             numerator_definition=(
                 "Home visiting professionals (home visitors and home visiting supervisors) who answered "
-                "“always” to all three of: feeling satisfied with their work/life balance, being able to "
-                "manage stress, and having opportunities to engage in self-care, on this month's staff "
-                "well-being survey."
+                "“always” to feeling satisfied with their work/life balance, able to manage stress and able "
+                "to take time for self-care (one question) on this month's staff well-being survey."
             ),
             denominator_definition=(
                 "Home visiting professionals (home visitors and home visiting supervisors) who answered "
-                "all three questions on this month's staff well-being survey."
+                "that question on this month's staff well-being survey."
             ),
             baseline=0.35,
             final=0.62,
             denominator_from="staff",
+        ),
+        # The SMART aim's own measure. The seed publishes no figure for it: these levels are invented.
+        MeasureSpec(
+            code="wellbeing",
+            name="Team members who improved or maintained high well-being",
+            numerator_definition=(
+                "Home visiting professionals (home visitors and home visiting supervisors) who answered that "
+                "their well-being at work is better than 3 months ago, or about the same and good, on this "
+                "month's staff well-being survey."
+            ),
+            denominator_definition=(
+                "Home visiting professionals (home visitors and home visiting supervisors) who answered "
+                "that question on this month's staff well-being survey."
+            ),
+            baseline=0.66,
+            final=0.81,
+            denominator_from="staff",
+            goal=85,
         ),
     ),
     team_lias=(
@@ -620,9 +638,9 @@ def _sync_observations(
 ) -> tuple[int, int, int]:
     existing = {
         (o.team_id, o.measure_id, o.month): o
-        for o in Observation.objects.filter(team__in=list(teams.values())).only(
-            "id", "team_id", "measure_id", "month", "numerator", "denominator"
-        )
+        for o in Observation.objects.filter(
+            team__in=list(teams.values()), measure__recorded_by_platform=False
+        ).only("id", "team_id", "measure_id", "month", "numerator", "denominator")
     }
     to_create, to_update, seen = [], [], set()
     for short_name, plan in plans.items():
@@ -693,6 +711,44 @@ def _sync_reports(
         report._change_reason = CHANGE_REASON
         report.delete()
     return len(to_create), len(to_update), len(stale)
+
+
+# Notes on the charts, as months counted from the first: the collaborative's learning sessions and calls,
+# one team's own notes, and a closing webinar planned after the data (listed under the charts, not plotted).
+DEMO_COLLABORATIVE_NOTES = (
+    (0, "Kick-off call"), (3, "Learning Session 1"), (6, "Action period call: data"), (9, "Learning Session 2"),
+    (12, "Action period call: PDSA ramps"), (15, "Learning Session 3"), (18, "Action period call: spread"),
+    (21, "Learning Session 4"), (26, "Closing webinar"),
+)  # fmt: skip
+DEMO_TEAM_NOTES = (
+    (2, "Two home visitors left"), (5, "New supervisor started"), (7, "Reflective supervision moved to weekly"),
+    (10, "Staff wellness day"), (13, "Caseloads capped at 20 families"), (16, "Peer mentoring started"),
+)  # fmt: skip
+
+
+def _sync_chart_notes(
+    collaboratives: dict[str, Collaborative], teams: dict[tuple[str, str], Team], data_months: list[dt.date]
+) -> None:
+    """The demo's notes on the charts: every collaborative's calendar, and the demo lead's team's own notes."""
+    wanted: list[tuple[Collaborative, Team | None, dt.date, str]] = [
+        (collab, None, months.add(data_months[0], offset), text)
+        for collab in collaboratives.values()
+        for offset, text in DEMO_COLLABORATIVE_NOTES
+    ]
+    lead_teams = [team for (_, slug), team in teams.items() if slug == LEAD_LIA]
+    wanted += [
+        (team.collaborative, team, months.add(data_months[0], offset), text)
+        for team in lead_teams
+        for offset, text in DEMO_TEAM_NOTES
+    ]
+    kept = [
+        ChartAnnotation.objects.get_or_create(collaborative=c, team=t, measure=None, month=m, text=text)[0].id
+        for c, t, m, text in wanted
+    ]
+    texts = [text for _, text in DEMO_COLLABORATIVE_NOTES + DEMO_TEAM_NOTES]
+    ChartAnnotation.objects.filter(collaborative__in=collaboratives.values(), text__in=texts).exclude(
+        id__in=kept
+    ).delete()
 
 
 @transaction.atomic
@@ -790,6 +846,7 @@ def load_demo(*, today: dt.date) -> DemoSummary:
     _sync_memberships(users, wanted)
 
     plans = {spec.short_name: _plan_collaborative(spec, data_months, today) for spec in COLLABORATIVES}
+    _sync_chart_notes(collaboratives, teams, data_months)
     obs_created, obs_updated, obs_deleted = _sync_observations(teams, leads, measures, plans)
     rep_created, rep_updated, rep_deleted = _sync_reports(teams, leads, plans)
 

@@ -318,3 +318,9 @@ class PeriodForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", "The last month must not be before the first.")
         return data
+
+
+class UndoForm(forms.Form):
+    """Why a phase decision is undone (kept in the chart's phase history)."""
+
+    reason = forms.CharField(label="Why undo it?", max_length=2000)

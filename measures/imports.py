@@ -20,6 +20,7 @@ whole file in one transaction, or nothing of it.
 """
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -92,6 +93,20 @@ class RowError(NamedTuple):
 
 
 @dataclass(frozen=True)
+class CellChange:
+    """One value a file would change: its row, the measure, which value, what is saved now and what the file says."""
+
+    row: int
+    measure_code: str
+    field: str
+    old: object
+    new: object
+
+
+CHANGE_FIELDS = ("numerator", "denominator", "not applicable", "note")
+
+
+@dataclass(frozen=True)
 class ImportGroup:
     """The cells of one team-month in a file, saved together by one `observations_record` call."""
 
@@ -102,6 +117,7 @@ class ImportGroup:
     new: int
     changed: int
     unchanged: int
+    changes: list[CellChange] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -551,11 +567,12 @@ def _validate_rows(
         elif month is not None and month > this_month:
             errors.add(number, "month", f"{month:%Y-%m} is in the future.")
         elif month is not None and team is not None and (team.id, month) in submitted:
-            errors.add(
-                number,
-                "month",
-                f"{month:%Y-%m} is submitted for team {code}. Ask your CQI lead or improvement advisor to reopen it first.",
+            who = (
+                f"Reopen it on team {code}'s {month:%B %Y} data page first."
+                if access.can(user, access.Action.REOPEN_MONTH, team)
+                else "Ask your CQI lead or improvement advisor to reopen it first."
             )
+            errors.add(number, "month", f"{month:%Y-%m} is submitted for team {code}. {who}")
         measure_code = _text(values["measure_code"]).strip()
         measure: Measure | None = measures.get(measure_code)
         if not measure_code:
@@ -604,10 +621,17 @@ def _group(user: Any, rows: list[_Row]) -> list[ImportGroup]:
     groups = []
     for group_rows in by_key.values():
         counts = {"new": 0, "changed": 0, "unchanged": 0}
+        changes = []
         for r in group_rows:
             old = stored.get((r.team.id, r.month, r.cell.measure.id))
             values = (r.cell.numerator, r.cell.denominator, r.cell.not_applicable, r.cell.note)
             counts["new" if old is None else "unchanged" if old == values else "changed"] += 1
+            if old is not None and old != values:
+                changes += [
+                    CellChange(r.number, r.cell.measure.code, name, before, after)
+                    for name, before, after in zip(CHANGE_FIELDS, old, values, strict=True)
+                    if before != after
+                ]
         first = group_rows[0]
         groups.append(
             ImportGroup(
@@ -615,6 +639,7 @@ def _group(user: Any, rows: list[_Row]) -> list[ImportGroup]:
                 month=first.month,
                 cells=[r.cell for r in group_rows],
                 rows=[r.number for r in group_rows],
+                changes=changes,
                 **counts,
             )
         )

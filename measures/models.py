@@ -65,6 +65,10 @@ class Measure(models.Model):
         default=ChartType.RUN,
         help_text="The chart its pages open with; a control chart must suit the kind (docs/control-charts.md).",
     )
+    recorded_by_platform = models.BooleanField(
+        default=False,
+        help_text="The platform records its values (e.g. learning-event attendance); teams do not enter them.",
+    )
     sensitive = models.BooleanField(
         default=False,
         help_text="Small counts could identify families or staff (e.g. IPV disclosures): suppress them "
@@ -296,6 +300,8 @@ class PhaseDecision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     decided_at = models.DateTimeField(auto_now_add=True)
+    # Every decision made, changed or undone, with who and (for an undo) why: the chart's phase history.
+    history = HistoricalRecords()
 
     objects = CollaborativeOwned.as_manager()
 

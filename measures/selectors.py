@@ -9,8 +9,10 @@ from django.utils import timezone
 from collaboratives import access, enrolment, months
 from collaboratives.models import Awardee, Collaborative, Membership, Role, Team
 from collaboratives.selectors import team_list
+from measures import figures
 from measures.charts import ChartNote, team_chart_notes, value_format
 from measures.charts.suppression import withheld_teams
+from measures.interpretation import aim_words, variation_icon
 from measures.models import (
     ChartAnnotation,
     Measure,
@@ -19,6 +21,7 @@ from measures.models import (
     PhaseDecision,
     RunChartAnalysis,
 )
+from measures.rendering import figure_input, measure_facts
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,9 @@ class DashboardCell(NamedTuple):
     provisional: bool
     meets_aim: bool | None
     signal: str | None
+    variation: str | None = None  # the icon's name (interpretation.variation_icon)
+    aim: str = ""  # the verdict with its statistic (interpretation.aim_sentence)
+    aim_value: str = ""  # that statistic, short: "72%, last 6" (the median of the last 6 reported months)
 
 
 @dataclass(frozen=True)
@@ -220,6 +226,18 @@ class DashboardRow:
     report_status: str | None  # None: a peer's report is not the viewer's business
     withheld: int = (
         0  # cells left empty: the team's analysis of a sensitive measure is withheld from the viewer
+    )
+
+
+def runchart_team_analysed_for_task() -> QuerySet[RunChartAnalysis]:
+    """Every analysed team chart of a team still taking part, for a trusted periodic task with no viewer
+    (measures.coaching tells the deciders of suggested phases). Shows nobody a figure: a viewer reads
+    charts through measures/charts/read.py."""
+    return (
+        RunChartAnalysis.objects.unscoped(reason="periodic task over every team chart")
+        .filter(kind=RunChartAnalysis.Kind.TEAM, failed=False, team__withdrawn_on=None)
+        .exclude(result=None)
+        .select_related("team__lia", "measure")
     )
 
 
@@ -252,10 +270,28 @@ def dashboard_rows(
             provisional=KT("summary__current_median__provisional"),
             meets_aim=KT("summary__meets_aim"),
             signal=KT("summary__latest_signal"),
+            variation=KT("summary__variation"),
+            aim_median=KT("summary__aim_median__value"),
+            aim_points=KT("summary__aim_points"),
         )
-        .values_list("team_id", "measure_id", "median", "provisional", "meets_aim", "signal")
-    )
-    for team_id, measure_id, median, provisional, meets_aim, signal in figures:
+        .values_list(
+            "team_id", "measure_id", "median", "provisional", "meets_aim", "signal", "variation", "aim_median",
+            "aim_points",
+        )
+    )  # fmt: skip
+    directions = [m.direction for m in measures]
+    aim_texts = [aim_words(measure_facts(m)) for m in measures]
+    for (
+        team_id,
+        measure_id,
+        median,
+        provisional,
+        meets_aim,
+        signal,
+        variation,
+        aim_median,
+        aim_points,
+    ) in figures:
         row = cells.get(team_id)
         if row is None:
             row = cells[team_id] = [None] * len(measures)
@@ -263,12 +299,20 @@ def dashboard_rows(
         if median is None or median == "null" or measure_id not in column:
             continue
         i, value = column[measure_id], float(median)
+        met = _JSON_BOOL.get(meets_aim)
+        aim = aim_value = ""
+        if met is not None and aim_median not in (None, "null"):
+            aim = aim_texts[i](met, float(aim_median), int(aim_points))
+            aim_value = f"{formats[i](float(aim_median))}, last {aim_points}"
         row[i] = DashboardCell(
             formats[i](value),
             value,
             _JSON_BOOL.get(provisional, False),
-            _JSON_BOOL.get(meets_aim),
+            met,
             None if signal == "null" else signal,
+            variation_icon(None if variation == "null" else variation, directions[i]),
+            aim,
+            aim_value,
         )
     # A sensitive measure's figures of a team with a month hidden from the viewer are withheld
     # (measures/charts/suppression.py), as on the team's chart page and in the API.
@@ -315,46 +359,14 @@ def phase_decision_list(*, user: Any, analysis: RunChartAnalysis) -> QuerySet[Ph
     return PhaseDecision.objects.visible_to(user).filter(analysis=analysis).select_related("decided_by")
 
 
-CHART_CSV_HEADER = [
-    "month", "numerator", "denominator", "value", "centre_line", "phase", "provisional", "shift", "trend",
-    "n_teams_reporting",
-]  # fmt: skip
+CHART_CSV_HEADER = figures.CSV_HEADER
 
 
-def chart_rows(chart: RunChartAnalysis) -> list[list[Any]]:
-    """The stored chart as rows: the centre line in force each month and whether the month is part of a signal."""
-    result = chart.result or {}
-    points = chart.points or []
-    scale = chart.measure.display_multiplier
-    phases = result.get("phases") or [
-        {"start_index": 0, "end_index": len(points) - 1, "median": result.get("median"),
-         "provisional": (result.get("baseline") or {}).get("provisional", False)}
-    ]  # fmt: skip
-    shifts = {i for s in result.get("shifts", []) for i in s["indices"]}
-    shifts |= {i for p in phases[1:] for s in p.get("shifts", []) for i in s["indices"]}
-    trends = {i for t in result.get("trends", []) for i in range(t["start_index"], t["end_index"] + 1)}
-    rows = []
-    for i, point in enumerate(points):
-        no_phase: tuple[int | None, dict[str, Any]] = (None, {})
-        number, phase = next(
-            ((n, p) for n, p in enumerate(phases, 1) if p["start_index"] <= i <= p["end_index"]), no_phase
-        )
-        value, median = point["value"], phase.get("median")
-        rows.append(
-            [
-                point["month"][:7],
-                point["numerator"],
-                point["denominator"],
-                None if value is None else round(value * scale, 4),
-                None if median is None else round(median * scale, 4),
-                number,
-                "yes" if phase.get("provisional") else "no",
-                "yes" if i in shifts and value is not None else "no",
-                "yes" if i in trends and value is not None else "no",
-                point.get("n_teams_reporting", ""),
-            ]
-        )
-    return rows
+def chart_rows(chart: RunChartAnalysis, *, title: str = "") -> list[list[Any]]:
+    """The stored chart as rows, from the same model as its picture: the centre line in force each month
+    and the judged signals the month is part of."""
+    model = figures.chart_model(figure_input(chart, title=title))
+    return figures.csv_rows(model, chart.points or [])
 
 
 # --- Reporting status (issue 4) ---
@@ -520,10 +532,12 @@ def reporting_status(*, user: Any, collaborative: Collaborative, today: dt.date)
 
 
 def measure_active_list(*, user: Any, collaborative: Any, month: dt.date) -> QuerySet[Measure]:
-    """The collaborative's measures reported in `month`: active_from ≤ month ≤ active_to, a blank end open."""
+    """The collaborative's measures teams report in `month`: active_from ≤ month ≤ active_to, a blank end
+    open; not those the platform records itself (`recorded_by_platform`)."""
     return measure_list(user=user, collaborative=collaborative).filter(
         Q(active_from__isnull=True) | Q(active_from__lte=month),
         Q(active_to__isnull=True) | Q(active_to__gte=month),
+        recorded_by_platform=False,
     )
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -16,6 +16,8 @@ from django.utils import timezone
 from collaboratives import access, enrolment, months
 from collaboratives.mail import send_once
 from collaboratives.models import Membership, Role, Team
+from collaboratives.notifications import notification_send_many
+from collaboratives.recipients import team_people
 from measures.charts import inputs
 from measures.charts.recompute import analyses_mark_stale, analyses_mark_stale_in_batches, series_mark_stale
 from measures.models import (
@@ -157,17 +159,19 @@ def observations_record(
     """Save a team's values for one month, all or nothing, with history; then recompute the affected series.
 
     Errors are keyed `<measure code>.<field>`, so a form or an import can point at the exact cell.
-    A submitted month refuses changes (error keyed `month`) until it is reopened; the first save of a
-    month creates its draft report.
+    A submitted month refuses changes (error keyed `month`) until it is reopened, except to measures the
+    platform records itself (`recorded_by_platform`, e.g. learning-event attendance), which teams neither
+    enter nor submit; the first save of a team's own values in a month creates its draft report.
     """
     access.require(actor, access.Action.ENTER_DATA, team)
     _check_month(team, month)
     report = _report_for_update(team=team, month=month)
-    if report is not None and report.status == MonthlyReport.Status.SUBMITTED:
+    team_entered = any(not cell.measure.recorded_by_platform for cell in cells)
+    if report is not None and report.status == MonthlyReport.Status.SUBMITTED and team_entered:
         raise ValidationError({"month": _submitted_message(report)})
     if errors := observations_check(team=team, month=month, cells=cells):
         raise ValidationError(errors)
-    if report is None:
+    if report is None and team_entered:  # the platform's own values do not start a team's draft
         report = MonthlyReport(team=team, month=month, status=MonthlyReport.Status.DRAFT)
         report._history_user = actor
         report.full_clean()
@@ -327,11 +331,18 @@ def annotation_add(
     if team is None:
         access.require(actor, access.Action.ADMINISTER, collaborative)
     else:
-        access.require(actor, access.Action.ENTER_DATA, team)
+        access.require(actor, access.Action.ANNOTATE_CHARTS, team)
         if team.collaborative_id != collaborative.id:
             raise ValidationError({"team": "This team is not part of the collaborative."})
     if measure is not None and measure.collaborative_id != collaborative.id:
         raise ValidationError({"measure": "This measure is not part of the collaborative."})
+    note = ChartAnnotation(collaborative=collaborative, team=team, measure=measure, created_by=actor)
+    return _annotation_write(note, month=month, text=text)
+
+
+def _annotation_write(note: ChartAnnotation, *, month: dt.date, text: str) -> ChartAnnotation:
+    """Check a note's month (inside its collaborative) and text, then save it."""
+    collaborative = note.collaborative
     month = month.replace(day=1)
     if not collaborative.start_date.replace(day=1) <= month <= collaborative.end_date:
         raise ValidationError(
@@ -341,17 +352,26 @@ def annotation_add(
         )
     if not text.strip():
         raise ValidationError({"text": "Write the note."})
-    note = ChartAnnotation(
-        collaborative=collaborative,
-        team=team,
-        measure=measure,
-        month=month,
-        text=text.strip(),
-        created_by=actor,
-    )
+    note.month, note.text = month, text.strip()
     note.full_clean()
     note.save()
     return note
+
+
+@transaction.atomic
+def annotation_update(*, actor: Any, note: ChartAnnotation, month: dt.date, text: str) -> ChartAnnotation:
+    """Its author corrects a note's month or text."""
+    if not access.may_change_note(actor, note):
+        raise PermissionDenied("Only the note's author may change it.")
+    return _annotation_write(note, month=month, text=text)
+
+
+@transaction.atomic
+def annotation_delete(*, actor: Any, note: ChartAnnotation) -> None:
+    """Its author removes a note from the charts."""
+    if not access.may_change_note(actor, note):
+        raise PermissionDenied("Only the note's author may delete it.")
+    ChartAnnotation.objects.visible_to(actor).filter(id=note.id).delete()
 
 
 # --- Report reminders (issue 4) ---
@@ -475,7 +495,22 @@ def report_reminders_send(*, today: dt.date) -> list[ReportReminder]:
         )
         if _reminder_send_once(reminder=reminder, message=message):
             sent.append(reminder)
+            data_due_notify(
+                team=team, month=month, due_date=due_date, overdue=kind == ReportReminder.Kind.OVERDUE
+            )
     return sent
+
+
+def data_due_notify(*, team: Team, month: dt.date, due_date: dt.date, overdue: bool) -> int:
+    """Beside a due-soon or overdue email, tell the LIA's CQI leads and members in the app, once per key."""
+    state = "is overdue" if overdue else f"is due {due_date:%B} {due_date.day}"
+    return notification_send_many(
+        recipients=team_people(team=team, roles=[Role.CQI_LEAD, Role.TEAM_MEMBER]),
+        kind="data_due",
+        text=f"{team.lia.name}'s {month:%B %Y} data {state}.",
+        url=reverse("team-data-month", kwargs={"public_id": team.public_id, "month": month}),
+        key=f"data-due:{team.public_id}:{month:%Y-%m}:{'overdue' if overdue else 'due-soon'}",
+    )
 
 
 def report_submitted_notify(*, team: Team, report: MonthlyReport) -> None:

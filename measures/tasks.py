@@ -63,3 +63,19 @@ def runchart_refresh_many(analysis_ids: list[int]) -> None:
     stale = RunChartAnalysis.objects.filter(id__in=analysis_ids, stale=True).values_list("id", flat=True)
     if stale_ids := list(stale):
         runchart_analyse_many(analysis_ids=stale_ids)  # same inputs → same rows; safe to repeat
+
+
+@shared_task(acks_late=True)
+def training_record_all() -> None:
+    from django.utils import timezone
+
+    from measures.learning import training_record_all as record
+
+    record(today=timezone.localdate())  # records only values that changed: safe to run again
+
+
+@shared_task(acks_late=True)
+def phase_suggestions_notify() -> None:
+    from measures.coaching import phase_suggestions_notify as notify
+
+    notify()

@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from collaboratives import months
 from measures import api, views
-from measures.views import control_api, dashboards, funnel, imports, manage, reporting
+from measures.views import coaching, control_api, dashboards, exports, funnel, imports, manage, reporting
 
 
 class MonthConverter:
@@ -47,9 +47,34 @@ urlpatterns = [
         funnel.measure_funnel,
         name="measure-funnel",
     ),
+    path("coaching/phases/", coaching.phase_queue, name="phase-queue"),
+    path("notes/<uuid:public_id>/", coaching.note_edit, name="note-edit"),
+    path("notes/<uuid:public_id>/delete/", coaching.note_delete, name="note-delete"),
+    path(
+        "collaboratives/<uuid:public_id>/dashboard/table.csv",
+        exports.dashboard_table_download,
+        {"fmt": "csv"},
+        name="dashboard-table-csv",
+    ),
+    path(
+        "collaboratives/<uuid:public_id>/dashboard/table.xlsx",
+        exports.dashboard_table_download,
+        {"fmt": "xlsx"},
+        name="dashboard-table-xlsx",
+    ),
+    path(
+        "collaboratives/<uuid:public_id>/data.xlsx",
+        exports.collaborative_workbook_download,
+        name="collaborative-workbook",
+    ),
     path("charts/<uuid:public_id>/", dashboards.chart_detail, name="chart-detail"),
     path("charts/<uuid:public_id>/fragment/", dashboards.chart_fragment, name="chart-fragment"),
     path("charts/<uuid:public_id>/phases/", dashboards.chart_phase, name="chart-phase"),
+    path(
+        "charts/<uuid:public_id>/phases/<month:month>/undo/",
+        coaching.phase_decision_undo,
+        name="phase-decision-undo",
+    ),
     path("charts/<uuid:public_id>/notes/", dashboards.chart_annotate, name="chart-annotate"),
     path("charts/<uuid:public_id>/data.csv", dashboards.chart_csv, name="chart-csv"),
     path(

@@ -72,9 +72,10 @@ class PDSACycleForm(forms.Form):
         self.fields["change_idea"].to_field_name = "public_id"
         self.fields["change_idea"].empty_label = "Choose a change idea"
         self.fields["change_idea"].label_from_instance = lambda idea: f"{idea.driver.text} → {idea.text}"
+        # The widget first: setting the queryset is what hands the widget its choices.
+        self.fields["measures"].widget = forms.CheckboxSelectMultiple()
         self.fields["measures"].queryset = measures
         self.fields["measures"].to_field_name = "public_id"
-        self.fields["measures"].widget = forms.CheckboxSelectMultiple()
         self.fields["measures"].required = False
         if not measures.exists():
             del self.fields["measures"]
@@ -124,26 +125,6 @@ class PDSAReviewForm(forms.Form):
         add_service_errors(self, exc)
 
 
-def error_summary(form: forms.Form) -> list[tuple[str | None, str]]:
-    """(field id, message) for the error summary above a form; ids link to the fields."""
-    return [
-        *(
-            (_field_id(form[name]), error)
-            for name, errors in form.errors.items()
-            if name in form.fields
-            for error in errors
-        ),
-        *((None, error) for error in form.non_field_errors()),
-    ]
-
-
-def _field_id(bound: forms.BoundField) -> str:
-    """Radio and checkbox groups link to their first option; other fields to the field itself."""
-    if isinstance(bound.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
-        return f"{bound.auto_id}_0"
-    return bound.auto_id
-
-
 class LedgerFilter(forms.Form):
     awardee = forms.ModelChoiceField(
         queryset=None, to_field_name="public_id", required=False, empty_label="All awardees", label="Awardee"
@@ -152,3 +133,9 @@ class LedgerFilter(forms.Form):
 
 class AttachmentForm(forms.Form):
     file = forms.FileField(label="Attach a file (PDF, Word, Excel, CSV, text or image; at most 5 MB)")
+
+
+class ReplyForm(forms.Form):
+    """A message in the conversation after an advisor's feedback."""
+
+    text = forms.CharField(label="Your message", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)

@@ -204,3 +204,26 @@ class PDSAAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class PDSAReviewMessage(models.Model):
+    """A message in the conversation that follows an advisor's feedback: the team replies, the advisor answers."""
+
+    public_id = public_id_field()
+    review = models.ForeignKey(PDSAReview, on_delete=models.CASCADE, related_name="messages")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_team = models.BooleanField(help_text="Written by the team (else by an advisor or admin).")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TeamOwned.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "PDSA review message"
+
+    def __str__(self) -> str:
+        return f"Message on {self.review}"

@@ -4,8 +4,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives import access, months
@@ -13,7 +14,7 @@ from collaboratives.models import Awardee, ChangeIdea, Collaborative, Role, Team
 from collaboratives.selectors import collaborative_list
 from measures.charts import ChartNote
 from measures.models import Measure
-from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
+from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview, PDSAReviewMessage
 
 
 def pdsa_cycle_list(*, user: Any, team: Team | None = None) -> QuerySet[PDSACycle]:
@@ -58,7 +59,18 @@ def pdsa_submission_by_month(*, teams: Iterable[Team], months: list[dt.date]) ->
 
 def pdsa_review_list(*, user: Any, cycle: PDSACycle) -> QuerySet[PDSAReview]:
     """A cycle's submissions and reviews, oldest first: its review history."""
-    return PDSAReview.objects.visible_to(user).filter(cycle=cycle).select_related("requested_by", "reviewer")
+    return (
+        PDSAReview.objects.visible_to(user)
+        .filter(cycle=cycle)
+        .select_related("requested_by", "reviewer")
+        .prefetch_related(
+            Prefetch(
+                "messages",
+                queryset=PDSAReviewMessage.objects.visible_to(user).select_related("author"),
+                to_attr="thread",
+            )
+        )
+    )
 
 
 def pdsa_review_queue(*, user: Any) -> QuerySet[PDSAReview]:
@@ -177,7 +189,9 @@ def pdsa_chart_notes(*, user: Any, team: Team, measure: Measure) -> list[ChartNo
     cycles = pdsa_cycle_list(user=user, team=team).filter(measures=measure).order_by("created_at", "id")
     return [
         ChartNote(
-            (c.started_on or timezone.localtime(c.created_at).date()).replace(day=1), f"PDSA: {c.title}"
+            (c.started_on or timezone.localtime(c.created_at).date()).replace(day=1),
+            f"PDSA: {c.title}",
+            reverse("pdsa-cycle-detail", args=[c.public_id]),
         )
         for c in cycles
     ]

@@ -4,7 +4,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import models, transaction
 from django.template.loader import render_to_string
@@ -14,13 +14,36 @@ from django.utils import timezone
 from collaboratives import access, scoping
 from collaboratives.mail import send_once
 from collaboratives.models import ChangeIdea, Membership, Role, Team
+from collaboratives.notifications import notification_send_many
+from collaboratives.recipients import team_people
+from collaboratives.uploads import upload_check
 from measures.models import Measure
-from pdsa.models import PHASES, PDSAAttachment, PDSACycle, PDSAReview
+from pdsa.models import PHASES, PDSAAttachment, PDSACycle, PDSAReview, PDSAReviewMessage
 
 # Plan, Do, Study and Act text and date fields, in the order teams are taught to fill them.
 _PHASE_FIELDS = [PDSACycle._meta.get_field(name) for _, _, names in PHASES[1:] for name in names]
 CYCLE_TEXT_FIELDS = tuple(f.name for f in _PHASE_FIELDS if isinstance(f, models.TextField))
 CYCLE_DATE_FIELDS = tuple(f.name for f in _PHASE_FIELDS if isinstance(f, models.DateField))
+
+
+# (earlier date, later date, the later field's error) for each pair of a cycle's dates that must be in order.
+DATE_ORDER = (
+    ("planned_start", "planned_end", "The planned end date is before the planned start date."),
+    ("started_on", "completed_on", "The completion date is before the date the test started."),
+)
+
+
+def _check_date_order(cycle: PDSACycle) -> None:
+    """A cycle cannot end before it starts, as planned or as it ran."""
+    errors = {
+        later: message
+        for earlier, later, message in DATE_ORDER
+        if getattr(cycle, earlier)
+        and getattr(cycle, later)
+        and getattr(cycle, later) < getattr(cycle, earlier)
+    }
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -69,6 +92,7 @@ def pdsa_cycle_start(
             for name, value in fields.items()
         },
     )
+    _check_date_order(cycle)
     cycle.full_clean()
     cycle.save()
     cycle.measures.set(measures)
@@ -123,6 +147,7 @@ def pdsa_cycle_update(
             setattr(cycle, name, value)
         else:
             setattr(cycle, name, (value or "").strip() if isinstance(value, str) or value is None else value)
+    _check_date_order(cycle)
     cycle.full_clean()
     cycle.save()
     if measures is not None:
@@ -244,6 +269,14 @@ def pdsa_review_notify_advisors(*, review_id: int) -> bool:
         {"review": review, "team": team, "link": _cycle_link(review.cycle) + "review/"},
     )
     message = EmailMessage(f"PDSA for review: {review.cycle.title} ({team.lia.name})", body, None, to)
+    notification_send_many(
+        recipients=team_people(team=team, roles=[Role.ADVISOR])
+        or team_people(team=team, roles=[Role.COLLABORATIVE_ADMIN]),
+        kind="pdsa_review",
+        text=f"{team.lia.name} sent “{review.cycle.title}” for review.",
+        url=reverse("pdsa-cycle-review", kwargs={"public_id": review.cycle.public_id}),
+        key=f"pdsa-review:{review.id}",
+    )
     return send_once(
         row=PDSAReview.objects.filter(id=review.id), field="advisors_notified_at", message=message
     )
@@ -258,46 +291,29 @@ def pdsa_review_notify_team(*, review_id: int) -> bool:
         "pdsa/email/review_given.txt", {"review": review, "team": team, "link": _cycle_link(review.cycle)}
     )
     message = EmailMessage(f"Feedback on your PDSA: {review.cycle.title}", body, None, to)
+    notification_send_many(
+        recipients=team_people(team=team, roles=[Role.TEAM_MEMBER, Role.CQI_LEAD]),
+        kind="feedback",
+        text=f"Your improvement advisor gave feedback on “{review.cycle.title}”.",
+        url=reverse("pdsa-cycle-detail", kwargs={"public_id": review.cycle.public_id}),
+        key=f"pdsa-feedback:{review.id}",
+    )
     return send_once(row=PDSAReview.objects.filter(id=review.id), field="team_notified_at", message=message)
 
 
 # --- Attachments ---
 
-ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
-# Served as downloads with these types whatever the browser claimed, so nothing uploaded runs as a page.
-ATTACHMENT_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv",
-    "txt": "text/plain",
-    "png": "image/png",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-}
-
 
 @transaction.atomic
 def pdsa_attachment_add(*, actor: Any, cycle: PDSACycle, filename: str, content: bytes) -> PDSAAttachment:
-    """Keep a file with a cycle: one of ATTACHMENT_TYPES, at most 5 MB."""
+    """Keep a file with a cycle: one of collaboratives.uploads.UPLOAD_TYPES, at most 5 MB."""
     access.require(actor, access.Action.ENTER_DATA, cycle.team)
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in ATTACHMENT_TYPES:
-        raise ValidationError(
-            {
-                "file": f"Attach a PDF, Word, Excel, CSV, text or image file ({', '.join(sorted(ATTACHMENT_TYPES))})."
-            }
-        )
-    if not content:
-        raise ValidationError({"file": "The file is empty."})
-    if len(content) > ATTACHMENT_MAX_BYTES:
-        raise ValidationError({"file": "The file is larger than 5 MB."})
+    name, content_type = upload_check(filename=filename, content=content)
     attachment = PDSAAttachment(
         cycle=cycle,
         team=cycle.team,
         filename=name,
-        content_type=ATTACHMENT_TYPES[extension],
+        content_type=content_type,
         content=content,
         size=len(content),
         uploaded_by=actor,
@@ -311,3 +327,61 @@ def pdsa_attachment_add(*, actor: Any, cycle: PDSACycle, filename: str, content:
 def pdsa_attachment_delete(*, actor: Any, attachment: PDSAAttachment) -> None:
     access.require(actor, access.Action.ENTER_DATA, attachment.team)
     attachment.delete()
+
+
+# --- The conversation after a review (issue 21) ---
+
+
+@transaction.atomic
+def pdsa_review_reply(*, actor: Any, cycle: PDSACycle, text: str) -> PDSAReviewMessage:
+    """Add to the conversation on the cycle's latest feedback: the team replies, an advisor (or admin) answers;
+    the other side is told in the app, after commit."""
+    team = cycle.team
+    from_team = access.can(actor, access.Action.ENTER_DATA, team)
+    if not from_team and not access.can(actor, access.Action.REVIEW, team):
+        raise PermissionDenied(
+            "Only the team and its improvement advisors take part in the review conversation."
+        )
+    review = (
+        PDSAReview.objects.visible_to(actor)
+        .filter(cycle=cycle)
+        .exclude(reviewed_at=None)
+        .order_by("-reviewed_at")
+        .first()
+    )
+    if review is None:
+        raise ValidationError({"text": "Reply once the advisor has given feedback."})
+    if not text.strip():
+        raise ValidationError({"text": "Write your message."})
+    message = PDSAReviewMessage(
+        review=review, team=team, author=actor, from_team=from_team, text=text.strip()
+    )
+    message.full_clean()
+    message.save()
+    transaction.on_commit(partial(_trusted, pdsa_review_reply_notify, message_id=message.id), robust=True)
+    return message
+
+
+def pdsa_review_reply_notify(*, message_id: int) -> bool:
+    """Tell the other side of the conversation about a message, once (keyed by the message); whether anyone
+    was told."""
+    message = PDSAReviewMessage.objects.select_related("review__cycle", "team__lia", "author").get(
+        id=message_id
+    )
+    cycle, team = message.review.cycle, message.team
+    if message.from_team:
+        recipients = team_people(team=team, roles=[Role.ADVISOR]) or team_people(
+            team=team, roles=[Role.COLLABORATIVE_ADMIN]
+        )
+        text = f"{team.lia.name} replied about “{cycle.title}”."
+    else:
+        recipients = team_people(team=team, roles=[Role.TEAM_MEMBER, Role.CQI_LEAD])
+        text = f"Your improvement advisor answered about “{cycle.title}”."
+    told = notification_send_many(
+        recipients=[r for r in recipients if r.pk != message.author_id],
+        kind="feedback",
+        text=text,
+        url=reverse("pdsa-cycle-detail", kwargs={"public_id": cycle.public_id}) + "#conversation",
+        key=f"pdsa-message:{message.public_id}",
+    )
+    return told > 0

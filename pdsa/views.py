@@ -10,16 +10,19 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collaboratives import access
 from collaboratives import selectors as collab_selectors
-from collaboratives.forms import add_service_errors
+from collaboratives.forms import add_service_errors, error_summary
+from collaboratives.learning.selectors import change_idea_resource_counts
 from collaboratives.models import ChangeIdea, Team
+from collaboratives.uploads import UPLOAD_MAX_BYTES
 from measures.models import Measure
-from pdsa import selectors, services
+from pdsa import search, selectors, services
 from pdsa.forms import (
     LABELS,
     NEW_PHASES,
@@ -27,7 +30,7 @@ from pdsa.forms import (
     LedgerFilter,
     PDSACycleForm,
     PDSAReviewForm,
-    error_summary,
+    ReplyForm,
 )
 from pdsa.models import PHASES, PDSAAttachment, PDSACycle, PDSAReview
 
@@ -165,6 +168,7 @@ def _detail_page(
             "can_enter": access.can(request.user, access.Action.ENTER_DATA, team),
             "can_review": access.can(request.user, access.Action.REVIEW, team),
             "next_status": _next_status(cycle),
+            "latest_reviewed": next((r for r in reversed(reviews) if r.reviewed_at), None),
         },
         status=status,
     )
@@ -355,6 +359,7 @@ def kdd_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "collaborative": collaborative,
             "aims": collab_selectors.kdd_tree(user=request.user, collaborative=collaborative),
             "counts": selectors.change_idea_counts(user=request.user, collaborative=collaborative),
+            "resources": change_idea_resource_counts(user=request.user, collaborative=collaborative),
             "can_edit": access.can(request.user, access.Action.ADMINISTER, collaborative),
             "my_teams": [
                 t
@@ -397,7 +402,7 @@ def pdsa_attachment_add(request: HttpRequest, public_id: str) -> HttpResponse:
                 actor=request.user,
                 cycle=cycle,
                 filename=upload.name,
-                content=upload.read(services.ATTACHMENT_MAX_BYTES + 1),
+                content=upload.read(UPLOAD_MAX_BYTES + 1),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -422,3 +427,34 @@ def pdsa_attachment(request: HttpRequest, public_id: str) -> HttpResponse:
     response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_GET
+def search_page(request: HttpRequest) -> HttpResponse:
+    """One result list across teams, measures, PDSA cycles, change ideas and notes the user may see."""
+    query = request.GET.get("q", "").strip()[:100]
+    hits = search.search(user=request.user, query=query)
+    return render(
+        request,
+        "pdsa/search.html",
+        {"query": query, "hits": hits, "too_short": 0 < len(query) < search.MIN_QUERY},
+    )
+
+
+@login_required
+@require_POST
+def pdsa_review_reply(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A message in the conversation on the cycle's latest feedback, from the team or its advisor."""
+    cycle = _cycle(request, public_id)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.pdsa_review_reply(actor=request.user, cycle=cycle, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Message sent; the other side has been told.")
+    else:
+        messages.error(request, "Write your message.")
+    return redirect(reverse("pdsa-cycle-detail", kwargs={"public_id": cycle.public_id}) + "#conversation")

@@ -39,6 +39,7 @@ from collaboratives.models import (
     Membership,
     Notification,
     Role,
+    Team,
 )
 from measures.charts.recompute import runchart_analyse
 from measures.models import (
@@ -49,10 +50,16 @@ from measures.models import (
     PhaseDecision,
     RunChartAnalysis,
 )
-from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview
+from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview, PDSAReviewMessage
 from tests.factories import MeasureFactory
-from worksheets.models import Worksheet
+from worksheets.models import SurveyInstrument, SurveyItem, SurveyLink, SurveyWindow, Worksheet
 from worksheets.services import joy_worksheet_save
+from worksheets.survey.dates import month_last_day
+from worksheets.survey.services import (
+    survey_instrument_ensure,
+    survey_links_issue,
+    survey_window_open,
+)
 
 PRINCIPALS = [
     "anonymous",
@@ -117,6 +124,53 @@ def _invitation_token(w: SimpleNamespace) -> str:
     return token
 
 
+def _pending_invitation(w: SimpleNamespace) -> Invitation:
+    """An invitation ONE's admin sent (an advisor for B1) that nobody has accepted."""
+    invitation, _ = Invitation.objects.get_or_create(
+        token_hash=hashlib.sha256(b"matrix-pending").hexdigest(),
+        defaults={
+            "team": w.team_b1,
+            "via": w.one,
+            "email": "pending@example.org",
+            "role": Role.ADVISOR,
+            "expires_at": timezone.now() + dt.timedelta(days=3),
+        },
+    )
+    return invitation
+
+
+def _invitations() -> list[tuple[Any, ...]]:
+    return list(Invitation.objects.values_list("email", "token_hash", "expires_at", "revoked_at"))
+
+
+def _memberships() -> list[tuple[Any, ...]]:
+    return sorted(Membership.objects.values_list("user_id", "role", "lia_id", "team_id", "collaborative_id"))
+
+
+def _teams() -> list[tuple[Any, ...]]:
+    return sorted(Team.objects.values_list("id", "lia_id", "code", "withdrawn_on"))
+
+
+def _alices_note(w: SimpleNamespace) -> ChartAnnotation:
+    """A note alice wrote on team A1's charts."""
+    note, _ = ChartAnnotation.objects.get_or_create(
+        collaborative=w.one,
+        team=w.team_a1,
+        month=dt.date(2025, 3, 1),
+        text="Alice's note",
+        created_by=w.alice,
+    )
+    return note
+
+
+def _notes() -> list[tuple[Any, ...]]:
+    return list(ChartAnnotation.objects.values_list("id", "month", "text"))
+
+
+# ONE's admin and the superuser run ONE; everyone else who sees ONE is refused; the rest do not see it.
+_RUN_ONE = {"frank": 302, "root": 302, "olga": 404, "leo": 404}
+
+
 def _entry_url(w: SimpleNamespace, submitted: bool = False) -> str:
     """Team A1's March 2025 entry page; `submitted` first files that month as submitted by alice."""
     if submitted:
@@ -150,6 +204,23 @@ def _team_chart(w: SimpleNamespace) -> RunChartAnalysis:
         )
         runchart_analyse(analysis=w.chart_a1)
     return w.chart_a1
+
+
+def _decided_team_chart(w: SimpleNamespace) -> RunChartAnalysis:
+    """`_team_chart` with a manual phase decided at April 2025 by its CQI lead."""
+    chart = _team_chart(w)
+    PhaseDecision.objects.get_or_create(
+        analysis=chart,
+        start_month=dt.date(2025, 4, 1),
+        defaults={
+            "collaborative": w.one,
+            "team": w.team_a1,
+            "decision": "manual",
+            "reason": "x",
+            "decided_by": w.alice,
+        },
+    )
+    return chart
 
 
 def _state_chart(w: SimpleNamespace) -> RunChartAnalysis:
@@ -296,6 +367,132 @@ _KDD_GET = _statuses(403, olga=404, frank=200, root=200)
 _KDD_POST = _statuses(403, olga=404, frank=302, root=302)
 
 
+# --- Issue 23: staff well-being pulse survey (helpers for the ROUTES block below) ---
+def _survey_window(w: SimpleNamespace) -> Any:
+    """Team A1's survey of this month, open today (made once per test)."""
+    if not hasattr(w, "survey_window"):
+        today = timezone.localdate()
+        w.survey_window = survey_window_open(
+            actor=w.alice,
+            team=w.team_a1,
+            month=today.replace(day=1),
+            opens_on=today,
+            closes_on=month_last_day(today),
+            staff_count=10,
+        )
+    return w.survey_window
+
+
+def _survey_item(w: SimpleNamespace) -> SurveyItem:
+    return survey_instrument_ensure(collaborative=w.one).items.first()
+
+
+def _survey_token(w: SimpleNamespace) -> str:
+    return survey_links_issue(actor=w.alice, window=_survey_window(w), count=1)[0]
+
+
+def _survey_state() -> list[tuple[Any, ...]]:
+    return [
+        *SurveyWindow.objects.unscoped(reason="matrix").values_list("id", "status", "staff_count"),
+        *SurveyItem.objects.unscoped(reason="matrix").values_list("id", "code", "text_en"),
+        *SurveyInstrument.objects.unscoped(reason="matrix").values_list("id", "min_responses"),
+        *SurveyLink.objects.unscoped(reason="matrix").values_list("id", "used"),
+    ]
+
+
+_SURVEY_ITEM_POST = {
+    "code": "matrix",
+    "text_en": "How often?",
+    "text_es": "¿Con qué frecuencia?",
+    "choices": "never | Never | Nunca\nalways | Always | Siempre",
+    "top_box": "always",
+    "order": "9",
+}
+# A1's CQI lead runs its survey; those who see A1 read it (403 on the lead's actions); others get 404.
+_SURVEY_RUN_GET = _statuses(404, alice=200, root=200, bob=403, erin=403, frank=403)
+_SURVEY_RUN_POST = _statuses(404, alice=302, root=302, bob=403, erin=403, frank=403)
+
+
+# --- issue 25 helpers: collaborative ONE's learning calendar ---
+def _event_one(w: SimpleNamespace) -> Any:
+    """An action-period call of ONE for all its teams (made once per test)."""
+    if not hasattr(w, "event_one"):
+        from tests.collaboratives.learning.conftest import schedule
+
+        w.event_one = schedule(w, date=dt.date(2026, 1, 13))[0]
+    return w.event_one
+
+
+def _feed_token(w: SimpleNamespace) -> str:
+    from collaboratives.learning.services import calendar_feed_create
+
+    if not hasattr(w, "feed_token"):
+        w.feed_token = calendar_feed_create(actor=w.alice)[1]
+    return w.feed_token
+
+
+def _events() -> list[tuple[Any, ...]]:
+    from collaboratives.models import Event
+
+    return list(Event.objects.values_list("id", "title", "starts_at"))
+
+
+def _attendance() -> list[tuple[Any, ...]]:
+    from collaboratives.models import EventAttendance
+
+    return list(EventAttendance.objects.values_list("event_id", "team_id"))
+
+
+def _resource_one(w: SimpleNamespace) -> Any:
+    """A PDF in ONE's library (made once per test)."""
+    if not hasattr(w, "resource_one"):
+        from collaboratives.learning.services import resource_add
+
+        w.resource_one = resource_add(
+            actor=w.frank,
+            collaborative=w.one,
+            title="Slides",
+            kind="slides",
+            filename="s.pdf",
+            content=b"%PDF",
+        )
+    return w.resource_one
+
+
+def _resources() -> list[tuple[Any, ...]]:
+    from collaboratives.models import Resource
+
+    return list(Resource.objects.values_list("id", "title"))
+
+
+def _announcements() -> list[tuple[Any, ...]]:
+    from collaboratives.models import Announcement
+
+    return list(Announcement.objects.values_list("id", "title"))
+
+
+def _training_state() -> list[tuple[Any, ...]]:
+    from collaboratives.models import StaffMember, TrainingTopic
+
+    return [*TrainingTopic.objects.values_list("id", "name"), *StaffMember.objects.values_list("id", "name")]
+
+
+_EVENT_FORM = {
+    "kind": "action_period_call",
+    "title": "Matrix call",
+    "date": "2026-02-10",
+    "start_time": "15:00",
+    "end_time": "16:00",
+    "time_zone": "America/Chicago",
+    "join_url": "https://meet.example.org/matrix",
+}
+# ONE's admins schedule; awardee leads who see ONE (erin, kate) open the form for their own awardee's
+# teams but may not schedule for every team; others who see ONE get 403; outsiders 404.
+_SCHEDULE_GET = _statuses(403, olga=404, frank=200, root=200, erin=200, kate=200)
+_SCHEDULE_POST = _statuses(403, olga=404, frank=302, root=302)
+# --- end of issue 25 helpers ---
+
+
 # The oracle. Team A1 belongs to LIA A (North) in collaborative ONE; see tests/conftest.py for the people.
 ROUTES: dict[str, list[Case]] = {
     "home": [Case("get", lambda w: "/", _statuses(200))],
@@ -385,7 +582,8 @@ ROUTES: dict[str, list[Case]] = {
         Case(
             "post",
             lambda w: f"/charts/{_team_chart(w).public_id}/notes/",
-            _statuses(403, olga=404, alice=302, bob=302, root=302),  # the team's own members
+            # The team's own members, its advisors (A1 has none) and ONE's admin (issue 21: advisors annotate).
+            _statuses(403, olga=404, alice=302, bob=302, frank=302, root=302),
             data=lambda w: {"month": "2025-03", "text": "Two home visitors left"},
             unchanged=_charts_state,
         )
@@ -902,6 +1100,375 @@ ROUTES: dict[str, list[Case]] = {
         )
     ],
     # --- end of issue 26 ---
+    # --- issue 23 ---
+    "survey-results": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/survey/", _statuses(200, olga=404))
+    ],
+    "survey-instrument": [
+        # Everyone who sees ONE reads its questions; only its admins change the threshold.
+        Case(
+            "get", lambda w: f"/collaboratives/{w.one.public_id}/survey/questions/", _statuses(200, olga=404)
+        ),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/survey/questions/",
+            _KDD_POST,
+            data=lambda w: {"min_responses": "7"},
+            unchanged=_survey_state,
+        ),
+    ],
+    "survey-item-new": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/survey/questions/new/", _KDD_GET),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/survey/questions/new/",
+            _KDD_POST,
+            data=lambda w: _SURVEY_ITEM_POST,
+            unchanged=_survey_state,
+        ),
+    ],
+    "survey-item-edit": [
+        Case("get", lambda w: f"/survey-questions/{_survey_item(w).public_id}/", _KDD_GET),
+        Case(
+            "post",
+            lambda w: f"/survey-questions/{_survey_item(w).public_id}/",
+            _KDD_POST,
+            data=lambda w: _SURVEY_ITEM_POST,
+            unchanged=_survey_state,
+        ),
+    ],
+    "survey-team": [
+        Case("get", lambda w: f"/teams/{w.team_a1.public_id}/survey/", _TEAM_READS),
+        Case(
+            "post",
+            lambda w: f"/teams/{w.team_a1.public_id}/survey/",
+            _SURVEY_RUN_POST,
+            data=lambda w: {
+                "month": "2025-03",
+                "opens_on": "2025-03-01",
+                "closes_on": "2025-03-31",
+                "staff_count": "9",
+            },
+            unchanged=_survey_state,
+        ),
+    ],
+    "survey-window": [
+        Case("get", lambda w: f"/survey-months/{_survey_window(w).public_id}/", _TEAM_READS),
+        Case(
+            "post",
+            lambda w: f"/survey-months/{_survey_window(w).public_id}/",
+            _SURVEY_RUN_POST,
+            data=lambda w: {
+                "staff_count": "11",
+                "closes_on": f"{month_last_day(timezone.localdate()):%Y-%m-%d}",
+            },
+            unchanged=_survey_state,
+        ),
+    ],
+    "survey-window-links": [
+        Case("get", lambda w: f"/survey-months/{_survey_window(w).public_id}/links/", _SURVEY_RUN_GET),
+        Case(
+            "post",
+            lambda w: f"/survey-months/{_survey_window(w).public_id}/links/",
+            _SURVEY_RUN_GET,  # the printable sheet answers 200
+            data=lambda w: {"count": "3"},
+            unchanged=_survey_state,
+        ),
+    ],
+    "survey-window-email": [
+        Case(
+            "post",
+            lambda w: f"/survey-months/{_survey_window(w).public_id}/email/",
+            _SURVEY_RUN_POST,
+            data=lambda w: {"addresses": "staff.one@example.org"},
+            unchanged=_survey_state,
+        )
+    ],
+    "survey-window-close": [
+        Case(
+            "post",
+            lambda w: f"/survey-months/{_survey_window(w).public_id}/close/",
+            _SURVEY_RUN_POST,
+            unchanged=_survey_state,
+        )
+    ],
+    "survey-respond": [
+        # No account: the link is the credential, for anyone who holds it, signed in or not.
+        Case("get", lambda w: f"/s/{_survey_token(w)}/", _statuses(200, anonymous=200)),
+        Case("get", lambda w: "/s/not-a-real-link/", _statuses(404, anonymous=404)),
+        Case(
+            "post",
+            lambda w: f"/s/{_survey_token(w)}/",
+            _statuses(200, anonymous=200),
+            data=lambda w: {
+                "q_supported": "always",
+                "q_reflective-supervision": "often",
+                "q_work-life-balance": "never",
+                "q_wellbeing": "better",
+            },
+        ),
+    ],
+    # --- end of issue 23 ---
+    # --- issue 25 ---
+    "calendar": [Case("get", lambda w: "/calendar/?month=2026-01", _statuses(200))],
+    "calendar-feed": [
+        Case("get", lambda w: "/calendar/subscribe/", _statuses(200)),
+        Case("post", lambda w: "/calendar/subscribe/", _statuses(200), data=lambda w: {"action": "create"}),
+    ],
+    "calendar-feed-ics": [
+        # The secret address is the credential: whoever holds alice's sees her feed; a made-up one is 404.
+        Case("get", lambda w: f"/calendar/feed/{_feed_token(w)}.ics", _statuses(200, anonymous=200)),
+        Case("get", lambda w: "/calendar/feed/made-up-token.ics", _statuses(404, anonymous=404)),
+    ],
+    "event-create": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/events/new/", _SCHEDULE_GET),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/events/new/",
+            _SCHEDULE_POST,
+            data=lambda w: _EVENT_FORM,
+            unchanged=_events,
+        ),
+    ],
+    "event-detail": [Case("get", lambda w: f"/events/{_event_one(w).public_id}/", _statuses(200, olga=404))],
+    "event-attendance": [
+        Case(
+            "post",
+            lambda w: f"/events/{_event_one(w).public_id}/attendance/",
+            _statuses(403, olga=404, frank=302, root=302),  # an event for all of ONE: its admins' register
+            data=lambda w: {"teams": [str(w.team_a1.public_id)]},
+            unchanged=_attendance,
+        )
+    ],
+    "event-check-in": [
+        Case(
+            "post",
+            lambda w: f"/events/{_event_one(w).public_id}/check-in/",
+            # A1's CQI lead checks A1 in; others who see A1 get 403; those who see the event but not A1, 404.
+            _statuses(404, alice=302, root=302, bob=403, erin=403, frank=403),
+            data=lambda w: {"team": str(w.team_a1.public_id)},
+            unchanged=_attendance,
+        )
+    ],
+    "resource-list": [
+        Case(
+            "get", lambda w: f"/collaboratives/{w.one.public_id}/library/?q=toolkit", _statuses(200, olga=404)
+        )
+    ],
+    "resource-create": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/library/new/", _KDD_GET),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/library/new/",
+            _KDD_POST,  # ONE's admins (and the superuser) add to its library
+            data=lambda w: {"title": "Matrix toolkit", "kind": "toolkit", "url": "https://example.org/t"},
+            unchanged=_resources,
+        ),
+    ],
+    "resource-download": [
+        Case("get", lambda w: f"/library/{_resource_one(w).public_id}/file/", _statuses(200, olga=404))
+    ],
+    "announcement-list": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/announcements/", _statuses(200, olga=404)),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/announcements/",
+            _KDD_POST,  # ONE's admins (and the superuser) announce to its teams
+            data=lambda w: {"title": "Matrix news", "body": "Hello teams"},
+            unchanged=_announcements,
+        ),
+    ],
+    "training-plan": [
+        Case("get", lambda w: f"/collaboratives/{w.one.public_id}/training/", _statuses(200, olga=404)),
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/training/",
+            _KDD_POST,  # ONE's admins (and the superuser) define its training plan
+            data=lambda w: {"action": "topic", "name": "Matrix topic"},
+            unchanged=_training_state,
+        ),
+    ],
+    "training-coverage": [
+        Case(
+            "get", lambda w: f"/collaboratives/{w.one.public_id}/training/coverage/", _statuses(200, olga=404)
+        )
+    ],
+    "staff-roster": [
+        Case("get", lambda w: f"/teams/{w.team_a1.public_id}/staff/", _TEAM_READS),
+        Case(
+            "post",
+            lambda w: f"/teams/{w.team_a1.public_id}/staff/",
+            # A1's CQI lead keeps its staff roster; others who see A1 get 403.
+            _statuses(404, alice=302, root=302, bob=403, erin=403, frank=403),
+            data=lambda w: {"action": "staff", "name": "Matrix Person", "role": "home_visitor"},
+            unchanged=_training_state,
+        ),
+    ],
+    # --- end of issue 25 ---
+    # --- issue 21 ---
+    "collaborative-manage": [
+        Case(
+            "get",
+            lambda w: f"/collaboratives/{w.one.public_id}/manage/",
+            _statuses(403, frank=200, root=200, olga=404, leo=404),
+        )
+    ],
+    "collaborative-enrol": [
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/manage/enrol/",
+            _statuses(403, **_RUN_ONE),
+            data=lambda w: {
+                "lia": w.lia_d.public_id,
+                "code": "D1",
+                "joined_on": w.one.start_date.isoformat(),
+            },
+            unchanged=_teams,
+        )
+    ],
+    "collaborative-assign-advisor": [
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/manage/advisors/",
+            _statuses(403, **_RUN_ONE),
+            data=lambda w: {"team": w.team_a1.public_id, "advisor": w.diana.email},
+            unchanged=_memberships,
+        )
+    ],
+    "collaborative-invite": [
+        Case(
+            "post",
+            lambda w: f"/collaboratives/{w.one.public_id}/manage/invite/",
+            _statuses(403, **_RUN_ONE),
+            data=lambda w: {
+                "email": "invited@example.org",
+                "role": Role.CQI_LEAD,
+                "lia": w.lia_a.public_id,
+                "lifetime_days": "14",
+            },
+            unchanged=_invitations,
+        )
+    ],
+    "team-withdraw": [
+        Case(
+            "post",
+            lambda w: f"/teams/{w.team_a1.public_id}/withdraw/",
+            # Those who see team A1 but do not run ONE are refused; the others do not see A1.
+            _statuses(404, frank=302, root=302, alice=403, bob=403, erin=403),
+            data=lambda w: {"withdrawn_on": w.team_a1.joined_on.isoformat()},
+            unchanged=_teams,
+        )
+    ],
+    "membership-end": [
+        Case(
+            "post",
+            lambda w: f"/manage/memberships/{Membership.objects.get(user=w.diana).public_id}/end/",
+            # Diana advises B1 of ONE: ONE's admin and the superuser look after (and may end) her role.
+            _statuses(404, frank=302, root=302),
+            unchanged=_memberships,
+        )
+    ],
+    "invitation-resend": [
+        Case(
+            "post",
+            lambda w: f"/manage/invitations/{_pending_invitation(w).public_id}/resend/",
+            _statuses(404, frank=302, root=302),
+            data=lambda w: {"lifetime_days": "7"},
+            unchanged=_invitations,
+        )
+    ],
+    "invitation-revoke": [
+        Case(
+            "post",
+            lambda w: f"/manage/invitations/{_pending_invitation(w).public_id}/revoke/",
+            _statuses(404, frank=302, root=302),
+            unchanged=_invitations,
+        )
+    ],
+    # A person's own profile and search (each result through visible_to): every signed-in principal.
+    "account-profile": [
+        Case("get", lambda w: "/account/", _statuses(200)),
+        Case("post", lambda w: "/account/", _statuses(302), data=lambda w: {"first_name": "Matrix"}),
+    ],
+    "search": [Case("get", lambda w: "/search/?q=agency", _statuses(200))],
+    # The queue of suggested phases lists only charts the viewer may decide; the page itself is everyone's.
+    "phase-queue": [Case("get", lambda w: "/coaching/phases/", _statuses(200))],
+    # Downloads read what the dashboard reads: everyone who sees ONE.
+    **{
+        name: [
+            Case(
+                "get",
+                lambda w, path=path: f"/collaboratives/{w.one.public_id}/{path}",
+                _statuses(200, olga=404),
+            )
+        ]
+        for name, path in (
+            ("dashboard-table-csv", "dashboard/table.csv"),
+            ("dashboard-table-xlsx", "dashboard/table.xlsx"),
+            ("collaborative-workbook", "data.xlsx"),
+        )
+    },
+    # The storyboard holds team A1's PDSA text: those who see team A1 (its LIA, its state's lead, ONE's admin).
+    "team-storyboard": [
+        Case(
+            "get",
+            lambda w: f"/teams/{w.team_a1.public_id}/storyboard/",
+            _statuses(404, alice=200, bob=200, erin=200, frank=200, root=200),
+        )
+    ],
+    "team-storyboard-pdf": [
+        Case(
+            "get",
+            lambda w: f"/teams/{w.team_a1.public_id}/storyboard.pdf",
+            _statuses(404, alice=200, bob=200, erin=200, frank=200, root=200),
+        )
+    ],
+    # A chart note is changed by its author only (alice); others who see team A1's notes are refused.
+    "note-edit": [
+        Case(
+            "get",
+            lambda w: f"/notes/{_alices_note(w).public_id}/",
+            _statuses(404, alice=200, bob=403, erin=403, frank=403, root=403),
+        ),
+        Case(
+            "post",
+            lambda w: f"/notes/{_alices_note(w).public_id}/",
+            _statuses(404, alice=302, bob=403, erin=403, frank=403, root=403),
+            data=lambda w: {"month": "2025-04", "text": "Moved"},
+            unchanged=_notes,
+        ),
+    ],
+    "note-delete": [
+        Case(
+            "post",
+            lambda w: f"/notes/{_alices_note(w).public_id}/delete/",
+            _statuses(404, alice=302, bob=403, erin=403, frank=403, root=403),
+            unchanged=_notes,
+        )
+    ],
+    # The review conversation: the team (alice, bob) and those who review A1 (ONE's admin, the superuser)
+    # write; North's lead reads A1's cycles but is refused; no feedback yet, so nothing is written.
+    "pdsa-review-reply": [
+        Case(
+            "post",
+            lambda w: f"/pdsa/{_cycle(w).public_id}/reply/",
+            _statuses(404, alice=302, bob=302, frank=302, root=302, erin=403),
+            data=lambda w: {"text": "Matrix"},
+            unchanged=lambda: list(PDSAReviewMessage.objects.values_list("id", flat=True)),
+        )
+    ],
+    # Undoing a phase decision on team A1's chart: those who decide it (as "chart-phase"); the chart's other
+    # viewers are refused.
+    "phase-decision-undo": [
+        Case(
+            "post",
+            lambda w: f"/charts/{_decided_team_chart(w).public_id}/phases/2025-04/undo/",
+            _statuses(403, olga=404, alice=302, frank=302, root=302),
+            data=lambda w: {"reason": "Matrix"},
+            unchanged=lambda: list(PhaseDecision.objects.values_list("id", flat=True)),
+        )
+    ],
+    # --- end of issue 21 ---
 }
 
 

@@ -93,6 +93,16 @@ def _plant(w: SimpleNamespace) -> dict[str, tuple[str, set[str]]]:
     w.pdsa_c1 = cycle
     for field in ("title", "other_change_idea", *PDSA_TEXT):
         canaries[f"PDSA {field}"] = (getattr(cycle, field), SEES_C1)
+    # Issue 25: a person on C1's staff roster, and an event for South's teams only (in the crawled month).
+    from collaboratives.models import StaffMember
+    from tests.collaboratives.learning.conftest import schedule
+
+    staff_name = _canary("staff-name")
+    StaffMember.objects.create(team=w.team_c1, name=staff_name, role="home_visitor")
+    canaries["staff roster name"] = (staff_name, SEES_C1)
+    title = _canary("south-event")
+    schedule(w, title=title, awardee=w.south, date=dt.date(2026, 1, 20))
+    canaries["South's event"] = (title, SEES_C1)
     lia_name = _canary("lia-name")
     w.lia_c.name = lia_name
     w.lia_c.save()

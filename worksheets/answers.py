@@ -84,9 +84,13 @@ def answers_clean(definition: dict[str, Any], answers: Any) -> dict[str, Any]:
             continue
         if value is not None:
             cleaned[key] = value
+    # An answer that failed its own check (e.g. too many components ticked) reports only that: the
+    # answers that depend on it or are compared with it are not judged against a value that was refused.
+    refused = set(errors)
     for key, value in cleaned.items():
         question = by_key[key]
-        if (dep := question.get("depends_on")) and dep[1] not in cleaned.get(dep[0], []):
+        dep = question.get("depends_on")
+        if dep and dep[0] not in refused and dep[1] not in cleaned.get(dep[0], []):
             errors.setdefault(key, []).append(
                 f"Choose “{dep[1]}” under “{by_key[dep[0]]['label']}” first, or clear this answer."
             )

@@ -147,12 +147,15 @@ def load(*, today: dt.date) -> None:
     planner_answers = {
         "p1_confidence": "Yes for most measures: three of our four teams reported every month. Summit County "
         "missed two months during staff turnover.",
-        "p1_satisfied": "Mostly. We would like every team above the goal for depression screening referrals.",
-        "p1_messages": "Asking about stress at every visit doubled referrals to mental health services.",
+        "p1_satisfied": "Mostly. We would like every team above the goal for home visitors always feeling "
+        "supported to manage their work.",
+        "p1_messages": "Teams that protected an hour a month for reflective supervision saw more of their home "
+        "visitors say they always feel supported.",
         "p1_activities": definitions.DISSEMINATION[:3],
         "p2_support": definitions.SUPPORT[:2],
         "sus_hardwiring": definitions.SUSTAINABILITY[0][2][:2],
-        "sus_hardwiring_next": "Add the screening workflow to the state home visiting manual by next spring.",
+        "sus_hardwiring_next": "Add protected reflective supervision time to the state home visiting manual by "
+        "next spring.",
         "p3_new_sites": 5,
         "bts_1": "Met",
         "bts_2": "Somewhat",

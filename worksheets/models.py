@@ -1,13 +1,15 @@
+import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from collaboratives import access
 from collaboratives.models import Awardee, Collaborative, Role, Team, public_id_field
-from collaboratives.scoping import ScopedQuerySet
+from collaboratives.scoping import CollaborativeOwned, ScopedQuerySet, TeamOwned
 from pdsa.models import PDSACycle
 
 
@@ -137,3 +139,171 @@ class Worksheet(models.Model):
     @property
     def is_personal(self) -> bool:
         return self.respondent_id is not None
+
+
+# --- Staff well-being pulse survey (docs/survey.md) ---
+# The smallest number of responses any survey result is shown from; a collaborative may only raise it.
+SURVEY_MIN_RESPONSES_FLOOR = 5
+
+
+class SurveyInstrument(models.Model):
+    """A collaborative's monthly staff well-being pulse survey, and how many responses a result needs."""
+
+    public_id = public_id_field()
+    collaborative = models.OneToOneField(
+        Collaborative, on_delete=models.CASCADE, related_name="survey_instrument"
+    )
+    min_responses = models.PositiveSmallIntegerField(
+        default=SURVEY_MIN_RESPONSES_FLOOR,
+        validators=[MinValueValidator(SURVEY_MIN_RESPONSES_FLOOR)],
+        help_text="Results of a team's month are shown only from this many responses up (5 or more).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CollaborativeOwned.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_responses__gte=SURVEY_MIN_RESPONSES_FLOOR),
+                name="survey_instrument_threshold_at_least_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Staff well-being survey of {self.collaborative.short_name}"
+
+
+class SurveyItem(models.Model):
+    """One question of the survey: its wording in English and Spanish, answers, counted answers, measure fed.
+
+    `choices` is a list of {"value", "en", "es"}; `top_box` the values that count toward the measure.
+    """
+
+    public_id = public_id_field()
+    instrument = models.ForeignKey(SurveyInstrument, on_delete=models.CASCADE, related_name="items")
+    collaborative = models.ForeignKey(Collaborative, on_delete=models.CASCADE, related_name="+")
+    order = models.PositiveSmallIntegerField(default=0)
+    code = models.SlugField(max_length=30)
+    text_en = models.TextField("question (English)")
+    text_es = models.TextField("question (Spanish)")
+    choices = models.JSONField()
+    top_box = models.JSONField()
+    measure = models.ForeignKey(
+        "measures.Measure",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The proportion measure whose monthly value is this item's top-box share.",
+    )
+
+    objects = CollaborativeOwned.as_manager()
+
+    class Meta:
+        ordering = ["instrument", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "code"], name="survey_item_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.text_en}"
+
+
+class SurveyWindow(models.Model):
+    """One team's survey month: the days it is open, how many staff are asked, and the questions asked.
+
+    `items` is the instrument as it stood when the window was opened (later edits apply to later months).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    public_id = public_id_field()
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="survey_windows")
+    month = models.DateField(help_text="First day of the month the answers describe.")
+    opens_on = models.DateField()
+    closes_on = models.DateField(help_text="Last day a link can be answered.")
+    staff_count = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1)], help_text="Home visitors and supervisors asked this month."
+    )
+    items = models.JSONField()
+    min_responses = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(SURVEY_MIN_RESPONSES_FLOOR)]
+    )
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
+    closed_on = models.DateField(null=True, blank=True)
+    outcome = models.TextField(blank=True, help_text="What closing the window did with the answers.")
+
+    objects = TeamOwned.as_manager()
+
+    class Meta:
+        ordering = ["team", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "month"], name="survey_window_one_per_team_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="survey_window_month_is_first_day"),
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=F("opens_on")), name="survey_window_closes_after_opening"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_responses__gte=SURVEY_MIN_RESPONSES_FLOOR),
+                name="survey_window_threshold_at_least_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} survey {self.month:%Y-%m}"
+
+
+class SurveyLink(models.Model):
+    """A single-use survey link handed to one staff member: only its token's hash, never who received it.
+
+    The key is random, so row order says nothing about the order the links were printed or sent in.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    window = models.ForeignKey(SurveyWindow, on_delete=models.CASCADE, related_name="links")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    used = models.BooleanField(default=False)
+
+    objects = TeamOwned.as_manager()
+
+    def __str__(self) -> str:
+        return f"survey link of {self.window}"
+
+
+class SurveyResponse(models.Model):
+    """One staff member's answers to one month's survey: no link, person, address, browser or time of day."""
+
+    class Role(models.TextChoices):
+        HOME_VISITOR = "home_visitor", "Home visitor"
+        SUPERVISOR = "supervisor", "Supervisor"
+        NOT_SAID = "", "Prefer not to say"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    window = models.ForeignKey(SurveyWindow, on_delete=models.CASCADE, related_name="responses")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=12, choices=Role.choices, blank=True)
+    answers = models.JSONField(help_text="{item code: answer value}")
+    submitted_on = models.DateField(help_text="The day only: a finer time could be matched to a person.")
+
+    objects = TeamOwned.as_manager()
+
+    def __str__(self) -> str:
+        return f"survey response to {self.window}"
+
+
+class SurveyComment(models.Model):
+    """A comment left with a survey response, kept apart from its answers so the two cannot be matched."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    window = models.ForeignKey(SurveyWindow, on_delete=models.CASCADE, related_name="comments")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=2000)
+
+    objects = TeamOwned.as_manager()
+
+    def __str__(self) -> str:
+        return f"survey comment on {self.window}"

@@ -7,9 +7,9 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from collaboratives.models import Awardee, Collaborative
+from measures.rendering import chart_title, runchart_svg
 from worksheets.models import Worksheet
 from worksheets.selectors import PlannerFigures, worksheet_answered_sections
-from worksheets.svg import runchart_svg
 
 if TYPE_CHECKING:
     from weasyprint.document import Document
@@ -25,7 +25,7 @@ def closing_planner_html(
         {
             "result": row,
             # runchart_svg builds the markup from numbers and escaped names only
-            "svg": mark_safe(runchart_svg(row.analysis, title=f"Run chart: {row.measure.name}")),  # noqa: S308
+            "svg": mark_safe(runchart_svg(row.analysis, title=chart_title(row.analysis))),  # noqa: S308
         }
         for row in figures.measures
         if row.analysis is not None and row.analysis.points

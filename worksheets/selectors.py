@@ -8,11 +8,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from collaboratives import access, enrolment, months
+from collaboratives.learning.signals import ENGAGEMENT_CODE
 from collaboratives.models import LIA, Awardee, Collaborative, Team
 from collaboratives.selectors import awardee_list, collaborative_list, team_list
 from measures.charts import format_value
 from measures.charts.read import chart_choices, charts_read
-from measures.models import Measure, MonthlyReport, RunChartAnalysis
+from measures.models import Measure, MonthlyReport, Observation, RunChartAnalysis
 from measures.selectors import monthly_report_due_date
 from pdsa.selectors import pdsa_submission_by_month
 from worksheets.definitions import CLOSING_PLANNER, JOY_COMPONENTS, JOY_IN_WORK, RATINGS
@@ -173,6 +174,8 @@ class PlannerFigures:
     total_lias: int
     reporting: Rate
     pdsa: Rate
+    attending: Rate
+    attended_recently: int | None
     measures: list[MeasureResult]
     analyses_computed_at: dt.datetime | None
 
@@ -205,6 +208,34 @@ def _measure_result(measure: Measure, analysis: RunChartAnalysis | None) -> Meas
     return MeasureResult(measure, analysis, baseline, shifted, meeting)
 
 
+def _attendance_figures(teams: list[Team], counted: list[dt.date], today: dt.date) -> tuple[Rate, int | None]:
+    recent = [months.add(today.replace(day=1), -n) for n in range(3)]
+    rows = list(
+        Observation.objects.unscoped(
+            reason="Part 1 counts the awardee's teams; caller checked planner_can_read"
+        )
+        .filter(
+            team__in=teams,
+            measure__code=ENGAGEMENT_CODE,
+            measure__recorded_by_platform=True,
+            month__in=[*counted, *recent],
+            denominator__gt=0,
+        )
+        .values_list("team_id", "month", "numerator")
+    )
+    invited = {(t, m) for t, m, _ in rows}
+    went = {(t, m) for t, m, n in rows if n}
+    with_events = [m for m in counted if any(month == m for _, month in invited)]
+    attending = _rate(
+        [sum((t.id, m) in went for t in teams) for m in with_events],
+        [sum((t.id, m) in invited for t in teams) for m in with_events],
+    )
+    active = [t for t in teams if t.is_active]
+    if not any((t.id, m) in invited for t in active for m in recent):
+        return attending, None
+    return attending, sum(any((t.id, m) in went for m in recent) for t in active)
+
+
 def closing_planner_figures(
     *, user: Any, collaborative: Collaborative, awardee: Awardee, today: dt.date
 ) -> PlannerFigures:
@@ -220,6 +251,12 @@ def closing_planner_figures(
     - Average N and % submitting PDSAs monthly: the same over the awardee's enrolled teams, counting a
       team in a month when it sent a PDSA cycle for review in that calendar month
       (`pdsa_submission_by_month`).
+    - Average N and % attending learning events monthly, from the engagement measure the learning
+      calendar records (docs/learning.md): over those months in which the awardee's teams were invited
+      to an event whose attendance was taken, N = the mean number of teams that attended at least one;
+      % = those team-months over the team-months with such an event.
+    - Attended recently: of the teams engaged, those that attended a learning event in the three
+      calendar months up to `today`'s; None when no event of theirs had attendance taken then.
     - Per measure: the awardee aggregate's stored summary (docs/runchart.md §8): baseline median of the
       pooled series, the latest phase's median if it shifted (else "no shift"), N and % of teams
       meeting the aim.
@@ -264,6 +301,7 @@ def closing_planner_figures(
         .order_by("order", "code")
     )
     computed = [a.computed_at for a in analyses.values() if a.computed_at is not None]
+    attending, attended_recently = _attendance_figures(teams, counted, today)
     return PlannerFigures(
         computed_on=today,
         months=counted,
@@ -275,28 +313,33 @@ def closing_planner_figures(
         .count(),
         reporting=reporting,
         pdsa=pdsa,
+        attending=attending,
+        attended_recently=attended_recently,
         measures=[_measure_result(m, analyses.get(m.id)) for m in measures],
         analyses_computed_at=max(computed) if computed else None,
     )
 
 
 def close_to_aim_suggestions(*, user: Any, collaborative: Collaborative, awardee: Awardee) -> list[str]:
-    """Lines "LIA: measure, current median x (aim y)" for the awardee's teams not yet meeting an aim
-    but whose current median (stored team analysis) is within CLOSE_TO_AIM of the target."""
+    """Lines "LIA: measure, median of the last 6 reported months x (aim y)" for the awardee's teams not yet
+    meeting an aim but whose median of those months (the statistic the verdict judges, from the stored
+    team analysis as `user` may read it) is within CLOSE_TO_AIM of the target."""
     lines = []
     teams = chart_choices(
         user=user, collaborative=collaborative, kind=RunChartAnalysis.Kind.TEAM, awardee=awardee
     ).order_by("team__lia__name", "measure__order", "measure__code")
     for analysis in (c.stored for c in charts_read(user=user, charts=teams)):
         measure = analysis.measure
-        current = (analysis.summary or {}).get("current_median")
-        if measure.goal is None or analysis.summary.get("meets_aim") is not False or not current:
+        summary = analysis.summary or {}
+        recent = summary.get("aim_median")
+        if measure.goal is None or summary.get("meets_aim") is not False or not recent:
             continue
         target = Fraction(measure.goal) / measure.display_multiplier
-        median = Fraction(current["median_exact"])
+        median = Fraction(recent["exact"])
         if target and abs(target - median) <= CLOSE_TO_AIM * target:
             lines.append(
-                f"{analysis.team.lia.name}: {measure.name}, current median "
+                f"{analysis.team.lia.name}: {measure.name}, median of the last {summary['aim_points']} "
+                "reported months "
                 f"{format_value(float(median), measure)} (aim {format_value(float(target), measure)})"
             )
     return lines

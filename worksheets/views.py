@@ -16,6 +16,7 @@ from worksheets import definitions, selectors, services
 from worksheets.forms import WorksheetForm, title_level
 from worksheets.models import Worksheet
 from worksheets.pdf import closing_planner_html, closing_planner_pdf
+from worksheets.storyboard import storyboard_build, storyboard_pdf
 
 
 def _team(request: HttpRequest, public_id: str) -> Team:
@@ -238,5 +239,27 @@ def closing_planner_pdf_view(request: HttpRequest, public_id: str, awardee_id: s
     )
     response = HttpResponse(closing_planner_pdf(html), content_type="application/pdf")
     filename = f"closing-planner-{awardee.code}-{collaborative.short_name}.pdf".lower().replace(" ", "-")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def team_storyboard(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The team's storyboard: printable from the browser, or as a PDF below."""
+    team = get_object_or_404(team_list(user=request.user), public_id=public_id)
+    return render(
+        request, "worksheets/storyboard.html", {"board": storyboard_build(user=request.user, team=team)}
+    )
+
+
+@login_required
+@require_GET
+def team_storyboard_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
+    team = get_object_or_404(team_list(user=request.user), public_id=public_id)
+    response = HttpResponse(
+        storyboard_pdf(storyboard_build(user=request.user, team=team)), content_type="application/pdf"
+    )
+    filename = f"storyboard-{team.collaborative.short_name}-{team.code}.pdf".lower().replace(" ", "-")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response

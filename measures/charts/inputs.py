@@ -21,14 +21,18 @@ from collaboratives.models import Team
 from collaboratives.months import add as month_add
 from collaboratives.months import between as months_between
 from collaboratives.months import first_of, span
+from measures import interpretation, runchart
 from measures import points as stored_points
-from measures import runchart
 from measures.models import Measure, Observation, PhaseDecision, RunChartAnalysis
+from measures.rendering import measure_facts
 
 # Bump when the engine's rules or this module's inputs change meaning: every stored result then recomputes.
-PARAMS_VERSION = f"coiin-1/{runchart.RUNS_TABLE_VERSION}"
+PARAMS_VERSION = (
+    f"coiin-2/{runchart.RUNS_TABLE_VERSION}"  # 2: summaries read signals in the measure's direction
+)
 COHORT_REPORTING_FLOOR = Fraction(3, 4)  # docs/runchart.md §8.2: a period with fewer reporting is not used
-AIM_WINDOW, AIM_MIN_POINTS = 6, 3  # docs/runchart.md §8.5
+# docs/runchart.md §8.5, stated once (measures/interpretation.py)
+AIM_WINDOW, AIM_MIN_POINTS = interpretation.AIM_WINDOW, interpretation.AIM_MIN_POINTS
 
 Pair = tuple[int, int]
 
@@ -325,20 +329,6 @@ def aggregate_summary(
     }
 
 
-def _latest_signal(result: dict[str, Any], months: list[dt.date]) -> str | None:
-    """The most recent shift or trend, in the words a team uses ("shift above since Nov 2025")."""
-    phases = result.get("phases") or []
-    shifts = [*result.get("shifts", []), *(s for p in phases[1:] for s in p.get("shifts", []))]
-    candidates = [
-        (s["end_index"], f"shift {s['side']} since {months[s['start_index']]:%b %Y}") for s in shifts
-    ]
-    candidates += [
-        (t["end_index"], f"trend {t['direction']} since {months[t['start_index']]:%b %Y}")
-        for t in result.get("trends", [])
-    ]
-    return max(candidates)[1] if candidates else None
-
-
 def team_summary(
     analysis: RunChartAnalysis,
     data: SeriesInput,
@@ -357,6 +347,10 @@ def team_summary(
     current = phases[-1] if phases else result
     observed = [(m, p) for m, p in zip(data.months, data.values, strict=True) if p is not None and p[1] > 0]
     latest = observed[-1] if observed else None
+    indices = {i for i, p in enumerate(data.values) if p is not None and p[1] > 0}
+    reading = interpretation.read_signals(result, data.months, indices, measure_facts(measure))
+    signal = interpretation.latest(reading.signals)
+    aim_median = interpretation.recent_median([Fraction(*p) for _, p in observed])
     return {
         "current_median": None
         if current.get("median") is None
@@ -371,5 +365,9 @@ def team_summary(
         if latest is None
         else {"month": latest[0].isoformat(), "value": round(latest[1][0] / latest[1][1], 12)},
         "meets_aim": verdicts[analysis.team_id],
-        "latest_signal": _latest_signal(result, data.months) if data.months else None,
+        # The statistic the verdict is made of, so a page can name it (median of the last 6 reported months).
+        "aim_median": _fraction_json(aim_median),
+        "aim_points": min(len(observed), AIM_WINDOW),
+        "latest_signal": None if signal is None else signal.short,
+        "variation": reading.variation,
     }

@@ -1,29 +1,42 @@
+import functools
 from html import escape
 from typing import Any
 
 import orjson
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from measures.charts import ChartNote, format_value, runchart_figure
+from measures.charts import ChartNote, format_value
 from measures.charts.suppression import suppressed_months
+from measures.interpretation import VARIATION_LABELS, variation_icon
 from measures.models import Measure, RunChartAnalysis
+from measures.rendering import runchart_figure
 
 register = template.Library()
 
 
 def runchart_context(
-    analysis: RunChartAnalysis | None, *, height: int, notes: list[ChartNote] | None, compact: bool
+    analysis: RunChartAnalysis | None,
+    *,
+    height: int,
+    notes: list[ChartNote] | None,
+    compact: bool,
+    title: str = "",
 ) -> dict[str, Any]:
-    """What templates/measures/_runchart.html needs: the figure, its element id and freshness."""
+    """What templates/measures/_runchart.html needs: the figure, its key and notes, its element id and freshness."""
     if analysis is None or analysis.result is None:
         return {"analysis": analysis, "figure": None, "height": height, "compact": compact}
+    figure = runchart_figure(analysis=analysis, notes=notes, height=height, title=title)
     return {
         "analysis": analysis,
-        "figure": runchart_figure(analysis=analysis, notes=notes),
+        "figure": figure,
+        # The glyphs are markup built from constants in measures/figures.py; the texts are escaped by the template.
+        "key": [(mark_safe(glyph), text) for glyph, text in figure["key"]],  # noqa: S308
+        "plot": {"data": figure["data"], "layout": figure["layout"], "export": figure["export"]},
         "element_id": f"runchart-{analysis.public_id}",
         "suppressed": suppressed_months(analysis),
         "height": height,
@@ -37,9 +50,12 @@ def runchart(
     height: int = 320,
     notes: list[ChartNote] | None = None,
     compact: bool = False,
+    title: str = "",
 ) -> dict[str, Any]:
-    """`{% runchart analysis %}`: the one run-chart component, with its legend, summary and freshness."""
-    return runchart_context(analysis, height=height, notes=notes, compact=compact)
+    """`{% runchart analysis %}`: the one run-chart component, with its key, notes, summary and freshness.
+
+    `title` names who the chart is about in a downloaded picture (the team as the viewer may see it)."""
+    return runchart_context(analysis, height=height, notes=notes, compact=compact, title=title)
 
 
 @register.filter
@@ -77,20 +93,67 @@ _ANY_UUID = "00000000-0000-0000-0000-000000000000"
 _NO_VALUE = '<td><span class="text-body-secondary">–</span></td>'
 
 
+VARIATION_ICONS = {
+    "improvement-high": "Special cause: improvement (higher values)",
+    "improvement-low": "Special cause: improvement (lower values)",
+    "concern-high": "Special cause: concern (higher values)",
+    "concern-low": "Special cause: concern (lower values)",
+    "neutral": VARIATION_LABELS["neutral"],
+    "common-cause": VARIATION_LABELS["common_cause"],
+    "cannot-judge": VARIATION_LABELS["cannot_judge"],
+}
+
+
+def _icon(name: str, alt: str) -> str:
+    return (
+        f'<img class="variation-icon" src="{escape(static(f"icons/variation/{name}.svg"))}" width="20" '
+        f'height="20" alt="{escape(alt)}"{f" title={chr(34)}{escape(alt)}{chr(34)}" if alt else ""}>'
+    )
+
+
+@functools.cache
+def _icon_tags() -> dict[str, str]:
+    """Each variation icon as an <img> with its words as alt text, built once (a dashboard shows 1,750)."""
+    return {name: _icon(name, label) for name, label in VARIATION_ICONS.items()}
+
+
+@register.simple_tag
+def variation_badge(variation: str | None, direction: str) -> SafeString:
+    """`{% variation_badge figure.variation measure.direction %}`: the icon and its words side by side (the
+    icon is then decorative: its words are on the page)."""
+    name = variation_icon(variation, direction)
+    if name is None:
+        return SafeString("")
+    badge = f'<span class="variation-badge">{_icon(name, "")} {escape(VARIATION_ICONS[name])}</span>'
+    return mark_safe(badge)  # noqa: S308 - constant markup and escaped values only
+
+
 def dashboard_cells(cells: list[Any]) -> SafeString:
-    """The `<td>`s of one dashboard row: current median, * if provisional, aim mark and latest signal.
+    """The `<td>`s of one dashboard row: current median, * if provisional, aim mark, variation icon and
+    latest signal.
 
     Plain string building, not template markup nor format_html: a 175-team dashboard has 1,750 cells,
     and the per-node cost of either was most of the page's server time. Every value is escaped.
     """
     out = []
+    icons = _icon_tags()
     for cell in cells:
         if cell is None or not cell.median:
             out.append(_NO_VALUE)
             continue
         signal = f'<div class="small text-body-secondary">{escape(cell.signal)}</div>' if cell.signal else ""
         provisional = _PROVISIONAL if cell.provisional else ""
-        out.append(f"<td>{escape(cell.median)}{provisional}{_AIM_MARK[cell.meets_aim]}{signal}</td>")
+        icon = f" {icons[cell.variation]}" if cell.variation else ""
+        if cell.aim:  # the verdict beside the statistic it judges, not beside the current median
+            mark = "✓" if cell.meets_aim else "✗"
+            aim = (
+                f'<div class="small {"aim-met" if cell.meets_aim else "aim-not-met"}" title="{escape(cell.aim)}">'
+                f'<span aria-hidden="true">{mark} {escape(cell.aim_value)}</span>'
+                f'<span class="visually-hidden">{escape(cell.aim)}</span></div>'
+            )
+            out.append(f"<td>{escape(cell.median)}{provisional}{icon}{aim}{signal}</td>")
+            continue
+        out.append(f"<td>{escape(cell.median)}{provisional}{_AIM_MARK[cell.meets_aim]}{icon}{signal}</td>")
     return mark_safe("".join(out))  # noqa: S308 - constant markup and escaped values only
 
 

@@ -1,5 +1,6 @@
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from collaboratives import access, enrolment, months
 from collaboratives import selectors as collab_selectors
+from collaboratives.learning.selectors import learning_home
 from collaboratives.models import Role, Team
 from measures import selectors, services
 from measures.charts.read import chart_choices, charts_read
@@ -26,7 +28,7 @@ CONTEXT_MONTHS = 3  # earlier months shown beside each measure, so a typo agains
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     due = selectors.due_this_month_list(user=user, today=timezone.localdate())
-    context = {
+    context: dict[str, Any] = {
         "due": due,
         "due_month": months.now_due(timezone.localdate()),
         "collaboratives": collab_selectors.collaborative_list(user=user),
@@ -39,7 +41,14 @@ def home(request: HttpRequest) -> HttpResponse:
             id__in=access.ids_with_role(user, Role.CQI_LEAD)
         ),
         "roles": sorted(str(Role(r).label) for r in access.roles(user)),
+        **learning_home(user=user, now=timezone.now()),
     }
+    # An awardee lead's work: each of their states' collaboratives, with its state dashboard and closing planner.
+    context["state_work"] = [
+        (awardee, collaborative)
+        for awardee in context["awardees"]
+        for collaborative in context["collaboratives"].filter(teams__lia__awardee=awardee).distinct()
+    ]
     return render(request, "measures/home.html", context)
 
 

@@ -21,7 +21,7 @@ from collaboratives import selectors as collab_selectors
 from collaboratives.exports import csv_safe
 from collaboratives.forms import add_service_errors
 from collaboratives.models import Awardee
-from measures import controlcharts, page_cache, selectors, services
+from measures import coaching, controlcharts, exports, page_cache, selectors, services
 from measures.charts import format_value
 from measures.charts.read import chart_choices, chart_get, charts_read
 from measures.forms import AnnotationForm, PhaseForm
@@ -111,7 +111,7 @@ def _dashboard_body(
     kind = RunChartAnalysis.Kind.AWARDEE if awardee else RunChartAnalysis.Kind.COLLABORATIVE
     aggregates = chart_choices(user=request.user, collaborative=collaborative, kind=kind, awardee=awardee)
     by_measure = {a.stored.measure_id: a.stored for a in charts_read(user=request.user, charts=aggregates)}
-    rows = selectors.dashboard_rows(
+    rows, withheld = exports.dashboard_table(
         user=request.user,
         collaborative=collaborative,
         measures=measures,
@@ -131,7 +131,7 @@ def _dashboard_body(
             "rows": _sorted_rows(rows, measures, sort, descending),
             "sort": sort,
             "descending": descending,
-            "withheld": sum(row.withheld for row in rows),
+            "withheld": withheld,
         },
     )
 
@@ -233,12 +233,14 @@ def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: Ph
             "suggested": suggested,
             "decisions": decisions,
             "may_decide": _may_decide_phases(request.user, chart),
-            "may_annotate": private and access.can(request.user, access.Action.ENTER_DATA, chart.team),
+            "may_annotate": private and access.can(request.user, access.Action.ANNOTATE_CHARTS, chart.team),
             "phase_form": phase_form or PhaseForm(initial={"decision": PhaseDecision.Decision.MANUAL}),
             "annotation_form": annotation_form or AnnotationForm(),
             "chart_type": chart_type,
             "chart_types": [(c, controlcharts.CHART_LABELS[c]) for c in controlcharts.chart_types(chart)],
             "control": control,
+            "my_notes": [n for n in notes if n.created_by_id == request.user.pk],
+            "undone": [] if withheld else coaching.phase_decision_undone_list(analysis=chart),
         },
         status=status,
     )
@@ -254,7 +256,8 @@ def chart_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_GET
 def chart_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
     """The chart alone, for htmx to swap in while a recompute is under way ("Updating…" until it is done)."""
-    chart = chart_get(user=request.user, public_id=public_id).stored
+    viewed = chart_get(user=request.user, public_id=public_id)
+    chart = viewed.stored
     notes = list(
         selectors.annotation_list(user=request.user, collaborative=chart.collaborative, team=chart.team)
     )
@@ -268,6 +271,7 @@ def chart_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
             height=height,
             notes=selectors.chart_notes(notes, chart.measure, user=request.user, team=chart.team),
             compact=compact,
+            title=viewed.label,
         ),
     )
 
@@ -297,8 +301,10 @@ def chart_phase(request: HttpRequest, public_id: str) -> HttpResponse:
 def chart_annotate(request: HttpRequest, public_id: str) -> HttpResponse:
     """A team's note on one month of its charts."""
     chart = _chart_or_404(request, public_id)
-    if chart.team is None or not access.can(request.user, access.Action.ENTER_DATA, chart.team):
-        raise PermissionDenied("Only the team's members may add notes to its charts.")
+    if chart.team is None or not access.can(request.user, access.Action.ANNOTATE_CHARTS, chart.team):
+        raise PermissionDenied(
+            "Only the team, its improvement advisors and the collaborative's admins may add notes to its charts."
+        )
     form = AnnotationForm(request.POST)
     if form.is_valid():
         try:
@@ -355,6 +361,6 @@ def chart_csv(request: HttpRequest, public_id: str) -> HttpResponse:
     )
     writer = csv.writer(response)
     writer.writerow(selectors.CHART_CSV_HEADER)
-    for row in selectors.chart_rows(chart):
+    for row in selectors.chart_rows(chart, title=viewed.label):
         writer.writerow([csv_safe(v) for v in row])
     return response

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from collaboratives import access
 from collaboratives import selectors as collab_selectors
+from collaboratives.forms import error_summary
 from collaboratives.models import Collaborative
 from measures import selectors, services
 from measures.forms import MeasureForm
@@ -38,15 +39,7 @@ def _form_page(
             "collaborative": collaborative,
             "measure": measure,
             "form": form,
-            "error_summary": [
-                *(
-                    (form[name].auto_id, error)
-                    for name, errors in form.errors.items()
-                    if name in form.fields
-                    for error in errors
-                ),
-                *((None, error) for error in form.non_field_errors()),
-            ],  # fmt: skip
+            "error_summary": error_summary(form),
             "has_data": measure is not None and measure.observations.exists(),
         },
         status=400 if form.errors else 200,

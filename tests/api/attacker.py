@@ -148,9 +148,10 @@ def _take_pages(got: Received, web: Any, chart: RunChartAnalysis, key: tuple[Any
     if page.status_code != 200:
         return
     for blob in FIGURE.findall(page.content.decode()):
-        trace = json.loads(blob.replace("\\u003C", "<").replace("\\u003E", ">").replace("\\u0026", "&"))[
+        data = json.loads(blob.replace("\\u003C", "<").replace("\\u003E", ">").replace("\\u0026", "&"))[
             "data"
-        ][0]
+        ]
+        [trace] = [t for t in data if t.get("name", "").startswith("Monthly value")]  # the one with counts
         for month, custom in zip(trace["x"], trace["customdata"], strict=True):
             cell = (key, month[:7])
             if custom[0] is not None and custom[1] is not None:

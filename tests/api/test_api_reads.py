@@ -148,6 +148,21 @@ def test_runchart_detail_has_the_engine_result_points_and_phases(world, charted,
             {"start_month": "2025-01", "end_month": "2025-06", "median": 0.55, "median_exact": "11/20",
              "provisional": True}
         ],
+        "interpretation": {
+            "variation": "common_cause",
+            "variation_label": "Common cause: no shift or trend",
+            "signals": [],
+            "limits": [],
+            "other_signals": [],
+            "aim": {"met": False, "median": 0.55, "median_exact": "11/20", "n_points": 6,
+                    "text": "Median of the last 6 reported months: 55% < goal 80%: not yet meeting the aim."},
+            "lines": [
+                "Baseline median 55% (provisional: 6 of 12 baseline points so far)",
+                "No shift or trend: common-cause variation around the median.",
+                "Too few useful points for the runs rule (fewer than 10 off the median).",
+                "Median of the last 6 reported months: 55% < goal 80%: not yet meeting the aim.",
+            ],
+        },
     }  # fmt: skip
     assert body["result"]["median_exact"] == "11/20"
 
@@ -483,7 +498,8 @@ def test_a_peers_figures_of_a_mostly_suppressed_sensitive_series_are_withheld_in
 
     # Half of A1's months (January, 3 of 8) are hidden from a peer: as on the dashboard, no figures.
     assert a1_summary("charlie") == {
-        "current_median": None, "latest": None, "meets_aim": None, "latest_signal": None, "withheld": True,
+        "current_median": None, "latest": None, "meets_aim": None, "aim_median": None, "aim_points": None,
+        "latest_signal": None, "variation": None, "withheld": True,
     }  # fmt: skip
     assert a1_summary("alice") == a1.summary
 
@@ -494,8 +510,13 @@ def test_a_peer_reading_a_mostly_suppressed_team_chart_gets_no_analysis(world_pl
     a1 = RunChartAnalysis.objects.get(measure=sensitive, team=world_plus.team_a1)
     peer = api_as(world_plus.charlie).get(f"/api/v1/runcharts/{a1.public_id}/").json()
     assert peer["result"] == {"withheld": True}
+    assert peer["interpretation"] == {
+        "variation": None, "variation_label": "", "signals": [], "limits": [], "other_signals": [], "aim": None,
+        "lines": [],
+    }  # fmt: skip
     assert peer["summary"] == {
-        "current_median": None, "latest": None, "meets_aim": None, "latest_signal": None, "withheld": True,
+        "current_median": None, "latest": None, "meets_aim": None, "aim_median": None, "aim_points": None,
+        "latest_signal": None, "variation": None, "withheld": True,
     }  # fmt: skip
     assert [(p["median"], p["median_exact"]) for p in peer["phases"]] == [(None, None)]
     own = api_as(world_plus.alice).get(f"/api/v1/runcharts/{a1.public_id}/").json()

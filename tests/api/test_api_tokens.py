@@ -160,7 +160,7 @@ def test_a_bad_form_names_the_field_and_saves_nothing(client, world):
     response = client.post("/api-tokens/", {"name": "", "scope": "admin", "lifetime_days": "7"})
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'href="#id_name"' in html and 'href="#id_scope"' in html and 'href="#id_lifetime_days"' in html
+    assert 'href="#id_name"' in html and 'href="#id_scope_0"' in html and 'href="#id_lifetime_days"' in html
     assert not ApiToken.objects.exists()
 
 

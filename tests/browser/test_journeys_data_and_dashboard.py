@@ -8,7 +8,8 @@
    pooled chart, and downloads the chart's CSV. A collaborative admin confirms one on a team's chart.
 
 Every page and every form error state on the way is checked with axe-core (WCAG 2.1 AA) and saved as
-a screenshot in artifacts/screenshots/.
+a screenshot in artifacts/screenshots/. Journeys 1 (mouse) and 3 (state dashboard) run at 1280 px and at a
+phone's 390 px, where no page may scroll sideways.
 """
 
 import csv
@@ -43,9 +44,20 @@ def demo(transactional_db: Any) -> None:
     recompute_all()  # tasks run in-process here: the worker_stack fixture has not started yet
 
 
+PHONE = 390  # px: the journeys run at this width too (issue 21)
+
+
 def accessible(page: Any, name: str) -> None:
-    screenshot(page, name)
+    """Screenshot, 0 axe violations, and (at phone width) no sideways scrolling of the page itself: wide
+    tables scroll inside their own box."""
+    width = page.viewport_size["width"]
+    screenshot(page, name if width != PHONE else f"{name}-390")
     assert axe_violations(page) == [], name
+    if width == PHONE:
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{name}: the page scrolls sideways by {overflow} px at {PHONE} px"
 
 
 def _lead_team_and_month() -> tuple[Team, Any]:
@@ -76,11 +88,12 @@ def _wait_for_the_new_point(page: Any, caption: str) -> None:
 # Journey 1, with the mouse.
 
 
+@pytest.mark.parametrize("width", [1280, PHONE])
 def test_journey_1_a_lead_enters_the_month_fixes_an_error_submits_and_sees_the_chart_update(
-    demo, worker_stack, chromium, live_server
+    demo, worker_stack, chromium, live_server, width
 ):
     team, month = _lead_team_and_month()
-    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page = chromium.new_page(viewport={"width": width, "height": 900})
     page.goto(f"{live_server.url}/accounts/login/")
     accessible(page, "j1-01-login")
     page.get_by_label("Email").fill(LEAD)
@@ -195,10 +208,10 @@ def test_journey_1_can_be_completed_with_the_keyboard_alone(demo, worker_stack, 
 # Journey 3.
 
 
-def _sign_in(chromium: Any, live_server: Any, email: str) -> Any:
+def _sign_in(chromium: Any, live_server: Any, email: str, width: int = 1280) -> Any:
     """Sign in as a privileged person does: password, then the authenticator app's code (MFA)."""
     TOTPAuthenticatorFactory(user=get_user_model().objects.get(email=email))
-    page = chromium.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = chromium.new_page(viewport={"width": width, "height": 900}, accept_downloads=True)
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
@@ -215,8 +228,9 @@ def _wait_for_charts(page: Any) -> None:
     wait_for_charts(page, timeout=CHART_TIMEOUT_MS)
 
 
+@pytest.mark.parametrize("width", [1280, PHONE])
 def test_journey_3_an_awardee_lead_sorts_the_state_dashboard_confirms_a_state_shift_and_downloads_its_csv(
-    demo, worker_stack, chromium, live_server
+    demo, worker_stack, chromium, live_server, width
 ):
     srr = Team.objects.filter(collaborative__short_name="SRR CoIIN").first().collaborative
     ohio = Team.objects.filter(collaborative=srr, lia__awardee__name="Ohio")
@@ -227,7 +241,7 @@ def test_journey_3_an_awardee_lead_sorts_the_state_dashboard_confirms_a_state_sh
         .first()
     )
     assert len(shifted.result["phases"]) == 2 and not shifted.phase_decisions.exists()
-    page = _sign_in(chromium, live_server, OHIO_LEAD)
+    page = _sign_in(chromium, live_server, OHIO_LEAD, width)
     page.goto(f"{live_server.url}/collaboratives/{srr.public_id}/dashboard/")
     page.get_by_label("Show").select_option(label="Ohio")
     page.get_by_role("button", name="Apply").click()

@@ -243,7 +243,8 @@ def test_a_submitted_month_in_a_file_is_refused_until_reopened(client, world, me
         (
             "2",
             "month",
-            "2025-03 is submitted for team A1. Ask your CQI lead or improvement advisor to reopen it first.",
+            # alice is A1's CQI lead: she reopens months herself, so she is not told to ask her CQI lead.
+            "2025-03 is submitted for team A1. Reopen it on team A1's March 2025 data page first.",
         )
     ]
     assert client.post(response["Location"] + "commit/").status_code == 400

@@ -13,7 +13,14 @@ def test_cells_show_median_provisional_mark_aim_and_signal_and_escape_text():
             meets_aim=True,
             signal="shift above since Nov 2025",
         ),
-        DashboardCell(median="40%", sort_value=0.4, provisional=False, meets_aim=False, signal=None),
+        DashboardCell(
+            median="40%",
+            sort_value=0.4,
+            provisional=False,
+            meets_aim=False,
+            signal=None,
+            variation="concern-low",
+        ),
         DashboardCell(median="<b>1</b>", sort_value=1.0, provisional=False, meets_aim=None, signal="a & b"),
         None,
     ]
@@ -22,9 +29,22 @@ def test_cells_show_median_provisional_mark_aim_and_signal_and_escape_text():
         '<span class="aim-met"><span aria-hidden="true">✓</span><span class="visually-hidden">meets the aim</span></span>'
         '<div class="small text-body-secondary">shift above since Nov 2025</div></td>'
         '<td>40%<span class="aim-not-met"><span aria-hidden="true">✗</span>'
-        '<span class="visually-hidden">does not meet the aim</span></span></td>'
+        '<span class="visually-hidden">does not meet the aim</span></span> '
+        '<img class="variation-icon" src="/static/icons/variation/concern-low.svg" width="20" height="20" '
+        'alt="Special cause: concern (lower values)" title="Special cause: concern (lower values)"></td>'
         '<td>&lt;b&gt;1&lt;/b&gt;<div class="small text-body-secondary">a &amp; b</div></td>'
         '<td><span class="text-body-secondary">–</span></td>'
+    )
+
+
+def test_a_cell_puts_the_aim_verdict_beside_its_own_statistic():
+    aim = "Median of the last 4 reported months: 55% < goal 60%: not yet meeting the aim."
+    cell = DashboardCell("62%", 0.62, False, False, None, "common-cause", aim, "55%, last 4")
+    assert dashboard_cells([cell]) == (
+        '<td>62% <img class="variation-icon" src="/static/icons/variation/common-cause.svg" width="20" height="20" '
+        'alt="Common cause: no shift or trend" title="Common cause: no shift or trend">'
+        f'<div class="small aim-not-met" title="{aim.replace("<", "&lt;")}"><span aria-hidden="true">✗ 55%, last 4</span>'
+        f'<span class="visually-hidden">{aim.replace("<", "&lt;")}</span></div></td>'
     )
 
 

@@ -4,7 +4,6 @@ right people, CSV of each chart, and a fixed number of queries whatever the numb
 import csv
 import datetime as dt
 import io
-import json
 import re
 
 import pytest
@@ -38,8 +37,18 @@ def test_the_dashboard_table_shows_each_teams_current_median_aim_and_signal(worl
     assert table_labels(page) == ["Agency A", "Agency B", "Agency C"]
     # The shifted median, not provisional: twelve points after the shift re-based it.
     assert re.findall(r"<td>\s*([0-9.]+%\*?)", page) == ["70%", "70%", "70%"]
-    assert page.count("shift above since Jan 2026") == 3
-    assert page.count(">meets the aim<") == 3
+    assert page.count("improvement: shift above since Jan 2026") == 3
+    # The aim's verdict beside the statistic it judges (not beside the current median), named in words.
+    assert (
+        page.count(
+            '<div class="small aim-met" title="Median of the last 6 reported months: 70% ≥ goal 60%: meets the aim.">'
+            '<span aria-hidden="true">✓ 70%, last 6</span>'
+            '<span class="visually-hidden">Median of the last 6 reported months: 70% ≥ goal 60%: meets the aim.</span></div>'
+        )
+        == 3
+    )
+    # The variation icon, with its words as its text equivalent (not colour alone).
+    assert page.count('alt="Special cause: improvement (higher values)"') == 3
 
 
 def test_the_table_reads_a_provisional_median_and_missing_aim_signal_or_median_from_the_summary(
@@ -100,6 +109,16 @@ def test_hidden_peers_leave_only_the_aggregate_and_the_viewers_own_team(world, c
         f"/collaboratives/{world.one.public_id}/dashboard/{charts.public_id}/"
     ).content.decode()
     assert "Team A1" not in measure_page and "Agency A" not in measure_page
+
+
+def test_small_multiples_carry_each_charts_variation_icon_with_its_words(world, charts, client):
+    client.force_login(world.frank)
+    page = client.get(f"/collaboratives/{world.one.public_id}/dashboard/{charts.public_id}/").content.decode()
+    badge = (
+        '<span class="variation-badge"><img class="variation-icon" src="/static/icons/variation/improvement-high.svg"'
+        ' width="20" height="20" alt=""> Special cause: improvement (higher values)</span>'
+    )
+    assert page.count(badge) == 4  # the pooled chart and the three teams'
 
 
 DASHBOARD_QUERIES = 15  # building the body
@@ -298,12 +317,8 @@ def test_team_and_collaborative_notes_appear_on_the_right_charts(world, charts, 
     def notes_on(user, team):
         client.force_login(user)
         page = client.get(f"/charts/{chart_of(team, charts).public_id}/").content.decode()
-        figure = json.loads(
-            re.search(
-                r'<script id="runchart-[^"]+" type="application/json">(.*?)</script>', page, re.S
-            ).group(1)
-        )
-        return [a["text"] for a in figure["layout"]["annotations"]]
+        listed = re.search(r'<ol class="runchart-notes[^"]*">(.*?)</ol>', page, re.S)
+        return re.findall(r'<li value="\d+">\w+ \d{4}: ([^<]+)', listed.group(1)) if listed else []
 
     assert notes_on(world.alice, world.team_a1) == ["Two visitors left", "Learning Session 2"]
     assert notes_on(world.charlie, world.team_c1) == ["Learning Session 2"]
@@ -317,10 +332,11 @@ def test_chart_csv_has_one_row_per_month_with_centre_line_and_signals(world, cha
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == [
         "month", "numerator", "denominator", "value", "centre_line", "phase", "provisional", "shift", "trend",
-        "n_teams_reporting",
+        "signal", "judged", "n_teams_reporting",
     ]  # fmt: skip
-    assert rows[1] == ["2025-01", "4", "10", "40.0", "40.0", "1", "no", "no", "no", ""]
-    assert rows[13] == ["2026-01", "7", "10", "70.0", "70.0", "2", "no", "yes", "no", ""]
+    assert rows[1] == ["2025-01", "4", "10", "40.0", "40.0", "1", "no", "no", "no", "", "yes", ""]
+    # The shift above the baseline is judged; the new phase, every point on its median, is not.
+    assert rows[13] == ["2026-01", "7", "10", "70.0", "70.0", "2", "no", "yes", "no", "improvement", "no", ""]
     assert len(rows) == 25
 
 

@@ -1,6 +1,7 @@
 import csv
 import datetime as dt
 import io
+import re
 from types import SimpleNamespace
 
 import openpyxl
@@ -357,3 +358,29 @@ def test_the_collaborative_and_data_entry_pages_link_to_the_upload_only_for_peop
     client.force_login(world.erin)  # sees team A1's data, enters none
     assert "data-import-link" not in client.get(f"/collaboratives/{world.one.public_id}/").content.decode()
     assert "data-import-link" not in client.get(entry).content.decode()
+
+
+def test_the_preview_shows_old_and_new_for_each_changed_value(client, world, measures):
+    client.force_login(world.bob)
+    client.post(upload(client, world, csv_upload(*GOOD))["Location"] + "commit/")
+    corrected = [
+        "A1,2025-03,prop,8,10,,two families moved",
+        "A1,2025-03,count,3,,,",
+        "A1,2025-04,prop,5,9,,late",
+    ]
+    page = client.get(upload(client, world, csv_upload(*corrected))["Location"]).content.decode()
+    assert "1 new" not in page and "0 new, 2 changed, 1 unchanged" in page
+    changes = page.split("data-import-changes", 1)[1].split("</table>", 1)[0]
+    rows = [re.findall(r"<td>(.*?)</td>", row, re.S) for row in re.findall(r"<tr>(.*?)</tr>", changes, re.S)]
+    rows = [r for r in rows if r]  # the header row has <th> cells only
+    assert [r[:5] for r in rows] == [
+        ["2", "A1", "Mar 2025", "prop", "numerator"],
+        ["4", "A1", "Apr 2025", "prop", "note"],
+    ]
+    assert (
+        '<span class="import-old">7</span>' in rows[0][5]
+        and '<strong class="import-new">8</strong>' in rows[0][5]
+    )
+    assert '<span class="import-old">(empty)</span>' in rows[1][5]
+    assert '<strong class="import-new">late</strong>' in rows[1][5]
+    assert stored() == GOOD_STORED  # nothing saved by the preview

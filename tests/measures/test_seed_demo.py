@@ -15,7 +15,14 @@ from django.db.models import F, Sum
 from collaboratives.models import LIA, Collaborative, Membership, Role, Team
 from measures.charts.recompute import recompute_all
 from measures.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
-from measures.models import Measure, MonthlyReport, Observation, PhaseDecision, RunChartAnalysis
+from measures.models import (
+    ChartAnnotation,
+    Measure,
+    MonthlyReport,
+    Observation,
+    PhaseDecision,
+    RunChartAnalysis,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -164,6 +171,7 @@ def test_ohios_pooled_srr_charts_suggest_a_shifted_median_for_its_awardee_lead_t
         ("supported", 2),
         ("reflective-supervision", 2),
         ("work-life-balance", 2),
+        ("wellbeing", 2),  # the SMART aim's measure, fed by the survey's well-being question
     }
     assert not PhaseDecision.objects.exists()  # suggestions only: nobody has decided them yet
 
@@ -336,3 +344,14 @@ def test_the_command_refuses_to_add_a_known_superuser_password_when_debug_is_off
         call_command("seed_demo", "--today", "2026-11-25", stdout=StringIO())
 
     assert not get_user_model().objects.filter(username="admin@demo.coiin").exists()
+
+
+def test_the_charts_carry_the_calendars_notes_and_one_teams_own_with_a_webinar_after_the_data():
+    load_demo(today=TODAY)
+    srr = Collaborative.objects.get(short_name="SRR CoIIN")
+    notes = ChartAnnotation.objects.filter(collaborative=srr)
+    assert notes.filter(team=None).count() == 9
+    assert {n.team.lia.name for n in notes.exclude(team=None)} == {"Miami Valley Family Connections"}
+    assert notes.exclude(team=None).count() == 6
+    last_data_month = Observation.objects.filter(team__collaborative=srr).order_by("-month").first().month
+    assert notes.get(text="Closing webinar").month > last_data_month  # listed under the charts, not plotted

@@ -6,8 +6,8 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from collaboratives.uploads import UPLOAD_MAX_BYTES as ATTACHMENT_MAX_BYTES
 from pdsa.models import PDSAAttachment
-from pdsa.services import ATTACHMENT_MAX_BYTES
 from tests.pdsa.factories import PDSACycleFactory
 
 

@@ -35,7 +35,9 @@ def test_linked_cycles_become_notes_in_their_start_month(world, kdd, chart):
         team=world.team_a1, change_idea=kdd.idea, title="Not linked", started_on=dt.date(2025, 4, 2)
     )
     assert pdsa_chart_notes(user=world.bob, team=world.team_a1, measure=chart.measure) == [
-        ChartNote(dt.date(2025, 3, 1), "PDSA: Check-in app")
+        ChartNote(
+            dt.date(2025, 3, 1), "PDSA: Check-in app", f"/pdsa/{linked.public_id}/"
+        )  # linked to its page
     ]
     assert pdsa_chart_notes(user=world.charlie, team=world.team_a1, measure=chart.measure) == []
 

@@ -149,7 +149,7 @@ def test_no_shift_is_reported_as_no_shift(world):
 
 def test_teams_close_to_the_aim_are_suggested_in_a_new_planner(world, client):
     _measure_with_data(world)
-    suggestion = "Agency B: Depression screening, current median 46% (aim 50%)"
+    suggestion = "Agency B: Depression screening, median of the last 6 reported months 46% (aim 50%)"
     assert close_to_aim_suggestions(user=world.erin, collaborative=world.one, awardee=world.north) == [
         suggestion
     ]

@@ -43,3 +43,12 @@ def test_demo_worksheets_show_a_rollup_and_a_partly_filled_ohio_planner_and_reru
     ) + team_sheet.answers.get("changes_wellness", [])
     planner = Worksheet.objects.get(template__slug=CLOSING_PLANNER, awardee=Awardee.objects.get(code="oh"))
     assert planner.answers["p3_new_sites"] == 5 and planner.collaborative.short_name == "SRR CoIIN"
+
+
+def test_ohios_srr_planner_speaks_of_the_srr_topic_not_another_collaboratives():
+    load_demo(today=TODAY)
+    demo.load(today=TODAY)
+    planner = Worksheet.objects.get(template__slug=CLOSING_PLANNER, awardee=Awardee.objects.get(code="oh"))
+    text = " ".join(v for v in planner.answers.values() if isinstance(v, str)).lower()
+    assert "depression" not in text and "screening" not in text and "mental health" not in text
+    assert "supported" in text and "reflective supervision" in text

@@ -6,11 +6,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from collaboratives.learning.demo import load_learning_demo
 from collaboratives.models import Collaborative
 from measures.charts.recompute import recompute_all
 from measures.demo import DEMO_LOGINS, DEMO_PASSWORD, LEAD_LIA, LIAS, load_demo
 from pdsa.demo import load_pdsa_demo
 from worksheets.demo import load as load_worksheets_demo
+from worksheets.survey.demo import load_survey_demo
 
 
 def _iso_date(value: str) -> dt.date:
@@ -79,6 +81,11 @@ class Command(BaseCommand):
         )
         load_worksheets_demo(today=today)
         self.stdout.write("Worksheets: Joy in Work reflections and Ohio's closing planner for the SRR CoIIN.")
+        built = load_survey_demo(today=today)
+        self.stdout.write(
+            f"Staff well-being survey: {built} SRR survey months built; their answers are the SRR observations."
+        )
+        self.stdout.write(load_learning_demo(today=today))
         analyses = recompute_all()
         self.stdout.write(
             f"Run charts: {len(analyses)} series computed (or enqueued when a worker is configured)."

@@ -1,0 +1,1 @@
+"""Running a collaborative without the Django admin: its management pages (views.py)."""
