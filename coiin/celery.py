@@ -42,4 +42,11 @@ app.conf.beat_schedule = {
         "task": "measures.tasks.phase_suggestions_notify",
         "schedule": crontab(hour=8, minute=5),
     },
+    # Every hour, tell the hub and the program about referrals with no first contact in time (once each).
+    "referrals-stale-notify": {
+        "task": "referrals.tasks.referrals_stale_notify",
+        "schedule": crontab(minute=15),
+    },
+    # Every night, erase the personal data of referrals closed longer ago than their network's purge delay.
+    "referrals-purge": {"task": "referrals.tasks.referrals_purge", "schedule": crontab(hour=2, minute=30)},
 }

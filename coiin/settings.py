@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "measures",
     "pdsa",
     "worksheets",
+    "referrals",
 ]
 
 MIDDLEWARE = [
@@ -318,3 +319,10 @@ LOGGING = {
         "coiin.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
     },
 }
+
+# Referral network (docs/referrals.md): Fernet keys for personal data (first encrypts, all decrypt)
+# and the HMAC key of duplicate matching. DEBUG gets fixed development keys; production must set both
+# (system check referrals.E001).
+_DEV_FERNET_KEY = "ZGV2LW9ubHktcmVmZXJyYWxzLWtleS0zMi1ieXRlcyE="
+REFERRALS_FIELD_KEYS = env_list("REFERRALS_FIELD_KEYS", [_DEV_FERNET_KEY] if DEBUG else [])
+REFERRALS_HASH_KEY = env_str("REFERRALS_HASH_KEY", "dev-only-referrals-hash-key" if DEBUG else "")

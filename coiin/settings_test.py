@@ -16,3 +16,5 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # Unit tests run tasks in-process; the e2e tests start a real worker and publish to REDIS_URL.
 CELERY_TASK_ALWAYS_EAGER = True
 STATIC_ROOT = None  # whitenoise serves nothing in tests; avoids a warning about a missing collectstatic dir
+REFERRALS_FIELD_KEYS = ["dGVzdC1vbmx5LXJlZmVycmFscy1rZXktMzItYnl0ZXM="]
+REFERRALS_HASH_KEY = "test-only-referrals-hash-key"

@@ -7,6 +7,7 @@ from coiin.api import api_docs, api_not_found
 from collaboratives.urls import api_urlpatterns as collaboratives_api
 from measures.urls import api_urlpatterns as measures_api
 from pdsa.urls import api_urlpatterns as pdsa_api
+from referrals.urls import api_urlpatterns as referrals_api
 
 # The admin signs in through allauth's login, so its rate limits and MFA apply there too.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -14,7 +15,7 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("api/v1/", include([*collaboratives_api, *measures_api, *pdsa_api])),
+    path("api/v1/", include([*collaboratives_api, *measures_api, *pdsa_api, *referrals_api])),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     re_path(r"^api/(?P<path>.*)$", api_not_found),
@@ -22,4 +23,5 @@ urlpatterns = [
     path("", include("collaboratives.urls")),
     path("", include("worksheets.urls")),
     path("", include("pdsa.urls")),
+    path("", include("referrals.urls")),
 ]

@@ -10,6 +10,8 @@ from collaboratives.scoping import ScopedQuerySet
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS_IN_IMPORT_ORDER = ["collaboratives", "measures", "pdsa", "worksheets"]  # each may import only leftwards
+# A side branch: referrals imports measures and collaboratives; nothing imports referrals.
+BRANCHES = {"referrals": {"measures", "collaboratives"}}
 
 
 def _imports(path: Path) -> set[str]:
@@ -26,7 +28,7 @@ def _imports(path: Path) -> set[str]:
 def test_every_project_model_is_scoped_by_visible_to():
     unscoped = [
         model.__name__
-        for app in APPS_IN_IMPORT_ORDER
+        for app in [*APPS_IN_IMPORT_ORDER, *BRANCHES]
         for model in apps.get_app_config(app).get_models()
         if not model.__name__.startswith("Historical")
         and not isinstance(model._default_manager.all(), ScopedQuerySet)
@@ -41,7 +43,7 @@ def test_the_run_chart_engine_imports_nothing_from_django_or_the_apps():
         f"{path.name}: {name}"
         for path in engine_files
         for name in _imports(path)
-        if name.split(".")[0] in {"django", "rest_framework", "celery", *APPS_IN_IMPORT_ORDER}
+        if name.split(".")[0] in {"django", "rest_framework", "celery", *APPS_IN_IMPORT_ORDER, *BRANCHES}
         and not name.startswith("measures.runchart")
     }
     assert offending == set()
@@ -468,4 +470,18 @@ def test_stored_run_charts_reach_interfaces_only_through_the_one_viewer_read():
             offending += [
                 f"{name}: {n}" for n in sorted(_names_referred(path) & private - allowed.get(name, set()))
             ]
+    assert offending == []
+
+
+def test_referrals_imports_only_measures_and_collaboratives_and_no_app_imports_referrals():
+    ours = {*APPS_IN_IMPORT_ORDER, *BRANCHES}
+    offending = []
+    for branch, allowed in BRANCHES.items():
+        for path in (ROOT / branch).rglob("*.py"):
+            tops = {n.split(".")[0] for n in _imports(path)}
+            offending += [f"{path.relative_to(ROOT)} imports {t}" for t in tops & ours - allowed - {branch}]
+    for app in APPS_IN_IMPORT_ORDER:
+        for path in (ROOT / app).rglob("*.py"):
+            tops = {n.split(".")[0] for n in _imports(path)}
+            offending += [f"{path.relative_to(ROOT)} imports {t}" for t in tops & set(BRANCHES)]
     assert offending == []

@@ -51,7 +51,10 @@ from measures.models import (
     RunChartAnalysis,
 )
 from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview, PDSAReviewMessage
+from referrals.models import Program, Referral, ReferralEvent
+from referrals.services import referral_choose, referral_create, referral_send
 from tests.factories import MeasureFactory
+from tests.referrals.network import build_network, family
 from worksheets.models import SurveyInstrument, SurveyItem, SurveyLink, SurveyWindow, Worksheet
 from worksheets.services import joy_worksheet_save
 from worksheets.survey.dates import month_last_day
@@ -490,7 +493,50 @@ _EVENT_FORM = {
 # teams but may not schedule for every team; others who see ONE get 403; outsiders 404.
 _SCHEDULE_GET = _statuses(403, olga=404, frank=200, root=200, erin=200, kate=200)
 _SCHEDULE_POST = _statuses(403, olga=404, frank=302, root=302)
+
+
 # --- end of issue 25 helpers ---
+def _referral_world(w: SimpleNamespace) -> SimpleNamespace:
+    """The referral network of the matrix (built once per test; see the issue 24 block of ROUTES)."""
+    if not hasattr(w, "referral_net"):
+        w.referral_net = build_network(
+            hub=w.gina, staff_hfa=w.hugo, staff_pat=w.mia, partner=w.kate, admin=w.leo
+        )
+    return w.referral_net
+
+
+def _referral(w: SimpleNamespace) -> Referral:
+    """A referral kate's clinic made, chosen and sent by the hub to the HFA program."""
+    net = _referral_world(w)
+    if not hasattr(w, "referral"):
+        referral = referral_create(
+            actor=w.kate, network=net.network, source="partner", source_organization=net.partner_org,
+            consent_scope="contact", **family(),
+        )  # fmt: skip
+        referral_choose(actor=w.gina, referral=referral, program=net.programs["hfa"])
+        w.referral = referral_send(actor=w.gina, referral=referral)
+    return w.referral
+
+
+def _referral_url(w: SimpleNamespace, url: str) -> str:
+    _referral(w)
+    return url
+
+
+def _network_url(w: SimpleNamespace, page: str) -> str:
+    return f"/referrals/networks/{_referral_world(w).network.public_id}/{page}/"
+
+
+def _referral_state() -> list[tuple[Any, ...]]:
+    return [
+        *Referral.objects.values_list("id", "status", "program_id", "chosen_program_id"),
+        *ReferralEvent.objects.values_list("id", "kind"),
+    ]
+
+
+def _net_statuses(**overrides: int) -> dict[str, int]:
+    """Referral network routes: 404 for everyone without a role there, unless `overrides` say otherwise."""
+    return _statuses(404, **{p: 404 for p in ("gina", "hugo", "kate", "leo", "mia")}, root=200) | overrides
 
 
 # The oracle. Team A1 belongs to LIA A (North) in collaborative ONE; see tests/conftest.py for the people.
@@ -1469,6 +1515,137 @@ ROUTES: dict[str, list[Case]] = {
         )
     ],
     # --- end of issue 21 ---
+    # --- issue 24 ---
+    # The referral network (tests/referrals/network.py, built on first use): gina coordinates its hub, hugo
+    # is intake staff of the HFA agency the sample referral was sent to, mia of the PAT agency, kate works
+    # at the partner clinic that made the referral, leo is the network admin. Nobody else holds a role.
+    "referral-self": [
+        Case("get", lambda w: _referral_url(w, "/refer/?lang=es"), _statuses(200, anonymous=200)),
+        Case(
+            "post",
+            lambda w: _referral_url(w, "/refer/"),
+            _statuses(400, anonymous=400),
+            data=lambda w: {"family_name": "Matrix"},
+            unchanged=_referral_state,
+        ),
+    ],
+    "referral-status": [
+        Case(
+            "get",
+            lambda w: _referral_url(w, f"/refer/status/?code={_referral(w).reference_code}"),
+            _statuses(200, anonymous=200),
+        )
+    ],
+    "referral-home": [Case("get", lambda w: _referral_url(w, "/referrals/"), _statuses(200))],
+    "referral-queue": [
+        Case(
+            "get",
+            lambda w: _network_url(w, "queue"),
+            _net_statuses(gina=200, hugo=403, mia=403, kate=403, leo=403),
+        )
+    ],
+    "referral-intake": [
+        Case(
+            "get",
+            lambda w: _network_url(w, "intake"),
+            _net_statuses(hugo=200, mia=200, gina=403, kate=403, leo=403),
+        )
+    ],
+    "referral-partner": [
+        Case(
+            "get",
+            lambda w: _network_url(w, "partner"),
+            # The partner refers for its clinic; the hub enters families that phone or walk in.
+            _net_statuses(kate=200, gina=200, hugo=403, mia=403, leo=403),
+        ),
+        Case(
+            "post",
+            lambda w: _network_url(w, "partner"),
+            _net_statuses(kate=400, root=400, gina=400, hugo=403, mia=403, leo=403),
+            data=lambda w: {"family_name": "Matrix"},
+            unchanged=_referral_state,
+        ),
+    ],
+    "referral-directory": [
+        Case(
+            "get",
+            lambda w: _network_url(w, "directory"),
+            _net_statuses(leo=200, gina=403, hugo=403, mia=403, kate=403),
+        )
+    ],
+    "referral-dashboard": [
+        Case(
+            "get",
+            lambda w: _network_url(w, "dashboard"),
+            _net_statuses(gina=200, leo=200, hugo=403, mia=403, kate=403),
+        )
+    ],
+    "referral-program-edit": [
+        Case(
+            "get",
+            lambda w: f"/referrals/programs/{_referral_world(w).programs['hfa'].public_id}/edit/",
+            _net_statuses(leo=200, gina=403, hugo=403, mia=403, kate=403),
+        ),
+        Case(
+            "post",
+            lambda w: f"/referrals/programs/{_referral_world(w).programs['hfa'].public_id}/edit/",
+            _net_statuses(leo=400, root=400, gina=403, hugo=403, mia=403, kate=403),
+            data=lambda w: {"name": ""},
+            unchanged=lambda: list(Program.objects.values_list("id", "name", "open_slots", "service_zips")),
+        ),
+    ],
+    # The family's personal data: the hub and the receiving program; the partner and the admin see that
+    # the referral exists (403), the other program does not (404).
+    "referral-detail": [
+        Case(
+            "get",
+            lambda w: f"/referrals/r/{_referral(w).public_id}/",
+            _net_statuses(gina=200, hugo=200, kate=403, leo=403, mia=404),
+        )
+    ],
+    "referral-action": [
+        Case(
+            "post",
+            lambda w: f"/referrals/r/{_referral(w).public_id}/accept/",
+            _net_statuses(hugo=302, root=302, gina=403, kate=403, leo=403, mia=404),
+            unchanged=_referral_state,
+        ),
+        Case(
+            "post",
+            lambda w: f"/referrals/r/{_referral(w).public_id}/send/",
+            _net_statuses(gina=400, root=400, hugo=403, kate=403, leo=403, mia=404),
+            unchanged=_referral_state,
+        ),
+    ],
+    # API: a partner's push token creates (without an Idempotency-Key: 400 naming it); Tasks are read by
+    # whoever sees the referral; the HSDS directory by anyone with a role in the network.
+    "api-fhir-referral-create": [
+        Case(
+            "post",
+            lambda w: _referral_url(w, "/api/v1/fhir/referrals/"),
+            _statuses(403, API, kate=400),
+            data=lambda w: {"resourceType": "Bundle", "type": "transaction", "entry": []},
+            unchanged=_referral_state,
+            bearer="push",
+        )
+    ],
+    "api-fhir-task": [
+        Case(
+            "get",
+            lambda w: f"/api/v1/fhir/Task/{_referral(w).public_id}/",
+            _net_statuses(anonymous=API, ivan=API, gina=200, hugo=200, kate=200, leo=200, mia=404),
+            bearer="read",
+        )
+    ],
+    "api-hsds-directory": [
+        Case(
+            "get",
+            lambda w: f"/api/v1/hsds/networks/{_referral_world(w).network.public_id}/",
+            _net_statuses(anonymous=API, ivan=API, gina=200, hugo=200, kate=200, leo=200, mia=200),
+            bearer="read",
+        )
+    ],
+    # --- end of issue 24 ---
 }
 
 
@@ -1537,7 +1714,7 @@ def _count_cases(world: SimpleNamespace) -> Counter[str]:
 
 def _snapshot() -> dict[str, int]:
     """Row counts of every table of ours: what a refused or unserved request must not change."""
-    ours = ("collaboratives", "measures", "pdsa", "worksheets")
+    ours = ("collaboratives", "measures", "pdsa", "worksheets", "referrals")
     return {m._meta.label: m._base_manager.count() for m in apps.get_models() if m._meta.app_label in ours}
 
 

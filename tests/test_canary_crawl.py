@@ -22,7 +22,7 @@ from collaboratives.models import Invitation, Role
 from measures.charts.recompute import runchart_analyse
 from measures.models import ChartAnnotation, DataImport, MonthlyReport, Observation, RunChartAnalysis
 from pdsa.models import PDSACycle
-from tests.test_authorization_matrix import ENTRY_MONTH, PRINCIPALS, ROUTES, _team_chart
+from tests.test_authorization_matrix import ENTRY_MONTH, PRINCIPALS, ROUTES, _referral, _team_chart
 
 FIGURES: Counter[str] = Counter()
 SEES_C1 = {
@@ -107,6 +107,12 @@ def _plant(w: SimpleNamespace) -> dict[str, tuple[str, set[str]]]:
     w.lia_c.name = lia_name
     w.lia_c.save()
     canaries["LIA name"] = (lia_name, SEES_ONE_OR_C)
+    # Issue 24: a family's name is seen by the network's hub (gina) and the receiving program (hugo) only.
+    family_name = _canary("family-name")
+    referral = _referral(w)
+    referral.family_name = family_name
+    referral.save(update_fields=["family_name"])
+    canaries["referral family name"] = (family_name, {"gina", "hugo", "root"})
     return canaries
 
 

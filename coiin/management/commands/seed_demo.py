@@ -11,6 +11,8 @@ from collaboratives.models import Collaborative
 from measures.charts.recompute import recompute_all
 from measures.demo import DEMO_LOGINS, DEMO_PASSWORD, LEAD_LIA, LIAS, load_demo
 from pdsa.demo import load_pdsa_demo
+from referrals.demo import DEMO_LOGINS as REFERRAL_LOGINS
+from referrals.demo import load as load_referrals_demo
 from worksheets.demo import load as load_worksheets_demo
 from worksheets.survey.demo import load_survey_demo
 
@@ -86,6 +88,7 @@ class Command(BaseCommand):
             f"Staff well-being survey: {built} SRR survey months built; their answers are the SRR observations."
         )
         self.stdout.write(load_learning_demo(today=today))
+        self.stdout.write(f"Referral network: {load_referrals_demo(today=today)} referrals over 12 months.")
         analyses = recompute_all()
         self.stdout.write(
             f"Run charts: {len(analyses)} series computed (or enqueued when a worker is configured)."
@@ -96,6 +99,8 @@ class Command(BaseCommand):
         width = max(len(login.email) for login in DEMO_LOGINS)
         for login in DEMO_LOGINS:
             self.stdout.write(f"  {login.email:<{width}}  {login.role}")
+        for email, role in REFERRAL_LOGINS:
+            self.stdout.write(f"  {email:<{width}}  {role}")
         self.stdout.write("\nCQI leads of the other LIAs (same password):")
         others = [lia for lia in LIAS if lia.slug != LEAD_LIA]
         width = max(len(lia.lead_email) for lia in others)

@@ -1,0 +1,90 @@
+"""The network's shared intake measures, recorded into a collaborative as monthly observations.
+
+For each program linked to a CQI team (`Program.team`) and each month, over the referrals *sent to
+the program* that month (the cohort):
+
+- `intake-received` (count): referrals sent to the program in the month;
+- `intake-contact-7d` (proportion): of those, the ones with a first contact attempt within 7 days
+  of being sent;
+- `intake-enrol-30d` (proportion): of those, the ones closed as enrolled within 30 days of being sent.
+
+A cohort's proportion is final only when its window has closed for every referral in it, so a month
+is recorded `window` days after it ends (7 or 30); before that the cell is left alone rather than
+counting referrals still within their window as failures. The collaborative's pooled chart adds the
+teams' numerators and denominators: that is the network's figure for the linked programs.
+
+The median days to first contact is shown on the network dashboard, not recorded: a median is not a
+numerator over a denominator, and the pooled chart's sum of numerators would not be the network's
+median.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
+
+from collaboratives import months
+from measures.models import Measure
+from measures.services import ObservationInput, observations_record
+from referrals.models import Outcome, Program, Referral
+
+CODES = ("intake-received", "intake-contact-7d", "intake-enrol-30d")
+WINDOWS = {"intake-received": 0, "intake-contact-7d": 7, "intake-enrol-30d": 30}
+
+
+@dataclass(frozen=True)
+class Cohort:
+    sent: int
+    contacted_7d: int
+    enrolled_30d: int
+
+
+def program_cohort(*, program: Program, month: dt.date) -> Cohort:
+    """Counts only (no personal field) of the referrals sent to `program` in `month`."""
+    end = months.add(month, 1)
+    rows = Referral.objects.unscoped(reason="aggregate counts of one program's referrals, no personal data")
+    to_contact = ExpressionWrapper(F("first_contact_at") - F("sent_at"), output_field=DurationField())
+    to_close = ExpressionWrapper(F("closed_at") - F("sent_at"), output_field=DurationField())
+    figures = (
+        rows.filter(program=program, sent_at__date__gte=month, sent_at__date__lt=end)
+        .annotate(to_contact=to_contact, to_close=to_close)
+        .aggregate(
+            sent=Count("id"),
+            contacted_7d=Count("id", filter=Q(to_contact__lte=dt.timedelta(days=7))),
+            enrolled_30d=Count("id", filter=Q(outcome=Outcome.ENROLLED, to_close__lte=dt.timedelta(days=30))),
+        )
+    )
+    return Cohort(**figures)
+
+
+def intake_measures_record(*, actor: Any, program: Program, month: dt.date, today: dt.date) -> list[str]:
+    """Record the program's month through the same service as hand entry (`observations_record`, which
+    checks that `actor` may enter the team's data). Returns the codes recorded; measures the
+    collaborative lacks, and months whose window is still open, are skipped."""
+    if program.team is None:
+        return []
+    team = program.team
+    measures = {
+        m.code: m
+        for m in Measure.objects.unscoped(reason="the team's own collaborative's measures").filter(
+            collaborative_id=team.collaborative_id, code__in=CODES
+        )
+    }
+    cohort = program_cohort(program=program, month=month)
+    values = {
+        "intake-received": (cohort.sent, None),
+        "intake-contact-7d": (cohort.contacted_7d, cohort.sent),
+        "intake-enrol-30d": (cohort.enrolled_30d, cohort.sent),
+    }
+    month_end = months.add(month, 1)
+    cells = [
+        ObservationInput(measure=measures[code], numerator=num if den != 0 else None, denominator=den or None,
+                         note="From the referral network")
+        for code, (num, den) in values.items()
+        if code in measures and today >= month_end + dt.timedelta(days=WINDOWS[code])
+    ]  # fmt: skip
+    if not cells:
+        return []
+    observations_record(actor=actor, team=team, month=month, cells=cells)
+    return [c.measure.code for c in cells]

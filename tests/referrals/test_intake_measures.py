@@ -1,0 +1,118 @@
+"""A program's monthly intake figures become observations of the collaborative's measures."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from measures.models import Measure, Observation, RunChartAnalysis
+from referrals import services
+from referrals.intake_measures import intake_measures_record, program_cohort
+from referrals.models import Referral
+from tests.factories import MeasureFactory
+from tests.referrals.network import self_referral
+
+OCTOBER = dt.date(2026, 10, 1)
+
+
+def _at(day: int, month: int = 10) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(2026, month, day, 12))
+
+
+def _referral_sent_on(
+    net, sent: dt.datetime, phone: str, *, contact_after_days: int | None, enrol: bool = False
+):
+    referral = self_referral(net, phone=phone, family_name=f"Family {phone}")
+    services.referral_choose(actor=net.hub, referral=referral, program=net.programs["hfa"])
+    services.referral_send(actor=net.hub, referral=referral)
+    rows = Referral.objects.unscoped(reason="test")
+    if contact_after_days is None:
+        rows.filter(id=referral.id).update(sent_at=sent)
+        return
+    services.referral_accept(actor=net.staff_hfa, referral=referral)
+    services.contact_attempt_log(actor=net.staff_hfa, referral=referral, method="phone", reached=True)
+    if enrol:
+        services.referral_close(actor=net.staff_hfa, referral=referral, outcome="enrolled")
+    contact = sent + dt.timedelta(days=contact_after_days)
+    rows.filter(id=referral.id).update(
+        sent_at=sent, first_contact_at=contact, closed_at=contact + dt.timedelta(days=10) if enrol else None
+    )
+
+
+@pytest.fixture
+def linked(net, world):
+    net.programs["hfa"].team = world.team_a1
+    net.programs["hfa"].save()
+    for code, kind in (
+        ("intake-received", "count"),
+        ("intake-contact-7d", "proportion"),
+        ("intake-enrol-30d", "proportion"),
+    ):
+        MeasureFactory(collaborative=world.one, code=code, kind=kind)
+    # Four referrals sent in October: contacted after 2, 7 and 9 days (the first enrolled); one never.
+    _referral_sent_on(net, _at(3), "3145550001", contact_after_days=2, enrol=True)
+    _referral_sent_on(net, _at(10), "3145550002", contact_after_days=7)
+    _referral_sent_on(net, _at(20), "3145550003", contact_after_days=9)
+    _referral_sent_on(net, _at(28), "3145550004", contact_after_days=None)
+    _referral_sent_on(net, _at(30, month=9), "3145550005", contact_after_days=None)  # September's cohort
+    return net
+
+
+def test_the_cohort_counts_referrals_sent_in_the_month_and_their_windows(linked):
+    assert program_cohort(program=linked.programs["hfa"], month=OCTOBER).__dict__ == {
+        "sent": 4,
+        "contacted_7d": 2,
+        "enrolled_30d": 1,
+    }
+
+
+def test_recording_goes_through_hand_entry_and_waits_for_each_window_to_close(linked, world):
+    program = linked.programs["hfa"]
+    early = intake_measures_record(
+        actor=world.alice, program=program, month=OCTOBER, today=dt.date(2026, 11, 5)
+    )
+    assert early == ["intake-received"]
+    later = intake_measures_record(
+        actor=world.alice, program=program, month=OCTOBER, today=dt.date(2026, 12, 2)
+    )
+    assert later == ["intake-received", "intake-contact-7d", "intake-enrol-30d"]
+    cells = dict(
+        Observation.objects.filter(team=world.team_a1, month=OCTOBER).values_list(
+            "measure__code", "numerator"
+        )
+    )
+    dens = dict(
+        Observation.objects.filter(team=world.team_a1, month=OCTOBER).values_list(
+            "measure__code", "denominator"
+        )
+    )
+    assert cells == {"intake-received": 4, "intake-contact-7d": 2, "intake-enrol-30d": 1}
+    assert dens == {"intake-received": None, "intake-contact-7d": 4, "intake-enrol-30d": 4}
+    again = intake_measures_record(
+        actor=world.alice, program=program, month=OCTOBER, today=dt.date(2026, 12, 2)
+    )
+    assert again == later
+    assert Observation.objects.filter(team=world.team_a1).count() == 3
+    assert Measure.objects.filter(collaborative=world.one).count() == 3
+
+
+def test_someone_who_may_not_enter_the_teams_data_records_nothing(linked, world):
+    with pytest.raises(PermissionDenied):
+        intake_measures_record(
+            actor=world.charlie, program=linked.programs["hfa"], month=OCTOBER, today=dt.date(2026, 12, 2)
+        )
+    assert Observation.objects.count() == 0
+
+
+def test_the_recorded_month_appears_on_the_programs_team_run_chart(
+    linked, world, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        intake_measures_record(
+            actor=world.alice, program=linked.programs["hfa"], month=OCTOBER, today=dt.date(2026, 12, 2)
+        )
+    chart = RunChartAnalysis.objects.get(team=world.team_a1, measure__code="intake-contact-7d", kind="team")
+    assert chart.stale is False
+    october = [p for p in chart.points if p["month"] == OCTOBER.isoformat()]
+    assert [(p["numerator"], p["denominator"], p["value"]) for p in october] == [(2, 4, 0.5)]
