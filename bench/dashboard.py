@@ -43,9 +43,9 @@ def build() -> tuple[Any, Collaborative, tuple[Team, Measure]]:
     from django.contrib.auth import get_user_model
 
     from collaboratives.models import LIA, Awardee, Collaborative, Membership, Role, Team
+    from measures.charts.inputs import month_add
+    from measures.charts.recompute import runchart_analyse
     from measures.models import Measure, Observation, RunChartAnalysis
-    from measures.series import month_add
-    from measures.services import runchart_analyse
 
     call_command("flush", "--noinput", verbosity=0)
     rng = random.Random(20261125)

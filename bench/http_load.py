@@ -105,8 +105,8 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from collaboratives.models import Membership, Role
+    from measures.charts.recompute import runchart_analyse_many
     from measures.models import RunChartAnalysis
-    from measures.services import runchart_analyse_many
 
     call_command("collectstatic", "--noinput", verbosity=0)  # production static files (hashed names)
     seeded = stack.seed(lias=lias, measures=10, months=24, awardees=10)

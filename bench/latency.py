@@ -38,8 +38,9 @@ def main() -> None:
         from django.contrib.auth import get_user_model
 
         from collaboratives.models import Membership, Role
+        from measures.charts.recompute import runchart_analyse_many
         from measures.models import RunChartAnalysis
-        from measures.services import ObservationInput, observations_record, runchart_analyse_many
+        from measures.services import ObservationInput, observations_record
 
         seeded = stack.seed(lias=lias, measures=10, months=24, awardees=10)
         runchart_analyse_many(analysis_ids=list(RunChartAnalysis.objects.values_list("id", flat=True)))

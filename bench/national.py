@@ -20,8 +20,8 @@ TARGET_SECONDS = 10.0  # with 2 workers
 
 def recompute_with_workers(n_workers: int, redis_url: str, collaborative_id: int) -> tuple[float, float]:
     """(seconds from the call to recompute_all until every series is fresh, seconds recompute_all took)."""
+    from measures.charts.recompute import recompute_all
     from measures.models import RunChartAnalysis
-    from measures.services import recompute_all
 
     with stack.celery_workers(n_workers, redis_url):
         started = time.perf_counter()
@@ -41,8 +41,8 @@ def recompute_with_workers(n_workers: int, redis_url: str, collaborative_id: int
 
 def single_series_seconds(sample: int) -> float:
     """Mean time of the one-series path over a random sample of series, in process (no broker)."""
+    from measures.charts.recompute import runchart_analyse
     from measures.models import RunChartAnalysis
-    from measures.services import runchart_analyse
 
     ids = list(RunChartAnalysis.objects.values_list("id", flat=True))
     chosen = random.Random(1).sample(ids, min(sample, len(ids)))

@@ -110,8 +110,8 @@ def main() -> None:
         from django.utils import timezone
 
         from collaboratives.models import Membership, Role
+        from measures.charts.recompute import runchart_analyse_many
         from measures.models import RunChartAnalysis
-        from measures.services import runchart_analyse_many
         from worksheets.models import SurveyResponse
         from worksheets.survey import dates, services
 

@@ -33,6 +33,8 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from coiin import audit
+from coiin.middleware import MFA_REQUIRED_MESSAGE, mfa_missing
 from collaboratives.exports import csv_safe
 from collaboratives.models import ApiToken
 from collaboratives.services import API_TOKEN_PREFIX, api_token_authenticate
@@ -43,6 +45,11 @@ QUERY_TOKEN_NAMES = frozenset({"token", "access_token", "api_key", "apikey", "ke
 QUERY_TOKEN_REFUSED = (
     "Send the token in the Authorization header (Authorization: Bearer <token>), never in the URL."  # noqa: S105
 )
+
+
+class MFARequired(exceptions.PermissionDenied):
+    default_detail = MFA_REQUIRED_MESSAGE
+    default_code = "mfa_required"
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -66,6 +73,9 @@ class BearerTokenAuthentication(BaseAuthentication):
         token = api_token_authenticate(key=key)
         if token is None:
             raise exceptions.AuthenticationFailed("The token is not valid, has expired or was revoked.")
+        if mfa_missing(token.user):  # the owner's session would be sent to MFA setup: so is the token
+            audit.audit_event("mfa.required", request=request._request, outcome="refused", user=token.user)
+            raise MFARequired
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -92,6 +92,17 @@ def mfa_required_for(user: Any) -> bool:
     return bool(access.roles(user) & PRIVILEGED_ROLES)
 
 
+def mfa_missing(user: Any) -> bool:
+    """Whether `user` must enrol an authenticator app before doing anything: MFA is required, their
+    roles (as they are now) demand it, and they have none. Sessions (below) and API tokens
+    (coiin.api.BearerTokenAuthentication) are held to this one rule."""
+    return (
+        settings.MFA_REQUIRED
+        and mfa_required_for(user)
+        and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    )
+
+
 class MFARequiredMiddleware:
     """Sends a user whose role requires MFA, and who has not enrolled an authenticator app, to the
     enrolment page from every URL but the account pages (sign-in, sign-out, MFA setup) and static files.
@@ -102,11 +113,9 @@ class MFARequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if (
-            settings.MFA_REQUIRED
-            and request.user.is_authenticated
+            request.user.is_authenticated
             and not request.path.startswith(MFA_EXEMPT_PREFIXES)
-            and mfa_required_for(request.user)
-            and not Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()
+            and mfa_missing(request.user)
         ):
             audit.audit_event("mfa.required", request=request, outcome="redirected")
             if request.path.startswith("/api/"):

@@ -33,7 +33,9 @@ from collaboratives import access, months
 from collaboratives.api import NamedRefSerializer, ReadOnlyViewSet
 from collaboratives.models import Collaborative, Team
 from collaboratives.selectors import awardee_list, collaborative_list, team_list
-from measures import page_cache, suppression
+from measures import page_cache
+from measures.charts.model import Chart
+from measures.charts.read import chart_choices, charts_read
 from measures.models import Measure, MonthlyReport, Observation, RunChartAnalysis
 from measures.rendering import chart_reading
 from measures.selectors import (
@@ -41,14 +43,13 @@ from measures.selectors import (
     measure_list,
     observation_list,
     reporting_status,
-    runchart_list,
-    team_label,
 )
 from measures.services import (
     MAX_VALUE,
     ObservationInput,
+    month_parse,
     monthly_report_submit,
-    observation_cell_validate,
+    observations_check,
     observations_record,
 )
 
@@ -149,62 +150,29 @@ class PhaseSerializer(serializers.Serializer):
     provisional = serializers.BooleanField()
 
 
-def runchart_phases(chart: RunChartAnalysis) -> list[dict[str, Any]]:
-    """The chart's phases as months, each with its centre line; one phase when the engine found no shift."""
-    result, points = chart.result or {}, chart.points or []
-    if not points:
-        return []
-    phases = result.get("phases") or [
-        {"start_index": 0, "end_index": len(points) - 1, "median": result.get("median"),
-         "median_exact": result.get("median_exact"),
-         "provisional": (result.get("baseline") or {}).get("provisional", False)}
-    ]  # fmt: skip
-    return [
-        {
-            "start_month": dt.date.fromisoformat(points[p["start_index"]]["month"]),
-            "end_month": dt.date.fromisoformat(points[p["end_index"]]["month"]),
-            "median": p.get("median"),
-            "median_exact": p.get("median_exact"),
-            "provisional": bool(p.get("provisional")),
-        }
-        for p in phases
-    ]
+class RunChartSerializer(serializers.Serializer):
+    """A stored run chart as the caller may see it (measures.charts.read). A peer team is shown as the
+    collaborative's peer setting allows: by code when anonymised, and without its id (which would not
+    open anything for the caller)."""
 
-
-class RunChartSerializer(serializers.ModelSerializer):
-    """A stored run chart. A peer team is shown as the collaborative's peer setting allows: by code when
-    anonymised, and without its id (which would not open anything for the caller)."""
-
-    id = serializers.UUIDField(source="public_id", read_only=True)
-    collaborative = serializers.UUIDField(source="collaborative.public_id", read_only=True)
-    measure = NamedRefSerializer(read_only=True)
-    measure_code = serializers.CharField(source="measure.code", read_only=True)
-    team = serializers.SerializerMethodField()
+    id = serializers.UUIDField(source="stored.public_id", read_only=True)
+    kind = serializers.ChoiceField(
+        choices=RunChartAnalysis.Kind.choices, source="stored.kind", read_only=True
+    )
+    collaborative = serializers.UUIDField(source="stored.collaborative.public_id", read_only=True)
+    measure = NamedRefSerializer(source="stored.measure", read_only=True)
+    measure_code = serializers.CharField(source="stored.measure.code", read_only=True)
+    team = serializers.UUIDField(source="team_public_id", read_only=True, allow_null=True)
     team_label = serializers.SerializerMethodField()
-    awardee = NamedRefSerializer(read_only=True, allow_null=True)
-    first_month = MonthField(read_only=True, allow_null=True)
-
-    class Meta:
-        model = RunChartAnalysis
-        fields = [
-            "id", "kind", "collaborative", "measure", "measure_code", "team", "team_label", "awardee",
-            "first_month", "computed_at", "stale", "summary",
-        ]  # fmt: skip
-
-    @extend_schema_field({"type": "string", "format": "uuid", "nullable": True})
-    def get_team(self, chart: RunChartAnalysis) -> str | None:
-        user = self.context["request"].user
-        if chart.team is None or chart.team_id is None or not access.sees_team(user, chart.team_id):
-            return None
-        return str(chart.team.public_id)
+    awardee = NamedRefSerializer(source="stored.awardee", read_only=True, allow_null=True)
+    first_month = MonthField(source="stored.first_month", read_only=True, allow_null=True)
+    computed_at = serializers.DateTimeField(source="stored.computed_at", read_only=True, allow_null=True)
+    stale = serializers.BooleanField(source="stored.stale", read_only=True)
+    summary = serializers.JSONField(source="stored.summary", read_only=True)
 
     @extend_schema_field({"type": "string", "nullable": True})
-    def get_team_label(self, chart: RunChartAnalysis) -> str | None:
-        if chart.team is None:
-            return None
-        return team_label(
-            user=self.context["request"].user, team=chart.team, collaborative=chart.collaborative
-        )
+    def get_team_label(self, chart: Chart) -> str | None:
+        return chart.label if chart.stored.team is not None else None
 
 
 class PointSerializer(serializers.Serializer):
@@ -290,24 +258,18 @@ def runchart_interpretation(chart: RunChartAnalysis) -> dict[str, Any]:
 
 class RunChartDetailSerializer(RunChartSerializer):
     result = serializers.JSONField(
+        source="stored.result",
         read_only=True,
-        help_text='The run-chart engine\'s analysis (to_dict()); {"withheld": true} for a peer team whose '
-        "figures are withheld from the caller (a third or more of its months of a sensitive measure hidden).",
+        help_text='The run-chart engine\'s analysis (to_dict()); {"withheld": true} when the caller may not '
+        "see it: a month of this sensitive measure's series is hidden from them (docs/security.md).",
     )
-    points = PointSerializer(many=True, read_only=True)
-    phases = serializers.SerializerMethodField()
+    points = PointSerializer(source="stored.points", many=True, read_only=True)
+    phases = PhaseSerializer(many=True, read_only=True)
     interpretation = serializers.SerializerMethodField()
 
-    class Meta(RunChartSerializer.Meta):
-        fields = [*RunChartSerializer.Meta.fields, "result", "points", "phases", "interpretation"]
-
-    @extend_schema_field(PhaseSerializer(many=True))
-    def get_phases(self, chart: RunChartAnalysis) -> list[dict[str, Any]]:
-        return PhaseSerializer(runchart_phases(chart), many=True).data
-
     @extend_schema_field(InterpretationSerializer)
-    def get_interpretation(self, chart: RunChartAnalysis) -> dict[str, Any]:
-        return runchart_interpretation(chart)
+    def get_interpretation(self, chart: Chart) -> dict[str, Any]:
+        return runchart_interpretation(chart.stored)
 
 
 class RunChartViewSet(ReadOnlyViewSet):
@@ -325,41 +287,26 @@ class RunChartViewSet(ReadOnlyViewSet):
         return RunChartDetailSerializer if self.action == "retrieve" else RunChartSerializer
 
     def get_queryset(self) -> QuerySet[RunChartAnalysis]:
-        return runchart_list(user=self.request.user).order_by("measure__order", "measure__code", "kind", "id")
+        return chart_choices(user=self.request.user).order_by("measure__order", "measure__code", "kind", "id")
 
-    def get_object(self) -> RunChartAnalysis:
-        """The chart with the months this caller may not see blanked (small counts of a sensitive measure)."""
-        [chart] = suppression.suppress_for_viewer(user=self.request.user, charts=[super().get_object()])
+    def get_object(self) -> Chart:
+        [chart] = charts_read(user=self.request.user, charts=[super().get_object()])
         return chart
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        charts = _summaries_withheld(request.user, page or [])
+        charts = charts_read(user=request.user, charts=page or [])
         return self.get_paginated_response(self.get_serializer(charts, many=True).data)
 
 
-def _summaries_withheld(user: Any, charts: list[RunChartAnalysis]) -> list[RunChartAnalysis]:
-    """As on the dashboard (docs/disclosure.md §2): a peer team's figures of a sensitive measure are not
-    shown when a third or more of its months are hidden from this caller; they read as null."""
-    withheld: dict[int, frozenset[str]] = {}
-    out = []
-    for chart in charts:
-        if chart.team is not None and chart.measure.sensitive:
-            if chart.measure_id not in withheld:
-                withheld[chart.measure_id] = suppression.withheld_teams(user=user, measure=chart.measure)
-            if str(chart.team.public_id) in withheld[chart.measure_id]:
-                chart = suppression.withhold(chart)
-        out.append(chart)
-    return out
-
-
-def aggregate_rows(chart: RunChartAnalysis) -> list[dict[str, Any]]:
+def aggregate_rows(viewed: Chart) -> list[dict[str, Any]]:
     """One stored aggregate series as rows per month, with the series' figures repeated on each row.
 
-    The one place aggregate output is shaped, so suppression of small cells applies here for every format.
+    The one place aggregate output is shaped, from the caller's read of the chart (measures.charts.read).
     The rows are already in their JSON form (`AggregateRowSerializer` documents it): a page is 100 rows
     of 20 fields, and DRF's field-by-field serialisation took a third of the request.
     """
+    chart = viewed.stored
     summary = chart.summary or {}
     baseline = summary.get("aggregate_baseline_median") or {}
     shifted = summary.get("shifted_median") or {}
@@ -430,20 +377,21 @@ class AggregateRowSerializer(serializers.Serializer):
     )
 
 
-# What aggregate_rows and suppression read of a chart: not the engine result, nor the bookkeeping.
+# What the viewer read (measures.charts.read) and aggregate_rows read of a chart: not the bookkeeping.
 AGGREGATE_FIELDS = (
-    "kind", "collaborative_id", "team_id", "awardee_id", "points", "summary", "computed_at", "stale",
-    "measure__public_id", "measure__code", "measure__kind", "measure__sensitive", "measure__collaborative_id",
-    "awardee__public_id",
+    "public_id", "kind", "collaborative_id", "team_id", "awardee_id", "first_month", "result", "points",
+    "summary", "computed_at", "stale", "measure__public_id", "measure__code", "measure__kind",
+    "measure__scale_max", "measure__sensitive", "measure__collaborative_id", "awardee__public_id",
+    "awardee__name",
 )  # fmt: skip
 
 
 class _AggregateRows(Sequence[dict[str, Any]]):
     """The rows of several aggregate charts, one per chart and month, shaped only when a page asks."""
 
-    def __init__(self, charts: list[RunChartAnalysis]) -> None:
+    def __init__(self, charts: list[Chart]) -> None:
         self.charts = charts
-        self.starts = list(itertools.accumulate((len(c.points or []) for c in charts), initial=0))
+        self.starts = list(itertools.accumulate((len(c.points) for c in charts), initial=0))
 
     def __len__(self) -> int:
         return self.starts[-1]
@@ -488,7 +436,7 @@ class AggregateView(PrivateResponses, generics.ListAPIView):
     def _rows(self, params: dict[str, Any], collaborative: Collaborative) -> "_AggregateRows":
         user = self.request.user
         kind = RunChartAnalysis.Kind.AWARDEE if "awardee" in params else RunChartAnalysis.Kind.COLLABORATIVE
-        charts = runchart_list(user=user, collaborative=collaborative, kind=kind)
+        charts = chart_choices(user=user, collaborative=collaborative, kind=kind)
         if "awardee" in params:
             awardee = get_object_or_404(awardee_list(user=user), public_id=params["awardee"])
             charts = charts.filter(awardee=awardee)
@@ -508,7 +456,7 @@ class AggregateView(PrivateResponses, generics.ListAPIView):
         )
         for chart in charts:
             chart.collaborative = chart.measure.collaborative = collaborative
-        return _AggregateRows(suppression.suppress_for_viewer(user=user, charts=charts))
+        return _AggregateRows(charts_read(user=user, charts=charts))
 
     @extend_schema(parameters=[QuerySerializer])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -613,9 +561,10 @@ MONTH_PARAMETER = OpenApiParameter(
 
 
 def _month_or_404(value: str) -> dt.date:
+    """The month in the URL, by the service's grammar (YYYY-MM; `2026-1` is not a month): 404 otherwise."""
     try:
-        return months.parse(value)
-    except ValueError:
+        return month_parse(value)
+    except DjangoValidationError:
         raise NotFound() from None
 
 
@@ -643,7 +592,13 @@ class PushCellSerializer(serializers.Serializer):
     numerator = CellValueField(required=False, allow_null=True, default=None)
     denominator = CellValueField(required=False, allow_null=True, default=None)
     not_applicable = serializers.BooleanField(required=False, default=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text="At most 2,000 characters.",
+    )
 
 
 class PushInputSerializer(serializers.Serializer):
@@ -699,11 +654,24 @@ class ObservationPushView(PrivateResponses, APIView):
                 not_applicable=item["not_applicable"],
             )
             cells.append(cell)
-            item_errors = observation_cell_validate(team, first_day, cell, prefix="")
-            errors.append({field: [message] for field, message in item_errors.items()})
-        if any(errors):
-            raise serializers.ValidationError({"observations": errors})
-        observations_record(actor=request.user, team=team, month=first_day, cells=cells)
+            errors.append({})
+        by_code = {cell.measure.code: seen[cell.measure.id] for cell in cells}
+
+        def at_index(problems: dict[str, list[str]]) -> dict[str, Any]:
+            for key, messages in problems.items():
+                code, _, field = key.rpartition(".")
+                errors[by_code[code]].setdefault(field, []).extend(messages)
+            return {"observations": errors}
+
+        if any(errors):  # the service's rules for the other cells, so one response lists every problem
+            checked = observations_check(team=team, month=first_day, cells=cells)
+            raise serializers.ValidationError(at_index({k: [m] for k, m in checked.items()}))
+        try:  # the service owns the cell rules, as for the form and the import
+            observations_record(actor=request.user, team=team, month=first_day, cells=cells)
+        except DjangoValidationError as exc:
+            if not all(key.rpartition(".")[0] in by_code for key in exc.message_dict):
+                raise
+            raise serializers.ValidationError(at_index(exc.message_dict)) from exc
         saved = (
             observation_list(user=request.user, team=team)
             .filter(month=first_day, measure__in=[c.measure for c in cells])

@@ -17,9 +17,11 @@ from collaboratives import access
 from collaboratives.models import Role
 from collaboratives.notifications import notification_send_many
 from collaboratives.recipients import team_people
+from measures.charts.inputs import month_add
+from measures.charts.read import chart_choices, charts_read
+from measures.charts.recompute import analyses_mark_stale
 from measures.models import PhaseDecision, RunChartAnalysis
-from measures.series import month_add
-from measures.services import analyses_mark_stale
+from measures.selectors import runchart_team_analysed_for_task
 
 
 @dataclass(frozen=True)
@@ -55,14 +57,16 @@ def phase_suggestion_queue(*, user: Any) -> list[Suggestion]:
 
     An advisor sees their teams'; a CQI lead their LIA's; a collaborative admin the collaborative's.
     """
-    charts = [
-        chart
-        for chart in RunChartAnalysis.objects.visible_to(user, kind=RunChartAnalysis.Kind.TEAM)
+    chosen = (
+        chart_choices(user=user, kind=RunChartAnalysis.Kind.TEAM)
         .filter(failed=False)
         .filter(result__isnull=False)
-        .select_related("team__lia", "measure", "collaborative")
         .order_by("team__lia__name", "measure__name")
-        if access.can(user, access.Action.DECIDE_PHASES, chart.team)
+    )
+    charts = [
+        chart.stored
+        for chart in charts_read(user=user, charts=chosen)
+        if access.can(user, access.Action.DECIDE_PHASES, chart.stored.team)
     ]
     return sorted(_undecided(charts), key=lambda s: s.months[0])
 
@@ -72,12 +76,7 @@ def phase_suggestions_notify() -> int:
 
     Once per chart and suggested month, however often it runs (the notification key). Trusted: a periodic
     task over every team chart."""
-    charts = list(
-        RunChartAnalysis.objects.unscoped(reason="periodic task over every team chart")
-        .filter(kind=RunChartAnalysis.Kind.TEAM, failed=False, team__withdrawn_on=None)
-        .filter(result__isnull=False)
-        .select_related("team__lia", "measure")
-    )
+    charts = list(runchart_team_analysed_for_task())
     told = 0
     for suggestion in _undecided(charts):
         chart = suggestion.chart

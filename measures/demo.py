@@ -101,6 +101,7 @@ class MeasureSpec:
     goal: int | None = None
     chart_type: str = Measure.ChartType.RUN
     scale_max: int | None = None
+    sensitive: bool = False  # small counts hidden outside the team (docs/security.md, the disclosure rule)
 
 
 @dataclass(frozen=True)
@@ -386,6 +387,8 @@ IPV = CollaborativeSpec(
             baseline=0.52,
             final=0.63,
             denominator_from="identified",
+            # Counts of caregivers with identified IPV are small: a peer must not learn them.
+            sensitive=True,
         ),
         MeasureSpec(
             code="ease-of-linkage",
@@ -811,6 +814,7 @@ def load_demo(*, today: dt.date) -> DemoSummary:
                     "numerator_definition": m.numerator_definition,
                     "denominator_definition": m.denominator_definition,
                     "scale_max": m.scale_max,
+                    "sensitive": m.sensitive,
                     "order": order,
                     "chart_type": m.chart_type,
                 },

@@ -1,9 +1,9 @@
 """Downloads of a collaborative's data: the dashboard's teams × measures table (CSV or XLSX) and the whole
 collaborative as one workbook with a sheet per measure.
 
-Both read what the viewer's dashboard reads, with the same privacy rules applied once here: a peer team's
-median withheld for a sensitive measure (`suppression.withheld_teams`), small counts blanked
-(`suppression.suppress_for_viewer`), peers named or coded as the collaborative's setting says. The tables
+Both read what the viewer's dashboard reads, through the one viewer read (measures/charts/read.py), so the
+privacy rules apply as everywhere else: a peer team's figures withheld for a sensitive measure, small counts
+blanked, peers named or coded as the collaborative's setting says. The tables
 are built with pandas and every text cell is made spreadsheet-safe (`collaboratives.exports.csv_safe`).
 """
 
@@ -14,7 +14,9 @@ from typing import Any
 import pandas as pd
 
 from collaboratives.exports import csv_safe
-from measures import selectors, suppression
+from measures import selectors
+from measures.charts.model import Chart
+from measures.charts.read import chart_choices, charts_read
 from measures.models import Measure, RunChartAnalysis
 
 SHEET_NAME_LIMIT = 31  # Excel's
@@ -25,19 +27,13 @@ def dashboard_table(
 ) -> tuple[list[selectors.DashboardRow], int]:
     """The dashboard's rows as `user` may see them, and how many cells were withheld.
 
-    A peer's current median of a mostly suppressed sensitive series is withheld (docs/disclosure.md §2).
+    A team's figures of a sensitive series with a month hidden from the viewer are withheld
+    (`selectors.dashboard_rows`, by the rule of measures/charts/suppression.py).
     """
     rows = selectors.dashboard_rows(
         user=user, collaborative=collaborative, measures=measures, awardee=awardee, today=today
     )
-    withheld = 0
-    for i, measure in enumerate(measures):
-        teams = suppression.withheld_teams(user=user, measure=measure)
-        for row in rows:
-            if row.team_public_id in teams and not row.linked and row.cells[i] is not None:
-                row.cells[i] = None
-                withheld += 1
-    return rows, withheld
+    return rows, sum(row.withheld for row in rows)
 
 
 def _safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -77,10 +73,8 @@ def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
-def _series_label(chart: RunChartAnalysis, *, user: Any) -> str:
-    if chart.team is None:
-        return "All teams"
-    return selectors.team_label(user=user, team=chart.team, collaborative=chart.collaborative)
+def _series_label(chart: Chart) -> str:
+    return "All teams" if chart.stored.team is None else chart.label
 
 
 def collaborative_frames(*, user: Any, collaborative: Any) -> dict[str, pd.DataFrame]:
@@ -88,16 +82,13 @@ def collaborative_frames(*, user: Any, collaborative: Any) -> dict[str, pd.DataF
     all teams, holding the monthly value as people read it (72 for 72%); blank where nothing was reported
     or the count is suppressed for this viewer."""
     measures = list(selectors.measure_list(user=user, collaborative=collaborative))
-    charts = list(
-        RunChartAnalysis.objects.visible_to(user)
-        .filter(
-            collaborative=collaborative,
-            kind__in=[RunChartAnalysis.Kind.TEAM, RunChartAnalysis.Kind.COLLABORATIVE],
-        )
+    charts = charts_read(
+        user=user,
+        charts=chart_choices(user=user, collaborative=collaborative)
+        .filter(kind__in=[RunChartAnalysis.Kind.TEAM, RunChartAnalysis.Kind.COLLABORATIVE])
         .select_related("team__lia", "measure__collaborative", "collaborative")
-        .order_by("kind", "team__lia__name")
+        .order_by("kind", "team__lia__name"),
     )
-    charts = suppression.suppress_for_viewer(user=user, charts=charts)
     frames = {
         "Measures": _safe(
             pd.DataFrame.from_records(
@@ -119,11 +110,10 @@ def collaborative_frames(*, user: Any, collaborative: Any) -> dict[str, pd.DataF
     for measure in measures:
         scale = measure.display_multiplier
         columns: dict[str, dict[str, float | None]] = {}
-        for chart in (c for c in charts if c.measure_id == measure.id):
-            label = _series_label(chart, user=user)
-            columns[label] = {
-                p["month"][:7]: None if p.get("value") is None else round(p["value"] * scale, 4)
-                for p in chart.points or []
+        for chart in (c for c in charts if c.stored.measure_id == measure.id):
+            columns[_series_label(chart)] = {
+                f"{p.month:%Y-%m}": None if p.value is None else round(p.value * scale, 4)
+                for p in chart.points
             }
         frame = pd.DataFrame(columns).sort_index()
         frame.index.name = "Month"

@@ -8,13 +8,18 @@ from django.core.files.uploadedfile import UploadedFile
 from collaboratives import months
 from measures import imports
 from measures.models import Measure, Observation, PhaseDecision
-from measures.services import MAX_VALUE, REOPEN_REASON_REQUIRED, TOO_LARGE, WHOLE_NUMBER, ObservationInput
+from measures.services import (
+    MAX_VALUE,
+    REOPEN_REASON_REQUIRED,
+    TOO_LARGE,
+    WHOLE_NUMBER,
+    ObservationInput,
+    note_problem,
+)
 
 # The import's grammar (measures/imports.py): digits only after trimming. Django's IntegerField would
 # also take "12.0", "+5", "1_000" and non-ASCII digits such as "１２", which a file upload refuses.
 _DIGITS = re.compile(r"[0-9]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-CONTROL_CHARACTERS = "The note contains control characters. Remove them and save again."
 
 
 class WholeNumberField(forms.IntegerField):
@@ -31,9 +36,10 @@ class WholeNumberField(forms.IntegerField):
         return int(digits) if len(digits) <= 10 else MAX_VALUE + 1
 
 
-def _no_control_characters(value: str) -> None:
-    if _CONTROL.search(value):
-        raise ValidationError(CONTROL_CHARACTERS)
+def _note_rules(value: str) -> None:
+    """The service's rules for a note (measures.services.note_problem), shown at the field."""
+    if (problem := note_problem(value)) is not None:
+        raise ValidationError(problem)
 
 
 def _number_field(label: str, help_text: str, disabled: bool) -> forms.IntegerField:
@@ -112,7 +118,7 @@ class MonthEntryForm(forms.Form):
                 label="Note (optional)",
                 required=False,
                 max_length=2000,
-                validators=[_no_control_characters],
+                validators=[_note_rules],
                 disabled=read_only,
                 widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
             )

@@ -45,7 +45,12 @@ from collaboratives.models import Collaborative, Team
 from collaboratives.selectors import team_list
 from measures.models import DataImport, Measure, MonthlyReport
 from measures.selectors import measure_list, observation_list
-from measures.services import ObservationInput, observation_cell_validate, observations_record
+from measures.services import (
+    ObservationInput,
+    note_problem,
+    observation_cell_validate,
+    observations_record,
+)
 
 logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -60,7 +65,6 @@ MAX_ROWS = 20_000  # data rows, blank ones included, header excluded
 MAX_UNCOMPRESSED_BYTES = 20 * 1024 * 1024  # sum of the XLSX zip members' declared sizes
 MAX_ZIP_ENTRIES = 1_000
 MAX_COLUMNS = 30  # cells read per XLSX row: a sheet may claim 16,384 columns, and read-only mode pads to them
-MAX_NOTE_CHARS = 2_000
 MAX_VALUE = 2_147_483_647  # PostgreSQL `integer`, the column type of numerator and denominator
 MAX_ERRORS = 500  # a binary file renamed .csv would otherwise give an error per line
 
@@ -72,7 +76,6 @@ ZIP_MAGIC = b"PK\x03\x04"
 
 _INTEGER = re.compile(r"(-?)([0-9]+)")  # the sign is matched only to say "negative"
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})(?:-01)?")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRUE = frozenset({"yes", "y", "true", "1", "x"})
 _FALSE = frozenset({"", "no", "n", "false", "0"})
 _NOT_EXCEL = "This is not a valid Excel file. Save it from Excel as .xlsx, or upload a .csv file."
@@ -472,10 +475,8 @@ def _flag(value: object) -> bool:
 
 def _note(value: object) -> str:
     note = _text(value).strip()
-    if len(note) > MAX_NOTE_CHARS:
-        raise _CellError(f"The note is {len(note):,} characters long; the limit is {MAX_NOTE_CHARS:,}.")
-    if _CONTROL.search(note):
-        raise _CellError("The note contains control characters. Remove them and upload again.")
+    if (problem := note_problem(note)) is not None:  # the service's rule, as the form and the API
+        raise _CellError(problem)
     return note
 
 

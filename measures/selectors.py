@@ -11,6 +11,7 @@ from collaboratives.models import Awardee, Collaborative, Membership, Role, Team
 from collaboratives.selectors import team_list
 from measures import figures
 from measures.charts import ChartNote, team_chart_notes, value_format
+from measures.charts.suppression import withheld_teams
 from measures.interpretation import aim_words, variation_icon
 from measures.models import (
     ChartAnnotation,
@@ -223,6 +224,21 @@ class DashboardRow:
     linked: bool  # the viewer may open the team's own page
     cells: list[DashboardCell | None]
     report_status: str | None  # None: a peer's report is not the viewer's business
+    withheld: int = (
+        0  # cells left empty: the team's analysis of a sensitive measure is withheld from the viewer
+    )
+
+
+def runchart_team_analysed_for_task() -> QuerySet[RunChartAnalysis]:
+    """Every analysed team chart of a team still taking part, for a trusted periodic task with no viewer
+    (measures.coaching tells the deciders of suggested phases). Shows nobody a figure: a viewer reads
+    charts through measures/charts/read.py."""
+    return (
+        RunChartAnalysis.objects.unscoped(reason="periodic task over every team chart")
+        .filter(kind=RunChartAnalysis.Kind.TEAM, failed=False, team__withdrawn_on=None)
+        .filter(result__isnull=False)
+        .select_related("team__lia", "measure")
+    )
 
 
 # KT() reads a JSON value as text: booleans come as "true"/"false", and on SQLite a JSON null as "null".
@@ -298,6 +314,14 @@ def dashboard_rows(
             aim,
             aim_value,
         )
+    # A sensitive measure's figures of a team with a month hidden from the viewer are withheld
+    # (measures/charts/suppression.py), as on the team's chart page and in the API.
+    withheld: dict[int, int] = {}
+    for i, measure in enumerate(measures):
+        for team_id in withheld_teams(user=user, measure=measure):
+            if team_id in cells and cells[team_id][i] is not None:
+                cells[team_id][i] = None
+                withheld[team_id] = withheld.get(team_id, 0) + 1
     # The rows' teams, once each: not on every cell's row, nor by scanning the charts a second time.
     teams = {
         team_id: (str(public_id), code, name)
@@ -325,6 +349,7 @@ def dashboard_rows(
                 report_status=MonthlyReport.Status(statuses[team_id]).label
                 if team_id in statuses
                 else ("Not started" if linked else None),
+                withheld=withheld.get(team_id, 0),
             )
         )
     return sorted(out, key=lambda r: r.label)

@@ -10,8 +10,8 @@ from django.db import OperationalError
     max_retries=5,
 )
 def runchart_refresh(analysis_id: int) -> None:
+    from measures.charts.recompute import runchart_analyse  # body import: recompute imports this module
     from measures.models import RunChartAnalysis
-    from measures.services import runchart_analyse  # body import: services imports this module
 
     analysis = (
         RunChartAnalysis.objects.select_related("measure__collaborative", "team__lia")
@@ -24,7 +24,7 @@ def runchart_refresh(analysis_id: int) -> None:
 
 @shared_task(acks_late=True)
 def runchart_sweep() -> None:
-    from measures.services import runchart_sweep as sweep
+    from measures.charts.recompute import runchart_sweep as sweep
 
     sweep()
 
@@ -57,8 +57,8 @@ def report_reminders_send() -> None:
 def runchart_refresh_many(analysis_ids: list[int]) -> None:
     """Recompute the batch's stale series. An import of several new months marks a measure stale once
     per month, each time with the same batches; the first round leaves the later ones nothing to do."""
+    from measures.charts.recompute import runchart_analyse_many  # body import: recompute imports this module
     from measures.models import RunChartAnalysis
-    from measures.services import runchart_analyse_many  # body import: services imports this module
 
     stale = RunChartAnalysis.objects.filter(id__in=analysis_ids, stale=True).values_list("id", flat=True)
     if stale_ids := list(stale):

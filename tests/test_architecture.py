@@ -319,9 +319,9 @@ MAY_IMPORT = {
     "forms": {"forms", "services", "selectors", "models", "domain"},
     "tasks": {"tasks", "services", "selectors", "models", "domain"},
 }
-# The one upward import left: measures/services.py's recompute half enqueues its tasks by importing
-# them (owned by the recompute refactor, issue 19). Listed so that the test fails once it is gone.
-KNOWN_UPWARD = {"measures.services -> measures.tasks"}
+# The one upward import left: the recompute half of the services (measures/charts/recompute.py)
+# enqueues its tasks by importing them. Listed so that the test fails once it is gone.
+KNOWN_UPWARD = {"measures.charts.recompute -> measures.tasks"}
 
 
 def _layer(module: str) -> str:
@@ -429,6 +429,47 @@ def test_views_and_apis_write_through_services_only():
         or isinstance(node, ast.Attribute)
         and node.attr == "atomic"
     ]
+    assert offending == []
+
+
+def _names_referred(path: Path) -> set[str]:
+    """Every name and attribute a module refers to (`runchart_list`, `RunChartAnalysis.objects` → `objects`)."""
+    tree = ast.parse(path.read_text())
+    used: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            used.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            used.add(node.attr)
+            if isinstance(node.value, ast.Name) and node.value.id == "RunChartAnalysis":
+                used.add(f"RunChartAnalysis.{node.attr}")
+        elif isinstance(node, ast.ImportFrom):
+            used.update(alias.name for alias in node.names)
+    return used
+
+
+def test_stored_run_charts_reach_interfaces_only_through_the_one_viewer_read():
+    """Pages, exports, the API, PDFs and emails get a chart from measures.charts.read (which applies
+    visibility, naming, suppression and withholding), never by querying the stored rows themselves
+    nor by applying the rule on their own (issue 19)."""
+    private = {"runchart_list", "suppress_for_viewer", "withhold", "RunChartAnalysis.objects"}
+    allowed = {
+        "measures/charts/read.py": {"runchart_list", "suppress_for_viewer"},
+        "measures/charts/suppression.py": {"suppress_for_viewer", "withhold", "RunChartAnalysis.objects"},
+        "measures/charts/recompute.py": {"RunChartAnalysis.objects"},
+        "measures/selectors.py": {"runchart_list", "RunChartAnalysis.objects"},  # defines it
+        "measures/services.py": {"RunChartAnalysis.objects"},  # marks series stale
+        "measures/tasks.py": {"RunChartAnalysis.objects"},  # loads a series by id to recompute it
+    }
+    offending = []
+    for app in APPS_IN_IMPORT_ORDER:
+        for path in (ROOT / app).rglob("*.py"):
+            name = str(path.relative_to(ROOT))
+            if "/migrations/" in name or "/management/" in name or name.endswith("/demo.py"):
+                continue
+            offending += [
+                f"{name}: {n}" for n in sorted(_names_referred(path) & private - allowed.get(name, set()))
+            ]
     assert offending == []
 
 

@@ -41,6 +41,7 @@ from collaboratives.models import (
     Role,
     Team,
 )
+from measures.charts.recompute import runchart_analyse
 from measures.models import (
     ChartAnnotation,
     Measure,
@@ -49,7 +50,6 @@ from measures.models import (
     PhaseDecision,
     RunChartAnalysis,
 )
-from measures.services import runchart_analyse
 from pdsa.models import PDSAAttachment, PDSACycle, PDSAReview, PDSAReviewMessage
 from referrals.models import Program, Referral, ReferralEvent
 from referrals.services import referral_choose, referral_create, referral_send

@@ -19,8 +19,8 @@ from django.contrib import admin
 from django.utils import timezone
 
 from collaboratives.models import Invitation, Role
+from measures.charts.recompute import runchart_analyse
 from measures.models import ChartAnnotation, DataImport, MonthlyReport, Observation, RunChartAnalysis
-from measures.services import runchart_analyse
 from pdsa.models import PDSACycle
 from tests.test_authorization_matrix import ENTRY_MONTH, PRINCIPALS, ROUTES, _referral, _team_chart
 

@@ -12,6 +12,7 @@ from collaboratives.learning.signals import ENGAGEMENT_CODE
 from collaboratives.models import LIA, Awardee, Collaborative, Team
 from collaboratives.selectors import awardee_list, collaborative_list, team_list
 from measures.charts import format_value
+from measures.charts.read import chart_choices, charts_read
 from measures.models import Measure, MonthlyReport, Observation, RunChartAnalysis
 from measures.selectors import monthly_report_due_date
 from pdsa.selectors import pdsa_submission_by_month
@@ -236,7 +237,7 @@ def _attendance_figures(teams: list[Team], counted: list[dt.date], today: dt.dat
 
 
 def closing_planner_figures(
-    *, collaborative: Collaborative, awardee: Awardee, today: dt.date
+    *, user: Any, collaborative: Collaborative, awardee: Awardee, today: dt.date
 ) -> PlannerFigures:
     """Part 1's "at a glance" figures for one awardee in one collaborative. The caller checks `access.may_read_closing_plan`.
 
@@ -290,12 +291,10 @@ def closing_planner_figures(
         for m, ts in zip(counted, enrolled, strict=True)
     ]
     pdsa = _rate(pdsa_counts, [len(ts) for ts in enrolled])
-    analyses = {
-        a.measure_id: a
-        for a in RunChartAnalysis.objects.unscoped(
-            reason="the awardee's aggregate; caller checked may_read_closing_plan"
-        ).filter(kind=RunChartAnalysis.Kind.AWARDEE, collaborative=collaborative, awardee=awardee)
-    }
+    aggregates = chart_choices(
+        user=user, collaborative=collaborative, kind=RunChartAnalysis.Kind.AWARDEE, awardee=awardee
+    )
+    analyses = {c.stored.measure_id: c.stored for c in charts_read(user=user, charts=aggregates)}
     measures = list(
         Measure.objects.unscoped(reason="the collaborative's measures; caller checked may_read_closing_plan")
         .filter(collaborative=collaborative)
@@ -321,19 +320,15 @@ def closing_planner_figures(
     )
 
 
-def close_to_aim_suggestions(*, collaborative: Collaborative, awardee: Awardee) -> list[str]:
+def close_to_aim_suggestions(*, user: Any, collaborative: Collaborative, awardee: Awardee) -> list[str]:
     """Lines "LIA: measure, median of the last 6 reported months x (aim y)" for the awardee's teams not yet
-    meeting an aim but whose median of those months (the statistic the verdict judges) is within
-    CLOSE_TO_AIM of the target."""
+    meeting an aim but whose median of those months (the statistic the verdict judges, from the stored
+    team analysis as `user` may read it) is within CLOSE_TO_AIM of the target."""
     lines = []
-    for analysis in (
-        RunChartAnalysis.objects.unscoped(
-            reason="the awardee's own teams; caller checked may_read_closing_plan"
-        )
-        .filter(kind=RunChartAnalysis.Kind.TEAM, collaborative=collaborative, team__lia__awardee=awardee)
-        .select_related("team__lia", "measure")
-        .order_by("team__lia__name", "measure__order", "measure__code")
-    ):
+    teams = chart_choices(
+        user=user, collaborative=collaborative, kind=RunChartAnalysis.Kind.TEAM, awardee=awardee
+    ).order_by("team__lia__name", "measure__order", "measure__code")
+    for analysis in (c.stored for c in charts_read(user=user, charts=teams)):
         measure = analysis.measure
         summary = analysis.summary or {}
         recent = summary.get("aim_median")

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from collaboratives.models import Aim, Team
-from measures import selectors as measure_selectors
 from measures.charts import format_value
+from measures.charts.read import chart_choices, charts_read
 from measures.rendering import runchart_svg
 from pdsa.selectors import pdsa_chart_notes, pdsa_cycle_list
 
@@ -78,7 +78,7 @@ def storyboard_build(*, user: Any, team: Team) -> Storyboard:
         if cycle.decision:
             tested.decisions[cycle.get_decision_display()] += 1
     panels = []
-    for chart in measure_selectors.runchart_list(user=user, team=team):
+    for chart in (c.stored for c in charts_read(user=user, charts=chart_choices(user=user, team=team))):
         if not chart.points:
             continue
         charted = {p["month"][:7] for p in chart.points}

@@ -188,7 +188,9 @@ def closing_planner(request: HttpRequest, public_id: str, awardee_id: str) -> Ht
     )
     answers = dict(planner.answers) if planner else {}
     if planner is None:
-        suggestions = selectors.close_to_aim_suggestions(collaborative=collaborative, awardee=awardee)
+        suggestions = selectors.close_to_aim_suggestions(
+            user=request.user, collaborative=collaborative, awardee=awardee
+        )
         if suggestions:
             answers["p2_close_teams"] = "\n".join(suggestions)
     form = WorksheetForm(request.POST or None, definition=template.definition, answers=answers)
@@ -203,7 +205,7 @@ def closing_planner(request: HttpRequest, public_id: str, awardee_id: str) -> Ht
             messages.success(request, "Closing planner saved.")
             return redirect(request.path)
     figures = selectors.closing_planner_figures(
-        collaborative=collaborative, awardee=awardee, today=timezone.localdate()
+        user=request.user, collaborative=collaborative, awardee=awardee, today=timezone.localdate()
     )
     return render(
         request,
@@ -230,7 +232,7 @@ def closing_planner_pdf_view(request: HttpRequest, public_id: str, awardee_id: s
     collaborative, awardee = _planner_scope(request, public_id, awardee_id)
     planner = selectors.closing_planner_get(user=request.user, collaborative=collaborative, awardee=awardee)
     figures = selectors.closing_planner_figures(
-        collaborative=collaborative, awardee=awardee, today=timezone.localdate()
+        user=request.user, collaborative=collaborative, awardee=awardee, today=timezone.localdate()
     )
     html = closing_planner_html(
         collaborative=collaborative, awardee=awardee, planner=planner, figures=figures

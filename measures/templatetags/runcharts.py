@@ -11,10 +11,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from measures.charts import ChartNote, format_value
+from measures.charts.suppression import suppressed_months
 from measures.interpretation import VARIATION_LABELS, variation_icon
 from measures.models import Measure, RunChartAnalysis
 from measures.rendering import runchart_figure
-from measures.suppression import suppressed_months
 
 register = template.Library()
 

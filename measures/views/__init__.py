@@ -16,6 +16,7 @@ from collaboratives import selectors as collab_selectors
 from collaboratives.learning.selectors import learning_home
 from collaboratives.models import Role, Team
 from measures import selectors, services
+from measures.charts.read import chart_choices, charts_read
 from measures.forms import MonthEntryForm, ReopenForm
 from measures.models import Measure, Observation
 
@@ -56,7 +57,10 @@ def home(request: HttpRequest) -> HttpResponse:
 def team_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     team = get_object_or_404(collab_selectors.team_list(user=request.user), public_id=public_id)
     shown, rows = selectors.observation_table(user=request.user, team=team, last_n_months=12)
-    charts = {c.measure_id: c for c in selectors.runchart_list(user=request.user, team=team)}
+    charts = {
+        c.stored.measure_id: c.stored
+        for c in charts_read(user=request.user, charts=chart_choices(user=request.user, team=team))
+    }
     notes = list(selectors.annotation_list(user=request.user, collaborative=team.collaborative, team=team))
     panels = [
         (

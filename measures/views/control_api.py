@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -12,7 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coiin.api import PrivateResponses
-from measures import controlcharts, selectors, suppression
+from measures import controlcharts, selectors
+from measures.charts.read import chart_get
 from measures.models import Measure
 
 
@@ -94,8 +94,7 @@ class ControlChartView(PrivateResponses, APIView):
         responses=ControlChartSerializer,
     )
     def get(self, request: Request, public_id: uuid.UUID) -> Response:
-        found = get_object_or_404(selectors.runchart_list(user=request.user), public_id=public_id)
-        [chart] = suppression.suppress_for_viewer(user=request.user, charts=[found])
+        chart = chart_get(user=request.user, public_id=public_id).stored
         control = [c for c in controlcharts.chart_types(chart) if c != "run"]
         wanted = controlcharts.chosen_chart(chart, request.query_params.get("chart"))
         chart_type = wanted if wanted != "run" else control[0]

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,8 +21,9 @@ from collaboratives import selectors as collab_selectors
 from collaboratives.exports import csv_safe
 from collaboratives.forms import add_service_errors
 from collaboratives.models import Awardee
-from measures import coaching, controlcharts, exports, page_cache, selectors, services, suppression
+from measures import coaching, controlcharts, exports, page_cache, selectors, services
 from measures.charts import format_value
+from measures.charts.read import chart_choices, chart_get, charts_read
 from measures.forms import AnnotationForm, PhaseForm
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
 from measures.templatetags.runcharts import runchart_context
@@ -107,12 +109,8 @@ def _dashboard_body(
     descending: bool,
 ) -> SafeString:
     kind = RunChartAnalysis.Kind.AWARDEE if awardee else RunChartAnalysis.Kind.COLLABORATIVE
-    aggregates = selectors.runchart_list(
-        user=request.user, collaborative=collaborative, kind=kind, awardee=awardee
-    )
-    by_measure = {
-        a.measure_id: a for a in suppression.suppress_for_viewer(user=request.user, charts=aggregates)
-    }
+    aggregates = chart_choices(user=request.user, collaborative=collaborative, kind=kind, awardee=awardee)
+    by_measure = {a.stored.measure_id: a.stored for a in charts_read(user=request.user, charts=aggregates)}
     rows, withheld = exports.dashboard_table(
         user=request.user,
         collaborative=collaborative,
@@ -152,26 +150,24 @@ def measure_small_multiples(request: HttpRequest, public_id: str, measure_id: st
         selectors.measure_list(user=request.user, collaborative=collaborative), public_id=measure_id
     )
     awardee = _awardee_filter(request)
-    charts = suppression.suppress_for_viewer(
+    charts = charts_read(
         user=request.user,
-        charts=selectors.runchart_list(
+        charts=chart_choices(
             user=request.user, collaborative=collaborative, measure=measure, awardee=awardee
         ),
     )
     notes = selectors.chart_notes(
         list(selectors.annotation_list(user=request.user, collaborative=collaborative)), measure
     )
-    teams = [
-        (chart, selectors.team_label(user=request.user, team=chart.team, collaborative=collaborative))
-        for chart in charts
-        if chart.kind == RunChartAnalysis.Kind.TEAM and chart.team is not None
-    ]
+    teams = [(chart.stored, chart.label) for chart in charts if chart.kind == RunChartAnalysis.Kind.TEAM]
     pooled = RunChartAnalysis.Kind.AWARDEE if awardee else RunChartAnalysis.Kind.COLLABORATIVE
     # Unfiltered, the states' pooled charts whose phases the viewer decides are still one link away.
     state_charts = [
-        c
+        c.stored
         for c in charts
-        if not awardee and c.kind == RunChartAnalysis.Kind.AWARDEE and _may_decide_phases(request.user, c)
+        if not awardee
+        and c.kind == RunChartAnalysis.Kind.AWARDEE
+        and _may_decide_phases(request.user, c.stored)
     ]
     return render(
         request,
@@ -180,7 +176,7 @@ def measure_small_multiples(request: HttpRequest, public_id: str, measure_id: st
             "collaborative": collaborative,
             "measure": measure,
             "awardee": awardee,
-            "aggregate": next((c for c in charts if c.kind == pooled), None),
+            "aggregate": next((c.stored for c in charts if c.kind == pooled), None),
             "state_charts": state_charts,
             "teams": sorted(teams, key=lambda t: t[1]),
             "notes": notes,
@@ -189,15 +185,8 @@ def measure_small_multiples(request: HttpRequest, public_id: str, measure_id: st
 
 
 def _chart_or_404(request: HttpRequest, public_id: str) -> RunChartAnalysis:
-    return get_object_or_404(selectors.runchart_list(user=request.user), public_id=public_id)
-
-
-def _chart_title(request: HttpRequest, chart: RunChartAnalysis) -> str:
-    if chart.team is not None:
-        return selectors.team_label(user=request.user, team=chart.team, collaborative=chart.collaborative)
-    if chart.awardee is not None:
-        return f"{chart.awardee.name}, all teams"
-    return f"{chart.collaborative.short_name}, all teams"
+    """The stored chart to act on (decide a phase, add a note); pages show it through `charts_read`."""
+    return get_object_or_404(chart_choices(user=request.user), public_id=public_id)
 
 
 def _may_decide_phases(user: Any, chart: RunChartAnalysis) -> bool:
@@ -208,7 +197,8 @@ def _may_decide_phases(user: Any, chart: RunChartAnalysis) -> bool:
 
 def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: PhaseForm | None = None,
                 annotation_form: AnnotationForm | None = None, status: int = 200) -> HttpResponse:  # fmt: skip
-    [chart] = suppression.suppress_for_viewer(user=request.user, charts=[chart])
+    [viewed] = charts_read(user=request.user, charts=[chart])
+    chart = viewed.stored
     notes = list(
         selectors.annotation_list(user=request.user, collaborative=chart.collaborative, team=chart.team)
     )
@@ -238,7 +228,7 @@ def _chart_page(request: HttpRequest, chart: RunChartAnalysis, *, phase_form: Ph
         "measures/dashboards/chart.html",
         {
             "chart": chart,
-            "title": _chart_title(request, chart),
+            "title": viewed.label,
             "notes": selectors.chart_notes(notes, chart.measure, user=request.user, team=chart.team),
             "suggested": suggested,
             "decisions": decisions,
@@ -266,7 +256,8 @@ def chart_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_GET
 def chart_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
     """The chart alone, for htmx to swap in while a recompute is under way ("Updating…" until it is done)."""
-    [chart] = suppression.suppress_for_viewer(user=request.user, charts=[_chart_or_404(request, public_id)])
+    viewed = chart_get(user=request.user, public_id=public_id)
+    chart = viewed.stored
     notes = list(
         selectors.annotation_list(user=request.user, collaborative=chart.collaborative, team=chart.team)
     )
@@ -280,7 +271,7 @@ def chart_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
             height=height,
             notes=selectors.chart_notes(notes, chart.measure, user=request.user, team=chart.team),
             compact=compact,
-            title=_chart_title(request, chart),
+            title=viewed.label,
         ),
     )
 
@@ -361,12 +352,15 @@ def chart_csv(request: HttpRequest, public_id: str) -> HttpResponse:
     """The chart's data: one row per month with its value, the centre line in force, and its signals.
 
     Months hidden by small-cell suppression have empty counts and value, as on the page."""
-    [chart] = suppression.suppress_for_viewer(user=request.user, charts=[_chart_or_404(request, public_id)])
+    viewed = chart_get(user=request.user, public_id=public_id)
+    chart = viewed.stored
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"{chart.measure.code}-{_chart_title(request, chart)}".replace(" ", "-").replace(",", "")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    filename = f"{chart.measure.code}-{viewed.label}".replace(" ", "-").replace(",", "")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{filename}.csv"
+    )
     writer = csv.writer(response)
     writer.writerow(selectors.CHART_CSV_HEADER)
-    for row in selectors.chart_rows(chart, title=_chart_title(request, chart)):
+    for row in selectors.chart_rows(chart, title=viewed.label):
         writer.writerow([csv_safe(v) for v in row])
     return response

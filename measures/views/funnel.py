@@ -9,7 +9,8 @@ from django.views.decorators.http import require_GET
 
 from collaboratives import selectors as collab_selectors
 from collaboratives.months import add as month_add
-from measures import controlcharts, selectors, suppression
+from measures import controlcharts, selectors
+from measures.charts.read import chart_choices, charts_read
 from measures.forms import PeriodForm
 from measures.models import Measure, RunChartAnalysis
 
@@ -31,10 +32,8 @@ def measure_funnel(request: HttpRequest, public_id: str, measure_id: str) -> Htt
     measure = get_object_or_404(
         selectors.measure_list(user=request.user, collaborative=collaborative), public_id=measure_id
     )
-    charts = suppression.suppress_for_viewer(
-        user=request.user,
-        charts=selectors.runchart_list(user=request.user, collaborative=collaborative, measure=measure),
-    )
+    chosen = chart_choices(user=request.user, collaborative=collaborative, measure=measure)
+    charts = [c.stored for c in charts_read(user=request.user, charts=chosen)]
     aggregate = next((c for c in charts if c.kind == RunChartAnalysis.Kind.COLLABORATIVE), None)
     default = _default_period(aggregate)
     given = "start" in request.GET or "end" in request.GET

@@ -22,7 +22,7 @@ from coiin.audit import audit_event
 from collaboratives import access, months
 from collaboratives import selectors as collab_selectors
 from collaboratives.models import Collaborative
-from measures import imports
+from measures import imports, services
 from measures.forms import LIMITS_MB, UploadForm
 from measures.imports import (
     ImportPreview,
@@ -102,7 +102,7 @@ def _upload_page(
             "uploads": _own_imports(request.user).filter(collaborative=collaborative)[:RECENT_UPLOADS],
             "max_mb": LIMITS_MB,
             "max_rows": imports.MAX_ROWS,
-            "max_note_chars": imports.MAX_NOTE_CHARS,
+            "max_note_chars": services.MAX_NOTE_CHARS,
             "columns": imports.COLUMNS,
         },
         status=status,

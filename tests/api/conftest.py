@@ -10,8 +10,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from collaboratives.services import api_token_create
+from measures.charts.recompute import runchart_analyse
 from measures.models import Observation, RunChartAnalysis
-from measures.services import runchart_analyse
 from tests.factories import MeasureFactory
 
 

@@ -209,3 +209,48 @@ def test_an_incomplete_month_is_not_submitted_and_a_member_may_not_submit(world,
     ]  # fmt: skip
     assert api_as(world.bob, "push").post(url).status_code == 403
     assert not MonthlyReport.objects.exists()
+
+
+# --- issue 19: the service owns the cell rules (month grammar and window, notes) ---
+
+
+def test_a_month_written_without_its_leading_zero_is_not_a_month(world, charted, api_as):
+    item = {"observations": [{"measure": str(charted.measure.public_id), "numerator": 1, "denominator": 2}]}
+    response = api_as(world.alice, "push").post(_push_url(world.team_a1, "2025-7"), item, format="json")
+    assert response.json() == NOT_FOUND
+    assert not Observation.objects.filter(team=world.team_a1, month=MONTH).exists()
+
+
+def test_a_future_month_is_refused_and_nothing_is_saved(world, charted, api_as):
+    future = timezone.localdate().replace(day=1) + dt.timedelta(days=40)
+    item = {"observations": [{"measure": str(charted.measure.public_id), "numerator": 1, "denominator": 2}]}
+    response = api_as(world.alice, "push").post(
+        _push_url(world.team_a1, f"{future:%Y-%m}"), item, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": "month", "index": None,
+         "message": f"{future:%B %Y} is in the future: enter a month once it has begun."}
+    ]  # fmt: skip
+    assert not Observation.objects.filter(month__gt=timezone.localdate()).exists()
+
+
+@pytest.mark.parametrize(
+    ("note", "message"),
+    [
+        ("rang the bell\x07", "The note contains control characters. Remove them and save again."),
+        ("x" * 2001, "The note is 2,001 characters long; the limit is 2,000."),
+    ],
+)
+def test_a_note_breaking_the_services_rules_is_refused_by_the_push_as_by_the_form(
+    world, charted, api_as, note, message
+):
+    item = {
+        "observations": [
+            {"measure": str(charted.measure.public_id), "numerator": 1, "denominator": 2, "note": note}
+        ]
+    }
+    response = api_as(world.alice, "push").post(_push_url(world.team_a1), item, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"field": "note", "index": 0, "message": message}]
+    assert not Observation.objects.filter(team=world.team_a1, month=MONTH).exists()

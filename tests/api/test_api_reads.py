@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from collaboratives.models import ApiToken, Collaborative
+from measures.charts.recompute import recompute_all, runchart_analyse
 from measures.models import MonthlyReport, Observation, RunChartAnalysis
-from measures.services import recompute_all, runchart_analyse
 from pdsa.models import PDSACycle
 from tests.factories import MeasureFactory, ObservationFactory
 
@@ -434,14 +434,18 @@ def test_a_peer_reads_a_small_count_of_a_sensitive_measure_as_suppressed(world_p
     }
 
 
-def test_the_aggregate_api_hides_a_small_pooled_month_from_everyone(world_plus, sensitive, api_as):
+def test_the_aggregate_api_hides_a_small_pooled_month_from_everyone_but_whose_months_it_sums(
+    world_plus, sensitive, api_as
+):
     url = f"/api/v1/aggregates/?collaborative={world_plus.one.public_id}&measure={sensitive.public_id}"
     pooled = RunChartAnalysis.objects.get(measure=sensitive, kind="collaborative")
+    for person in ("alice", "frank"):  # A1's own lead and the admin: January's pool is A1's month alone
+        rows = api_as(getattr(world_plus, person)).get(url).json()["results"]
+        assert (_january(rows)["numerator_sum"], _january(rows)["denominator_sum"]) == (3, 8), person
     for person in (
         "charlie",
-        "alice",
-        "frank",
-    ):  # a peer, A1's own lead, the admin: a pooled cell is for anyone
+        "diana",
+    ):  # a peer, B1's advisor
         rows = api_as(getattr(world_plus, person)).get(url).json()["results"]
         january, february = _january(rows), next(r for r in rows if r["month"] == "2025-02")
         assert (january["numerator_sum"], january["denominator_sum"], january["suppressed"]) == (

@@ -2,9 +2,9 @@
 
 import datetime as dt
 
-from measures import series
+from measures.charts import inputs as series
+from measures.charts.recompute import runchart_analyse
 from measures.models import Observation, RunChartAnalysis
-from measures.services import runchart_analyse
 from tests.factories import MeasureFactory
 
 # p chart: 12 months alternating 48 % and 52 % of 100 (CL 50 %, limits 35 % and 65 %), then 70 %.

@@ -7,8 +7,8 @@ import urllib.request
 
 import pytest
 
+from measures.charts.recompute import runchart_analyse
 from measures.models import Observation, RunChartAnalysis
-from measures.services import runchart_analyse
 from tests.browser.pages import axe_violations, screenshot
 from tests.factories import MeasureFactory
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from measures.charts.recompute import runchart_analyse
 from measures.models import ChartAnnotation, Observation, RunChartAnalysis
-from measures.services import runchart_analyse
 from tests.browser.pages import axe_violations, screenshot, wait_for_charts
 from tests.factories import MeasureFactory
 from tests.measures.chart_cases import CASES, month
@@ -92,8 +92,8 @@ def test_the_demo_dashboard_and_small_multiples_show_variation_icons_with_words(
     from django.utils import timezone
 
     from collaboratives.models import Collaborative
+    from measures.charts.recompute import recompute_all
     from measures.demo import load_demo
-    from measures.services import recompute_all
     from tests.factories import TOTPAuthenticatorFactory
 
     load_demo(today=timezone.localdate())

@@ -24,8 +24,8 @@ def test_a_p_prime_chart_an_i_chart_and_a_funnel_plot(signed_in_page, live_serve
     from django.utils import timezone
 
     from measures import selectors
+    from measures.charts.recompute import recompute_all
     from measures.models import RunChartAnalysis
-    from measures.services import recompute_all
     from tests.factories import TOTPAuthenticatorFactory
 
     load_demo(today=timezone.localdate())

@@ -24,9 +24,9 @@ def test_pages_run_under_the_csp_without_a_single_violation(signed_in_page, live
     from django.utils import timezone
 
     from collaboratives.models import Team
+    from measures.charts.recompute import recompute_all
     from measures.demo import load_demo
     from measures.models import RunChartAnalysis
-    from measures.services import recompute_all
     from pdsa.demo import load_pdsa_demo
     from pdsa.models import PDSACycle
     from tests.factories import TOTPAuthenticatorFactory

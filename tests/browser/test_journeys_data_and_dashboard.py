@@ -23,10 +23,10 @@ from playwright.sync_api import expect
 
 from collaboratives.models import Team
 from measures.charts import format_value
+from measures.charts.recompute import recompute_all
 from measures.demo import DEMO_PASSWORD, load_demo
 from measures.models import Measure, RunChartAnalysis
 from measures.selectors import CHART_CSV_HEADER
-from measures.services import recompute_all
 from tests.accounts.helpers import totp_code
 from tests.browser.pages import axe_violations, screenshot, wait_for_charts
 from tests.factories import TOTPAuthenticatorFactory

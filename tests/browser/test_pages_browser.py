@@ -58,7 +58,7 @@ def test_team_and_collaborative_dashboards_draw_their_run_charts(signed_in_page,
     from django.utils import timezone
 
     from collaboratives.models import Team
-    from measures.services import recompute_all
+    from measures.charts.recompute import recompute_all
     from tests.factories import TOTPAuthenticatorFactory
 
     load_demo(today=timezone.localdate())

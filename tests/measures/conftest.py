@@ -1,6 +1,6 @@
 import pytest
 
-from measures.services import recompute_all
+from measures.charts.recompute import recompute_all
 from tests.factories import MeasureFactory
 from tests.measures.dashboard_world import STEP, fill
 

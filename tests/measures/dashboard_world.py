@@ -4,7 +4,7 @@ import datetime as dt
 import re
 
 from collaboratives.models import Collaborative
-from measures import series
+from measures.charts import inputs as series
 from measures.models import Observation, RunChartAnalysis
 
 START = dt.date(2025, 1, 1)

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
+from measures.charts.recompute import runchart_analyse
 from measures.models import ChartAnnotation, Observation, RunChartAnalysis
-from measures.services import runchart_analyse
 from tests.factories import MeasureFactory
 
 

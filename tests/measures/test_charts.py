@@ -4,11 +4,11 @@ import datetime as dt
 
 import pytest
 
-from measures import series
 from measures.charts import ChartNote
+from measures.charts import inputs as series
+from measures.charts.recompute import runchart_analyse
 from measures.models import Observation, RunChartAnalysis
 from measures.rendering import runchart_figure
-from measures.services import runchart_analyse
 from tests.factories import MeasureFactory
 
 START = dt.date(2025, 1, 1)

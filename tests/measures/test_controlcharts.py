@@ -4,9 +4,10 @@ import datetime as dt
 
 import pytest
 
-from measures import controlcharts, series
+from measures import controlcharts
+from measures.charts import inputs as series
+from measures.charts.recompute import runchart_analyse
 from measures.models import Measure, Observation, PhaseDecision, RunChartAnalysis
-from measures.services import runchart_analyse
 from tests.factories import MeasureFactory
 
 START = dt.date(2025, 1, 1)
@@ -239,7 +240,7 @@ def test_a_long_run_at_the_end_is_special_cause_without_a_point_outside(world):
 def test_every_chart_a_series_offers_draws_for_team_and_pooled_charts(
     world, client, kind, django_capture_on_commit_callbacks
 ):
-    from measures.services import recompute_all
+    from measures.charts.recompute import recompute_all
 
     measure = MeasureFactory(
         collaborative=world.one,

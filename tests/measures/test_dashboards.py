@@ -10,7 +10,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from collaboratives.models import Collaborative, Role
-from measures import page_cache, series, services
+from measures import page_cache, services
+from measures.charts import inputs as series
 from measures.models import ChartAnnotation, Observation, PhaseDecision, RunChartAnalysis
 from tests.factories import (
     LIAFactory,
@@ -128,7 +129,7 @@ def test_the_dashboard_needs_the_same_queries_for_3_or_12_teams(world, charts, c
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from measures.services import runchart_analyse
+    from measures.charts.recompute import runchart_analyse
 
     client.force_login(world.frank)
     url = f"/collaboratives/{world.one.public_id}/dashboard/"
@@ -341,7 +342,7 @@ def test_chart_csv_has_one_row_per_month_with_centre_line_and_signals(world, cha
 
 def test_sorting_by_a_measure_orders_teams_by_current_median(world, charts, client):
     Observation.objects.filter(team=world.team_b1, month__gte=series.month_add(START, 12)).update(numerator=9)
-    from measures.services import runchart_analyse
+    from measures.charts.recompute import runchart_analyse
 
     runchart_analyse(analysis=chart_of(world.team_b1, charts))
     client.force_login(world.frank)

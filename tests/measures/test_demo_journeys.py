@@ -7,9 +7,9 @@ import re
 import pytest
 from django.utils import timezone
 
+from measures.charts.recompute import recompute_all
 from measures.demo import DEMO_LOGINS, load_demo
 from measures.models import RunChartAnalysis
-from measures.services import recompute_all
 
 pytestmark = pytest.mark.django_db
 

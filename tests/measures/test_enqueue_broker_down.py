@@ -14,9 +14,10 @@ import kombu.exceptions
 import pytest
 from django.utils import timezone
 
-from measures import services
+from measures.charts import recompute
+from measures.charts.recompute import runchart_sweep
 from measures.models import Observation, RunChartAnalysis
-from measures.services import ObservationInput, observations_record, runchart_sweep
+from measures.services import ObservationInput, observations_record
 from tests.factories import MeasureFactory
 
 MONTH = dt.date(2025, 3, 1)
@@ -25,17 +26,19 @@ REFUSED = kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6
 
 @pytest.fixture(autouse=True)
 def closed_breaker():
-    services._BrokerBreaker.open_until = 0.0
+    recompute._BrokerBreaker.open_until = 0.0
     yield
-    services._BrokerBreaker.open_until = 0.0
+    recompute._BrokerBreaker.open_until = 0.0
 
 
 @contextlib.contextmanager
 def broker_down() -> Iterator[tuple[mock.Mock, mock.Mock]]:
     """Every publish refused: one series at a time, and the batches a save moving the latest month sends."""
     with (
-        mock.patch.object(services.runchart_refresh_task, "delay", side_effect=REFUSED) as publish,
-        mock.patch.object(services.runchart_refresh_many_task, "delay", side_effect=REFUSED) as publish_batch,
+        mock.patch.object(recompute.runchart_refresh_task, "delay", side_effect=REFUSED) as publish,
+        mock.patch.object(
+            recompute.runchart_refresh_many_task, "delay", side_effect=REFUSED
+        ) as publish_batch,
     ):
         yield publish, publish_batch
 
@@ -72,8 +75,8 @@ def test_once_the_sweep_reaches_the_broker_saves_publish_again(world, django_cap
     with broker_down():
         _save(world, measures, 4, django_capture_on_commit_callbacks)
     with (
-        mock.patch.object(services.runchart_refresh_task, "delay") as publish,
-        mock.patch.object(services.runchart_refresh_many_task, "delay") as publish_batch,
+        mock.patch.object(recompute.runchart_refresh_task, "delay") as publish,
+        mock.patch.object(recompute.runchart_refresh_many_task, "delay") as publish_batch,
     ):
         _save(world, measures, 5, django_capture_on_commit_callbacks)
         assert publish.call_count == 0  # still within the pause after the failure

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from collaboratives.models import Collaborative
-from measures.services import recompute_all
+from measures.charts.recompute import recompute_all
 from tests.factories import MeasureFactory, ObservationFactory
 from tests.measures.dashboard_world import set_peers
 

@@ -366,7 +366,7 @@ def test_a_note_over_the_length_limit_or_with_control_characters_is_a_row_error(
 
     assert parse(world, data).errors == [
         RowError(3, "note", "The note is 2,001 characters long; the limit is 2,000."),
-        RowError(4, "note", "The note contains control characters. Remove them and upload again."),
+        RowError(4, "note", "The note contains control characters. Remove them and save again."),
     ]
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from collaboratives.models import Collaborative, Role
 from collaboratives.months import now_due as reporting_month
 from measures import page_cache, services
+from measures.charts import recompute
 from measures.models import DashboardChange, MonthlyReport, Observation, RunChartAnalysis
 from tests.factories import MembershipFactory
 from tests.measures.dashboard_world import chart_of, set_peers, table_labels
@@ -86,7 +87,7 @@ def test_a_recompute_shows_the_new_median_on_the_next_view(world, charts, client
     Observation.objects.filter(team=world.team_a1, measure=charts, month__gte=dt.date(2026, 1, 1)).update(
         numerator=9
     )
-    services.runchart_analyse(analysis=chart_of(world.team_a1, charts))
+    recompute.runchart_analyse(analysis=chart_of(world.team_a1, charts))
     assert medians(body(client, world)) == ["90%", "70%", "70%"]
 
 
@@ -94,7 +95,7 @@ def test_a_batch_recompute_shows_its_new_medians_on_the_next_view(world, charts,
     client.force_login(world.frank)
     assert medians(body(client, world)) == ["70%", "70%", "70%"]
     Observation.objects.filter(measure=charts, month__gte=dt.date(2026, 1, 1)).update(numerator=8)
-    services.runchart_analyse_many(
+    recompute.runchart_analyse_many(
         analysis_ids=list(RunChartAnalysis.objects.filter(measure=charts).values_list("id", flat=True))
     )
     assert medians(body(client, world)) == ["80%", "80%", "80%"]
@@ -104,8 +105,8 @@ def test_a_failed_recompute_of_the_pooled_chart_shows_on_the_next_view(world, ch
     client.force_login(world.frank)
     assert "Not updated" not in body(client, world)
     pooled = RunChartAnalysis.objects.get(kind="collaborative", measure=charts)
-    for _ in range(services.MAX_ATTEMPTS):
-        services.analysis_record_failure(
+    for _ in range(recompute.MAX_ATTEMPTS):
+        recompute.analysis_record_failure(
             analysis_id=pooled.id, generation=pooled.generation, error=RuntimeError("worker lost")
         )
     assert "Not updated" in body(client, world)
@@ -225,7 +226,7 @@ def test_a_recompute_shows_on_the_next_aggregate_pull(world, charts, client):
     client.force_login(world.frank)
     assert pull(client, world)["results"][-1]["numerator_sum"] == 21  # 3 teams × 7
     Observation.objects.filter(measure=charts, month=dt.date(2026, 12, 1)).update(numerator=9)
-    services.runchart_analyse(analysis=RunChartAnalysis.objects.get(kind="collaborative", measure=charts))
+    recompute.runchart_analyse(analysis=RunChartAnalysis.objects.get(kind="collaborative", measure=charts))
     assert pull(client, world)["results"][-1]["numerator_sum"] == 27
 
 

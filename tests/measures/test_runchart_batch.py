@@ -8,14 +8,15 @@ import orjson
 import pytest
 from django.db import connection
 
-from measures import runchart, series, tasks
-from measures.models import Measure, Observation, PhaseDecision, RunChartAnalysis
-from measures.services import (
+from measures import runchart, tasks
+from measures.charts import inputs as series
+from measures.charts.recompute import (
     analyses_mark_stale,
     recompute_all,
     runchart_analyse,
     runchart_analyse_many,
 )
+from measures.models import Measure, Observation, PhaseDecision, RunChartAnalysis
 from tests.factories import LIAFactory, MeasureFactory, TeamFactory
 
 START = dt.date(2025, 1, 1)
@@ -253,7 +254,7 @@ def test_a_measure_with_more_team_series_than_a_batch_splits_them_and_keeps_its_
     runchart_analyse_many(analysis_ids=national)
     expected = stored()
     forget_results()
-    monkeypatch.setattr("measures.services.BATCH_SIZE", 3)
+    monkeypatch.setattr("measures.charts.recompute.BATCH_SIZE", 3)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         recompute_all(collaborative_ids=[world.one.id])
     # Per measure: 8 team series in chunks of 3 (3 tasks) and its 3 aggregates in one more.

@@ -12,8 +12,9 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from measures.charts.recompute import runchart_sweep
 from measures.models import Observation, RunChartAnalysis
-from measures.services import ObservationInput, observations_record, runchart_sweep
+from measures.services import ObservationInput, observations_record
 from measures.tasks import runchart_refresh
 from tests.factories import MeasureFactory
 from tests.worker_stack import celery_worker_stack

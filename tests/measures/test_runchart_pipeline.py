@@ -5,9 +5,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from measures import series, services
+from measures import services
+from measures.charts import inputs as series
+from measures.charts.recompute import MAX_ATTEMPTS, runchart_analyse, runchart_sweep
 from measures.models import Observation, PhaseDecision, RunChartAnalysis
-from measures.services import MAX_ATTEMPTS, runchart_analyse, runchart_sweep
 from tests.factories import MeasureFactory, TeamFactory
 
 START = dt.date(2025, 1, 1)

@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from django.db.models import F, Sum
 
 from collaboratives.models import LIA, Collaborative, Membership, Role, Team
+from measures.charts.recompute import recompute_all
 from measures.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from measures.models import (
     ChartAnnotation,
@@ -22,7 +23,6 @@ from measures.models import (
     PhaseDecision,
     RunChartAnalysis,
 )
-from measures.services import recompute_all
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from collaboratives.services import api_token_create
+from measures.charts.recompute import runchart_analyse
 from measures.models import RunChartAnalysis
-from measures.services import ObservationInput, observations_record, runchart_analyse
+from measures.services import ObservationInput, observations_record
 from tests.factories import MeasureFactory
 
 STORED = ("result", "points", "summary", "input_digest", "first_month")

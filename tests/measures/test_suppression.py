@@ -1,12 +1,13 @@
-"""Small-cell suppression, the pure rule (measures/suppression.py; docs/disclosure.md §2, G13)."""
+"""Small-cell suppression, the pure rule (measures/charts/suppression.py; docs/disclosure.md §2, G13)."""
 
 from collections import Counter
+from fractions import Fraction
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from measures.suppression import Cell, hidden_cells, is_small
+from measures.charts.suppression import Cell, hidden_cells, is_small
 
 FIGURES: Counter[str] = Counter()
 
@@ -53,6 +54,28 @@ def test_the_viewers_own_team_is_never_hidden_from_them_nor_used_as_a_complement
     cells = {"a": Cell(3, 20), "b": Cell(30, 50), "c": Cell(25, 40), "total": Cell(58, 110)}
     assert hidden_cells(cells, [["a", "b", "c", "total"]], 10, known={"c"}) == {"a", "b"}
     assert hidden_cells(cells, [["a", "b", "c", "total"]], 10, known={"a"}) == frozenset()
+
+
+def test_hidden_cells_whose_numerators_sum_to_zero_take_a_complement_as_the_sum_would_pin_them():
+    """a + b = 0 with counts ≥ 0 has one solution: both numerators 0 (issue 19, finding 1)."""
+    cells = {"a": Cell(0, 5), "b": Cell(0, 3), "c": Cell(30, 50), "d": Cell(40, 60), "total": Cell(70, 118)}
+    assert hidden_cells(cells, [["a", "b", "c", "d", "total"]], 10, ratio_max=Fraction(1)) == {"a", "b", "c"}
+
+
+def test_hidden_proportions_at_their_ceiling_take_a_complement_as_the_sums_would_pin_their_rates():
+    """n_a + n_b = d_a + d_b with n ≤ d pins both rates at 100%."""
+    cells = {"a": Cell(5, 5), "b": Cell(4, 4), "c": Cell(30, 50), "total": Cell(39, 59)}
+    assert hidden_cells(cells, [["a", "b", "c", "total"]], 10, ratio_max=Fraction(1)) == {"a", "b", "c"}
+    # A count has no ceiling: 5 + 4 = 9 leaves ten solutions.
+    counts_only = {k: Cell(c.numerator) for k, c in cells.items()}
+    assert hidden_cells(counts_only, [["a", "b", "c", "total"]], 10) == {"a", "b"}
+
+
+def test_a_lone_hidden_cell_with_no_shown_cell_beside_it_hides_the_total():
+    cells = {"a": Cell(3, 20), "b": Cell(None, None), "total": Cell(3, 20)}
+    assert hidden_cells(cells, [["a", "b", "total"]], 10) == {"a", "total"}
+    cells = {"a": Cell(3, 20), "b": Cell(30, 40), "total": Cell(33, 60)}
+    assert hidden_cells(cells, [["a", "b", "total"]], 10, known={"b"}) == {"a", "total"}
 
 
 def _derived(lines: list[list], hidden: frozenset) -> list:
@@ -114,6 +137,7 @@ def test_no_small_count_is_shown_and_no_hidden_cell_can_be_derived(table, awarde
                 cells["total", awardee, month] = Cell(sum(mine.values()))
                 lines.append([("team", t, month) for t in mine] + [("total", awardee, month)])
     known = {k for k in cells if k[:2] == ("team", own_team)}
+    known |= {line[-1] for line in lines if all(k in known for k in line[:-1])}  # a sum of own months only
     hidden = hidden_cells(cells, lines, 10, known)
     assert not hidden & known
     shown_small = [k for k, c in cells.items() if k not in hidden | known and 1 <= c.numerator <= 10]

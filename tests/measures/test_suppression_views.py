@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
+from measures.charts.recompute import recompute_all
 from measures.models import PhaseDecision, RunChartAnalysis
-from measures.services import recompute_all
 from tests.factories import MeasureFactory, ObservationFactory
 from tests.measures.test_suppression import _derived
 
@@ -190,3 +190,12 @@ def test_a_peer_opening_a_mostly_suppressed_team_chart_gets_its_points_but_not_i
     assert withheld not in page and "current median" in page
     assert phases_withheld not in page and "new screening form" in page
     assert centre == ["37.5", "37.5"]  # the median of 15 % and 60 %
+
+
+def test_the_chart_csv_filename_survives_a_quote_in_the_lia_name(world_plus, ipv, client):
+    """Issue 19, finding 6: the header is built by Django's helper, not by string formatting."""
+    world_plus.lia_a.name = 'Agency "A"'
+    world_plus.lia_a.save()
+    client.force_login(world_plus.alice)
+    response = client.get(f"/charts/{_chart(ipv, team=world_plus.team_a1).public_id}/data.csv")
+    assert response["Content-Disposition"] == 'attachment; filename="ipv-Agency-\\"A\\".csv"'

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 
 from measures.charts import ChartNote
+from measures.charts.recompute import runchart_analyse
 from measures.models import Observation, RunChartAnalysis
-from measures.services import runchart_analyse
 from pdsa.selectors import pdsa_chart_notes
 from tests.factories import MeasureFactory
 from tests.pdsa.factories import PDSACycleFactory

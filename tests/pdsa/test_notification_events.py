@@ -6,9 +6,10 @@ import datetime as dt
 import pytest
 
 from collaboratives.models import Notification, Role
+from measures.charts.recompute import runchart_analyse
 from measures.coaching import phase_suggestions_notify
 from measures.models import Observation, PhaseDecision, RunChartAnalysis
-from measures.services import report_reminders_send, runchart_analyse
+from measures.services import report_reminders_send
 from pdsa.services import (
     pdsa_cycle_start,
     pdsa_cycle_submit,

@@ -177,7 +177,7 @@ class Stack:
         """What every series holds when recomputed from PostgreSQL in-process, with nothing failing."""
         self.django(
             "from measures.models import RunChartAnalysis\n"
-            "from measures.services import runchart_analyse\n"
+            "from measures.charts.recompute import runchart_analyse\n"
             "for a in RunChartAnalysis.objects.all(): runchart_analyse(analysis=a)\n",
             COIIN_FAULT_DIR="",
         )
@@ -187,7 +187,7 @@ class Stack:
         """One pass of the periodic sweep, as beat would run it once the grace period has passed."""
         return self.django(
             "import datetime as dt\nfrom django.utils import timezone\n"
-            "from measures.services import runchart_sweep\n"
+            "from measures.charts.recompute import runchart_sweep\n"
             "print(json.dumps(runchart_sweep(now=timezone.now() + dt.timedelta(minutes=1))))"
         )
 
@@ -197,7 +197,7 @@ class Stack:
         return self.django(
             "from django.db import transaction\n"
             "from measures.models import RunChartAnalysis\n"
-            "from measures.services import analyses_mark_stale\n"
+            "from measures.charts.recompute import analyses_mark_stale\n"
             f"a = RunChartAnalysis.objects.get(kind={kind!r}, measure__code={measure!r}{team_filter})\n"
             "with transaction.atomic(): analyses_mark_stale(analysis_ids=[a.id])\n"
             "print(json.dumps(a.id))"

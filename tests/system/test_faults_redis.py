@@ -89,7 +89,7 @@ def test_f1_f2_f3_saves_and_imports_with_redis_down_answer_quickly_and_the_sweep
 
 def test_f4_queued_recomputes_lost_with_a_redis_restart_are_recovered_by_the_sweep(stack):
     enqueued = stack.django(
-        "from measures.services import recompute_all\nprint(json.dumps(len(recompute_all())))"
+        "from measures.charts.recompute import recompute_all\nprint(json.dumps(len(recompute_all())))"
     )
     assert (
         enqueued == 12

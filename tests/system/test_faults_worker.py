@@ -85,7 +85,7 @@ def test_f7_the_same_recompute_delivered_twice_at_once_leaves_one_correct_row(st
     stack.worker(concurrency=2, COIIN_FAULT_RUNCHART_ANALYSE_SLEEP="4")
     stack.django(  # two deliveries of one series, published a moment apart: a save's, and a duplicate
         "from django.db import transaction\nfrom measures.models import RunChartAnalysis\n"
-        "from measures.services import analyses_mark_stale\nfrom measures.tasks import runchart_refresh\n"
+        "from measures.charts.recompute import analyses_mark_stale\nfrom measures.tasks import runchart_refresh\n"
         "a = RunChartAnalysis.objects.get(kind='team', measure__code='m1', team__code='A1')\n"
         "with transaction.atomic(): analyses_mark_stale(analysis_ids=[a.id])\n"
         "runchart_refresh.delay(a.id)"

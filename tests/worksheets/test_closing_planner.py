@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from measures.charts.inputs import month_add
+from measures.charts.recompute import runchart_analyse
 from measures.models import Measure, MonthlyReport, Observation, RunChartAnalysis
-from measures.series import month_add
-from measures.services import runchart_analyse
 from pdsa.models import PDSACycle, PDSAReview
 from tests.factories import LIAFactory, MeasureFactory, TeamFactory
 from worksheets.models import Worksheet
@@ -63,7 +63,9 @@ def test_engagement_figures_equal_the_hand_computed_values(north):
     _pdsa_sent(w.team_e1, dt.date(2025, 2, 9))  # before E1 joined: not a team-month
     _pdsa_sent(w.team_b1, dt.date(2025, 6, 2))  # June's reports are not due yet on 20 June
 
-    figures = closing_planner_figures(collaborative=w.one, awardee=w.north, today=dt.date(2025, 6, 20))
+    figures = closing_planner_figures(
+        user=w.erin, collaborative=w.one, awardee=w.north, today=dt.date(2025, 6, 20)
+    )
 
     # Months due by 20 June (the 15th of the next month): January to May 2025.
     assert figures.months == [dt.date(2025, m, 1) for m in range(1, 6)]
@@ -82,7 +84,7 @@ def test_a_withdrawn_team_is_no_longer_engaged_but_its_months_count(north):
     north.team_e1.withdrawn_on = dt.date(2025, 4, 10)
     north.team_e1.save()
     figures = closing_planner_figures(
-        collaborative=north.one, awardee=north.north, today=dt.date(2025, 6, 20)
+        user=north.erin, collaborative=north.one, awardee=north.north, today=dt.date(2025, 6, 20)
     )
     assert figures.teams_engaged == 2
     assert figures.reporting.percent == 0 and figures.reporting.label == "0.0 teams (0%)"
@@ -117,7 +119,7 @@ def test_measure_results_come_from_the_stored_awardee_analysis(world):
     measure = _measure_with_data(world)
     unmeasured = MeasureFactory(collaborative=world.one, code="zz", name="Not analysed", order=9)
     figures = closing_planner_figures(
-        collaborative=world.one, awardee=world.north, today=dt.date(2027, 1, 20)
+        user=world.erin, collaborative=world.one, awardee=world.north, today=dt.date(2027, 1, 20)
     )
     row, empty = figures.measures
     assert row.measure == measure and empty.measure == unmeasured
@@ -140,7 +142,7 @@ def test_no_shift_is_reported_as_no_shift(world):
     )
     runchart_analyse(analysis=analysis)
     (row,) = closing_planner_figures(
-        collaborative=world.one, awardee=world.north, today=dt.date(2026, 6, 1)
+        user=world.erin, collaborative=world.one, awardee=world.north, today=dt.date(2026, 6, 1)
     ).measures
     assert (row.baseline, row.shifted, row.meeting) == ("55%", "no shift", "0 of 2 (0%)")
 
@@ -148,7 +150,9 @@ def test_no_shift_is_reported_as_no_shift(world):
 def test_teams_close_to_the_aim_are_suggested_in_a_new_planner(world, client):
     _measure_with_data(world)
     suggestion = "Agency B: Depression screening, median of the last 6 reported months 46% (aim 50%)"
-    assert close_to_aim_suggestions(collaborative=world.one, awardee=world.north) == [suggestion]
+    assert close_to_aim_suggestions(user=world.erin, collaborative=world.one, awardee=world.north) == [
+        suggestion
+    ]
     client.force_login(world.erin)
     page = client.get(_url(world)).content.decode()
     assert re.search(
@@ -240,7 +244,7 @@ def test_the_pdf_renders_with_the_part_1_figures_and_run_charts(world, client):
 
     planner = closing_planner_get(user=world.erin, collaborative=world.one, awardee=world.north)
     figures = closing_planner_figures(
-        collaborative=world.one, awardee=world.north, today=timezone.localdate()
+        user=world.erin, collaborative=world.one, awardee=world.north, today=timezone.localdate()
     )
     html = closing_planner_html(
         collaborative=world.one, awardee=world.north, planner=planner, figures=figures

@@ -16,7 +16,7 @@ def test_the_planner_counts_teams_attending_from_the_engagement_measure(world, c
     event_attendance_record(actor=world.frank, event=feb_2, teams=[])
 
     figures = closing_planner_figures(
-        collaborative=world.one, awardee=world.north, today=dt.date(2026, 4, 20)
+        user=world.erin, collaborative=world.one, awardee=world.north, today=dt.date(2026, 4, 20)
     )
 
     # North's teams A1 and B1. January: 1 of 2 attended; February: 2 of 2; other months had no event
@@ -36,6 +36,6 @@ def test_the_planner_counts_teams_attending_from_the_engagement_measure(world, c
 
 def test_without_attendance_the_planner_says_so(world):
     figures = closing_planner_figures(
-        collaborative=world.one, awardee=world.north, today=dt.date(2026, 4, 20)
+        user=world.erin, collaborative=world.one, awardee=world.north, today=dt.date(2026, 4, 20)
     )
     assert figures.attended_recently is None and figures.attending.percent is None

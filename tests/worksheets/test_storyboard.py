@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 
 from collaboratives.models import Aim
+from measures.charts.recompute import runchart_analyse
 from measures.models import Observation, RunChartAnalysis
-from measures.services import runchart_analyse
 from tests.factories import MeasureFactory
 from tests.pdsa.factories import AimFactory, ChangeIdeaFactory, DriverFactory, PDSACycleFactory
 from worksheets.storyboard import storyboard_build, storyboard_document

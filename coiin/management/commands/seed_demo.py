@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from collaboratives.learning.demo import load_learning_demo
 from collaboratives.models import Collaborative
+from measures.charts.recompute import recompute_all
 from measures.demo import DEMO_LOGINS, DEMO_PASSWORD, LEAD_LIA, LIAS, load_demo
-from measures.services import recompute_all
 from pdsa.demo import load_pdsa_demo
 from referrals.demo import DEMO_LOGINS as REFERRAL_LOGINS
 from referrals.demo import load as load_referrals_demo
