@@ -40,3 +40,21 @@ def test_a_survey_link_is_not_logged(caplog):
 def test_other_requests_are_logged(caplog):
     (line,) = _logged("/teams/", caplog)
     assert "192.0.2.1" in line and "GET /teams/" in line
+
+
+def test_an_invitation_token_in_the_path_is_redacted(caplog):
+    (line,) = _logged("/invitations/s3cr3t-invite-token/", caplog)
+    assert "s3cr3t-invite-token" not in line
+    assert "GET /invitations/[redacted]/ HTTP/1.1" in line
+
+
+def test_a_calendar_feed_token_is_redacted(caplog):
+    (line,) = _logged("/calendar/feed/feed-secret-123.ics", caplog)
+    assert "feed-secret-123" not in line
+    assert "GET /calendar/feed/[redacted].ics HTTP/1.1" in line
+
+
+def test_secret_query_values_are_redacted_and_others_kept(caplog):
+    (line,) = _logged("/api/v1/me/?access_token=abc123&page=2&api_key=zzz", caplog)
+    assert "abc123" not in line and "zzz" not in line
+    assert "GET /api/v1/me/?access_token=[redacted]&page=2&api_key=[redacted] HTTP/1.1" in line
