@@ -14,7 +14,7 @@ import orjson
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ImproperlyConfigured, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -52,10 +52,53 @@ class MFARequired(exceptions.PermissionDenied):
     default_code = "mfa_required"
 
 
+class FailedSignInBudget:
+    """Per client address, the API calls that ended 401 (no credentials, or a token that is not valid)
+    in the current window (`API_FAILED_AUTH_RATE`, default 60 a minute). Once it is spent, every call
+    from that address that is not already signed in by its session answers 429 with `Retry-After`,
+    before any token is looked at: guessing tokens, or probing the API anonymously, is slowed to the
+    budget. A call that succeeds spends nothing. Kept beside the other API budgets (`caches["throttle"]`)."""
+
+    cache = caches["throttle"]
+
+    @staticmethod
+    def _key(request: Request) -> str:
+        return f"failed-auth-{ClientRateThrottle().get_ident(request)}"
+
+    @staticmethod
+    def _rate() -> tuple[int, int]:
+        limit, seconds = ClientRateThrottle().parse_rate(settings.API_FAILED_AUTH_RATE)
+        if limit is None or seconds is None:
+            raise ImproperlyConfigured("API_FAILED_AUTH_RATE must be a rate such as 60/minute.")
+        return limit, seconds
+
+    @classmethod
+    def spent(cls, request: Request) -> bool:
+        limit, _ = cls._rate()
+        return int(cls.cache.get(cls._key(request), 0)) >= limit
+
+    @classmethod
+    def record_failure(cls, request: Request) -> None:
+        _, seconds = cls._rate()
+        key = cls._key(request)
+        if not cls.cache.add(key, 1, timeout=seconds):
+            try:
+                cls.cache.incr(key)
+            except ValueError:  # expired between add and incr: this failure opens a new window
+                cls.cache.add(key, 1, timeout=seconds)
+
+    @classmethod
+    def retry_after(cls) -> int:
+        return cls._rate()[1]
+
+
 class BearerTokenAuthentication(BaseAuthentication):
     """`Authorization: Bearer <token>` with a personal API token; a token anywhere in the query string is refused."""
 
     def authenticate(self, request: Request) -> tuple[Any, ApiToken] | None:
+        session_user = getattr(request._request, "user", None)
+        if not (session_user and session_user.is_authenticated) and FailedSignInBudget.spent(request):
+            raise exceptions.Throttled(wait=FailedSignInBudget.retry_after())
         params = request.query_params
         if QUERY_TOKEN_NAMES & {name.lower() for name in params} or any(
             value.startswith(API_TOKEN_PREFIX) for values in params.lists() for value in values[1]
@@ -289,6 +332,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if response.status_code == status.HTTP_401_UNAUTHORIZED and context.get("request") is not None:
+        FailedSignInBudget.record_failure(context["request"])
     if isinstance(exc, exceptions.ValidationError):
         errors = list(_error_items(response.data))
         detail = errors[0]["message"] if len(errors) == 1 else f"{len(errors)} problems: see errors."

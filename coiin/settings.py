@@ -204,6 +204,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "coiin.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# API calls per client address that may end 401 (no credentials or a bad token) before that address
+# is answered 429 until the window ends (coiin/api.py, FailedSignInBudget).
+API_FAILED_AUTH_RATE = env_str("API_FAILED_AUTH_RATE", "60/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "CoIIN platform REST API",
     "DESCRIPTION": "Aggregates, run charts and monthly data of home visiting learning collaboratives. "

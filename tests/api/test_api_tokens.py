@@ -176,3 +176,34 @@ def test_revoking_stops_the_token_and_only_its_owner_may(client, world, token_fo
     assert token.revoked_at is not None
     assert _get(key).status_code == 401
     assert "Revoked" in client.get("/api-tokens/").content.decode()
+
+
+def test_failed_sign_ins_from_one_address_get_429_before_any_token_is_checked(world, token_for, settings):
+    settings.API_FAILED_AUTH_RATE = "3/minute"
+    valid = token_for(world.alice)
+    anonymous = [APIClient().get("/api/v1/teams/").status_code for _ in range(2)]
+    bad_token = _get("coiin_not-a-real-token")
+    assert anonymous == [401, 401] and bad_token.status_code == 401
+    refused = _get("coiin_another-guess")
+    assert refused.status_code == 429 and refused.json()["code"] == "throttled"
+    assert 0 < int(refused["Retry-After"]) <= 60
+    # The budget is spent for this address: even a valid token is not looked at until the window ends.
+    assert _get(valid).status_code == 429
+    assert APIClient().get("/api/v1/teams/").status_code == 429
+    # Another address has its own budget; a signed-in session is never refused for it.
+    assert (
+        APIClient(REMOTE_ADDR="192.0.2.9")
+        .get("/api/v1/teams/", HTTP_AUTHORIZATION=f"Bearer {valid}")
+        .status_code
+        == 200
+    )
+    session = APIClient()
+    session.force_login(world.alice)
+    assert session.get("/api/v1/teams/").status_code == 200
+
+
+def test_calls_that_succeed_spend_nothing_of_the_failed_sign_in_budget(world, token_for, settings):
+    settings.API_FAILED_AUTH_RATE = "2/minute"
+    valid = token_for(world.alice)
+    assert [_get(valid).status_code for _ in range(5)] == [200] * 5
+    assert _get("coiin_wrong").status_code == 401
