@@ -118,8 +118,8 @@ def test_the_demo_dashboard_and_small_multiples_show_variation_icons_with_words(
     # A team's page: its own notes and the collaborative's, numbered in the band, listed under each chart.
     team = collaborative.teams.get(lia__name="Miami Valley Family Connections")
     page.goto(f"{live_server.url}/teams/{team.public_id}/")
-    assert wait_for_charts(page) == 3
-    assert page.locator("details summary", has_text="Notes on this chart (15)").count() == 3
+    assert wait_for_charts(page) == 4  # the SRR CoIIN's three staff measures and the well-being aim
+    assert page.locator("details summary", has_text="Notes on this chart (15)").count() == 4
     assert page.evaluate("() => document.documentElement.scrollWidth") == width
     _shot(page, f"demo-team-{width}")
     assert axe_violations(page) == []
