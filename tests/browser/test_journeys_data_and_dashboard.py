@@ -297,6 +297,8 @@ def _confirm_and_wait_for_recompute(page, suggestion, reason: str, screenshot: s
     suggestion.get_by_role("button", name="Confirm").click()
     page.get_by_text("Phase decision saved. The chart is being recomputed.").wait_for()
     accessible(page, screenshot)
+    # A measure may open as a control chart (issue 26); its run chart says when the recompute is done.
+    page.goto(page.url.split("?")[0] + "?chart=run")
     page.locator(".runchart figcaption", has_text="Last computed").first.wait_for(timeout=CHART_TIMEOUT_MS)
 
 
