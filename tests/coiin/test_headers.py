@@ -15,6 +15,9 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://coiin@db.internal:5432/coiin",
     "REDIS_URL": "redis://redis.internal:6379/0",
     "ALLOWED_HOSTS": "coiin.example.org",
+    # The referral network's keys are required in production (referrals.E001, E002).
+    "REFERRALS_FIELD_KEYS": "cHJvZHVjdGlvbi1saWtlLWZpZWxkLWtleS0zMmJ5dGU=",
+    "REFERRALS_HASH_KEY": "production-like-referrals-hash-key",
 }
 
 
