@@ -71,13 +71,13 @@ def test_team_and_collaborative_dashboards_draw_their_run_charts(signed_in_page,
 
     page = signed_in_page(lead)
     page.goto(f"{live_server.url}/teams/{team.public_id}/")
-    assert _wait_for_charts(page) == 3  # the SRR measures as small multiples
-    assert page.locator(".variation-badge").count() == 3  # each chart's variation, in words
+    assert _wait_for_charts(page) == 4  # the SRR measures (three staff items, well-being) as small multiples
+    assert page.locator(".variation-badge").count() == 4  # each chart's variation, in words
     screenshot(page, "team-dashboard")
     assert axe_violations(page) == []
 
     page.goto(f"{live_server.url}/collaboratives/{team.collaborative.public_id}/dashboard/")
-    assert _wait_for_charts(page) == 3
+    assert _wait_for_charts(page) == 4
     assert page.locator("table.dashboard-table tbody tr").count() == 10  # SRR's ten teams, named
     page.click('th a[href*="sort=supported"]')
     assert page.locator('th[aria-sort="ascending"]').count() == 1
