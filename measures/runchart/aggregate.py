@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from .batch import as_fractions, masked_median
+from .batch import _flat_pairs, as_fractions, masked_median
 from .values import RawValue, exact_series, exact_value, median
 
 Pair = tuple[int, int]
@@ -66,19 +66,11 @@ def n_reporting(team_series: TeamSeries) -> list[int]:
 _EXACT_BOUND = 2**50
 
 
-def _plain_pairs(team_series: TeamSeries) -> list[int] | None:
+def _plain_pairs(team_series: Sequence[Sequence[RawValue]]) -> list[int] | None:
     """num, den, … over every team and period (missing as 0, 0), when every item is None or a pair of
     non-negative ints small enough for exact float ordering; else None. C-level passes only."""
-    items = list(chain.from_iterable(team_series))
-    if not set(map(type, items)) <= {tuple, type(None)}:
-        return None
-    pairs = [(0, 0) if item is None else item for item in items]
-    if pairs and set(map(len, pairs)) != {2}:
-        return None
-    flat = list(chain.from_iterable(pairs))
-    if not set(map(type, flat)) <= {int} or (flat and min(flat) < 0):
-        return None
-    if flat and max(flat) ** 3 >= _EXACT_BOUND:
+    flat = _flat_pairs(list(chain.from_iterable(team_series)))
+    if flat is None or (flat and (min(flat) < 0 or max(flat) ** 3 >= _EXACT_BOUND)):
         return None
     return flat
 
@@ -120,12 +112,13 @@ def cohort_figures(
 
 def _latest_observed(values: Sequence[RawValue], window: int) -> list[Fraction]:
     """The last `window` observed values, in order; plain int pairs skip converting the older periods."""
-    if _plain_pairs([values]) is None:  # validate everything the slow way, naming a bad index
+    flat = _plain_pairs([values])
+    if flat is None:  # validate everything the slow way, naming a bad index
         return [v for v in exact_series(values) if v is not None][-window:]
     latest: list[Fraction] = []
-    for item in reversed(values):
-        if item is not None and item[1] > 0:  # type: ignore[index]
-            latest.append(Fraction(item[0], item[1]))  # type: ignore[index]
+    for i in range(len(flat) - 2, -1, -2):  # (num, den) from the last period back; missing is (0, 0)
+        if flat[i + 1] > 0:
+            latest.append(Fraction(flat[i], flat[i + 1]))
             if len(latest) == window:
                 break
     return latest[::-1]

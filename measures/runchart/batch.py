@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from itertools import chain
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +38,7 @@ _SATURATED = 2**62
 _NONE_TYPE = type(None)
 _PAIR_KINDS = {tuple, _NONE_TYPE}
 _MISSING = (0, 0)
+_Tuple = tuple[int | None, int | None]
 
 
 def analyse_many(
@@ -168,11 +170,17 @@ def _flat_pairs(items: Sequence[RawValue]) -> list[int] | None:
     kinds = set(map(type, items))
     if not kinds <= _PAIR_KINDS:
         return None
-    pairs = [_MISSING if item is None else item for item in items] if _NONE_TYPE in kinds else items
-    if pairs and set(map(len, pairs)) != {2}:  # type: ignore[arg-type]
+    # The casts state what the C-level type checks establish: every item is a tuple or None, then every
+    # number an int.
+    pairs: Sequence[_Tuple]
+    if _NONE_TYPE in kinds:
+        pairs = [_MISSING if item is None else item for item in cast(Sequence[_Tuple | None], items)]
+    else:
+        pairs = cast(Sequence[_Tuple], items)
+    if pairs and set(map(len, pairs)) != {2}:
         return None
-    flat = list(chain.from_iterable(pairs))  # type: ignore[arg-type]
-    return flat if set(map(type, flat)) <= {int} else None
+    flat = list(chain.from_iterable(pairs))
+    return cast(list[int], flat) if set(map(type, flat)) <= {int} else None
 
 
 def _flat_values(series: Sequence[RawValue]) -> list[int]:

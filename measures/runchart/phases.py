@@ -105,7 +105,8 @@ def _sustained_shift(
     values: Sequence[Fraction | None], current: PhasePlan, params: RuleParams
 ) -> PhasePlan | None:
     assert current.median is not None
-    block_side, block = 0, []
+    block_side = 0
+    block: list[int] = []
     for i in range(_scan_from(current), len(values)):
         v = values[i]
         side = 0 if v is None else side_of(v, current.median)
@@ -147,7 +148,8 @@ def runcharter_phases(
     if first.median is None or first.provisional:
         return plans
     centre = first.median
-    block_side, block = 0, []
+    block_side = 0
+    block: list[int] = []
     for i in range(_scan_from(first), len(values)):
         v = values[i]
         side = 0 if v is None else side_of(v, centre)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from functools import cache
 from itertools import groupby
+from typing import Literal
 
 from .result import RunsTable, SegmentStats, Shift, Trend
 from .tables import RUNS_TABLE, anhoej_crossings_min, anhoej_longest_run_max
@@ -19,7 +20,9 @@ def runs_table_result(n_useful: int, n_runs: int) -> RunsTable:
     if limits is None:
         return NOT_APPLICABLE
     lower, upper = limits
-    signal = "too_few" if n_runs < lower else "too_many" if n_runs > upper else None
+    signal: Literal["too_few", "too_many"] | None = (
+        "too_few" if n_runs < lower else "too_many" if n_runs > upper else None
+    )
     return RunsTable(applicable=True, lower=lower, upper=upper, signal=signal)
 
 
