@@ -64,17 +64,20 @@ def main() -> None:
     lias, measures, months, awardees = (100, 10, 36, 10) if args.small else (1000, 30, 120, 56)
     with stack.private_redis() as redis_url:
         stack.configure(redis_url=redis_url)
-        from django.db import connection
+        from django.db import connections
+        from django.db.backends.postgresql.base import DatabaseWrapper as PostgreSQL
         from django.db.models.fields.json import KT
 
         from measures.models import RunChartAnalysis
 
         seeded = stack.seed(lias=lias, measures=measures, months=months, awardees=awardees)
+        database = connections["default"]
+        assert isinstance(database, PostgreSQL)  # stack.configure points Django at its PostgreSQL
         n_series = RunChartAnalysis.objects.count()
         print(
             f"seeded {lias:,} LIAs × {measures} measures × {months} months: {seeded.observations:,} observations, "
             f"{n_series:,} series ({awardees} awardees) in {seeded.seconds:.1f} s "
-            f"(PostgreSQL {connection.pg_version // 10000}, not part of the target)\n"
+            f"(PostgreSQL {database.pg_version // 10000}, not part of the target)\n"
         )
         sample = 60 if args.small else 300
         per_series = single_series_seconds(sample)

@@ -157,7 +157,8 @@ class ClientRateThrottle(SimpleRateThrottle):
 
     def get_rate(self) -> str | None:
         # Read at call time, not import time, so a settings override (tests, a deploy) takes effect.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        # DRF's stubs type the rates as numbers; DRF's rates are "N/period" strings (parse_rate splits them).
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)  # type: ignore[return-value]
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         if isinstance(request.auth, ApiToken):

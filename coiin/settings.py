@@ -5,6 +5,7 @@ DATABASE_URL and REDIS_URL switch it to PostgreSQL and a Redis broker.
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
@@ -70,7 +71,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "coiin.urls"
 WSGI_APPLICATION = "coiin.wsgi.application"
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -134,7 +135,7 @@ MFA_REQUIRED = env_bool("MFA_REQUIRED", True)
 # Rate-limit counters and used-TOTP-code marks live in the database cache, not Redis, so brute-force
 # limits hold across gunicorn workers and while Redis is down (security plan F14). The table is
 # created by `migrate` (coiin.apps).
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "coiin_cache",
@@ -172,7 +173,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT: Path | None = BASE_DIR / "var" / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

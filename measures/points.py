@@ -43,6 +43,8 @@ def rows(stored: dict[str, Any] | list) -> list[dict[str, Any]]:
     """One dict per period: month, numerator, denominator, value (n/d, 12 places), then the extras."""
     if not stored:
         return []
+    if not isinstance(stored, dict):
+        raise TypeError(f"stored points are columns (a dict) or [], got a {type(stored).__name__}")
     first = dt.date.fromisoformat(stored["first_month"])
     extras = [(key, stored[key]) for key in stored if key not in ("first_month", *_COUNTS)]
     out = []
