@@ -6,11 +6,11 @@ from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, viewsets
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coiin.api import PrivateResponses
+from coiin.http import AuthenticatedRequest
 from collaboratives.models import ApiToken, Collaborative, Team
 from collaboratives.selectors import collaborative_list, team_list
 
@@ -99,7 +99,7 @@ class MeView(PrivateResponses, APIView):
     """Who the caller is and how they signed in: a client checks its token (which user, scope, expiry)."""
 
     @extend_schema(responses=MeSerializer)
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def get(self, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:
         token = request.auth if isinstance(request.auth, ApiToken) else None
         me = {
             "email": request.user.email,

@@ -294,7 +294,7 @@ def kdd_driver_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     under = (
         f"driver-{driver.parent.public_id}"
         if driver.parent is not None
-        else f"aim-{[a.id for a in aims].index(driver.aim_id) + 1}"
+        else f"aim-{next(n for n, aim in enumerate(aims, start=1) if aim.id == driver.aim_id)}"
     )
     form = DriverForm(
         request.POST if request.method == "POST" else None,
