@@ -8,9 +8,9 @@ from pdsa.models import PDSACycle, PDSAReview
 class PDSAReviewInline(admin.TabularInline):
     model = PDSAReview
     extra = 0
-    fields = ["requested_at", "requested_by", "reviewed_at", "reviewer", "comment", "advisors_notified_at",
-              "team_notified_at"]  # fmt: skip
-    readonly_fields = fields
+    readonly_fields = ("requested_at", "requested_by", "reviewed_at", "reviewer", "comment",
+                       "advisors_notified_at", "team_notified_at")  # fmt: skip
+    fields = readonly_fields
     can_delete = False
 
 

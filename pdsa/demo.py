@@ -10,7 +10,7 @@ IPV's own drivers, so IPV teams' cycles test changes outside the diagram.
 import datetime as dt
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -323,11 +323,12 @@ IPV_RAMPS = (
 )
 CYCLE_LENGTH_WEEKS = 6
 RNG_SEED = "coiin-demo-pdsa-2026"
+M = TypeVar("M", bound=Model)
 
 
-def _upsert(model: type[Model], lookup: dict[str, Any], values: dict[str, Any]) -> Model:
+def _upsert(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> M:
     """Create the row, or update it only where it differs: re-running writes (and records history) nothing."""
-    obj = model.objects.filter(**lookup).first()
+    obj = model._default_manager.filter(**lookup).first()
     if obj is None:
         obj = model(**lookup, **values)
         obj.save()

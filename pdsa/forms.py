@@ -1,3 +1,6 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -5,7 +8,8 @@ from django.db.models import QuerySet
 from django.forms.models import fields_for_model
 
 from collaboratives.forms import add_service_errors
-from pdsa.models import PHASES, PDSACycle, PDSAReview
+from collaboratives.models import Awardee
+from pdsa.models import PHASES, ChangeIdea, PDSACycle, PDSAReview
 
 LABELS = {
     "title": "Short name for this cycle",
@@ -38,6 +42,14 @@ HELP = {
     "decision": "Adopt: keep it as is. Adapt: change it and test again. Abandon: stop testing it.",
 }
 NEW_PHASES = ("change", "plan")
+ALL_PHASES = tuple(key for key, _, _ in PHASES)
+
+
+class ChangeIdeaChoiceField(forms.ModelChoiceField):
+    """A change idea offered with the driver it serves."""
+
+    def label_from_instance(self, obj: ChangeIdea) -> str:
+        return f"{obj.driver.text} → {obj.text}"
 
 
 class PDSACycleForm(forms.Form):
@@ -48,7 +60,7 @@ class PDSACycleForm(forms.Form):
         *args: Any,
         change_ideas: QuerySet,
         measures: QuerySet,
-        phases: tuple[str, ...] = tuple(p for p, _, _ in PHASES),
+        phases: tuple[str, ...] = ALL_PHASES,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -62,21 +74,26 @@ class PDSACycleForm(forms.Form):
             labels=LABELS,
             help_texts=HELP,
             widgets={name: date for name in ("planned_start", "planned_end", "started_on", "completed_on")},
+            field_classes={"change_idea": ChangeIdeaChoiceField},
         )
         for name in names:
             field = model_fields[name]
             if isinstance(field.widget, forms.Textarea):
                 field.widget = textarea
             self.fields[name] = field
-        self.fields["change_idea"].queryset = change_ideas
-        self.fields["change_idea"].to_field_name = "public_id"
-        self.fields["change_idea"].empty_label = "Choose a change idea"
-        self.fields["change_idea"].label_from_instance = lambda idea: f"{idea.driver.text} → {idea.text}"
+        self.change_ideas = change_ideas
+        change_idea, chosen = self.fields["change_idea"], self.fields["measures"]
+        # fields_for_model made them from the foreign key (field_classes above) and the many-to-many field.
+        assert isinstance(change_idea, ChangeIdeaChoiceField)
+        assert isinstance(chosen, forms.ModelMultipleChoiceField)
+        change_idea.queryset = change_ideas
+        change_idea.to_field_name = "public_id"
+        change_idea.empty_label = "Choose a change idea"
         # The widget first: setting the queryset is what hands the widget its choices.
-        self.fields["measures"].widget = forms.CheckboxSelectMultiple()
-        self.fields["measures"].queryset = measures
-        self.fields["measures"].to_field_name = "public_id"
-        self.fields["measures"].required = False
+        chosen.widget = forms.CheckboxSelectMultiple()
+        chosen.queryset = measures
+        chosen.to_field_name = "public_id"
+        chosen.required = False
         if not measures.exists():
             del self.fields["measures"]
         self.fields["title"].error_messages["required"] = "Enter a short name for this cycle."
@@ -126,9 +143,15 @@ class PDSAReviewForm(forms.Form):
 
 
 class LedgerFilter(forms.Form):
-    awardee = forms.ModelChoiceField(
+    awardee: forms.ModelChoiceField[Awardee] = forms.ModelChoiceField(
         queryset=None, to_field_name="public_id", required=False, empty_label="All awardees", label="Awardee"
     )
+
+    def __init__(self, data: Mapping[str, Any] | None = None, *, awardees: QuerySet[Awardee]) -> None:
+        super().__init__(data)
+        awardee = self.fields["awardee"]
+        assert isinstance(awardee, forms.ModelChoiceField)  # declared above
+        awardee.queryset = awardees
 
 
 class AttachmentForm(forms.Form):

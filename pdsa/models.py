@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -96,6 +97,9 @@ class PDSACycle(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+    # Set before save() or delete(): who made the change and why, for simple_history's row of it.
+    _history_user: AbstractBaseUser | None
+    _change_reason: str
 
     objects = TeamOwned.as_manager()
 

@@ -101,6 +101,19 @@ class LedgerRow:
     abandon: int
 
 
+def _ledger_row(driver: str, change_idea: str, public_id: Any, counts: dict[str, Any]) -> LedgerRow:
+    return LedgerRow(
+        driver,
+        change_idea,
+        public_id,
+        teams=counts["n_teams"],
+        cycles=counts["n_cycles"],
+        adopt=counts["n_adopt"],
+        adapt=counts["n_adapt"],
+        abandon=counts["n_abandon"],
+    )
+
+
 def _ledger_counts(prefix: str, cycles: Q) -> dict[str, Any]:
     done = Q(**{f"{prefix}status": PDSACycle.Status.DONE})
     return {
@@ -125,11 +138,11 @@ def change_idea_ledger(
     cycles = Q(pdsa_cycles__team__collaborative=collaborative)
     if awardee is not None:
         cycles &= Q(pdsa_cycles__team__lia__awardee=awardee)
+    counts = _ledger_counts("pdsa_cycles__", cycles)
     ideas = (
         ChangeIdea.objects.visible_to(user)
         .filter(collaborative=collaborative)
-        .select_related("driver__parent", "driver__aim")
-        .annotate(**_ledger_counts("pdsa_cycles__", cycles))
+        .annotate(**counts)
         .order_by(
             Coalesce("driver__aim__order", "driver__parent__aim__order"),
             Coalesce("driver__parent__order", "driver__order"),
@@ -137,12 +150,9 @@ def change_idea_ledger(
             "order",
             "id",
         )
+        .values("driver__text", "text", "public_id", *counts)
     )
-    rows = [
-        LedgerRow(idea.driver.text, idea.text, idea.public_id, idea.n_teams, idea.n_cycles,
-                  idea.n_adopt, idea.n_adapt, idea.n_abandon)
-        for idea in ideas
-    ]  # fmt: skip
+    rows = [_ledger_row(idea["driver__text"], idea["text"], idea["public_id"], idea) for idea in ideas]
     # Counts across every team of a collaborative the user sees (never text): the ledger's purpose.
     others = PDSACycle.objects.unscoped(reason="ledger counts across the visible collaborative").filter(
         team__collaborative=collaborative,
@@ -153,10 +163,7 @@ def change_idea_ledger(
         others = others.filter(team__lia__awardee=awardee)
     other = others.aggregate(**_ledger_counts("", Q()))
     if other["n_cycles"]:
-        rows.append(
-            LedgerRow("", "Other changes (not in the diagram)", None, other["n_teams"], other["n_cycles"],
-                      other["n_adopt"], other["n_adapt"], other["n_abandon"])
-        )  # fmt: skip
+        rows.append(_ledger_row("", "Other changes (not in the diagram)", None, other))
     return rows
 
 

@@ -26,6 +26,13 @@ CYCLE_TEXT_FIELDS = tuple(f.name for f in _PHASE_FIELDS if isinstance(f, models.
 CYCLE_DATE_FIELDS = tuple(f.name for f in _PHASE_FIELDS if isinstance(f, models.DateField))
 
 
+def _field_value(name: str, value: str | dt.date | None) -> str | dt.date | None:
+    """What a cycle stores for a Plan/Do/Study/Act field: a date as given, text stripped (None as "")."""
+    if name in CYCLE_DATE_FIELDS or not (isinstance(value, str) or value is None):
+        return value
+    return (value or "").strip()
+
+
 # (earlier date, later date, the later field's error) for each pair of a cycle's dates that must be in order.
 DATE_ORDER = (
     ("planned_start", "planned_end", "The planned end date is before the planned start date."),
@@ -87,10 +94,7 @@ def pdsa_cycle_start(
         other_change_idea=other_change_idea.strip(),
         previous=previous,
         created_by=actor,
-        **{
-            name: value if name in CYCLE_DATE_FIELDS else (value or "").strip()
-            for name, value in fields.items()
-        },
+        **{name: _field_value(name, value) for name, value in fields.items()},
     )
     _check_date_order(cycle)
     cycle.full_clean()
@@ -143,10 +147,7 @@ def pdsa_cycle_update(
     cycle.change_idea = change_idea
     cycle.other_change_idea = other_change_idea.strip()
     for name, value in fields.items():
-        if name in CYCLE_DATE_FIELDS:
-            setattr(cycle, name, value)
-        else:
-            setattr(cycle, name, (value or "").strip() if isinstance(value, str) or value is None else value)
+        setattr(cycle, name, _field_value(name, value))
     _check_date_order(cycle)
     cycle.full_clean()
     cycle.save()

@@ -104,7 +104,7 @@ def pdsa_cycle_new(request: HttpRequest, public_id: str) -> HttpResponse:
     form = _cycle_form(request, team, phases=NEW_PHASES)
     if request.method == "GET":
         idea_id = request.GET.get("change_idea")
-        idea = _by_public_id(form.fields["change_idea"].queryset, idea_id) if idea_id else None
+        idea = _by_public_id(form.change_ideas, idea_id) if idea_id else None
         if previous is not None:
             form.initial = {
                 "change_idea": previous.change_idea,
@@ -200,7 +200,8 @@ def _ramp(request: HttpRequest, cycle: PDSACycle) -> list[PDSACycle]:
     first = cycle
     while first.previous_id in by_id:
         first = by_id[first.previous_id]
-    chain, current = [], by_id.get(first.id, first)
+    chain: list[PDSACycle] = []
+    current: PDSACycle | None = by_id.get(first.id, first)
     while current is not None:
         chain.append(current)
         current = next((c for c in by_id.values() if c.previous_id == current.id), None)
@@ -323,8 +324,7 @@ def pdsa_ledger(request: HttpRequest, public_id: str) -> HttpResponse:
     awardees = collab_selectors.awardee_list(user=request.user).filter(
         lias__teams__collaborative=collaborative
     )
-    form = LedgerFilter(request.GET or None)
-    form.fields["awardee"].queryset = awardees.distinct().order_by("name")
+    form = LedgerFilter(request.GET or None, awardees=awardees.distinct().order_by("name"))
     awardee = form.cleaned_data["awardee"] if form.is_valid() else None
     return render(
         request,
