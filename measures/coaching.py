@@ -107,8 +107,8 @@ def phase_decision_undo(*, actor: Any, decision: PhaseDecision, reason: str) -> 
             {"reason": "Say why the decision is undone, so others reading the chart understand."}
         )
     # simple_history stores these on the deletion's history row (its documented per-instance hooks).
-    decision._change_reason = reason.strip()  # type: ignore[attr-defined]
-    decision._history_user = actor  # type: ignore[attr-defined]
+    decision._change_reason = reason.strip()
+    decision._history_user = actor
     decision.delete()
     analyses_mark_stale(analysis_ids=[analysis.id])
 

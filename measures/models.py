@@ -3,6 +3,7 @@ import operator
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -126,6 +127,9 @@ class Observation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     history = HistoricalRecords()
+    # Set before save() or delete(): who made the change and why, for simple_history's row of it.
+    _history_user: AbstractBaseUser | None
+    _change_reason: str
 
     objects = TeamOwned.as_manager()
 
@@ -166,6 +170,9 @@ class MonthlyReport(models.Model):
     )
     reopen_reason = models.TextField(blank=True)
     history = HistoricalRecords()
+    # Set before save() or delete(): who made the change and why, for simple_history's row of it.
+    _history_user: AbstractBaseUser | None
+    _change_reason: str
 
     objects = TeamOwned.as_manager()
 
@@ -302,6 +309,9 @@ class PhaseDecision(models.Model):
     decided_at = models.DateTimeField(auto_now_add=True)
     # Every decision made, changed or undone, with who and (for an undo) why: the chart's phase history.
     history = HistoricalRecords()
+    # Set before save() or delete(): who made the change and why, for simple_history's row of it.
+    _history_user: AbstractBaseUser | None
+    _change_reason: str
 
     objects = CollaborativeOwned.as_manager()
 

@@ -2,6 +2,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -104,6 +105,9 @@ class Worksheet(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
+    # Set before save() or delete(): who made the change and why, for simple_history's row of it.
+    _history_user: AbstractBaseUser | None
+    _change_reason: str
 
     objects = WorksheetQuerySet.as_manager()
 
