@@ -1,4 +1,5 @@
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,7 +79,7 @@ class Section:
         columns: list[str] = []
         for bound in self.rows[0].fields:
             if isinstance(bound.field.widget, forms.RadioSelect):
-                columns += [str(label) for _, label in bound.field.choices]
+                columns += [str(label) for _, label in bound.field.widget.choices]
             else:
                 columns.append(_own_label(bound))
         return columns
@@ -95,14 +96,15 @@ class WorksheetForm(forms.Form):
 
     def __init__(
         self,
-        *args: Any,
+        data: Mapping[str, Any] | None = None,
+        *,
         definition: dict[str, Any],
         answers: dict[str, Any],
         shareable: bool = False,
         shared: bool = False,
         **kwargs: Any,
     ) -> None:
-        super().__init__(*args, initial={**answers, self.SHARE: shared}, **kwargs)
+        super().__init__(data, initial={**answers, self.SHARE: shared}, **kwargs)
         self.definition = definition
         for section in definition["sections"]:
             for question in section["questions"]:
@@ -138,7 +140,8 @@ class WorksheetForm(forms.Form):
     def sections(self) -> list[Section]:
         out = []
         for section in self.definition["sections"]:
-            plain, rows = [], []
+            plain: list[forms.BoundField] = []
+            rows: list[Row] = []
             for question in section["questions"]:
                 bound = self[question["key"]]
                 if "row" not in question:
@@ -170,4 +173,4 @@ class WorksheetForm(forms.Form):
             grouped = isinstance(self.fields[name].widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
             target = f"{self[name].auto_id}_0" if grouped else self[name].auto_id
             out.extend((target, f"{self.fields[name].label}: {error}") for error in errors)
-        return out + [(None, error) for error in self.non_field_errors()]
+        return out + [(None, str(error)) for error in self.non_field_errors()]

@@ -337,6 +337,7 @@ def close_to_aim_suggestions(*, user: Any, collaborative: Collaborative, awardee
         target = Fraction(measure.goal) / measure.display_multiplier
         median = Fraction(recent["exact"])
         if target and abs(target - median) <= CLOSE_TO_AIM * target:
+            assert analysis.team is not None  # a team chart (kind TEAM above)
             lines.append(
                 f"{analysis.team.lia.name}: {measure.name}, median of the last {summary['aim_points']} "
                 "reported months "

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from coiin.http import AuthenticatedHttpRequest
 from collaboratives import access
 from collaboratives.models import Awardee, Collaborative, Team
 from collaboratives.selectors import awardee_list, collaborative_list, team_list
@@ -25,7 +26,7 @@ def _team(request: HttpRequest, public_id: str) -> Team:
 
 @login_required
 @require_GET
-def worksheet_index(request: HttpRequest) -> HttpResponse:
+def worksheet_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Where each worksheet starts: Joy in Work per team the user sees, closing planners per awardee."""
     teams = list(
         team_list(user=request.user).filter(withdrawn_on__isnull=True).order_by("collaborative", "lia__name")
@@ -43,7 +44,7 @@ def worksheet_index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def joy_team(request: HttpRequest, public_id: str) -> HttpResponse:
+def joy_team(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """A team's Joy in Work page: your own worksheet, the team's, shared ones, and (for leads) the roll-up."""
     team = _team(request, public_id)
     rollup = (
@@ -128,11 +129,9 @@ def _visible_worksheet(request: HttpRequest, public_id: str) -> Worksheet:
 def worksheet_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     """One Joy in Work worksheet, read-only, for those who may see it (a private one: its respondent only)."""
     worksheet = _visible_worksheet(request, public_id)
-    if worksheet.team is None:
+    if (awardee := worksheet.awardee) is not None:  # a closing planner: a worksheet has a team or an awardee
         return redirect(
-            "closing-planner",
-            public_id=worksheet.collaborative.public_id,
-            awardee_id=worksheet.awardee.public_id,
+            "closing-planner", public_id=worksheet.collaborative.public_id, awardee_id=awardee.public_id
         )
     return render(
         request,
