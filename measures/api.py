@@ -57,13 +57,13 @@ MAX_BATCH = 200  # cells in one push: a month of every measure, with room to spa
 MONTH_FORMAT = "Give a month as YYYY-MM, e.g. 2025-03."
 
 
-class MonthFormField(forms.CharField):
+class MonthFormField(forms.Field):
     def to_python(self, value: Any) -> dt.date | None:
-        value = super().to_python(value)
-        if not value:
+        text = "" if value in self.empty_values else str(value).strip()
+        if not text:
             return None
         try:
-            return months.parse(value)
+            return months.parse(text)
         except ValueError:
             raise DjangoValidationError(MONTH_FORMAT) from None
 
@@ -447,16 +447,16 @@ class AggregateView(PrivateResponses, generics.ListAPIView):
             charts = charts.filter(measure=measure)
         # Aggregates have no team: joining one (and its LIA and awardee) only tripled the planning time.
         # Every chart and measure here is `collaborative`'s, already loaded: not joined again either.
-        charts = list(
+        rows = list(
             charts.select_related(None)
             .select_related("measure", "awardee")
             .filter(measure__collaborative=collaborative)
             .only(*AGGREGATE_FIELDS)
             .order_by("measure__order", "measure__code", "id")
         )
-        for chart in charts:
+        for chart in rows:
             chart.collaborative = chart.measure.collaborative = collaborative
-        return _AggregateRows(charts_read(user=user, charts=charts))
+        return _AggregateRows(charts_read(user=user, charts=rows))
 
     @extend_schema(parameters=[QuerySerializer])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -486,7 +486,9 @@ class ReportingCellSerializer(serializers.Serializer):
 class ReportingRowSerializer(serializers.Serializer):
     team = serializers.UUIDField(source="team.public_id")
     team_code = serializers.CharField(source="team.code")
-    label = serializers.CharField(source="team.lia.name")
+    # DRF's metaclass moves declared fields off the class, so this does not replace Field.label; the stubs
+    # don't model that.
+    label = serializers.CharField(source="team.lia.name")  # type: ignore[assignment]
     cells = ReportingCellSerializer(many=True)
 
 
@@ -602,7 +604,9 @@ class PushCellSerializer(serializers.Serializer):
 
 
 class PushInputSerializer(serializers.Serializer):
-    observations = PushCellSerializer(many=True, min_length=1, max_length=MAX_BATCH)
+    observations: "serializers.ListSerializer[Any]" = serializers.ListSerializer(
+        child=PushCellSerializer(), min_length=1, max_length=MAX_BATCH
+    )
 
 
 class ObservationPushView(PrivateResponses, APIView):

@@ -621,7 +621,7 @@ def _upsert_users(people: Iterable[_Person]) -> dict[str, Any]:
     return users
 
 
-def _sync_memberships(users: dict[str, Any], wanted: list[dict[str, object]]) -> None:
+def _sync_memberships(users: dict[str, Any], wanted: list[dict[str, Any]]) -> None:
     """Make the demo accounts' memberships exactly `wanted`, so a changed demo drops stale grants."""
     keep = set()
     for fields in wanted:

@@ -1,4 +1,5 @@
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -86,13 +87,14 @@ class MonthEntryForm(forms.Form):
 
     def __init__(
         self,
-        *args: Any,
+        data: Mapping[str, Any] | None = None,
+        *,
         measures: list[Measure],
         observations: dict[int, Observation],
         read_only: bool,
         **kwargs: Any,
     ) -> None:
-        initial = {}
+        initial: dict[str, Any] = {}
         for measure in measures:
             if (obs := observations.get(measure.id)) is not None:
                 initial |= {
@@ -101,7 +103,7 @@ class MonthEntryForm(forms.Form):
                     f"{measure.code}-not_applicable": obs.not_applicable,
                     f"{measure.code}-note": obs.note,
                 }
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial, **kwargs)
         self.measures = measures
         for measure in measures:
             numerator, denominator = _labels(measure)

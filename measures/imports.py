@@ -27,7 +27,7 @@ import io
 import logging
 import re
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, TypeVar
 
@@ -269,7 +269,7 @@ def import_template(
     return out_xlsx.getvalue()
 
 
-def _append_text_rows(sheet: Any, rows: Iterable[list[object]]) -> None:
+def _append_text_rows(sheet: Any, rows: Iterable[Sequence[object]]) -> None:
     """Append rows with formula-like text neutralised (collaboratives.exports): a definition typed by an
     admin must not run in a downloader's Excel, not even after the cell is edited."""
     for row in rows:

@@ -498,7 +498,7 @@ def reporting_status(*, user: Any, collaborative: Collaborative, today: dt.date)
     due: list[DueTeam] = []
     if due_month is not None:
         due_rows = [row for row in rows if enrolment.due_month(row.team, today) == due_month]
-        leads: dict[int, list[Any]] = {}
+        leads: dict[int | None, list[Any]] = {}  # by LIA id (a membership's LIA column may be empty)
         for membership in (
             Membership.objects.visible_to(user)
             .filter(role=Role.CQI_LEAD, lia__in={row.team.lia_id for row in due_rows}, user__is_active=True)
