@@ -297,10 +297,10 @@ def _analyse_measure_batch(batch: list[RunChartAnalysis]) -> int:
         by_params.setdefault(data.params, []).append(index)
     for params, indices in by_params.items():
         computed = runchart.analyse_many([batch_inputs[i].values for i in indices], params)
-        for i, result in zip(indices, computed, strict=True):
-            results[i] = result.to_dict()
-            if batch[i].team_id is not None and batch[i].id not in decisions:
-                baselines[batch[i].team_id] = None if result.baseline is None else result.baseline.median
+        for i, analysed in zip(indices, computed, strict=True):
+            results[i] = analysed.to_dict()
+            if (team_id := batch[i].team_id) is not None and batch[i].id not in decisions:
+                baselines[team_id] = None if analysed.baseline is None else analysed.baseline.median
     cohort_pairs = {t.id: pairs[t.id] for cohort in cohorts.values() for t in cohort}
     figures = inputs.team_figures(measure, cohort_pairs, verdicts, baselines)
     # System tests: a slow or failing recompute, once per batch (the per-series path has its own).
@@ -320,6 +320,13 @@ def _analyse_measure_batch(batch: list[RunChartAnalysis]) -> int:
 
 _STORE_FIELDS = ("first_month", "result", "points", "summary", "params_version", "input_digest",
                  "computed_generation", "computed_at")  # fmt: skip
+
+
+def _stored(name: str) -> tuple[models.Field, str]:
+    """A stored field of RunChartAnalysis and its column: each is a concrete field, so it has one."""
+    field = RunChartAnalysis._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column is not None
+    return field, field.column
 
 
 def _analyses_store(
@@ -344,14 +351,14 @@ def _analyses_store(
         if connection.vendor == "postgresql":
             return _analyses_copy(cursor, values)
         quote = connection.ops.quote_name
-        columns = ", ".join(f"{quote(meta.get_field(f).column)} = %s" for f in _STORE_FIELDS)
+        columns = ", ".join(f"{quote(_stored(f)[1])} = %s" for f in _STORE_FIELDS)
         # Identifiers come from the model's own metadata; every value is a bound parameter.
         sql = (
             f"UPDATE {quote(meta.db_table)} SET {columns}, stale = %s, stale_since = NULL, attempts = 0, "  # noqa: S608
             f"failed = %s, last_error = '' WHERE id = %s AND generation = %s"
         )
         params = [
-            [*(meta.get_field(f).get_db_prep_save(v, connection) for f, v in zip(_STORE_FIELDS, row[2:], strict=True)),
+            [*(_stored(f)[0].get_db_prep_save(v, connection) for f, v in zip(_STORE_FIELDS, row[2:], strict=True)),
              False, False, row[0], row[1]]
             for row in values
         ]  # fmt: skip
@@ -362,8 +369,8 @@ def _analyses_store(
 def _analyses_copy(cursor: Any, values: list[tuple[Any, ...]]) -> int:
     meta = RunChartAnalysis._meta
     quote = connection.ops.quote_name
-    fields = [meta.get_field(f) for f in _STORE_FIELDS]
-    names = [quote(f.column) for f in fields]
+    fields = [_stored(f)[0] for f in _STORE_FIELDS]
+    names = [quote(_stored(f)[1]) for f in _STORE_FIELDS]
     # The staging table takes its column types from the real one; a rollback removes it with the rest.
     cursor.execute(
         f"CREATE TEMPORARY TABLE analysis_store AS SELECT id, generation, {', '.join(names)} "  # noqa: S608
