@@ -22,8 +22,9 @@ router.register("collaboratives", api.CollaborativeViewSet, basename="api-collab
 router.register("teams", api.TeamViewSet, basename="api-team")
 
 api_urlpatterns = [*router.urls, path("me/", api.MeView.as_view(), name="api-me")]
-# Key driver diagram editing (issue 6); the diagram page is pdsa's `kdd-detail`.
+# The key driver diagram and its editing (issue 6).
 urlpatterns += [
+    path("collaboratives/<uuid:public_id>/kdd/", views.kdd_detail, name="kdd-detail"),
     path("collaboratives/<uuid:public_id>/kdd/edit/", views.kdd_edit, name="kdd-edit"),
     path("collaboratives/<uuid:public_id>/kdd/aims/<int:number>/", views.kdd_aim_edit, name="kdd-aim-edit"),
     path("kdd/drivers/<uuid:public_id>/", views.kdd_driver_edit, name="kdd-driver-edit"),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from collaboratives import access, notifications, running, selectors, services
+from collaboratives import access, kdd, notifications, running, selectors, services
 from collaboratives.forms import (
     AimForm,
     ApiTokenForm,
@@ -24,6 +24,7 @@ from collaboratives.forms import (
     add_service_errors,
     error_summary,
 )
+from collaboratives.learning.selectors import change_idea_resource_counts
 from collaboratives.models import Aim, ChangeIdea, Collaborative, Driver
 
 
@@ -134,7 +135,30 @@ def _api_token_page(
     return response
 
 
-# --- Key driver diagram editing (issue 6); the diagram itself is pdsa's kdd_detail, which adds PDSA counts ---
+# --- The key driver diagram (issue 6): the page, with each change idea's testing (collaboratives/kdd.py) ---
+
+
+@login_required
+@require_GET
+def kdd_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The key driver diagram: aims → primary → secondary drivers → change ideas, with each idea's testing."""
+    collaborative = get_object_or_404(selectors.collaborative_list(user=request.user), public_id=public_id)
+    return render(
+        request,
+        "collaboratives/kdd.html",
+        {
+            "collaborative": collaborative,
+            "aims": selectors.kdd_tree(user=request.user, collaborative=collaborative),
+            "counts": kdd.idea_counts(user=request.user, collaborative=collaborative),
+            "resources": change_idea_resource_counts(user=request.user, collaborative=collaborative),
+            "can_edit": access.can(request.user, access.Action.ADMINISTER, collaborative),
+            "my_teams": [
+                t
+                for t in selectors.team_list(user=request.user, collaborative=collaborative)
+                if access.can(request.user, access.Action.ENTER_DATA, t)
+            ],
+        },
+    )
 
 
 def _kdd_administered(request: HttpRequest, public_id: str) -> Collaborative:

@@ -21,7 +21,6 @@ urlpatterns = [
     path("attachments/<uuid:public_id>/", views.pdsa_attachment, name="pdsa-attachment"),
     path("reviews/", views.pdsa_review_queue, name="pdsa-review-queue"),
     path("collaboratives/<uuid:public_id>/ledger/", views.pdsa_ledger, name="pdsa-ledger"),
-    path("collaboratives/<uuid:public_id>/kdd/", views.kdd_detail, name="kdd-detail"),
     path("search/", views.search_page, name="search"),
     path("pdsa/<uuid:public_id>/reply/", views.pdsa_review_reply, name="pdsa-review-reply"),
 ]

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from collaboratives import access
 from collaboratives import selectors as collab_selectors
 from collaboratives.forms import add_service_errors, error_summary
-from collaboratives.learning.selectors import change_idea_resource_counts
 from collaboratives.models import ChangeIdea, Team
 from collaboratives.uploads import UPLOAD_MAX_BYTES
 from measures.models import Measure
@@ -342,31 +341,6 @@ def pdsa_ledger(request: HttpRequest, public_id: str) -> HttpResponse:
             ),
         },
         status=400 if form.errors else 200,
-    )
-
-
-@login_required
-@require_GET
-def kdd_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The key driver diagram: aims → primary → secondary drivers → change ideas, with each idea's testing."""
-    collaborative = get_object_or_404(
-        collab_selectors.collaborative_list(user=request.user), public_id=public_id
-    )
-    return render(
-        request,
-        "collaboratives/kdd.html",
-        {
-            "collaborative": collaborative,
-            "aims": collab_selectors.kdd_tree(user=request.user, collaborative=collaborative),
-            "counts": selectors.change_idea_counts(user=request.user, collaborative=collaborative),
-            "resources": change_idea_resource_counts(user=request.user, collaborative=collaborative),
-            "can_edit": access.can(request.user, access.Action.ADMINISTER, collaborative),
-            "my_teams": [
-                t
-                for t in collab_selectors.team_list(user=request.user, collaborative=collaborative)
-                if access.can(request.user, access.Action.ENTER_DATA, t)
-            ],
-        },
     )
 
 
