@@ -29,8 +29,6 @@ from measures.charts import inputs
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
 from measures.page_cache import content_changed
 from measures.points import json_text
-from measures.tasks import runchart_refresh as runchart_refresh_task
-from measures.tasks import runchart_refresh_many as runchart_refresh_many_task
 
 logger = logging.getLogger(__name__)
 
@@ -87,9 +85,17 @@ def analyses_mark_stale_in_batches(analyses: Any) -> list[int]:
     _mark_stale(analyses)
     ids = []
     for batch in _refresh_batches(analyses):
-        transaction.on_commit(_enqueue_refresh(runchart_refresh_many_task, batch), robust=True)
+        transaction.on_commit(_enqueue_refresh(RefreshTasks.many, batch), robust=True)
         ids += batch
     return ids
+
+
+class RefreshTasks:
+    """The Celery tasks that recompute one series and a batch. They live in measures.tasks, above this
+    module (tasks call services, docs/architecture.md §2.1), so MeasuresConfig.ready() hands them over."""
+
+    one: Any = None
+    many: Any = None
 
 
 class _BrokerBreaker:
@@ -124,7 +130,7 @@ def analyses_mark_stale(*, analysis_ids: list[int]) -> list[int]:
     stale = RunChartAnalysis.objects.unscoped(reason="ids from series_mark_stale or a trusted caller")
     _mark_stale(stale.filter(id__in=analysis_ids))
     for analysis_id in analysis_ids:
-        transaction.on_commit(_enqueue_refresh(runchart_refresh_task, analysis_id), robust=True)
+        transaction.on_commit(_enqueue_refresh(RefreshTasks.one, analysis_id), robust=True)
     return analysis_ids
 
 
@@ -422,7 +428,7 @@ def runchart_sweep(*, now: dt.datetime | None = None) -> list[int]:
     retry = RunChartAnalysis.objects.filter(id__in=ids, failed=False)
     for batch in _refresh_batches(retry):
         try:
-            runchart_refresh_many_task.delay(batch)
+            RefreshTasks.many.delay(batch)
         except Exception:  # the broker is still down: the next sweep tries again
             logger.warning("sweep could not enqueue %s analyses", len(batch))
             break

@@ -14,6 +14,7 @@ import kombu.exceptions
 import pytest
 from django.utils import timezone
 
+from measures import tasks
 from measures.charts import recompute
 from measures.charts.recompute import runchart_sweep
 from measures.models import Observation, RunChartAnalysis
@@ -35,10 +36,8 @@ def closed_breaker():
 def broker_down() -> Iterator[tuple[mock.Mock, mock.Mock]]:
     """Every publish refused: one series at a time, and the batches a save moving the latest month sends."""
     with (
-        mock.patch.object(recompute.runchart_refresh_task, "delay", side_effect=REFUSED) as publish,
-        mock.patch.object(
-            recompute.runchart_refresh_many_task, "delay", side_effect=REFUSED
-        ) as publish_batch,
+        mock.patch.object(tasks.runchart_refresh, "delay", side_effect=REFUSED) as publish,
+        mock.patch.object(tasks.runchart_refresh_many, "delay", side_effect=REFUSED) as publish_batch,
     ):
         yield publish, publish_batch
 
@@ -75,8 +74,8 @@ def test_once_the_sweep_reaches_the_broker_saves_publish_again(world, django_cap
     with broker_down():
         _save(world, measures, 4, django_capture_on_commit_callbacks)
     with (
-        mock.patch.object(recompute.runchart_refresh_task, "delay") as publish,
-        mock.patch.object(recompute.runchart_refresh_many_task, "delay") as publish_batch,
+        mock.patch.object(tasks.runchart_refresh, "delay") as publish,
+        mock.patch.object(tasks.runchart_refresh_many, "delay") as publish_batch,
     ):
         _save(world, measures, 5, django_capture_on_commit_callbacks)
         assert publish.call_count == 0  # still within the pause after the failure
