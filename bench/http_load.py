@@ -68,6 +68,14 @@ def first_request_ms(url: str, cookie: str) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def _figure(pattern: str, out: str) -> str:
+    """The first group of `pattern` in wrk's output; a missing figure stops the benchmark, showing the output."""
+    found = re.search(pattern, out)
+    if found is None:
+        raise SystemExit(f"wrk printed no {pattern!r}:\n{out}")
+    return found.group(1)
+
+
 def wrk(
     url: str, cookie: str, seconds: int, *, warm_up: bool = False, connections: int = 10
 ) -> tuple[float, float, int]:
@@ -80,11 +88,11 @@ def wrk(
         capture_output=True, text=True, check=True, timeout=seconds + 30,
     ).stdout  # fmt: skip
     Path(script.name).unlink()
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    rate = float(_figure(r"Requests/sec:\s+([\d.]+)", out))
     if not rate and not warm_up:
         raise SystemExit(f"no request to {url} completed:\n{out}")
-    p95 = int(re.search(r"p95_us (\d+)", out).group(1)) / 1000  # type: ignore[union-attr]
-    errors = int(re.search(r"errors (\d+)", out).group(1))  # type: ignore[union-attr]
+    p95 = int(_figure(r"p95_us (\d+)", out)) / 1000
+    errors = int(_figure(r"errors (\d+)", out))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return rate, p95, errors + (int(non_2xx.group(1)) if non_2xx else 0)
 

@@ -14,15 +14,20 @@ import argparse
 import datetime as dt
 import statistics
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import stack
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 TARGET_P95 = 1.0  # seconds
 
 
-def wait_until(predicate: object, timeout: float = 60) -> None:
+def wait_until(predicate: Callable[[], bool], timeout: float = 60) -> None:
     deadline = time.perf_counter() + timeout
-    while not predicate():  # type: ignore[operator]
+    while not predicate():
         if time.perf_counter() > deadline:
             raise TimeoutError("the worker did not update the chart in time")
         time.sleep(0.005)
@@ -64,8 +69,10 @@ def main() -> None:
                 saved = time.perf_counter()
                 chart = RunChartAnalysis.objects.filter(kind="team", team=team, measure=measure)
 
-                def shows_point(chart: object = chart, value: tuple[int, int] = value) -> bool:
-                    row = chart.values("stale", "points").get()  # type: ignore[attr-defined]
+                def shows_point(
+                    chart: QuerySet[RunChartAnalysis] = chart, value: tuple[int, int] = value
+                ) -> bool:
+                    row = chart.values("stale", "points").get()
                     point = row["points"][-1] if row["points"] else {}
                     return not row["stale"] and point.get("month") == month.isoformat() and (
                         point["numerator"], point["denominator"]) == value  # fmt: skip
