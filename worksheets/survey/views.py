@@ -12,7 +12,9 @@ from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from collaboratives import access
@@ -346,9 +348,34 @@ def _over_rate_limit(request: HttpRequest) -> bool:
     return count > settings.SURVEY_REQUESTS_PER_ADDRESS
 
 
+# A month's questions never change once it is open (`SurveyWindow.items`), so each web process renders
+# them blank once per month and language, not once per respondent. Bounded: emptied when full.
+_BLANK_QUESTIONS: dict[tuple[int, str], str] = {}
+_BLANK_QUESTIONS_MAX = 256
+
+
+def _blank_questions(window: SurveyWindow, language: str) -> str:
+    key = (window.id, language)
+    html = _BLANK_QUESTIONS.get(key)
+    if html is None:
+        form = forms.ResponseForm(items=window.items, language=language)
+        html = render_to_string("worksheets/survey/_questions.html", {"form": form})
+        if len(_BLANK_QUESTIONS) >= _BLANK_QUESTIONS_MAX:
+            _BLANK_QUESTIONS.clear()
+        _BLANK_QUESTIONS[key] = html
+    return html
+
+
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def survey_respond(request: HttpRequest, token: str) -> HttpResponse:
-    """No account: the link is the credential. Every unusable link gets the same page."""
+    """No account: the link is the credential. Every unusable link gets the same page.
+
+    No CSRF token or cookie: the link's token, in the URL the form posts to, is already a secret a
+    forging site cannot know (whoever knows it can answer with it directly), so a CSRF token would
+    add nothing, and without it the page leaves no cookie at all on the respondent's phone and
+    spends no time making and checking one (docs/survey.md).
+    """
     language = _language(request)
     with translation.override(language):
         other = "en" if language == "es" else "es"
@@ -399,6 +426,7 @@ def survey_respond(request: HttpRequest, token: str) -> HttpResponse:
                 "window": window,
                 "error_summary": error_summary(form),
                 "switch_url": f"{request.path}?lang={other}",
+                "questions": _blank_questions(window, language) if request.method == "GET" else "",
             },
             status=400 if form.errors else 200,
         )
