@@ -196,6 +196,7 @@ def survey_team(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "team": team,
             "views": [selectors.survey_window_view(window=w) for w in windows],
+            "breakdowns": selectors.survey_team_breakdowns(windows=windows),
             "can_run": can_run,
             "form": form,
             "error_summary": error_summary(form),
