@@ -18,9 +18,10 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils import translation
 
+from collaboratives import months
 from collaboratives.models import Collaborative, Team
-from worksheets.models import SurveyResponse, SurveyWindow
-from worksheets.survey import disclosure
+from worksheets.models import SurveyResponse, SurveySchedule, SurveyWindow
+from worksheets.survey import dates, disclosure
 from worksheets.survey.dates import latest_close_day
 
 
@@ -255,3 +256,30 @@ def survey_collaborative_results(
             )
         )
     return results
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    schedule: SurveySchedule
+    next_opening: dt.date
+
+
+def survey_schedule_of(*, team: Team) -> SurveySchedule | None:
+    """The team's schedule (the caller loaded `team` through `visible_to`)."""
+    return SurveySchedule.objects.unscoped(reason="the caller's team is visible").filter(team=team).first()
+
+
+def survey_schedule_view(*, team: Team, today: dt.date) -> ScheduleView | None:
+    """The team's schedule and the next day it will open a month (a month that has a survey is skipped)."""
+    schedule = survey_schedule_of(team=team)
+    if schedule is None:
+        return None
+    taken = set(
+        SurveyWindow.objects.unscoped(reason="the caller's team is visible")
+        .filter(team=team)
+        .values_list("month", flat=True)
+    )
+    opening = dates.scheduled_next_opening(today, schedule.day)
+    while months.first_of(opening) in taken:
+        opening = dates.scheduled_next_opening(months.add(months.first_of(opening), 1), schedule.day)
+    return ScheduleView(schedule, opening)

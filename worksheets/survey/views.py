@@ -197,10 +197,53 @@ def survey_team(request: HttpRequest, public_id: str) -> HttpResponse:
             "team": team,
             "views": [selectors.survey_window_view(window=w) for w in windows],
             "breakdowns": selectors.survey_team_breakdowns(windows=windows),
+            "schedule": selectors.survey_schedule_view(team=team, today=today),
             "can_run": can_run,
             "form": form,
             "error_summary": error_summary(form),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_schedule(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The team's CQI lead has its survey open each month on a schedule, or stops it."""
+    team = _team(request, public_id)
+    access.require(request.user, access.Action.RUN_SURVEY, team)
+    schedule = selectors.survey_schedule_of(team=team)
+    if request.method == "POST" and "stop" in request.POST:
+        if services.survey_schedule_stop(actor=request.user, team=team):
+            messages.success(
+                request, "The survey no longer opens on a schedule. Months already open stay open."
+            )
+        return redirect("survey-team", public_id=team.public_id)
+    initial = {"day": 1, "days_open": 14, "staff_count": None}
+    if schedule is not None:
+        initial = {"day": schedule.day, "days_open": schedule.days_open, "staff_count": schedule.staff_count}
+    form = forms.ScheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedule, opened = services.survey_schedule_set(
+                actor=request.user, team=team, today=timezone.localdate(), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if opened is not None:
+                messages.success(
+                    request,
+                    f"Saved. The survey of {opened.month:%B %Y} is due now, so it opened: hand out its links.",
+                )
+                return redirect("survey-window-links", public_id=opened.public_id)
+            messages.success(
+                request, "Saved. You will get a notification with each month's links page as it opens."
+            )
+            return redirect("survey-team", public_id=team.public_id)
+    return render(
+        request,
+        "worksheets/survey/schedule.html",
+        {"team": team, "schedule": schedule, "form": form, "error_summary": error_summary(form)},
     )
 
 
