@@ -188,7 +188,8 @@ def survey_collaborative_results(
     """Each month's results over the windows shown; team rows only for the teams `user` sees.
 
     Trusted reads of every team's closed windows: their responses are only ever summed into figures the
-    rules allow (a total over shown windows, a breakdown that passes `disclosure.breakdown_shown`).
+    rules allow (a total over shown windows, a breakdown that passes
+    `disclosure.pooled_breakdown_shown`).
     """
     windows = (
         SurveyWindow.objects.unscoped(reason="a collaborative total sums every shown team's window")
