@@ -130,7 +130,8 @@ def _team_breakdown_shown(window: SurveyWindow, roles: Counter[str]) -> bool:
 
 def survey_window_list(*, user: Any, team: Team | None = None) -> QuerySet[SurveyWindow]:
     qs = SurveyWindow.objects.visible_to(user).select_related("team__lia", "team__collaborative")
-    qs = qs.annotate(response_count=Count("responses"))
+    # Ordered here: a grouped query (the count) leaves the model's default ordering out.
+    qs = qs.annotate(response_count=Count("responses")).order_by("-month", "team__lia__name")
     return qs.filter(team=team) if team else qs
 
 
