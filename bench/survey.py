@@ -6,7 +6,8 @@ erased first), opens this month's survey for one team and issues 2,000 single-us
 --small). Starts gunicorn with production's settings (coiin/gunicorn.conf.py: 3 workers) on 127.0.0.1,
 behind TLS as in production (X-Forwarded-Proto), and has 2,000 respondents answer within the window:
 the first half 10 at a time, the second 3 at a time (one per worker: the page's own time, without
-waiting for a worker). Each opens its link (GET) and submits its answers (POST, with the page's CSRF token).
+waiting for a worker). Each opens its link (GET) and submits its answers (POST). The gunicorn workers'
+CPU time per respondent is printed too: unlike latency, it hardly depends on what else the machine runs.
 The per-address request limit is lifted, since every respondent comes from 127.0.0.1.
 
 Then closes the window (the beat task's service) with two Celery workers on a private Redis and times
@@ -40,7 +41,11 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def respond(port: int, token: str, i: int) -> tuple[float, float, int]:
-    """One respondent: open the link, answer. (GET ms, POST ms, POST status)."""
+    """One respondent: open the link, answer. (GET ms, POST ms, POST status).
+
+    The page has no CSRF token or cookie; should a version of it have them, they are sent back, so the
+    same bench measures both.
+    """
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"X-Forwarded-Proto": "https", "Host": f"127.0.0.1:{port}"}
     start = time.perf_counter()
@@ -48,23 +53,23 @@ def respond(port: int, token: str, i: int) -> tuple[float, float, int]:
     page = conn.getresponse()
     body = page.read().decode()
     got = time.perf_counter()
-    cookie = next(
-        v.split(";")[0] for k, v in page.getheaders() if k.lower() == "set-cookie" and "csrftoken" in v
-    )
     answers = {
         "q_supported": "always" if i % 3 else "often",
         "q_reflective-supervision": "always" if i % 2 else "sometimes",
         "q_work-life-balance": "never" if i % 4 else "always",
         "q_wellbeing": "better" if i % 5 else "worse",
         "role": ("home_visitor", "supervisor", "")[i % 3],
-        "csrfmiddlewaretoken": CSRF.search(body).group(1),  # type: ignore[union-attr]
     }
     post_headers = headers | {
-        "Cookie": cookie,
         "Content-Type": "application/x-www-form-urlencoded",
         "Origin": f"https://127.0.0.1:{port}",
         "Referer": f"https://127.0.0.1:{port}/s/{token}/",
     }
+    if csrf := CSRF.search(body):
+        answers["csrfmiddlewaretoken"] = csrf.group(1)
+        post_headers["Cookie"] = next(
+            v.split(";")[0] for k, v in page.getheaders() if k.lower() == "set-cookie" and "csrftoken" in v
+        )
     sent = time.perf_counter()
     conn.request("POST", f"/s/{token}/", body=urlencode(answers), headers=post_headers)
     answer = conn.getresponse()
@@ -72,6 +77,16 @@ def respond(port: int, token: str, i: int) -> tuple[float, float, int]:
     done = time.perf_counter()
     conn.close()
     return (got - start) * 1000, (done - sent) * 1000, answer.status
+
+
+def workers_cpu_seconds(master: int) -> float:
+    """User + system CPU time used so far by the gunicorn master's workers (Linux /proc)."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    ticks = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def step(what: str) -> None:
@@ -159,13 +174,16 @@ def main() -> None:
         load_before = os.getloadavg()
         half = respondents // 2
         phases = {}
+        cpu: dict[str, float] = {}  # gunicorn workers' CPU ms per respondent (GET + POST)
         started = time.perf_counter()
         for label, concurrency, batch in (
             (f"{CONCURRENCY} at a time", CONCURRENCY, list(enumerate(tokens))[:half]),
             ("3 at a time, one per gunicorn worker (the page's own time)", 3, list(enumerate(tokens))[half:]),
         ):
+            cpu_before = workers_cpu_seconds(server.pid)
             with ThreadPoolExecutor(concurrency) as pool:
                 phases[label] = list(pool.map(lambda it: respond(port, it[1], it[0]), batch))
+            cpu[label] = (workers_cpu_seconds(server.pid) - cpu_before) * 1000 / len(batch)
         wall = time.perf_counter() - started
         load_during = os.getloadavg()
         results = [r for rs in phases.values() for r in rs]
@@ -197,6 +215,7 @@ def main() -> None:
         print(f"    submission (POST) p50 {p(posts, 0.5):6.1f} ms  p95 {p95:6.1f} ms  max {max(posts):6.1f} ms"
               f"   target p95 ≤ {SUBMIT_P95_TARGET_MS:.0f} ms: {verdict}")  # fmt: skip
         print(f"    opening the link (GET) p50 {p(gets, 0.5):6.1f} ms  p95 {p(gets, 0.95):6.1f} ms")
+        print(f"    CPU of the gunicorn workers per respondent (GET + POST): {cpu[label]:5.1f} ms")
     print(f"  {respondents} respondents in {wall:.1f} s ({2 * respondents / wall:.0f} requests/s)")
     print(f"  close: {closed.outcome if closed else 'already closed'}")
     total = fresh - closed_at

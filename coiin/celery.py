@@ -22,6 +22,11 @@ app.conf.beat_schedule = {
         "task": "measures.tasks.report_reminders_send",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Just after midnight, open the staff well-being survey months due on their teams' schedules.
+    "survey-windows-open": {
+        "task": "worksheets.tasks.survey_windows_open_scheduled",
+        "schedule": crontab(hour=0, minute=10),
+    },
     # Just after midnight, close the staff well-being survey months whose last day has passed and record them.
     "survey-windows-close": {
         "task": "worksheets.tasks.survey_windows_close_due",

@@ -502,3 +502,32 @@ def test_referrals_imports_only_measures_and_collaboratives_and_no_app_imports_r
             tops = {n.split(".")[0] for n in _imports(path)}
             offending += [f"{path.relative_to(ROOT)} imports {t}" for t in tops & set(BRANCHES)]
     assert offending == []
+
+
+def test_survey_answers_reach_pages_only_through_the_survey_selectors():
+    """Staff survey answers and comments are read for viewers in worksheets/survey/selectors.py, which
+    applies the disclosure rules (threshold, breakdowns, subtraction), and nowhere else; the services
+    write them and close a month; the rules are applied nowhere but there (issue 23)."""
+    private = {"SurveyResponse", "SurveyComment", "group_shown", "breakdown_shown", "pooled_breakdown_shown"}
+    related = {"responses", "comments"}  # a window's answers and comments, as related managers
+    allowed = {
+        "worksheets/models.py": {"SurveyResponse", "SurveyComment", "responses", "comments"},  # defines them
+        "worksheets/survey/disclosure.py": {"group_shown", "breakdown_shown", "pooled_breakdown_shown"},
+        "worksheets/survey/selectors.py": private | related,
+        "worksheets/survey/services.py": {
+            "SurveyResponse",
+            "SurveyComment",
+        },  # saves them; closing counts them
+        "worksheets/survey/forms.py": {"SurveyResponse"},  # the role choices
+    }
+    offending = []
+    for app in [*APPS_IN_IMPORT_ORDER, *BRANCHES]:
+        for path in (ROOT / app).rglob("*.py"):
+            name = str(path.relative_to(ROOT))
+            if "/migrations/" in name or name.endswith("/demo.py"):
+                continue
+            watched = private | related if name.startswith("worksheets/survey/") else private
+            offending += [
+                f"{name}: {n}" for n in sorted(_names_referred(path) & watched - allowed.get(name, set()))
+            ]
+    assert offending == []

@@ -55,7 +55,14 @@ from referrals.models import Program, Referral, ReferralEvent
 from referrals.services import referral_choose, referral_create, referral_send
 from tests.factories import MeasureFactory
 from tests.referrals.network import build_network, family
-from worksheets.models import SurveyInstrument, SurveyItem, SurveyLink, SurveyWindow, Worksheet
+from worksheets.models import (
+    SurveyInstrument,
+    SurveyItem,
+    SurveyLink,
+    SurveySchedule,
+    SurveyWindow,
+    Worksheet,
+)
 from worksheets.services import joy_worksheet_save
 from worksheets.survey.dates import month_last_day
 from worksheets.survey.services import (
@@ -400,6 +407,9 @@ def _survey_state() -> list[tuple[Any, ...]]:
         *SurveyItem.objects.unscoped(reason="matrix").values_list("id", "code", "text_en"),
         *SurveyInstrument.objects.unscoped(reason="matrix").values_list("id", "min_responses"),
         *SurveyLink.objects.unscoped(reason="matrix").values_list("id", "used"),
+        *SurveySchedule.objects.unscoped(reason="matrix").values_list(
+            "id", "day", "days_open", "staff_count"
+        ),
     ]
 
 
@@ -1195,6 +1205,16 @@ ROUTES: dict[str, list[Case]] = {
                 "closes_on": "2025-03-31",
                 "staff_count": "9",
             },
+            unchanged=_survey_state,
+        ),
+    ],
+    "survey-schedule": [
+        Case("get", lambda w: f"/teams/{w.team_a1.public_id}/survey/schedule/", _SURVEY_RUN_GET),
+        Case(
+            "post",
+            lambda w: f"/teams/{w.team_a1.public_id}/survey/schedule/",
+            _SURVEY_RUN_POST,
+            data=lambda w: {"day": "1", "days_open": "5", "staff_count": "9"},
             unchanged=_survey_state,
         ),
     ],

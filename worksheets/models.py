@@ -3,7 +3,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -258,6 +258,46 @@ class SurveyWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} survey {self.month:%Y-%m}"
+
+
+SURVEY_SCHEDULE_LATEST_DAY = 28  # every month has a 28th
+SURVEY_SCHEDULE_MAX_DAYS = 28
+
+
+class SurveySchedule(models.Model):
+    """A team's standing order: open its survey month each month on `day`, for `days_open` days, asking
+    `staff_count` staff (worksheets/survey/services.py, `survey_windows_open_scheduled`)."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="survey_schedule")
+    day = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(SURVEY_SCHEDULE_LATEST_DAY)],
+        help_text="Day of the month the survey opens (1 to 28).",
+    )
+    days_open = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(SURVEY_SCHEDULE_MAX_DAYS)],
+        help_text="How many days it stays open (1 to 28).",
+    )
+    staff_count = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1)], help_text="Home visitors and supervisors asked each month."
+    )
+
+    objects = TeamOwned.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(day__gte=1, day__lte=SURVEY_SCHEDULE_LATEST_DAY),
+                name="survey_schedule_day_1_to_28",
+            ),
+            models.CheckConstraint(
+                condition=Q(days_open__gte=1, days_open__lte=SURVEY_SCHEDULE_MAX_DAYS),
+                name="survey_schedule_days_open_1_to_28",
+            ),
+            models.CheckConstraint(condition=Q(staff_count__gte=1), name="survey_schedule_staff_at_least_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} survey on day {self.day} for {self.days_open} days"
 
 
 class SurveyLink(models.Model):

@@ -36,6 +36,7 @@ urlpatterns = [
     ),
     path("survey-questions/<uuid:public_id>/", survey.survey_item_edit, name="survey-item-edit"),
     path("teams/<uuid:public_id>/survey/", survey.survey_team, name="survey-team"),
+    path("teams/<uuid:public_id>/survey/schedule/", survey.survey_schedule, name="survey-schedule"),
     path("survey-months/<uuid:public_id>/", survey.survey_window, name="survey-window"),
     path("survey-months/<uuid:public_id>/links/", survey.survey_window_links, name="survey-window-links"),
     path("survey-months/<uuid:public_id>/email/", survey.survey_window_email, name="survey-window-email"),

@@ -108,3 +108,68 @@ def test_a_staff_member_answers_in_spanish_on_a_phone_and_the_lead_sees_the_rate
         screenshot(page, "survey-respond-1280-en")
     finally:
         wide.close()
+
+
+def test_the_lead_sets_a_schedule_and_the_team_page_shows_it_and_a_breakdown_by_role(
+    world, signed_in_page, live_server
+):
+    from collaboratives import months
+    from tests.worksheets.survey.conftest import ALL_TOP, NONE_TOP
+
+    for code in ("supported", "reflective-supervision", "work-life-balance", "wellbeing"):
+        MeasureFactory(collaborative=world.one, code=code, kind=Measure.Kind.PROPORTION)
+    today = timezone.localdate()
+    last_month = months.add(today.replace(day=1), -1)
+    closed = services.survey_window_open(
+        actor=world.alice,
+        team=world.team_a1,
+        month=last_month,
+        opens_on=last_month,
+        closes_on=dates.month_last_day(last_month),
+        staff_count=12,
+    )
+    for role, answers in [("home_visitor", NONE_TOP)] * 5 + [("supervisor", ALL_TOP)] * 5:
+        (token,) = services.survey_links_issue(actor=world.alice, window=closed, count=1)
+        services.survey_response_submit(
+            token=token, answers=answers, role=role, comment="", today=last_month.replace(day=20)
+        )
+    services.survey_window_close(window_id=closed.id, today=today)
+
+    lead = signed_in_page(world.alice)
+    lead.goto(f"{live_server.url}/teams/{world.team_a1.public_id}/survey/schedule/")
+    assert axe_violations(lead) == []
+    screenshot(lead, "survey-schedule-1280")
+    lead.fill("#id_day", "29")
+    lead.fill("#id_staff_count", "8")
+    lead.click("button:has-text('Save the schedule')")
+    lead.wait_for_load_state()
+    assert "Ensure this value is less than or equal to 28." in lead.inner_text("main")
+    assert axe_violations(lead) == []
+    screenshot(lead, "survey-schedule-error-1280")
+    lead.fill("#id_day", str(min(today.day, 28)))
+    lead.fill("#id_days_open", "5")
+    lead.click("button:has-text('Save the schedule')")
+    lead.wait_for_load_state()
+    assert lead.url.endswith("/links/")  # this month's days are under way: it opened, its links are next
+    assert f"The survey of {today:%B %Y} is due now, so it opened" in lead.inner_text("main")
+    assert axe_violations(lead) == []
+
+    lead.goto(f"{live_server.url}/teams/{world.team_a1.public_id}/survey/")
+    main = lead.inner_text("main")
+    assert "Opens each month on day" in main and "asking 8 staff" in main
+    assert "Supervisor: 5 responses" in main and "Home visitor: 5 responses" in main
+    assert axe_violations(lead) == []
+    screenshot(lead, "survey-team-schedule-1280")
+
+    narrow = signed_in_page(world.bob, width=390)
+    narrow.goto(f"{live_server.url}/teams/{world.team_a1.public_id}/survey/")
+    assert "Supervisor: 5 responses" in narrow.inner_text("main")
+    assert "Change or stop the schedule" not in narrow.inner_text("main")
+    assert narrow.evaluate("document.documentElement.scrollWidth") <= 390
+    assert axe_violations(narrow) == []
+    screenshot(narrow, "survey-team-schedule-390")
+    alice_narrow = signed_in_page(world.alice, width=390)
+    alice_narrow.goto(f"{live_server.url}/teams/{world.team_a1.public_id}/survey/schedule/")
+    assert alice_narrow.evaluate("document.documentElement.scrollWidth") <= 390
+    assert axe_violations(alice_narrow) == []
+    screenshot(alice_narrow, "survey-schedule-390")

@@ -2,10 +2,13 @@
 
 A survey figure is a count of answers among a group of responses. It is shown only when the group has at
 least `k` responses (k ≥ 5), and a breakdown of a group by role only when every role group and its
-complement within the group have at least `k`.
+complement within the group have at least `k`. A breakdown of a pool of groups (the collaborative's
+month) whose parts have breakdowns of their own (its teams') is shown only when what is left after
+taking the parts' breakdowns away passes the same rule.
 """
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 
 
 def group_shown(n: int, k: int) -> bool:
@@ -19,6 +22,19 @@ def breakdown_shown(groups: Mapping[str, int], k: int) -> bool:
     total = sum(groups.values())
     present = [n for n in groups.values() if n > 0]
     return len(present) >= 2 and all(n >= k and total - n >= k for n in present)
+
+
+def pooled_breakdown_shown(
+    groups: Mapping[str, int], parts_shown: Iterable[Mapping[str, int]], k: int
+) -> bool:
+    """A pool's breakdown by role (`groups`), when some of its parts show their own breakdowns
+    (`parts_shown`): the pool's breakdown passes `breakdown_shown`, and so does the rest of the pool once
+    those parts are subtracted (or nothing is left), since anyone may do that subtraction."""
+    rest = Counter(groups)
+    for part in parts_shown:
+        rest.subtract(part)
+    left = {role: n for role, n in rest.items() if n}
+    return breakdown_shown(groups, k) and (not left or breakdown_shown(left, k))
 
 
 def share(count: int, n: int) -> float:

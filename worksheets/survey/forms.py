@@ -8,7 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from collaboratives import months
 from measures.models import Measure
-from worksheets.models import SURVEY_MIN_RESPONSES_FLOOR, SurveyResponse
+from worksheets.models import (
+    SURVEY_MIN_RESPONSES_FLOOR,
+    SURVEY_SCHEDULE_LATEST_DAY,
+    SURVEY_SCHEDULE_MAX_DAYS,
+    SurveyResponse,
+)
 from worksheets.survey.services import MAX_COMMENT_LENGTH, MAX_LINKS_PER_REQUEST
 
 
@@ -73,6 +78,27 @@ class WindowOpenForm(forms.Form):
         min_value=1,
         max_value=999,
         help_text="Home visitors and supervisors on the team.",
+    )
+
+
+class ScheduleForm(forms.Form):
+    day = forms.IntegerField(
+        label="Opens on day",
+        min_value=1,
+        max_value=SURVEY_SCHEDULE_LATEST_DAY,
+        help_text=f"Day of each month the survey opens, 1 to {SURVEY_SCHEDULE_LATEST_DAY}.",
+    )
+    days_open = forms.IntegerField(
+        label="Days open",
+        min_value=1,
+        max_value=SURVEY_SCHEDULE_MAX_DAYS,
+        help_text=f"1 to {SURVEY_SCHEDULE_MAX_DAYS}. It may run into the next month.",
+    )
+    staff_count = forms.IntegerField(
+        label="Staff asked",
+        min_value=1,
+        max_value=999,
+        help_text="Home visitors and supervisors on the team; change it here when the team changes.",
     )
 
 

@@ -4,8 +4,10 @@ No result is ever computed for an open window: a figure that moved with each new
 whoever watched it what that response said. A closed window's results are shown only from its
 threshold up, to everyone who sees the team (leads and admins included); comments likewise. The
 collaborative's monthly total counts only windows that are shown, so it minus the teams shown is
-always a sum of shown teams, never a hidden one; its breakdown by role appears once the month can no
-longer change, and only where every role group and its complement reach the threshold.
+always a sum of shown teams, never a hidden one. A breakdown by role, of a team's month (on the team's
+page, away from its comments) or of the collaborative's month, appears only where every role group and
+its complement reach the threshold; the collaborative's, once the month can no longer change, and only
+if what is left of it once the teams' own breakdowns are taken away passes the same rule.
 """
 
 import datetime as dt
@@ -16,9 +18,10 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils import translation
 
+from collaboratives import months
 from collaboratives.models import Collaborative, Team
-from worksheets.models import SurveyResponse, SurveyWindow
-from worksheets.survey import disclosure
+from worksheets.models import SurveyResponse, SurveySchedule, SurveyWindow
+from worksheets.survey import dates, disclosure
 from worksheets.survey.dates import latest_close_day
 
 
@@ -76,6 +79,15 @@ class MonthResult:
     breakdown_reason: str
 
 
+@dataclass(frozen=True)
+class WindowBreakdown:
+    """A team's closed month by role, where the rules allow it (`groups` None and a reason otherwise)."""
+
+    window: SurveyWindow
+    groups: dict[str, list[ItemResult]] | None
+    reason: str
+
+
 def _label(choices: list[dict[str, str]], values: list[str]) -> str:
     language = "es" if (translation.get_language() or "").startswith("es") else "en"
     return " or ".join(c[language] for c in choices if c["value"] in values)
@@ -98,9 +110,28 @@ def _item_results(items: list[dict[str, Any]], answers: list[dict[str, str]]) ->
     return results
 
 
+def _by_role(
+    items: list[dict[str, Any]], rows: list[tuple[str, dict[str, str]]]
+) -> dict[str, list[ItemResult]]:
+    roles = sorted({role for role, _ in rows})
+    return {
+        str(SurveyResponse.Role(role).label): _item_results(items, [a for r, a in rows if r == role])
+        for role in roles
+    }
+
+
+def _team_breakdown_shown(window: SurveyWindow, roles: Counter[str]) -> bool:
+    """Whether a closed team month shows its own breakdown by role (the same rule for every viewer)."""
+    n = sum(roles.values())
+    return disclosure.group_shown(n, window.min_responses) and disclosure.breakdown_shown(
+        roles, window.min_responses
+    )
+
+
 def survey_window_list(*, user: Any, team: Team | None = None) -> QuerySet[SurveyWindow]:
     qs = SurveyWindow.objects.visible_to(user).select_related("team__lia", "team__collaborative")
-    qs = qs.annotate(response_count=Count("responses"))
+    # Ordered here: a grouped query (the count) leaves the model's default ordering out.
+    qs = qs.annotate(response_count=Count("responses")).order_by("-month", "team__lia__name")
     return qs.filter(team=team) if team else qs
 
 
@@ -122,13 +153,44 @@ def survey_window_view(*, window: SurveyWindow) -> WindowView:
     return WindowView(window, n, True, "", _item_results(window.items, answers), comments)
 
 
+def survey_team_breakdowns(*, windows: list[SurveyWindow]) -> list[WindowBreakdown]:
+    """The breakdown by role of each closed month in `windows` (from `survey_window_list`, so the viewer
+    sees their team) that reaches the threshold; a month under it is left out, as its results are."""
+    closed = [
+        w
+        for w in windows
+        if w.status == SurveyWindow.Status.CLOSED
+        and disclosure.group_shown(w.response_count, w.min_responses)  # type: ignore[attr-defined]
+    ]
+    rows: dict[int, list[tuple[str, dict[str, str]]]] = defaultdict(list)
+    for window_id, role, answers in (
+        SurveyResponse.objects.unscoped(reason="the windows' team is visible to the viewer")
+        .filter(window__in=[w.id for w in closed])
+        .values_list("window_id", "role", "answers")
+    ):
+        rows[window_id].append((role, answers))
+    result = []
+    for window in closed:
+        window_rows = rows[window.id]
+        if _team_breakdown_shown(window, Counter(role for role, _ in window_rows)):
+            result.append(WindowBreakdown(window, _by_role(window.items, window_rows), ""))
+        else:
+            reason = (
+                f"No breakdown by role: each role, and everyone else, must have at least "
+                f"{window.min_responses} responses."
+            )
+            result.append(WindowBreakdown(window, None, reason))
+    return result
+
+
 def survey_collaborative_results(
     *, user: Any, collaborative: Collaborative, today: dt.date
 ) -> list[MonthResult]:
     """Each month's results over the windows shown; team rows only for the teams `user` sees.
 
     Trusted reads of every team's closed windows: their responses are only ever summed into figures the
-    rules allow (a total over shown windows, a breakdown that passes `disclosure.breakdown_shown`).
+    rules allow (a total over shown windows, a breakdown that passes
+    `disclosure.pooled_breakdown_shown`).
     """
     windows = (
         SurveyWindow.objects.unscoped(reason="a collaborative total sums every shown team's window")
@@ -167,18 +229,23 @@ def survey_collaborative_results(
             if w.team_id in visible_teams
         ]
         groups = Counter(role for role, _ in pooled)
+        teams_shown = [
+            roles
+            for w in month_windows
+            if _team_breakdown_shown(w, roles := Counter(role for role, _ in responses[w.id]))
+        ]
         breakdown, reason = None, ""
         if month in unsettled or today <= latest_close_day(month):
             reason = "The breakdown by role appears once every survey of the month has closed for good."
         elif not disclosure.breakdown_shown(groups, k):
             reason = f"No breakdown by role: each role, and everyone else, must have at least {k} responses."
+        elif not disclosure.pooled_breakdown_shown(groups, teams_shown, k):
+            reason = (
+                "No breakdown by role: taking away the teams' own breakdowns, each role of the other teams, "
+                f"and everyone else, must have at least {k} responses."
+            )
         else:
-            breakdown = {
-                str(SurveyResponse.Role(role).label): _item_results(
-                    items, [a for r, a in pooled if r == role]
-                )
-                for role in sorted(groups)
-            }
+            breakdown = _by_role(items, pooled)
         results.append(
             MonthResult(
                 month,
@@ -191,3 +258,30 @@ def survey_collaborative_results(
             )
         )
     return results
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    schedule: SurveySchedule
+    next_opening: dt.date
+
+
+def survey_schedule_of(*, team: Team) -> SurveySchedule | None:
+    """The team's schedule (the caller loaded `team` through `visible_to`)."""
+    return SurveySchedule.objects.unscoped(reason="the caller's team is visible").filter(team=team).first()
+
+
+def survey_schedule_view(*, team: Team, today: dt.date) -> ScheduleView | None:
+    """The team's schedule and the next day it will open a month (a month that has a survey is skipped)."""
+    schedule = survey_schedule_of(team=team)
+    if schedule is None:
+        return None
+    taken = set(
+        SurveyWindow.objects.unscoped(reason="the caller's team is visible")
+        .filter(team=team)
+        .values_list("month", flat=True)
+    )
+    opening = dates.scheduled_next_opening(today, schedule.day)
+    while months.first_of(opening) in taken:
+        opening = dates.scheduled_next_opening(months.add(months.first_of(opening), 1), schedule.day)
+    return ScheduleView(schedule, opening)

@@ -14,13 +14,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from collaboratives import access
-from collaboratives.models import Collaborative, Membership, Role, Team
+from collaboratives.models import Collaborative, Membership, Notification, Role, Team
+from collaboratives.notifications import notification_send_many
 from measures.models import Measure
 from measures.services import ObservationInput, observations_record
 from worksheets.models import (
@@ -30,8 +31,10 @@ from worksheets.models import (
     SurveyItem,
     SurveyLink,
     SurveyResponse,
+    SurveySchedule,
     SurveyWindow,
 )
+from worksheets.survey import dates
 from worksheets.survey import instrument as defaults
 from worksheets.survey.dates import latest_close_day
 from worksheets.survey.tokens import token_hash, token_new
@@ -218,6 +221,98 @@ def survey_window_update(
     window.full_clean()
     window.save()
     return window
+
+
+# --- opening on a schedule ---
+
+
+@transaction.atomic
+def survey_schedule_set(
+    *, actor: Any, team: Team, day: int, days_open: int, staff_count: int, today: dt.date
+) -> tuple[SurveySchedule, SurveyWindow | None]:
+    """Have the team's survey open each month on `day` for `days_open` days; replaces its schedule.
+
+    If a month's scheduled days include `today` and that month has no survey yet, it opens now (as the
+    nightly run would), so the lead can hand out its links at once; returns that window, or None.
+    """
+    access.require(actor, access.Action.RUN_SURVEY, team)
+    schedule = _trusted(SurveySchedule, "the team's own schedule").filter(team=team).first()
+    schedule = schedule or SurveySchedule(team=team)
+    schedule.day, schedule.days_open, schedule.staff_count = day, days_open, staff_count
+    schedule.full_clean()
+    schedule.save()
+    return schedule, _open_scheduled(schedule, actor, today)
+
+
+@transaction.atomic
+def survey_schedule_stop(*, actor: Any, team: Team) -> bool:
+    """Stop opening the team's survey on a schedule (months already open stay open). False if none."""
+    access.require(actor, access.Action.RUN_SURVEY, team)
+    deleted, _ = _trusted(SurveySchedule, "the team's own schedule").filter(team=team).delete()
+    return bool(deleted)
+
+
+def _open_scheduled(schedule: SurveySchedule, actor: Any, today: dt.date) -> SurveyWindow | None:
+    """Open the month the schedule has due today, unless that month already has a survey (opened by
+    hand, on schedule, or since closed). Tells the team's CQI leads, with a link to the links sheet."""
+    team = schedule.team
+    month = dates.scheduled_month_due(today, schedule.day, schedule.days_open)
+    windows = _trusted(SurveyWindow, "whether the team's month already has a survey")
+    if month is None or windows.filter(team=team, month=month).exists():
+        return None
+    opens_on, closes_on = dates.scheduled_days(month, schedule.day, schedule.days_open)
+    try:
+        with transaction.atomic():
+            window = survey_window_open(
+                actor=actor,
+                team=team,
+                month=month,
+                opens_on=opens_on,
+                closes_on=closes_on,
+                staff_count=schedule.staff_count,
+            )
+    except IntegrityError:  # opened by hand at the same moment
+        return None
+    except ValidationError as error:  # e.g. the month is outside the collaborative's dates
+        logger.info("scheduled survey of %s %s not opened: %s", team, month, "; ".join(error.messages))
+        return None
+    leads = [
+        m.user
+        for m in _trusted(Membership, "the team's CQI leads are told their survey opened")
+        .select_related("user")
+        .filter(role=Role.CQI_LEAD, lia_id=team.lia_id, user__is_active=True)
+    ]
+    notification_send_many(
+        recipients=leads,
+        kind=Notification.Kind.SURVEY,
+        text=(
+            f"The staff well-being survey of {month:%B %Y} opened on schedule ({opens_on:%-d %b} to "
+            f"{closes_on:%-d %b}). Hand out its links."
+        ),
+        url=reverse("survey-window-links", args=[window.public_id]),
+        key=f"survey-opened:{window.public_id}",
+    )
+    return window
+
+
+def survey_windows_open_scheduled(*, today: dt.date) -> list[int]:
+    """Open every team's scheduled survey month due today that has none yet; safe to repeat.
+
+    Opened in the name of the team's CQI lead (who set the schedule); a team with no active CQI lead
+    is skipped, since no one could hand out the links.
+    """
+    opened = []
+    schedules = _trusted(SurveySchedule, "the scheduled opening looks at every team")
+    for schedule in schedules.select_related("team__collaborative", "team__lia").order_by("id"):
+        lead = _team_lead(schedule.team)
+        if lead is None:
+            logger.info("scheduled survey of %s not opened: the team has no active CQI lead", schedule.team)
+            continue
+        with transaction.atomic():
+            window = _open_scheduled(schedule, lead, today)
+        if window is not None:
+            opened.append(window.id)
+    return opened
 
 
 def _links_create(window: SurveyWindow, count: int) -> list[str]:

@@ -12,7 +12,9 @@ from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from collaboratives import access
@@ -194,10 +196,54 @@ def survey_team(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "team": team,
             "views": [selectors.survey_window_view(window=w) for w in windows],
+            "breakdowns": selectors.survey_team_breakdowns(windows=windows),
+            "schedule": selectors.survey_schedule_view(team=team, today=today),
             "can_run": can_run,
             "form": form,
             "error_summary": error_summary(form),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_schedule(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The team's CQI lead has its survey open each month on a schedule, or stops it."""
+    team = _team(request, public_id)
+    access.require(request.user, access.Action.RUN_SURVEY, team)
+    schedule = selectors.survey_schedule_of(team=team)
+    if request.method == "POST" and "stop" in request.POST:
+        if services.survey_schedule_stop(actor=request.user, team=team):
+            messages.success(
+                request, "The survey no longer opens on a schedule. Months already open stay open."
+            )
+        return redirect("survey-team", public_id=team.public_id)
+    initial = {"day": 1, "days_open": 14, "staff_count": None}
+    if schedule is not None:
+        initial = {"day": schedule.day, "days_open": schedule.days_open, "staff_count": schedule.staff_count}
+    form = forms.ScheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedule, opened = services.survey_schedule_set(
+                actor=request.user, team=team, today=timezone.localdate(), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if opened is not None:
+                messages.success(
+                    request,
+                    f"Saved. The survey of {opened.month:%B %Y} is due now, so it opened: hand out its links.",
+                )
+                return redirect("survey-window-links", public_id=opened.public_id)
+            messages.success(
+                request, "Saved. You will get a notification with each month's links page as it opens."
+            )
+            return redirect("survey-team", public_id=team.public_id)
+    return render(
+        request,
+        "worksheets/survey/schedule.html",
+        {"team": team, "schedule": schedule, "form": form, "error_summary": error_summary(form)},
     )
 
 
@@ -346,9 +392,34 @@ def _over_rate_limit(request: HttpRequest) -> bool:
     return count > settings.SURVEY_REQUESTS_PER_ADDRESS
 
 
+# A month's questions never change once it is open (`SurveyWindow.items`), so each web process renders
+# them blank once per month and language, not once per respondent. Bounded: emptied when full.
+_BLANK_QUESTIONS: dict[tuple[int, str], str] = {}
+_BLANK_QUESTIONS_MAX = 256
+
+
+def _blank_questions(window: SurveyWindow, language: str) -> str:
+    key = (window.id, language)
+    html = _BLANK_QUESTIONS.get(key)
+    if html is None:
+        form = forms.ResponseForm(items=window.items, language=language)
+        html = render_to_string("worksheets/survey/_questions.html", {"form": form})
+        if len(_BLANK_QUESTIONS) >= _BLANK_QUESTIONS_MAX:
+            _BLANK_QUESTIONS.clear()
+        _BLANK_QUESTIONS[key] = html
+    return html
+
+
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def survey_respond(request: HttpRequest, token: str) -> HttpResponse:
-    """No account: the link is the credential. Every unusable link gets the same page."""
+    """No account: the link is the credential. Every unusable link gets the same page.
+
+    No CSRF token or cookie: the link's token, in the URL the form posts to, is already a secret a
+    forging site cannot know (whoever knows it can answer with it directly), so a CSRF token would
+    add nothing, and without it the page leaves no cookie at all on the respondent's phone and
+    spends no time making and checking one (docs/survey.md).
+    """
     language = _language(request)
     with translation.override(language):
         other = "en" if language == "es" else "es"
@@ -399,6 +470,7 @@ def survey_respond(request: HttpRequest, token: str) -> HttpResponse:
                 "window": window,
                 "error_summary": error_summary(form),
                 "switch_url": f"{request.path}?lang={other}",
+                "questions": _blank_questions(window, language) if request.method == "GET" else "",
             },
             status=400 if form.errors else 200,
         )

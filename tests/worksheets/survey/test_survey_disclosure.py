@@ -11,6 +11,7 @@ from worksheets.survey import disclosure, services
 from .conftest import ALL_TOP, MONTH, NONE_TOP, answer, open_window
 
 AFTER = dt.date(2025, 4, 1)
+SETTLED = dt.date(2025, 5, 1)  # March can no longer change: no team may add or keep a March window
 
 
 @pytest.mark.parametrize(
@@ -161,3 +162,156 @@ def test_a_month_with_a_window_still_open_shows_no_breakdown_yet(client, survey)
     page = client.get(f"/collaboratives/{survey.world.one.public_id}/survey/").content.decode()
     assert "By role" not in page
     assert "The breakdown by role appears once every survey of the month has closed for good." in page
+
+
+@pytest.mark.parametrize(
+    ("groups", "parts", "shown"),
+    [
+        ({"home_visitor": 10, "supervisor": 10}, [], True),
+        ({"home_visitor": 10, "supervisor": 10}, [{"home_visitor": 5, "supervisor": 5}], True),
+        # Taking away a team's 5 supervisors leaves another team's 2: hidden.
+        ({"home_visitor": 10, "supervisor": 7}, [{"home_visitor": 5, "supervisor": 5}], False),
+        # Every team's breakdown is shown on its own: nothing is left to work out.
+        ({"home_visitor": 10, "supervisor": 10}, [{"home_visitor": 5, "supervisor": 5}] * 2, True),
+        # What is left is one role only: its complement (0) is under 5.
+        ({"home_visitor": 11, "supervisor": 5}, [{"home_visitor": 5, "supervisor": 5}], False),
+        ({"home_visitor": 9, "supervisor": 4}, [], False),
+    ],
+)
+def test_pooled_breakdown_rule(groups, parts, shown):
+    assert disclosure.pooled_breakdown_shown(groups, parts, 5) is shown
+
+
+def _team_page(client, user, team):
+    client.force_login(user)
+    return client.get(f"/teams/{team.public_id}/survey/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("roles", "shown"),
+    [
+        ({"home_visitor": 5, "supervisor": 5}, True),
+        ({"home_visitor": 5, "supervisor": 4}, False),  # 4 supervisors
+        ({"home_visitor": 4, "supervisor": 5}, False),  # 4 home visitors: the supervisors' complement
+        ({"home_visitor": 5, "supervisor": 5, "": 1}, False),  # the one who did not say
+        ({"home_visitor": 10}, False),  # splits nothing: its complement is empty
+    ],
+)
+@pytest.mark.parametrize("who", ["alice", "bob", "frank", "root"])
+def test_a_team_month_is_broken_down_by_role_only_when_each_role_and_its_complement_reach_5(
+    client, survey, roles, shown, who
+):
+    responses = [
+        (ALL_TOP if role == "supervisor" else NONE_TOP, role, "A comment")
+        for role, n in roles.items()
+        for _ in range(n)
+    ]
+    _close(survey.window, responses)
+    page = _team_page(client, getattr(survey.world, who), survey.world.team_a1)
+    assert ("Supervisor: 5 responses" in page and "Home visitor: 5 responses" in page) is shown
+    assert ("By role" in page) is True  # the month is listed, with its breakdown or the reason there is none
+    if shown:
+        assert "100% <span" in page and "(5 of 5)" in page and "0% <span" in page
+    else:
+        assert "No breakdown by role: each role, and everyone else, must have at least 5 responses." in page
+        assert "Supervisor: 4" not in page and "Home visitor: 4" not in page
+    assert "A comment" not in page  # comments stay on the month's own page, away from any breakdown
+
+
+def test_a_team_month_under_the_threshold_has_no_breakdown_section(client, survey):
+    _close(survey.window, [(ALL_TOP, "home_visitor", "")] * 2 + [(NONE_TOP, "supervisor", "")] * 2)
+    page = _team_page(client, survey.world.alice, survey.world.team_a1)
+    assert "By role" not in page and "Supervisor:" not in page
+
+
+def _attack_setup(survey):
+    """A1: 5 home visitors + 5 supervisors (its own breakdown is shown). C1: 5 home visitors + 2
+    supervisors (7 responses: its total is shown, its breakdown is not). Over both, 10 and 7: each role
+    and its complement reach 5, so the collaborative's breakdown alone would pass the plain rule."""
+    w = survey.world
+    c1 = open_window(w, w.team_c1)
+    _close(survey.window, [(NONE_TOP, "home_visitor", "")] * 5 + [(ALL_TOP, "supervisor", "")] * 5)
+    _close(c1, [(NONE_TOP, "home_visitor", "")] * 5 + [(ALL_TOP, "supervisor", "")] * 2)
+    return c1
+
+
+def _seen(items):
+    return (items[0].n, tuple(i.top for i in items))
+
+
+def _everything_anyone_sees(world, today):
+    """The union of what every user can read of ONE's survey, through the reads every page uses."""
+    from django.contrib.auth import get_user_model
+
+    from collaboratives.models import Team
+    from worksheets.survey import selectors
+
+    totals, team_totals, breakdowns, team_breakdowns = {}, {}, {}, {}
+    for user in get_user_model().objects.all():
+        for month in selectors.survey_collaborative_results(user=user, collaborative=world.one, today=today):
+            totals[month.month] = _seen(month.items)
+            for row in month.rows:
+                team_totals[(month.month, row.team.id)] = _seen(row.items)
+            if month.breakdown:
+                breakdowns[month.month] = {role: _seen(items) for role, items in month.breakdown.items()}
+        for team in Team.objects.visible_to(user).filter(collaborative=world.one):
+            windows = list(selectors.survey_window_list(user=user, team=team))
+            for view in map(lambda w: selectors.survey_window_view(window=w), windows):
+                if view.shown:
+                    team_totals[(view.window.month, team.id)] = _seen(view.items)
+            for b in selectors.survey_team_breakdowns(windows=windows):
+                if b.groups:
+                    team_breakdowns[(b.window.month, team.id)] = {
+                        role: _seen(items) for role, items in b.groups.items()
+                    }
+    return totals, team_totals, breakdowns, team_breakdowns
+
+
+def _left_after_subtracting(whole, parts):
+    n, tops = whole
+    for part_n, part_tops in parts:
+        n -= part_n
+        tops = tuple(t - p for t, p in zip(tops, part_tops, strict=True))
+    return n, tops
+
+
+def test_attacker_subtracting_every_shown_figure_recovers_no_group_under_the_threshold(survey):
+    """Every subtraction anyone could make of what anyone is shown — the collaborative's total minus
+    the teams shown, its breakdown by role minus the teams' breakdowns — leaves nothing, or a group of at
+    least 5. In particular C1's 2 supervisors are never recoverable."""
+    _attack_setup(survey)
+    totals, team_totals, breakdowns, team_breakdowns = _everything_anyone_sees(survey.world, SETTLED)
+    assert totals == {MONTH: (17, (7, 7, 7, 7))}  # A1 and C1: both reach the threshold
+    assert set(team_breakdowns) == {(MONTH, survey.world.team_a1.id)}  # C1's 2 supervisors: not shown
+    for month, whole in totals.items():
+        n, _ = _left_after_subtracting(whole, [v for (m, _), v in team_totals.items() if m == month])
+        assert n == 0 or n >= 5
+    assert breakdowns == {}, "10 home visitors and 7 supervisors, minus A1's 5 and 5, would leave C1's 2"
+    for month, roles in breakdowns.items():
+        shown_teams = [v for (m, _), v in team_breakdowns.items() if m == month]
+        for role, whole in roles.items():
+            n, _ = _left_after_subtracting(whole, [t[role] for t in shown_teams if role in t])
+            assert n == 0 or n >= 5
+
+
+def test_the_collaborative_says_why_a_breakdown_that_subtraction_would_undo_is_not_shown(client, survey):
+    _attack_setup(survey)
+    client.force_login(survey.world.frank)
+    page = client.get(f"/collaboratives/{survey.world.one.public_id}/survey/").content.decode()
+    assert "Supervisor: 7 responses" not in page
+    assert (
+        "No breakdown by role: taking away the teams&#x27; own breakdowns, each role of the other teams, "
+        "and everyone else, must have at least 5 responses." in page
+    )
+    team_page = _team_page(client, survey.world.frank, survey.world.team_a1)
+    assert "Supervisor: 5 responses" in team_page
+
+
+def test_the_collaborative_breakdown_is_shown_when_what_is_left_reaches_5_per_role(client, survey):
+    w = survey.world
+    c1 = open_window(w, w.team_c1)
+    _close(survey.window, [(NONE_TOP, "home_visitor", "")] * 5 + [(ALL_TOP, "supervisor", "")] * 5)
+    _close(c1, [(NONE_TOP, "home_visitor", "")] * 5 + [(ALL_TOP, "supervisor", "")] * 5)
+    totals, team_totals, breakdowns, team_breakdowns = _everything_anyone_sees(w, SETTLED)
+    assert breakdowns[MONTH]["Supervisor"] == (10, (10, 10, 10, 10))
+    assert len(team_breakdowns) == 2

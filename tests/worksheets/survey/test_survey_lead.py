@@ -178,3 +178,18 @@ def test_open_form_on_the_team_page_opens_a_month_and_leads_to_its_links(client,
     )
     window = _windows().get(month=today.replace(day=1))
     assert response.status_code == 302 and response.url == f"/survey-months/{window.public_id}/links/"
+
+
+def test_the_team_page_lists_the_newest_month_first_and_offers_its_staff_count(client, survey):
+    services.survey_window_open(
+        actor=survey.world.alice,
+        team=survey.world.team_a1,
+        month=dt.date(2025, 4, 1),
+        opens_on=dt.date(2025, 4, 1),
+        closes_on=dt.date(2025, 4, 30),
+        staff_count=7,
+    )
+    client.force_login(survey.world.alice)
+    page = client.get(f"/teams/{survey.world.team_a1.public_id}/survey/").content.decode()
+    assert page.index("April 2025") < page.index("March 2025")
+    assert 'name="staff_count" value="7"' in page

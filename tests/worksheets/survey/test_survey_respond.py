@@ -171,3 +171,37 @@ def test_a_link_answered_between_reading_and_claiming_says_already_answered(toda
             token=token, answers=ALL_TOP, role="", comment="", today=today, window=read
         )
     assert _responses().count() == 1
+
+
+def test_the_page_leaves_no_cookie_and_a_post_needs_no_csrf_token(today_window):
+    from django.test import Client
+
+    window, token = today_window
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(f"/s/{token}/")
+    assert page.status_code == 200 and not page.cookies
+    assert "csrfmiddlewaretoken" not in page.content.decode()
+    answered = browser.post(f"/s/{token}/", _post() | {"role": "home_visitor"})
+    assert answered.status_code == 200 and "Your answers were saved" in answered.content.decode()
+    assert not answered.cookies
+    assert _responses().get().window_id == window.id
+
+
+def test_the_questions_rendered_once_per_month_keep_each_language(client, survey, today_window):
+    window, _ = today_window
+    english, spanish, again = (
+        client.get(f"/s/{t}/{lang}").content.decode()
+        for t, lang in zip(
+            services.survey_links_issue(actor=survey.world.alice, window=window, count=3),
+            ("", "?lang=es", ""),
+            strict=True,
+        )
+    )
+    assert "How often do you feel supported" in english and "Siempre" not in english
+    assert "¿Con qué frecuencia se siente apoyado o apoyada" in spanish and "Always" not in spanish
+    form = slice(english.index("<form"), english.index("</form>"))
+    assert again[form] == english[form]  # the second respondent gets the same questions, from the cache
+    # A refused submission shows the answers given, not the blank questions.
+    (token,) = services.survey_links_issue(actor=survey.world.alice, window=window, count=1)
+    refused = client.post(f"/s/{token}/", {"q_supported": "often"}).content.decode()
+    assert 'value="often" checked' in refused and "Choose one answer." in refused
