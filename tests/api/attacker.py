@@ -131,7 +131,8 @@ def received(*, api: Any, web: Any, user: Any, measure: Measure) -> Received:
         _take_analysis(got, key, body)
         if entry["summary"].get("latest"):  # the list's summary, too
             _take_analysis(got, key, {"points": body["points"], "summary": entry["summary"]})
-        _take_pages(got, web, series, chart, key)
+        hidden = any(p.get("suppressed") for p in body["points"]) or "withheld" in (body.get("result") or {})
+        _take_pages(got, web, series, chart, key, every=hidden)
     scopes = [""] + [f"&awardee={c.awardee.public_id}" for c in by_id.values() if c.awardee_id is not None]
     for scope in scopes:
         url = f"/api/v1/aggregates/?collaborative={measure.collaborative.public_id}&measure={measure.public_id}{scope}"
@@ -360,15 +361,25 @@ def _take_team_page(got: Received, series: Series, key: tuple[Any, ...], page: s
 
 
 def _take_pages(
-    got: Received, web: Any, series: Series, chart: RunChartAnalysis, key: tuple[Any, ...]
+    got: Received, web: Any, series: Series, chart: RunChartAnalysis, key: tuple[Any, ...], every: bool
 ) -> None:
-    """The chart's page (its figure, and each control chart offered), its fragment, the control chart API
-    and the CSV export: each month's counts, and where the export leaves them empty, nothing."""
+    """The chart's page and its CSV export: each month's counts, and where the export leaves them empty,
+    nothing. For a series with a month or its analysis withheld (`every`), also each control chart the
+    page offers, its fragment and the control chart API. (A series shown whole is made of months the
+    viewer knows: its other views are functions of them, so they are left unread to save time.)"""
     page = _get(got, web, f"/charts/{chart.public_id}/", "chart-detail")
     if page.status_code != 200:
         return
     text = page.content.decode()
     _take_figures(got, series, text, "chart page")
+    exported = _get(got, web, f"/charts/{chart.public_id}/data.csv", "chart-csv")
+    for row in csv.DictReader(io.StringIO(exported.content.decode())):
+        cell = (key, row["month"][:7])
+        if row["numerator"] and row["denominator"]:
+            assert cell not in got.withheld, f"the CSV export shows {cell}, which the API withholds"
+            got.counts[cell] = (int(row["numerator"]), int(row["denominator"]))
+    if not every:
+        return
     for kind in sorted(set(re.findall(r"\?chart=(\w+)", text)) - {"run"}):  # "run": this page
         _take_figures(
             got,
@@ -382,12 +393,6 @@ def _take_pages(
     control = _get(got, web, f"/api/v1/runcharts/{chart.public_id}/control/", "api-runchart-control")
     if control.status_code == 200 and not control.json()["withheld"] and control.json().get("result"):
         got.statistic(key, "control chart API")
-    exported = _get(got, web, f"/charts/{chart.public_id}/data.csv", "chart-csv")
-    for row in csv.DictReader(io.StringIO(exported.content.decode())):
-        cell = (key, row["month"][:7])
-        if row["numerator"] and row["denominator"]:
-            assert cell not in got.withheld, f"the CSV export shows {cell}, which the API withholds"
-            got.counts[cell] = (int(row["numerator"]), int(row["denominator"]))
 
 
 def _take_collaborative(got: Received, web: Any, series: Series) -> None:
@@ -424,7 +429,10 @@ def _take_collaborative(got: Received, web: Any, series: Series) -> None:
     workbook = _get(got, web, f"{base}/data.xlsx", "collaborative-workbook")
     if workbook.status_code == 200:
         _take_workbook(got, series, workbook.content, "workbook")
-    for team in series.teams:
+    listed = set(
+        re.findall(r'href="/teams/([0-9a-f-]{36})/"', _get(got, web, "/teams/", "team-list").content.decode())
+    )
+    for team in (t for t in series.teams if str(t.public_id) in listed):  # the teams the viewer may open
         page = _get(got, web, f"/teams/{team.public_id}/", "team-detail")
         if page.status_code == 200:
             _take_team_page(got, series, ("team", team.id), page.content.decode(), "team page")
