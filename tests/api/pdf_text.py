@@ -11,7 +11,8 @@ import zlib
 START = re.compile(rb"(\d+) 0 obj\b")
 REFERENCE = re.compile(rb"/([A-Za-z0-9+_.-]+)\s*(\d+) 0 R")
 TEXT = re.compile(
-    rb"/([A-Za-z0-9+_.-]+)\s+[\d.]+\s+Tf|\[((?:[^\]\\]|\\.)*)\]\s*TJ|<([0-9a-fA-F]*)>\s*Tj|\bBT\b|\bET\b"
+    rb"/([A-Za-z0-9+_.-]+)\s+[\d.]+\s+Tf|\[((?:[^\]\\]|\\.)*)\]\s*TJ|<([0-9a-fA-F]*)>\s*Tj"
+    rb"|[-\d.]+ [-\d.]+ [-\d.]+ [-\d.]+ ([-\d.]+) ([-\d.]+) Tm|\bBT\b|\bET\b"
 )
 
 
@@ -59,7 +60,8 @@ def _cmap(data: bytes) -> dict[int, str]:
 
 
 def pdf_text(pdf: bytes) -> str:
-    """Every text run of the PDF, in the order drawn: a line per text object (BT … ET)."""
+    """Every text run of the PDF, in the order drawn: a text object (BT … ET) per line, a new line where
+    a run moves down, a space where it leaves a gap on its line (table cells)."""
     objects = _objects(pdf)
     to_unicode = {
         number: _cmap(objects[int(found.group(1))][1])
@@ -76,16 +78,28 @@ def pdf_text(pdf: bytes) -> str:
         if not data or b"BT" not in data or b"Tf" not in data:
             continue
         font: dict[int, str] = {}
-        line: list[str] = []
+        size, line, at, end = 0.0, "", (0.0, 0.0), 0.0
         for match in TEXT.finditer(data):
-            name, array, single = match.groups()
+            name, array, single, x, y = match.groups()
             if name is not None:
-                font = fonts.get(name, {})
+                font, size = fonts.get(name, {}), float(match.group(0).split()[-2])
+            elif x is not None:
+                moved = (float(x), float(y))
+                if line and moved[1] != at[1]:
+                    line += "\n"  # another line
+                elif line and moved[0] > end + size / 2:
+                    line += " "  # a gap on the line: another cell or column
+                at, end = moved, moved[0]
             elif array is not None or single is not None:
                 hexes = re.findall(rb"<([0-9a-fA-F]*)>", array) if array is not None else [single]
-                for string in hexes:
-                    line += [font.get(int(string[i : i + 4], 16), "") for i in range(0, len(string), 4)]
+                run = "".join(
+                    font.get(int(string[i : i + 4], 16), "")
+                    for string in hexes
+                    for i in range(0, len(string), 4)
+                )
+                line += run
+                end += len(run) * size * 0.6  # about where the run ends: glyphs are near 0.6 em wide
             elif match.group(0) == b"ET":
-                lines.append("".join(line))
-                line = []
+                lines.append(line)
+                line = ""
     return "\n".join(lines)
