@@ -1,15 +1,22 @@
 """The attacker of the disclosure rule (issue 19): a signed-in user who does arithmetic.
 
-`received(...)` collects everything one person receives for one sensitive measure, through the API
-(run charts, their details, the aggregates) and the pages (each chart's page figure and CSV export).
-`determined(...)` turns it into constraints on the unknown integer cells and searches them:
+`received(...)` collects everything one person receives for one sensitive measure: through the API
+(run charts, their details, the aggregates, the control-chart API), the pages (chart pages with their
+figures and control charts, fragments, dashboards and state dashboards with their table, small
+multiples, the funnel, the team list and team pages, closing planners) and the downloads (chart CSVs,
+the dashboard table as CSV and XLSX, the collaborative workbook, the closing planner's PDF, read as
+text by `tests.api.pdf_text`). `determined(...)` turns it into constraints on the unknown integer
+cells and searches them:
 
 - a team month is (n, d) with 0 ≤ n ≤ ratio·d; unknown unless received with its counts;
 - an aggregate month received with its counts is the sum of its teams' months (a team with d = 0
   adds nothing), and its `n_teams_reporting` counts the teams with d > 0;
 - a median of team rates received for an aggregate month is the median of those teams' rates;
 - a series' `on_median_indices` with its exact median, a phase's, and the summary's latest value
-  each fix the rate of a month.
+  each fix the rate of a month; a value shown rounded (a figure's point, a workbook cell) bounds it;
+- a figure made of several months (a series' median, limits, signals or aim verdict, a funnel
+  period's total or pooled rate) counts each withheld cell under it as determined: the rule withholds
+  such figures, and the test errs towards failing. A period total over months all known must be their sum.
 
 A withheld cell is a month received as `suppressed` (team or aggregate). It is determined when all
 solutions agree on its numerator, its denominator or its rate. Months are solved one at a time (they
