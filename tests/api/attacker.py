@@ -3,7 +3,7 @@
 `received(...)` collects everything one person receives for one sensitive measure: through the API
 (run charts, their details, the aggregates, the control-chart API), the pages (chart pages with their
 figures and control charts, fragments, dashboards and state dashboards with their table, small
-multiples, the funnel, the team list and team pages, closing planners) and the downloads (chart CSVs,
+multiples, the funnel, the team list and team pages, the phase queue, closing planners) and the downloads (chart CSVs,
 the dashboard table as CSV and XLSX, the collaborative workbook, the closing planner's PDF, read as
 text by `tests.api.pdf_text`). `determined(...)` turns it into constraints on the unknown integer
 cells and searches them:
@@ -405,7 +405,7 @@ def _take_pages(
 def _take_collaborative(got: Received, web: Any, series: Series) -> None:
     """The pages and downloads about the whole collaborative or a state: dashboards (figures and table),
     the measure's small multiples and funnel, the table as CSV and XLSX, the collaborative workbook, the
-    team pages, and each state's closing planner as a page and as a PDF."""
+    team pages, the queue of suggested phases, and each state's closing planner as a page and as a PDF."""
     from openpyxl import load_workbook
 
     from tests.api.pdf_text import pdf_text
@@ -443,6 +443,11 @@ def _take_collaborative(got: Received, web: Any, series: Series) -> None:
         page = _get(got, web, f"/teams/{team.public_id}/", "team-detail")
         if page.status_code == 200:
             _take_team_page(got, series, ("team", team.id), page.content.decode(), "team page")
+    queue = _get(got, web, "/coaching/phases/", "phase-queue").content.decode()
+    for row in re.findall(r'<tr data-suggestion="(.*?)</tr>', queue, re.S):
+        for team in series.teams:  # a suggested phase is a signal: a statistic of the team's series
+            if row.startswith(f'{team.code}-{measure.code}"') and f"({collaborative.short_name})" in row:
+                got.statistic(("team", team.id), "phase queue")
     for awardee in series.awardees:
         url = f"{base}/awardees/{awardee.public_id}/closing-planner"
         page = _get(got, web, f"{url}/", "closing-planner")
