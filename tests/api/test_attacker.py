@@ -27,26 +27,36 @@ from tests.factories import (
 )
 
 START = dt.date(2025, 1, 1)
+# Every page and download that shows a figure of a measure (beside the API), by URL name
+PAGES = {
+    "chart-detail", "chart-fragment", "chart-csv", "api-runchart-control", "collaborative-dashboard",
+    "measure-teams", "measure-funnel", "dashboard-table-csv", "dashboard-table-xlsx", "collaborative-workbook",
+    "team-list", "team-detail", "phase-queue", "closing-planner", "closing-planner-pdf",
+}  # fmt: skip
 
 
 def _month(i: int) -> dt.date:
     return dt.date(START.year + (START.month - 1 + i) // 12, (START.month - 1 + i) % 12 + 1, 1)
 
 
-def _attack(people: dict[str, object], measure: Measure, api_as, capsys) -> dict[str, tuple[int, list]]:
-    """Each person's (withheld cells, determined cells), printed as the issue asks."""
-    outcome = {}
+def _attack(people: dict[str, object], measure: Measure, api_as, capsys) -> tuple[dict, dict]:
+    """Each person's (withheld cells, determined cells), printed as the issue asks, and the interfaces
+    each read."""
+    outcome, reads = {}, {}
     for role, person in people.items():
         web = Client()
         web.force_login(person)
-        got = received(api=api_as(person), web=web, measure=measure)
+        got = received(api=api_as(person), web=web, user=person, measure=measure)
         outcome[role] = determined(got=got, measure=measure)
+        reads[role] = got.read
         with capsys.disabled():
             print(
-                f"\n{measure.code} as {role}: {got.requests} requests, "
+                f"\n{measure.code} as {role}: {got.requests} requests to {len(got.read)} interfaces, "
+                f"{len(got.counts)} cells with counts, {len(got.rates)} with rates, "
+                f"{len(got.statistics)} series with statistics, {len(got.periods)} period figures; "
                 f"withheld cells {outcome[role][0]}, determined {len(outcome[role][1])}"
             )
-    return outcome
+    return outcome, reads
 
 
 @pytest.fixture
@@ -75,7 +85,9 @@ def test_no_role_of_the_fixture_world_can_solve_a_withheld_cell(world_plus, ipv,
         "CQI lead (B1) and member (C1)": world_plus.mia,
         "collaborative admin": world_plus.frank,
     }
-    outcome = _attack(people, ipv, api_as, capsys)
+    outcome, reads = _attack(people, ipv, api_as, capsys)
+    assert reads["awardee lead (South)"] == PAGES  # a state lead with peers' months withheld
+    assert reads["team member (C1)"] == PAGES - {"closing-planner", "closing-planner-pdf"}
     assert outcome["team member (C1)"][0] > 0  # the peer has withheld cells to attack
     assert {role: cells for role, (_, cells) in outcome.items() if cells} == {}
 
@@ -134,7 +146,8 @@ def test_no_role_of_a_generated_collaborative_with_2_to_5_teams_per_state_can_so
     generated, api_as, capsys
 ):
     measure, people = generated
-    outcome = _attack(people, measure, api_as, capsys)
+    outcome, reads = _attack(people, measure, api_as, capsys)
+    assert reads["awardee lead"] == PAGES
     assert outcome["team member"][0] > 0
     assert {role: cells for role, (_, cells) in outcome.items() if cells} == {}
 
@@ -165,6 +178,7 @@ def test_no_role_of_the_demo_can_solve_a_withheld_cell_of_its_sensitive_ipv_meas
         if not membership.user.authenticator_set.exists():
             TOTPAuthenticatorFactory(user=membership.user)
         people[Role(role).label] = membership.user
-    outcome = _attack(people, demo, api_as, capsys)
+    outcome, reads = _attack(people, demo, api_as, capsys)
+    assert reads[Role.AWARDEE_LEAD.label] == PAGES
     assert outcome[Role.TEAM_MEMBER.label][0] > 0
     assert {role: cells for role, (_, cells) in outcome.items() if cells} == {}
