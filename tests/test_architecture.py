@@ -531,3 +531,17 @@ def test_survey_answers_reach_pages_only_through_the_survey_selectors():
                 f"{name}: {n}" for n in sorted(_names_referred(path) & watched - allowed.get(name, set()))
             ]
     assert offending == []
+
+
+def test_a_download_names_its_file_through_djangos_header_helper():
+    """A file name holds user-chosen words (an LIA's or a collaborative's name): quoted by hand, a `"` in
+    one breaks the header (issue 19, finding 6). Only a fixed name may be written as a literal."""
+    by_hand = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in _app_modules()
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if '["Content-Disposition"] =' in line
+        and "content_disposition_header(" not in line
+        and not re.search(r"= '[^'{]*'$", line.strip())
+    ]
+    assert by_hand == []

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from coiin.http import AuthenticatedHttpRequest
@@ -238,7 +239,7 @@ def closing_planner_pdf_view(request: HttpRequest, public_id: str, awardee_id: s
     )
     response = HttpResponse(closing_planner_pdf(html), content_type="application/pdf")
     filename = f"closing-planner-{awardee.code}-{collaborative.short_name}.pdf".lower().replace(" ", "-")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
     return response
 
 
@@ -260,5 +261,5 @@ def team_storyboard_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
         storyboard_pdf(storyboard_build(user=request.user, team=team)), content_type="application/pdf"
     )
     filename = f"storyboard-{team.collaborative.short_name}-{team.code}.pdf".lower().replace(" ", "-")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
     return response

@@ -109,3 +109,14 @@ def test_a_cycle_that_started_after_the_charts_last_month_is_named_but_not_drawn
     [panel] = storyboard_build(user=board.bob, team=board.team_a1).charts
     assert (panel.markers, panel.later) == ([(1, "Check-in app pilot")], ["Next spring"])
     assert panel.svg.count('<g class="note"') == 1
+
+
+def test_the_pdfs_file_name_survives_a_quote_in_the_collaboratives_name(board, client):
+    collaborative = board.team_a1.collaborative
+    collaborative.short_name = 'Safe "Sleep"'
+    collaborative.save(update_fields=["short_name"])
+    client.force_login(board.bob)
+    response = client.get(f"/teams/{board.team_a1.public_id}/storyboard.pdf")
+    assert response.status_code == 200
+    code = board.team_a1.code.lower()
+    assert response["Content-Disposition"] == f'inline; filename="storyboard-safe-\\"sleep\\"-{code}.pdf"'
