@@ -3,10 +3,10 @@
 `received(...)` collects everything one person receives for one sensitive measure: through the API
 (run charts, their details, the aggregates, the control-chart API), the pages (chart pages with their
 figures and control charts, fragments, dashboards and state dashboards with their table, small
-multiples, the funnel, the team list and team pages, the phase queue, closing planners) and the downloads (chart CSVs,
-the dashboard table as CSV and XLSX, the collaborative workbook, the closing planner's PDF, read as
-text by `tests.api.pdf_text`). `determined(...)` turns it into constraints on the unknown integer
-cells and searches them:
+multiples, the funnel, the team list, team pages and storyboards, the phase queue, closing planners)
+and the downloads (chart CSVs, the dashboard table as CSV and XLSX, the collaborative workbook, the
+closing planner's and the storyboards' PDFs, read as text by `tests.api.pdf_text`). `determined(...)`
+turns it into constraints on the unknown integer cells and searches them:
 
 - a team month is (n, d) with 0 ≤ n ≤ ratio·d; unknown unless received with its counts;
 - an aggregate month received with its counts is the sum of its teams' months (a team with d = 0
@@ -405,7 +405,7 @@ def _take_pages(
 def _take_collaborative(got: Received, web: Any, series: Series) -> None:
     """The pages and downloads about the whole collaborative or a state: dashboards (figures and table),
     the measure's small multiples and funnel, the table as CSV and XLSX, the collaborative workbook, the
-    team pages, the queue of suggested phases, and each state's closing planner as a page and as a PDF."""
+    team pages and storyboards (page and PDF), the queue of suggested phases, and each state's closing planner as a page and as a PDF."""
     from openpyxl import load_workbook
 
     from tests.api.pdf_text import pdf_text
@@ -443,6 +443,7 @@ def _take_collaborative(got: Received, web: Any, series: Series) -> None:
         page = _get(got, web, f"/teams/{team.public_id}/", "team-detail")
         if page.status_code == 200:
             _take_team_page(got, series, ("team", team.id), page.content.decode(), "team page")
+        _take_storyboard(got, web, series, team)
     queue = _get(got, web, "/coaching/phases/", "phase-queue").content.decode()
     for row in re.findall(r'<tr data-suggestion="(.*?)</tr>', queue, re.S):
         for team in series.teams:  # a suggested phase is a signal: a statistic of the team's series
@@ -457,6 +458,20 @@ def _take_collaborative(got: Received, web: Any, series: Series) -> None:
         if pdf.status_code == 200:
             names = list(collaborative.measures.values_list("name", flat=True))
             _planner_pdf(got, series, awardee, pdf_text(pdf.content), names)
+
+
+def _take_storyboard(got: Received, web: Any, series: Series, team: Any) -> None:
+    """A team's storyboard, as a page and as a PDF: a run chart per measure with its current median, a
+    statistic of the team's whole series."""
+    from tests.api.pdf_text import pdf_text
+
+    measure = series.measure
+    page = _get(got, web, f"/teams/{team.public_id}/storyboard/", "team-storyboard")
+    if page.status_code == 200 and f'data-chart="{measure.code}"' in page.content.decode():
+        got.statistic(("team", team.id), "storyboard")
+    pdf = _get(got, web, f"/teams/{team.public_id}/storyboard.pdf", "team-storyboard-pdf")
+    if pdf.status_code == 200 and f"Run chart: {measure.name}" in " ".join(pdf_text(pdf.content).split()):
+        got.statistic(("team", team.id), "storyboard PDF")
 
 
 def _ceiling(measure: Measure) -> Fraction | None:

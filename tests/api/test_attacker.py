@@ -31,7 +31,8 @@ START = dt.date(2025, 1, 1)
 PAGES = {
     "chart-detail", "chart-fragment", "chart-csv", "api-runchart-control", "collaborative-dashboard",
     "measure-teams", "measure-funnel", "dashboard-table-csv", "dashboard-table-xlsx", "collaborative-workbook",
-    "team-list", "team-detail", "phase-queue", "closing-planner", "closing-planner-pdf",
+    "team-list", "team-detail", "team-storyboard", "team-storyboard-pdf", "phase-queue", "closing-planner",
+    "closing-planner-pdf",
 }  # fmt: skip
 
 
