@@ -150,6 +150,54 @@ def control_charts(
     return [result for result in found if result is not None]
 
 
+def control_charts_arrays(
+    num: npt.ArrayLike,
+    den: npt.ArrayLike,
+    chart: Chart,
+    params: RuleParams | None = None,
+    *,
+    screened_mr: bool = False,
+) -> list[ControlChartResult]:
+    """The batch path: equal-length series already as two (series × period) arrays, one result per row.
+
+    p, p′, u, u′: `num` and `den` are each period's numerator and denominator (a period with denominator 0
+    is missing). I, MR and c: `num` holds the values and `den` is 1 where a period has a value, 0 where it
+    is missing. Equal to `control_charts` of the same series as lists (the values as pairs or numbers), and
+    several times faster: nothing is read item by item. Raises ValueError naming `num` or `den` and the
+    first bad series and period.
+    """
+    chart = _check_chart(chart)
+    numbers, sizes = _checked_arrays(num, den, chart)
+    with collector_paused():
+        return results(
+            control_arrays(numbers, sizes, chart, params or RuleParams(), screened_mr=screened_mr), chart
+        )
+
+
+def _checked_arrays(num: npt.ArrayLike, den: npt.ArrayLike, chart: Chart) -> tuple[FloatArray, FloatArray]:
+    numbers, sizes = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
+    if numbers.ndim != 2 or numbers.shape != sizes.shape:
+        raise ValueError(
+            f"num and den must be two arrays of one (series × period) shape, got {numbers.shape} and {sizes.shape}"
+        )
+    counted = sizes > 0
+    problems = [
+        ("den", ~np.isfinite(sizes) | (sizes < 0), "must be a finite number, 0 or more"),
+        ("num", counted & ~np.isfinite(numbers), "must be a finite number"),
+    ]
+    if chart in RATIO_CHARTS or chart == "c":
+        problems.append(("num", counted & (numbers < 0), "must not be negative"))
+    if chart in PROPORTION_CHARTS:
+        problems.append(("num", counted & (numbers > sizes), "must not exceed den (a proportion above 1)"))
+    if chart not in RATIO_CHARTS:
+        problems.append(("den", counted & (sizes != 1), "must be 1 (a value) or 0 (missing) for this chart"))
+    for field, bad, message in problems:
+        if bad.any():
+            row, column = (int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(f"{field} at series {row}, period {column} {message}")
+    return np.where(counted, numbers, 0.0), sizes
+
+
 def encode(
     series_list: Sequence[Sequence[RawValue]], chart: Chart, length: int
 ) -> tuple[FloatArray, FloatArray]:
