@@ -40,16 +40,16 @@ _SQUARE = (
 _DIAMOND = (
     '<polygon points="16,1.5 30.5,16 16,30.5 1.5,16" fill="{fill}" stroke="{stroke}" stroke-width="2.5"/>'
 )
-_DOTS_FLAT = ((8, 22), (12, 20.5), (16, 22.5), (20, 21), (24, 22))
-_DOTS_HIGH = ((8, 23), (12, 22), (16, 23), (20, 19.5), (24, 18))
-_DOTS_LOW = ((8, 19), (12, 20), (16, 19), (20, 22.5), (24, 24))
+_DOTS_FLAT = ((7, 22), (11.5, 20), (16, 22.5), (20.5, 20.5), (25, 22))
+_DOTS_HIGH = ((7, 24), (11.5, 23), (16, 24), (20.5, 20), (25, 18.5))
+_DOTS_LOW = ((7, 19), (11.5, 20), (16, 19), (20.5, 23), (25, 24.5))
 
 
 def _dots(points: tuple[tuple[float, float], ...], colour: str, last: str) -> str:
     """A line of five dots; the last two in `last` (the special-cause colour), as Making Data Count draws."""
     line = " ".join(f"{x},{y}" for x, y in points)
     dots = "".join(
-        f'<circle cx="{x}" cy="{y}" r="1.9" fill="{last if i >= 3 else colour}"/>'
+        f'<circle cx="{x}" cy="{y}" r="2.1" fill="{last if i >= 3 else colour}"/>'
         for i, (x, y) in enumerate(points)
     )
     return f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="1"/>{dots}'
@@ -57,7 +57,7 @@ def _dots(points: tuple[tuple[float, float], ...], colour: str, last: str) -> st
 
 def _letter(text: str, colour: str) -> str:
     return (
-        f'<text x="16" y="15" font-family="Arial, Helvetica, sans-serif" font-size="11" font-weight="700" '
+        f'<text x="16" y="15" font-family="Arial, Helvetica, sans-serif" font-size="12" font-weight="700" '
         f'text-anchor="middle" fill="{colour}">{text}</text>'
     )
 

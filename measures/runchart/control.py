@@ -434,12 +434,35 @@ def _rows(matrix: FloatArray) -> list[Floats]:
     return list(map(tuple, cells.tolist()))
 
 
+def _phase_rows(matrix: FloatArray, bounds: tuple[tuple[int, int], ...]) -> list[Floats]:
+    """As `_rows`, for a matrix holding one value per row and phase (NaN where there is none): each row
+    repeats one float per phase, so its cells are not converted one by one."""
+    n_series = matrix.shape[0]
+    per_phase = [np.fmax.reduce(matrix[:, first : last + 1], axis=1).tolist() for first, last in bounds]
+    nan_rows, nan_columns = np.nonzero(np.isnan(matrix))
+    cuts = np.searchsorted(nan_rows, np.arange(n_series + 1)).tolist()
+    columns = nan_columns.tolist()
+    out = []
+    for row in range(n_series):
+        cells: list[float | None] = []
+        for phase, (first, last) in enumerate(bounds):
+            cells += [per_phase[phase][row]] * (last - first + 1)
+        for column in columns[cuts[row] : cuts[row + 1]]:
+            cells[column] = None
+        out.append(tuple(cells))
+    return out
+
+
 def results(arrays: ControlArrays, chart: Chart) -> list[ControlChartResult]:
-    """The batch's results, one per row of its arrays."""
+    """The batch's results, one per row of its arrays. The centre line (and the limits of I, MR and c
+    charts) is one value per phase: those rows are built from it (`_phase_rows`)."""
     n_series = arrays.y.shape[0]
     rows, columns = np.nonzero(arrays.signal)
-    signals = np.split(columns, np.searchsorted(rows, np.arange(1, n_series)))
-    y, cl, lcl, ucl = (_rows(matrix) for matrix in (arrays.y, arrays.cl, arrays.lcl, arrays.ucl))
+    cuts = np.searchsorted(rows, np.arange(n_series + 1)).tolist()
+    signal_columns = columns.tolist()
+    y, cl = _rows(arrays.y), _phase_rows(arrays.cl, arrays.bounds)
+    varying = chart in RATIO_CHARTS  # p and u limits follow each period's denominator
+    lcl, ucl = (_rows(m) if varying else _phase_rows(m, arrays.bounds) for m in (arrays.lcl, arrays.ucl))
     useful = arrays.phase_useful.tolist()
     longest = arrays.phase_longest.tolist()
     crossings = arrays.phase_crossings.tolist()
@@ -469,7 +492,7 @@ def results(arrays: ControlArrays, chart: Chart) -> list[ControlChartResult]:
                 cl=cl[row],
                 lcl=lcl[row],
                 ucl=ucl[row],
-                sigma_signal_indices=tuple(signals[row].tolist()),
+                sigma_signal_indices=tuple(signal_columns[cuts[row] : cuts[row + 1]]),
                 phases=tuple(phases),
             )
         )
