@@ -194,3 +194,17 @@ def test_the_assurance_icon_draws_the_goal_where_it_lies(
     assert f"Assurance: the goal will {name}" in icon or (assurance == "inconsistent" and name in icon)
     goal_y = {"below": "27", "above": "17.5", "inside": "22.5"}[side]
     assert f'<line x1="6" y1="{goal_y}"' in icon
+
+
+@pytest.mark.django_db
+def test_a_control_chart_not_computed_yet_says_updating_and_polls_for_its_own_type(world, follow_up, client):
+    chart = RunChartAnalysis.objects.get(measure=follow_up, team=world.team_c1)
+    RunChartAnalysis.objects.filter(pk=chart.pk).update(result=None, computed_at=None, stale=True)
+    client.force_login(world.frank)
+    page = client.get(
+        f"/collaboratives/{world.one.public_id}/dashboard/{follow_up.public_id}/"
+    ).content.decode()
+    poll = f'hx-get="/charts/{chart.public_id}/fragment/?chart=pp&amp;compact=1" hx-trigger="every 5s"'
+    assert page.count(poll) == 1
+    panel = page.split(poll, 1)[1].split("</figure>", 1)[0]
+    assert "Updating…</span> this chart is being computed." in panel
