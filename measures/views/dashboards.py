@@ -295,6 +295,9 @@ def chart_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
     viewed = chart_get(user=request.user, public_id=public_id)
     chart = viewed.stored
     compact = request.GET.get("compact") == "1"
+    notes = list(
+        selectors.annotation_list(user=request.user, collaborative=chart.collaborative, team=chart.team)
+    )
     requested = request.GET.get("chart")
     if requested and requested != "run":  # the control-chart view asks by its type; the run chart never does
         chart_type = controlcharts.chosen_chart(chart, requested)
@@ -307,11 +310,9 @@ def chart_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
                     "control": _control_view(request, chart, chart_type),
                     "control_type": chart_type,
                     "compact": compact,
+                    "notes": selectors.chart_notes(notes, chart.measure, user=request.user, team=chart.team),
                 },
             )
-    notes = list(
-        selectors.annotation_list(user=request.user, collaborative=chart.collaborative, team=chart.team)
-    )
     height = 220 if compact else 320
     return render(
         request,

@@ -208,3 +208,15 @@ def test_a_control_chart_not_computed_yet_says_updating_and_polls_for_its_own_ty
     assert page.count(poll) == 1
     panel = page.split(poll, 1)[1].split("</figure>", 1)[0]
     assert "Updating…</span> this chart is being computed." in panel
+
+
+@pytest.mark.django_db
+def test_a_control_chart_panel_lists_the_charts_notes(world, follow_up, client):
+    b1 = RunChartAnalysis.objects.get(measure=follow_up, team=world.team_b1)
+    client.force_login(world.diana)  # B1's advisor
+    response = client.post(f"/charts/{b1.public_id}/notes/", {"month": "2025-03", "text": "Coaching call"})
+    assert response.status_code == 302
+    team = client.get(f"/teams/{world.team_b1.public_id}/").content.decode()
+    assert "<summary>Notes on this chart (1)</summary>" in team and "Mar 2025: Coaching call</li>" in team
+    fragment = client.get(f"/charts/{b1.public_id}/fragment/?chart=pp&compact=1").content.decode()
+    assert "Mar 2025: Coaching call</li>" in fragment
