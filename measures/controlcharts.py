@@ -437,6 +437,10 @@ def _summary(analysis: RunChartAnalysis, chart: str, result: dict[str, Any], rea
     centre = (
         "" if cl is None else f", centre line {format_value(cl, measure) if chart != 'mr' else f'{cl:.2f}'}"
     )
+    if chart != "mr":
+        latest = max(i for i, y in enumerate(result["y"]) if y is not None)
+        first = analysis.first_month or dt.date.today()
+        centre += f", latest {format_value(result['y'][latest], measure)} in {month_add(first, latest):%B %Y}"
     causes = len(reading.special_causes)
     parts = [
         f"{measure.name}, {_name_of(chart)}: {n} {'moving ranges' if chart == 'mr' else 'months'}{centre}",

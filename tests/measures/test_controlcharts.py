@@ -75,7 +75,7 @@ def test_a_point_above_the_limit_is_an_improvement_when_higher_is_better(world):
     assert figure["layout"]["yaxis"] == {"title": {"text": "Percent"}, "range": [-4, 104]}
     assert figure["legend"] == ["Jan 2026: 70% above the upper limit (improvement)"]
     assert figure["summary"] == (
-        "Follow-up, p chart: 13 months, centre line 50%; 1 month outside the limits; "
+        "Follow-up, p chart: 13 months, centre line 50%, latest 70% in January 2026; 1 month outside the limits; "
         "Special cause: the latest month is above the upper limit; "
         "The goal (60%) lies between the limits: hit and miss, the process will meet it in some months and "
         "miss it in others."
@@ -155,7 +155,10 @@ def test_the_chart_page_opens_with_the_measures_chart_and_switches(world, client
     client.force_login(world.alice)
     page = client.get(f"/charts/{chart.public_id}/").content.decode()
     assert 'class="nav-link active" aria-current="page" href="?chart=p">p chart (proportion)</a>' in page
-    assert "Follow-up, p chart: 13 months, centre line 50%; 1 month outside the limits" in page
+    assert (
+        "Follow-up, p chart: 13 months, centre line 50%, latest 70% in January 2026; 1 month outside the limits"
+        in page
+    )
     # The "Making Data Count" icons, drawn inline, each named by what it means, beside the reading's words.
     assert (
         '<li><svg class="mdc-icon mdc-variation" role="img" '
