@@ -3,8 +3,10 @@
 Analyses 30,000 seeded random monthly series of 60 (num, den) pairs with the batch engine
 (`analyse_many`), and a 1,000-series subset with the straightforward exact engine (`analyse`),
 whose time is extrapolated to the full set. Both use the default parameters (docs/runchart.md §9: baseline_k = 12).
-Then the control-chart engine (`control_charts`) on the same series, for each chart type (I, MR and c take
-the numerators as counts), with the encoding of the values into arrays timed apart (`control_arrays`).
+Then the control-chart engine on the same series, for each chart type (I, MR and c take the numerators as
+counts), three ways: from lists of pairs or numbers to result objects (`control_charts`, which reads every
+item); the batch path from (series × period) arrays to result objects (`control_charts_arrays`, what a page
+of many charts uses), also through each result's `to_dict()`; and the array pass alone (`control_arrays`).
 The batch engine runs four times: the first run (the process's first allocations of that size) is
 printed apart, and the figures are the median of the other three, as in a worker that has run before.
 """
@@ -22,7 +24,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from measures.runchart import CHARTS, RuleParams, analyse, analyse_many, control_charts  # noqa: E402
+from measures.runchart import (  # noqa: E402
+    CHARTS,
+    RuleParams,
+    analyse,
+    analyse_many,
+    collector_paused,
+    control_charts,
+    control_charts_arrays,
+)
 from measures.runchart.control import control_arrays, encode  # noqa: E402
 from measures.runchart.values import RawValue  # noqa: E402
 
@@ -94,35 +104,49 @@ def main() -> None:
 
 
 def control(series: list[list[RawValue]], params: RuleParams, run_chart_rate: float) -> None:
-    """Control charts of every type on the same series: whole results, and the array pass alone."""
+    """Control charts of every type on the same series: from lists, from arrays (the batch path), arrays alone."""
     counts: list[list[RawValue]] = [[None if v is None else v[0] for v in s] for s in series]  # type: ignore[index]
+    points = N_SERIES * N_MONTHS
     print(
-        f"\ncontrol charts, {N_SERIES:,} series × {N_MONTHS} months, baseline_k = 12, median of {WARM_RUNS}"
+        f"\ncontrol charts, {N_SERIES:,} series × {N_MONTHS} months, baseline_k = 12, median of {WARM_RUNS}, points/s"
     )
-    slowest = 0.0
+    print(f"  {'':<4}{'lists → results':>18}{'arrays → results':>19}{'→ to_dict()':>14}{'array pass':>14}")
+    slowest_lists = slowest_batch = slowest_dicts = 0.0
     for chart in CHARTS:
         data = series if chart in ("p", "pp", "u", "up") else counts
-        whole = statistics.median(
-            seconds_of(partial(control_charts, data, chart, params)) for _ in range(WARM_RUNS)
-        )
+        whole = _median_seconds(partial(control_charts, data, chart, params))
         num, den = encode(data, chart, N_MONTHS)
-        arrays = statistics.median(
-            seconds_of(partial(control_arrays, num, den, chart, params)) for _ in range(WARM_RUNS)
-        )
-        slowest = max(slowest, whole)
-        points = N_SERIES * N_MONTHS
+        batch = _median_seconds(partial(control_charts_arrays, num, den, chart, params))
+        dicts = _median_seconds(partial(_dicts, num, den, chart, params))
+        arrays = _median_seconds(partial(control_arrays, num, den, chart, params))
+        slowest_lists, slowest_batch = max(slowest_lists, whole), max(slowest_batch, batch)
+        slowest_dicts = max(slowest_dicts, dicts)
         print(
-            f"  {chart:<3} results from lists {points / whole:>12,.0f} points/s ({whole:6.3f} s)   "
-            f"array pass alone {points / arrays:>12,.0f} points/s ({arrays:6.3f} s)"
+            f"  {chart:<4}{points / whole:>18,.0f}{points / batch:>19,.0f}{points / dicts:>14,.0f}"
+            f"{points / arrays:>14,.0f}"
         )
-    rate = N_SERIES * N_MONTHS / slowest
-    verdict = "met" if rate >= TARGET_POINTS_PER_SECOND else "MISSED"
+    for label, seconds in (
+        ("batch path, arrays to result objects", slowest_batch),
+        ("batch path, arrays to to_dict()", slowest_dicts),
+    ):
+        rate = points / seconds
+        verdict = "met" if rate >= TARGET_POINTS_PER_SECOND else "MISSED"
+        print(
+            f"target ≥ {TARGET_POINTS_PER_SECOND:,} points/s, slowest chart, {label}: {verdict} ({rate:,.0f})"
+        )
     print(
-        f"target ≥ {TARGET_POINTS_PER_SECOND:,} points/s for the slowest chart, lists to results: {verdict} ({rate:,.0f})"
+        f"slowest chart: batch path / lists path {slowest_lists / slowest_batch:.2f}×; "
+        f"batch path / run-chart batch engine (same load) {points / slowest_batch / run_chart_rate:.2f}×"
     )
-    print(
-        f"slowest control chart / run-chart batch engine in this run (same load): {rate / run_chart_rate:.2f}×"
-    )
+
+
+def _median_seconds(run: Callable[[], object]) -> float:
+    return statistics.median(seconds_of(run) for _ in range(WARM_RUNS))
+
+
+def _dicts(num: object, den: object, chart: str, params: RuleParams) -> list[dict[str, object]]:
+    with collector_paused():
+        return [r.to_dict() for r in control_charts_arrays(num, den, chart, params)]  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

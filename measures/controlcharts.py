@@ -2,7 +2,9 @@
 
 Computed when a page or the API asks, from the stored points of the viewer's copy of a chart (small counts
 already blanked by `suppression.suppress_for_viewer`): one series' control chart costs a fraction of a
-millisecond, and the chart type is the viewer's choice. The statistics are the engine's
+millisecond, and the chart type is the viewer's choice. A page of many charts (the dashboard's pooled
+panels, a measure's small multiples, a team's page) computes them together in the engine's batch path
+(`control_views`, `control_charts_arrays`). The statistics are the engine's
 (`measures.runchart.control`); this module only chooses inputs, classes signals by the measure's direction
 and draws. docs/control-charts.md states the conventions.
 """
@@ -14,11 +16,15 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from django.utils.safestring import SafeString, mark_safe
+
 from collaboratives.months import add as month_add
 from collaboratives.months import between as month_between
+from measures import icons
 from measures.charts import format_value
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
-from measures.runchart import RuleParams, control_chart
+from measures.runchart import RuleParams, control_chart, control_charts_arrays
 from measures.runchart.tables import anhoej_longest_run_max
 
 COLOURS = {  # Okabe–Ito, as the run charts; improvement blue and concern orange as in "Making Data Count"
@@ -54,35 +60,27 @@ class SpecialCause:
 
 @dataclass(frozen=True)
 class Interpretation:
-    """What the chart says, in the words of NHS England's "Making Data Count" icons."""
+    """What the chart says, in the words of NHS England's "Making Data Count" icons (measures/icons.py)."""
 
     special_causes: list[SpecialCause]
-    variation: str  # "common_cause", "improvement", "concern" or "neither"; "" with no data
+    variation: str  # "common_cause", "improvement", "concern" or "neither"; "" with no data or no limits
     variation_text: str
     assurance: str  # "pass", "fail", "inconsistent" or "" when there is no goal or no limits
     assurance_text: str
+    variation_side: str = ""  # "high" or "low": where the special cause of improvement or concern lies
+    goal_side: str = ""  # "above", "below" or "inside" the latest limits, with an assurance
 
     @property
-    def variation_badge(self) -> tuple[str, str]:
-        """(text, Bootstrap badge class) of the "Making Data Count" variation icon."""
-        return VARIATION_BADGES.get(self.variation, ("No data", "text-bg-light"))
+    def variation_icon(self) -> SafeString:
+        """The variation icon as inline SVG with its accessible name, or "" when there is nothing to judge."""
+        key = icons.variation_key(self.variation, self.variation_side)
+        return mark_safe(icons.variation_svg(key)) if key else SafeString("")  # noqa: S308 - constant markup
 
     @property
-    def assurance_badge(self) -> tuple[str, str]:
-        return ASSURANCE_BADGES.get(self.assurance, ("", ""))
-
-
-VARIATION_BADGES = {
-    "common_cause": ("Common cause", "text-bg-secondary"),
-    "improvement": ("Special cause: improvement", "text-bg-primary"),
-    "concern": ("Special cause: concern", "text-bg-warning"),
-    "neither": ("Special cause", "text-bg-dark"),
-}
-ASSURANCE_BADGES = {
-    "pass": ("Goal: will consistently pass", "text-bg-success"),
-    "fail": ("Goal: will consistently fail", "text-bg-danger"),
-    "inconsistent": ("Goal: may or may not be met", "text-bg-secondary"),
-}
+    def assurance_icon(self) -> SafeString:
+        if not self.assurance:
+            return SafeString("")
+        return mark_safe(icons.assurance_svg(self.assurance, self.goal_side))  # noqa: S308 - constant markup
 
 
 def chart_types(analysis: RunChartAnalysis) -> list[str]:
@@ -150,6 +148,51 @@ def control_view(
     result = control_result(analysis, chart, decisions)
     if result is None:
         return None
+    return _view(analysis, chart, result)
+
+
+def page_chart(analysis: RunChartAnalysis) -> str:
+    """The chart a page of many charts draws for this series: its measure's own, or the nearest that suits."""
+    return chosen_chart(analysis, None)
+
+
+def control_views(
+    charts: list[RunChartAnalysis], decisions: dict[int, list[PhaseDecision]]
+) -> dict[int, dict[str, Any] | None]:
+    """Each chart whose measure is drawn as a control chart, by the chart's id: as `control_view` gives it, or
+    None when it is withheld from the viewer or not computed yet (run charts are left out). Computed in the
+    engine's batch path: one pass per chart type, length and set of phases. `decisions` by chart id."""
+    groups: dict[tuple[str, int, RuleParams], list[RunChartAnalysis]] = {}
+    views: dict[int, dict[str, Any] | None] = {}
+    for analysis in charts:
+        chart = page_chart(analysis)
+        if chart == "run":
+            continue
+        if analysis.result is None or analysis.result.get("withheld"):
+            views[analysis.pk] = None
+            continue
+        starts = phase_starts(analysis, decisions.get(analysis.pk, []))
+        params = RuleParams(baseline_k=analysis.measure.collaborative.baseline_months, phase_starts=starts)
+        groups.setdefault((chart, len(analysis.points or []), params), []).append(analysis)
+    for (chart, length, params), members in groups.items():
+        num, den = np.zeros((len(members), length)), np.zeros((len(members), length))
+        for row, analysis in enumerate(members):
+            for column, point in enumerate(analysis.points or []):
+                top, size = point["numerator"], point["denominator"]
+                if top is None or not size:
+                    continue
+                if chart in ("i", "mr"):
+                    num[row, column], den[row, column] = top / size, 1
+                elif chart == "c":
+                    num[row, column], den[row, column] = top, 1
+                else:
+                    num[row, column], den[row, column] = top, size
+        for analysis, result in zip(members, control_charts_arrays(num, den, chart, params), strict=True):  # type: ignore[arg-type]
+            views[analysis.pk] = _view(analysis, chart, result.to_dict())
+    return views
+
+
+def _view(analysis: RunChartAnalysis, chart: str, result: dict[str, Any]) -> dict[str, Any]:
     reading = interpret(analysis, chart, result)
     return {
         "chart": chart,
@@ -202,10 +245,15 @@ def interpret(analysis: RunChartAnalysis, chart: str, result: dict[str, Any]) ->
     if not observed:
         return Interpretation(causes, "", "No data to judge yet.", "", "")
     latest = observed[-1]
+    if result["ucl"][latest] is None:
+        return Interpretation(
+            causes, "", "No limits yet: too few months with data to judge the variation.", "", ""
+        )
     phase = result["phases"][-1]
-    variation, variation_text = (
+    variation, variation_text, side = (
         "common_cause",
         "Common cause variation: no special cause in the current phase.",
+        "",
     )
     latest_cause = next((c for c in causes if c.index == latest), None)
     run_side, run_length = _latest_run(result, phase)
@@ -216,10 +264,11 @@ def interpret(analysis: RunChartAnalysis, chart: str, result: dict[str, Any]) ->
     )
     runs_limit = anhoej_longest_run_max(max(1, useful))
     if latest_cause is not None:
-        variation = latest_cause.kind
+        variation, side = latest_cause.kind, latest_cause.side
         variation_text = f"Special cause: the latest month is {'above the upper' if latest_cause.side == 'high' else 'below the lower'} limit."
     elif phase["anhoej_signal"] and run_side and run_length > runs_limit:
-        variation = _by_direction("high" if run_side > 0 else "low", measure)
+        side = "high" if run_side > 0 else "low"
+        variation = "neither" if chart == "mr" else _by_direction(side, measure)
         variation_text = f"Special cause: the latest {run_length} months with data are all {'above' if run_side > 0 else 'below'} the centre line."
     elif phase["anhoej_signal"]:
         variation = "neither"
@@ -229,30 +278,40 @@ def interpret(analysis: RunChartAnalysis, chart: str, result: dict[str, Any]) ->
     elif any(c.index >= phase["start_index"] for c in causes):
         variation = "neither"
         variation_text = "Special cause earlier in the current phase; the latest month is within the limits."
-    assurance, assurance_text = _assurance(measure, chart, result, latest)
-    return Interpretation(causes, variation, variation_text, assurance, assurance_text)
+    assurance, assurance_text, goal_side = _assurance(measure, chart, result, latest)
+    return Interpretation(causes, variation, variation_text, assurance, assurance_text, side, goal_side)
 
 
-def _assurance(measure: Measure, chart: str, result: dict[str, Any], latest: int) -> tuple[str, str]:
+def _assurance(measure: Measure, chart: str, result: dict[str, Any], latest: int) -> tuple[str, str, str]:
+    """Where the goal lies against the latest month's limits. 3-sigma limits hold nearly every month of a
+    process that does not change, so a goal beyond them is met, or missed, consistently: every month."""
     goal = goal_value(measure)
     low, high = result["lcl"][latest], result["ucl"][latest]
     if goal is None or chart == "mr" or low is None or high is None:
-        return "", ""
+        return "", "", ""
     shown = format_value(goal, measure)
     if low <= goal <= high:
         return (
             "inconsistent",
-            f"The goal ({shown}) lies within the limits: it may or may not be met from month to month.",
+            f"The goal ({shown}) lies between the limits: hit and miss, the process will meet it in some "
+            "months and miss it in others.",
+            "inside",
         )
-    beyond_good = (goal < low) if measure.direction == Measure.Direction.UP else (goal > high)
-    if beyond_good:
+    goal_side = "below" if goal < low else "above"
+    where = (
+        f"The goal ({shown}) lies {'below the lower' if goal_side == 'below' else 'above the upper'} limit"
+    )
+    if (goal_side == "below") == (measure.direction == Measure.Direction.UP):
         return (
             "pass",
-            f"The goal ({shown}) lies beyond the limits on the good side: the process will consistently meet it.",
+            f"{where}: while the process stays as it is, it will consistently meet the goal, every month.",
+            goal_side,
         )
     return (
         "fail",
-        f"The goal ({shown}) lies beyond the limits: the process will consistently miss it unless it changes.",
+        f"{where}: while the process stays as it is, it will consistently miss the goal, every month; "
+        "only a change to the process will meet it.",
+        goal_side,
     )
 
 
@@ -378,6 +437,10 @@ def _summary(analysis: RunChartAnalysis, chart: str, result: dict[str, Any], rea
     centre = (
         "" if cl is None else f", centre line {format_value(cl, measure) if chart != 'mr' else f'{cl:.2f}'}"
     )
+    if chart != "mr":
+        latest = max(i for i, y in enumerate(result["y"]) if y is not None)
+        first = analysis.first_month or dt.date.today()
+        centre += f", latest {format_value(result['y'][latest], measure)} in {month_add(first, latest):%B %Y}"
     causes = len(reading.special_causes)
     parts = [
         f"{measure.name}, {_name_of(chart)}: {n} {'moving ranges' if chart == 'mr' else 'months'}{centre}",

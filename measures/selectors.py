@@ -359,6 +359,16 @@ def phase_decision_list(*, user: Any, analysis: RunChartAnalysis) -> QuerySet[Ph
     return PhaseDecision.objects.visible_to(user).filter(analysis=analysis).select_related("decided_by")
 
 
+def phase_decisions_by_chart(
+    *, user: Any, analyses: list[RunChartAnalysis]
+) -> dict[int, list[PhaseDecision]]:
+    """The phase decisions `user` may see of many charts, by chart id, in one query."""
+    found: dict[int, list[PhaseDecision]] = {}
+    for decision in PhaseDecision.objects.visible_to(user).filter(analysis__in=[a.pk for a in analyses]):
+        found.setdefault(decision.analysis_id, []).append(decision)
+    return found
+
+
 CHART_CSV_HEADER = figures.CSV_HEADER
 
 

@@ -1,7 +1,7 @@
 """Run-chart engine: pure Python, no Django, no I/O (docs/runchart.md §11).
 
 `analyse` is the exact one-series engine; `analyse_many` gives identical results for many series at once.
-`control_chart` / `control_charts` draw Shewhart control charts the way qicharts2 does (control.py).
+`control_chart` / `control_charts` (`control_charts_arrays` for series already in arrays) draw Shewhart control charts the way qicharts2 does (control.py).
 """
 
 from .aggregate import (
@@ -14,7 +14,14 @@ from .aggregate import (
     pool,
 )
 from .batch import analyse_many, collector_paused
-from .control import CHARTS, ControlChartResult, ControlPhase, control_chart, control_charts
+from .control import (
+    CHARTS,
+    ControlChartResult,
+    ControlPhase,
+    control_chart,
+    control_charts,
+    control_charts_arrays,
+)
 from .params import RuleParams
 from .reference import analyse
 from .result import Baseline, Phase, RunChartResult, RunsTable, SegmentStats, Shift, Trend, Trigger
@@ -41,6 +48,7 @@ __all__ = [
     "collector_paused",
     "control_chart",
     "control_charts",
+    "control_charts_arrays",
     "encode_teams",
     "meets_aim",
     "meets_aim_many",

@@ -150,6 +150,54 @@ def control_charts(
     return [result for result in found if result is not None]
 
 
+def control_charts_arrays(
+    num: npt.ArrayLike,
+    den: npt.ArrayLike,
+    chart: Chart,
+    params: RuleParams | None = None,
+    *,
+    screened_mr: bool = False,
+) -> list[ControlChartResult]:
+    """The batch path: equal-length series already as two (series × period) arrays, one result per row.
+
+    p, p′, u, u′: `num` and `den` are each period's numerator and denominator (a period with denominator 0
+    is missing). I, MR and c: `num` holds the values and `den` is 1 where a period has a value, 0 where it
+    is missing. Equal to `control_charts` of the same series as lists (the values as pairs or numbers), and
+    several times faster: nothing is read item by item. Raises ValueError naming `num` or `den` and the
+    first bad series and period.
+    """
+    chart = _check_chart(chart)
+    numbers, sizes = _checked_arrays(num, den, chart)
+    with collector_paused():
+        return results(
+            control_arrays(numbers, sizes, chart, params or RuleParams(), screened_mr=screened_mr), chart
+        )
+
+
+def _checked_arrays(num: npt.ArrayLike, den: npt.ArrayLike, chart: Chart) -> tuple[FloatArray, FloatArray]:
+    numbers, sizes = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
+    if numbers.ndim != 2 or numbers.shape != sizes.shape:
+        raise ValueError(
+            f"num and den must be two arrays of one (series × period) shape, got {numbers.shape} and {sizes.shape}"
+        )
+    counted = sizes > 0
+    problems = [
+        ("den", ~np.isfinite(sizes) | (sizes < 0), "must be a finite number, 0 or more"),
+        ("num", counted & ~np.isfinite(numbers), "must be a finite number"),
+    ]
+    if chart in RATIO_CHARTS or chart == "c":
+        problems.append(("num", counted & (numbers < 0), "must not be negative"))
+    if chart in PROPORTION_CHARTS:
+        problems.append(("num", counted & (numbers > sizes), "must not exceed den (a proportion above 1)"))
+    if chart not in RATIO_CHARTS:
+        problems.append(("den", counted & (sizes != 1), "must be 1 (a value) or 0 (missing) for this chart"))
+    for field, bad, message in problems:
+        if bad.any():
+            row, column = (int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(f"{field} at series {row}, period {column} {message}")
+    return np.where(counted, numbers, 0.0), sizes
+
+
 def encode(
     series_list: Sequence[Sequence[RawValue]], chart: Chart, length: int
 ) -> tuple[FloatArray, FloatArray]:
@@ -386,12 +434,35 @@ def _rows(matrix: FloatArray) -> list[Floats]:
     return list(map(tuple, cells.tolist()))
 
 
+def _phase_rows(matrix: FloatArray, bounds: tuple[tuple[int, int], ...]) -> list[Floats]:
+    """As `_rows`, for a matrix holding one value per row and phase (NaN where there is none): each row
+    repeats one float per phase, so its cells are not converted one by one."""
+    n_series = matrix.shape[0]
+    per_phase = [np.fmax.reduce(matrix[:, first : last + 1], axis=1).tolist() for first, last in bounds]
+    nan_rows, nan_columns = np.nonzero(np.isnan(matrix))
+    cuts = np.searchsorted(nan_rows, np.arange(n_series + 1)).tolist()
+    columns = nan_columns.tolist()
+    out = []
+    for row in range(n_series):
+        cells: list[float | None] = []
+        for phase, (first, last) in enumerate(bounds):
+            cells += [per_phase[phase][row]] * (last - first + 1)
+        for column in columns[cuts[row] : cuts[row + 1]]:
+            cells[column] = None
+        out.append(tuple(cells))
+    return out
+
+
 def results(arrays: ControlArrays, chart: Chart) -> list[ControlChartResult]:
-    """The batch's results, one per row of its arrays."""
+    """The batch's results, one per row of its arrays. The centre line (and the limits of I, MR and c
+    charts) is one value per phase: those rows are built from it (`_phase_rows`)."""
     n_series = arrays.y.shape[0]
     rows, columns = np.nonzero(arrays.signal)
-    signals = np.split(columns, np.searchsorted(rows, np.arange(1, n_series)))
-    y, cl, lcl, ucl = (_rows(matrix) for matrix in (arrays.y, arrays.cl, arrays.lcl, arrays.ucl))
+    cuts = np.searchsorted(rows, np.arange(n_series + 1)).tolist()
+    signal_columns = columns.tolist()
+    y, cl = _rows(arrays.y), _phase_rows(arrays.cl, arrays.bounds)
+    varying = chart in RATIO_CHARTS  # p and u limits follow each period's denominator
+    lcl, ucl = (_rows(m) if varying else _phase_rows(m, arrays.bounds) for m in (arrays.lcl, arrays.ucl))
     useful = arrays.phase_useful.tolist()
     longest = arrays.phase_longest.tolist()
     crossings = arrays.phase_crossings.tolist()
@@ -421,7 +492,7 @@ def results(arrays: ControlArrays, chart: Chart) -> list[ControlChartResult]:
                 cl=cl[row],
                 lcl=lcl[row],
                 ucl=ucl[row],
-                sigma_signal_indices=tuple(signals[row].tolist()),
+                sigma_signal_indices=tuple(signal_columns[cuts[row] : cuts[row + 1]]),
                 phases=tuple(phases),
             )
         )

@@ -19,6 +19,7 @@ from measures import selectors, services
 from measures.charts.read import chart_choices, charts_read
 from measures.forms import MonthEntryForm, ReopenForm
 from measures.models import Measure, Observation
+from measures.views.dashboards import control_panels
 
 CONTEXT_MONTHS = 3  # earlier months shown beside each measure, so a typo against the trend stands out
 
@@ -62,13 +63,10 @@ def team_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         for c in charts_read(user=request.user, charts=chart_choices(user=request.user, team=team))
     }
     notes = list(selectors.annotation_list(user=request.user, collaborative=team.collaborative, team=team))
+    shown_charts = [charts.get(row.measure.id) for row in rows]
     panels = [
-        (
-            row.measure,
-            charts.get(row.measure.id),
-            selectors.chart_notes(notes, row.measure, user=request.user, team=team),
-        )
-        for row in rows
+        (row.measure, chart, selectors.chart_notes(notes, row.measure, user=request.user, team=team), panel)
+        for row, chart, panel in zip(rows, shown_charts, control_panels(request, shown_charts), strict=True)
     ]
     return render(
         request,

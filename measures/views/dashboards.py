@@ -126,7 +126,15 @@ def _dashboard_body(
             "awardees": collab_selectors.awardee_list(user=request.user)
             .filter(lias__teams__collaborative=collaborative)
             .distinct(),
-            "panels": [(m, by_measure.get(m.id), selectors.chart_notes(notes, m)) for m in measures],
+            "panels": list(
+                zip(
+                    measures,
+                    [by_measure.get(m.id) for m in measures],
+                    [selectors.chart_notes(notes, m) for m in measures],
+                    control_panels(request, [by_measure.get(m.id) for m in measures]),
+                    strict=True,
+                )
+            ),
             "measures": measures,
             "rows": _sorted_rows(rows, measures, sort, descending),
             "sort": sort,
@@ -169,6 +177,9 @@ def measure_small_multiples(request: HttpRequest, public_id: str, measure_id: st
         and c.kind == RunChartAnalysis.Kind.AWARDEE
         and _may_decide_phases(request.user, c.stored)
     ]
+    aggregate = next((c.stored for c in charts if c.kind == pooled), None)
+    ordered = sorted(teams, key=lambda t: t[1])
+    aggregate_panel, *team_panels = control_panels(request, [aggregate, *(chart for chart, _ in ordered)])
     return render(
         request,
         "measures/dashboards/measure_teams.html",
@@ -176,9 +187,12 @@ def measure_small_multiples(request: HttpRequest, public_id: str, measure_id: st
             "collaborative": collaborative,
             "measure": measure,
             "awardee": awardee,
-            "aggregate": next((c.stored for c in charts if c.kind == pooled), None),
+            "aggregate": aggregate,
+            "aggregate_panel": aggregate_panel,
             "state_charts": state_charts,
-            "teams": sorted(teams, key=lambda t: t[1]),
+            "teams": [
+                (chart, label, panel) for (chart, label), panel in zip(ordered, team_panels, strict=True)
+            ],
             "notes": notes,
         },
     )
@@ -252,16 +266,53 @@ def chart_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     return _chart_page(request, _chart_or_404(request, public_id))
 
 
+def _control_view(request: HttpRequest, chart: RunChartAnalysis, chart_type: str) -> dict[str, Any] | None:
+    withheld = bool((chart.result or {}).get("withheld"))
+    decisions = [] if withheld else list(selectors.phase_decision_list(user=request.user, analysis=chart))
+    return controlcharts.control_view(chart, chart_type, decisions)
+
+
+def control_panels(request: HttpRequest, charts: list[RunChartAnalysis | None]) -> list[dict[str, Any]]:
+    """For each chart of a page of many (None: no chart), what templates/measures/_chart_panel.html needs:
+    its measure's chart type and, for a control chart, its view (None if withheld or not computed yet).
+    The control charts are computed together in the engine's batch path."""
+    drawn = [c for c in charts if c is not None and controlcharts.page_chart(c) != "run"]
+    decisions = selectors.phase_decisions_by_chart(user=request.user, analyses=drawn) if drawn else {}
+    views = controlcharts.control_views(drawn, decisions)
+    return [
+        {"type": "run"}
+        if c is None or c.pk not in views
+        else {"type": controlcharts.page_chart(c), "view": views[c.pk]}
+        for c in charts
+    ]
+
+
 @login_required
 @require_GET
 def chart_fragment(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The chart alone, for htmx to swap in while a recompute is under way ("Updating…" until it is done)."""
+    """The chart alone, for htmx to swap in while a recompute is under way ("Updating…" until it is done):
+    the run chart, or with `chart` a control chart (which the run chart's own polling never asks for)."""
     viewed = chart_get(user=request.user, public_id=public_id)
     chart = viewed.stored
+    compact = request.GET.get("compact") == "1"
     notes = list(
         selectors.annotation_list(user=request.user, collaborative=chart.collaborative, team=chart.team)
     )
-    compact = request.GET.get("compact") == "1"
+    requested = request.GET.get("chart")
+    if requested and requested != "run":  # the control-chart view asks by its type; the run chart never does
+        chart_type = controlcharts.chosen_chart(chart, requested)
+        if chart_type != "run":
+            return render(
+                request,
+                "measures/_controlchart.html",
+                {
+                    "chart": chart,
+                    "control": _control_view(request, chart, chart_type),
+                    "control_type": chart_type,
+                    "compact": compact,
+                    "notes": selectors.chart_notes(notes, chart.measure, user=request.user, team=chart.team),
+                },
+            )
     height = 220 if compact else 320
     return render(
         request,

@@ -112,7 +112,8 @@ def test_the_demo_dashboard_and_small_multiples_show_variation_icons_with_words(
     assert axe_violations(page) == []
     page.click("text=Each team's chart >> nth=0")
     wait_for_charts(page)
-    assert page.locator(".variation-badge").count() == page.locator("[data-drawn]").count()
+    # Every chart's variation beside its words (a p′-chart measure's small multiples: the inline SVG icon).
+    assert page.locator(".variation-badge, svg.mdc-variation").count() == page.locator("[data-drawn]").count()
     _shot(page, f"demo-small-multiples-{width}")
     assert axe_violations(page) == []
     # A team's page: its own notes and the collaborative's, numbered in the band, listed under each chart.

@@ -72,7 +72,9 @@ def test_team_and_collaborative_dashboards_draw_their_run_charts(signed_in_page,
     page = signed_in_page(lead)
     page.goto(f"{live_server.url}/teams/{team.public_id}/")
     assert _wait_for_charts(page) == 4  # the SRR measures (three staff items, well-being) as small multiples
-    assert page.locator(".variation-badge").count() == 4  # each chart's variation, in words
+    # Each chart's variation in words beside its icon: the run charts', and the p′ chart's (its measure's
+    # chart type) Making Data Count icon.
+    assert page.locator(".variation-badge, svg.mdc-variation").count() == 4
     screenshot(page, "team-dashboard")
     assert axe_violations(page) == []
 

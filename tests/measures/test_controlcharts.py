@@ -53,9 +53,9 @@ def test_a_point_above_the_limit_is_an_improvement_when_higher_is_better(world):
     assert reading.variation == "improvement"
     assert reading.variation_text == "Special cause: the latest month is above the upper limit."
     assert reading.assurance == "inconsistent"
-    assert (
-        reading.assurance_text
-        == "The goal (60%) lies within the limits: it may or may not be met from month to month."
+    assert reading.assurance_text == (
+        "The goal (60%) lies between the limits: hit and miss, the process will meet it in some months and "
+        "miss it in others."
     )
     values, centre, upper, lower, improvement, goal = figure["data"]
     assert values["y"] == [48.0, 52.0] * 6 + [70.0]
@@ -75,9 +75,10 @@ def test_a_point_above_the_limit_is_an_improvement_when_higher_is_better(world):
     assert figure["layout"]["yaxis"] == {"title": {"text": "Percent"}, "range": [-4, 104]}
     assert figure["legend"] == ["Jan 2026: 70% above the upper limit (improvement)"]
     assert figure["summary"] == (
-        "Follow-up, p chart: 13 months, centre line 50%; 1 month outside the limits; "
+        "Follow-up, p chart: 13 months, centre line 50%, latest 70% in January 2026; 1 month outside the limits; "
         "Special cause: the latest month is above the upper limit; "
-        "The goal (60%) lies within the limits: it may or may not be met from month to month."
+        "The goal (60%) lies between the limits: hit and miss, the process will meet it in some months and "
+        "miss it in others."
     )
 
 
@@ -154,9 +155,24 @@ def test_the_chart_page_opens_with_the_measures_chart_and_switches(world, client
     client.force_login(world.alice)
     page = client.get(f"/charts/{chart.public_id}/").content.decode()
     assert 'class="nav-link active" aria-current="page" href="?chart=p">p chart (proportion)</a>' in page
-    assert "Follow-up, p chart: 13 months, centre line 50%; 1 month outside the limits" in page
-    assert '<span class="badge text-bg-primary">Special cause: improvement</span>' in page
-    assert '<span class="badge text-bg-secondary">Goal: may or may not be met</span>' in page
+    assert (
+        "Follow-up, p chart: 13 months, centre line 50%, latest 70% in January 2026; 1 month outside the limits"
+        in page
+    )
+    # The "Making Data Count" icons, drawn inline, each named by what it means, beside the reading's words.
+    assert (
+        '<li><svg class="mdc-icon mdc-variation" role="img" '
+        'aria-label="Variation: special cause of improvement, higher values"'
+    ) in page
+    assert "</svg> Special cause: the latest month is above the upper limit.</li>" in page
+    assert (
+        '<li><svg class="mdc-icon mdc-assurance" role="img" aria-label="Assurance: hit and miss, the goal will '
+        'be met in some months and missed in others"'
+    ) in page
+    assert (
+        "</svg> The goal (60%) lies between the limits: hit and miss, the process will meet it in some months "
+        "and miss it in others.</li>"
+    ) in page
     run = client.get(f"/charts/{chart.public_id}/?chart=run").content.decode()
     assert 'aria-current="page" href="?chart=run"' in run and "p chart:" not in run
     # A chart that does not suit a proportion falls back to the measure's own, not an error.

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from measures.runchart import RuleParams
-from measures.runchart.control import control_chart, control_charts
+from measures.runchart.control import control_chart, control_charts, control_charts_arrays
 
 TOL = 1e-9
 
@@ -341,3 +342,73 @@ def test_screened_moving_ranges_drop_the_jump_as_qicharts2_0_8_attached() -> Non
         control_chart(pairs, "pp", WHOLE, screened_mr=True).to_dict()["ucl"][0]
         < (control_chart(pairs, "pp", WHOLE).to_dict()["ucl"][0])
     )
+
+
+def _as_arrays(
+    batch: list[list[Any]], chart: str, length: int
+) -> tuple[list[list[float]], list[list[float]]]:
+    """The series as the batch path takes them: numerators and denominators (1/0 presence for I, MR, c)."""
+    num = [[0.0] * length for _ in batch]
+    den = [[0.0] * length for _ in batch]
+    for row, series in enumerate(batch):
+        for index, item in enumerate(series):
+            if item is None:
+                continue
+            if chart in ("p", "pp", "u", "up"):
+                num[row][index], den[row][index] = item
+            else:
+                num[row][index], den[row][index] = item, 1
+    return num, den
+
+
+def _close(a: Any, b: Any) -> bool:
+    """Equal, floats to within 1e-9 (relative or absolute)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+plain_pairs = st.lists(st.one_of(st.none(), pairs), min_size=12, max_size=12)
+plain_numbers = st.lists(st.one_of(st.none(), st.integers(0, 40)), min_size=12, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    chart=st.sampled_from(["p", "pp", "u", "up", "i", "mr", "c"]),
+    data=st.data(),
+    params=control_params,
+    screened=st.booleans(),
+)
+def test_array_batch_path_equals_one_series_path_to_1e_9(
+    chart: str, data: st.DataObject, params: RuleParams, screened: bool
+) -> None:
+    """`control_charts_arrays` on (series × period) arrays gives, row by row, what `control_chart` gives
+    for that series alone as a list, for every chart type, with a frozen baseline or with phases."""
+    strategy = plain_pairs if chart in ("p", "pp", "u", "up") else plain_numbers
+    batch = data.draw(st.lists(strategy, min_size=1, max_size=8))
+    num, den = _as_arrays(batch, chart, 12)
+    found = [r.to_dict() for r in control_charts_arrays(num, den, chart, params, screened_mr=screened)]  # type: ignore[arg-type]
+    alone = [control_chart(s, chart, params, screened_mr=screened).to_dict() for s in batch]  # type: ignore[arg-type]
+    assert _close(found, alone), (found, alone)
+
+
+def test_array_batch_path_refuses_bad_arrays_naming_the_field_and_place() -> None:
+    with pytest.raises(ValueError, match=r"num at series 1, period 2 must not exceed den"):
+        control_charts_arrays([[1, 2, 3], [1, 2, 5]], [[4, 4, 4], [4, 4, 4]], "p")
+    with pytest.raises(ValueError, match=r"den at series 0, period 1 must be a finite number, 0 or more"):
+        control_charts_arrays([[1, 2]], [[4, -1]], "u")
+    with pytest.raises(ValueError, match=r"den at series 0, period 0 must be 1 \(a value\) or 0"):
+        control_charts_arrays([[3.5, 2]], [[2, 1]], "i")
+    with pytest.raises(ValueError, match=r"num at series 0, period 1 must not be negative"):
+        control_charts_arrays([[3, -2]], [[1, 1]], "c")
+    with pytest.raises(ValueError, match=r"one \(series × period\) shape"):
+        control_charts_arrays([[1, 2]], [[4, 4, 4]], "p")
+    with pytest.raises(ValueError, match="chart must be one of"):
+        control_charts_arrays([[1]], [[1]], "x")  # type: ignore[arg-type]
+    # A missing period (den 0) may hold anything in num: it is not read.
+    [result] = control_charts_arrays([[99, 1, 2]], [[0, 4, 4]], "p")
+    assert result.y == (None, 0.25, 0.5)
