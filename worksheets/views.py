@@ -239,7 +239,9 @@ def closing_planner_pdf_view(request: HttpRequest, public_id: str, awardee_id: s
     )
     response = HttpResponse(closing_planner_pdf(html), content_type="application/pdf")
     filename = f"closing-planner-{awardee.code}-{collaborative.short_name}.pdf".lower().replace(" ", "-")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
+    response["Content-Disposition"] = (
+        content_disposition_header(as_attachment=False, filename=filename) or "inline"
+    )
     return response
 
 
@@ -261,5 +263,7 @@ def team_storyboard_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
         storyboard_pdf(storyboard_build(user=request.user, team=team)), content_type="application/pdf"
     )
     filename = f"storyboard-{team.collaborative.short_name}-{team.code}.pdf".lower().replace(" ", "-")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
+    response["Content-Disposition"] = (
+        content_disposition_header(as_attachment=False, filename=filename) or "inline"
+    )
     return response
