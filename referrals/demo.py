@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from measures.demo import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
+from referrals import summary
 from referrals.directory import ILLUSTRATIVE_RULES
 from referrals.models import (
     ContactAttempt,
@@ -280,4 +281,5 @@ def load(*, today: dt.date) -> int:
                 )  # fmt: skip
             _walk(rng, referral, at, now, actors)
             count += 1
+    summary.rebuild(network.id)  # the walk backdates referrals by UPDATE, not through the services
     return count
