@@ -523,12 +523,18 @@ class ReferralMonth(models.Model):
     objects = ReferralMonthQuerySet.as_manager()
 
     class Meta:
+        # Two partial constraints rather than nulls_distinct=False, which SQLite cannot enforce.
         constraints = [
             models.UniqueConstraint(
                 fields=["network", "program", "source", "month"],
+                condition=Q(program__isnull=False),
                 name="referral_month_unique",
-                nulls_distinct=False,
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["network", "source", "month"],
+                condition=Q(program__isnull=True),
+                name="referral_month_unique_unsent",
+            ),
         ]
 
     def __str__(self) -> str:

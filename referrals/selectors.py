@@ -59,13 +59,23 @@ def _stale(network: Network, now: dt.datetime) -> Q:
     )
 
 
+# What a queue row shows (referrals/templatetags/referrals_tags.py `queue_rows`), and no more.
+QUEUE_COLUMNS = (
+    "public_id", "reference_code", "created_at", "source", "status", "outcome", "sent_at",
+    "duplicate_of_id", "duplicate_enrolled", "program__name", "source_organization__name",
+)  # fmt: skip
+
+
 def hub_queue(*, user: Any, network: Network, now: dt.datetime | None = None) -> QuerySet[Referral]:
     """The hub's open referrals (newest page first within each group): stale first, then not yet sent,
-    then waiting at a program. Annotated `is_stale`; at most QUEUE_PAGE rows."""
+    then waiting at a program. Annotated `is_stale`; at most QUEUE_PAGE rows, with only the columns a
+    row shows (no personal field)."""
     now = now or timezone.now()
     return (
-        referral_rows(user=user)
+        Referral.objects.visible_to(user)
         .filter(network=network, status__in=OPEN)
+        .select_related("program", "source_organization")
+        .only(*QUEUE_COLUMNS)
         .annotate(is_stale=ExpressionWrapper(_stale(network, now), output_field=BooleanField()))
         .order_by("-is_stale", "sent_at", "created_at")[:QUEUE_PAGE]
     )

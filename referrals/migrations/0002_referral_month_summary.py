@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                 ('program', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='referrals.program')),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('network', 'program', 'source', 'month'), name='referral_month_unique', nulls_distinct=False)],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('program__isnull', False)), fields=('network', 'program', 'source', 'month'), name='referral_month_unique'), models.UniqueConstraint(condition=models.Q(('program__isnull', True)), fields=('network', 'source', 'month'), name='referral_month_unique_unsent')],
             },
         ),
         migrations.RunPython(summarise_existing, migrations.RunPython.noop),
