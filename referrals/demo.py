@@ -112,7 +112,7 @@ LAST = [
 
 CQI = "St. Louis Coordinated Intake CQI"
 # The network's shared measures (referrals/intake_measures.py): the platform records them.
-INTAKE_MEASURES = [
+INTAKE_MEASURES: list[dict[str, Any]] = [
     {"code": "intake-received", "name": "Referrals received", "kind": Measure.Kind.COUNT,
      "numerator_definition": "Referrals the intake hub sent to the agency's programs in the month"},
     {"code": "intake-contact-7d", "name": "Families contacted within 7 days of referral",
