@@ -211,7 +211,11 @@ def _walk(
     fits = referral.presented_programs
     if not fits or rng.random() < 0.06:
         return  # still waiting for the hub, or nothing fits yet
-    program = Program.objects.unscoped(reason="demo").get(public_id=rng.choice(fits))
+    # Chosen by name, not from the presented order (shuffled by the referral's random public id), so
+    # that the same seed and `today` walk the same referrals to the same programs on every load.
+    program = rng.choice(
+        list(Program.objects.unscoped(reason="demo").filter(public_id__in=fits).order_by("name"))
+    )
     sent = at + dt.timedelta(hours=rng.randint(4, 72))
     if sent > now:
         return

@@ -7,11 +7,22 @@ from referrals.models import Network, Organization, Program, Referral, ReferralM
 from referrals.summary import rebuild
 
 
+def _walked() -> list[tuple[object, ...]]:
+    """Where the demo's referrals went, by program name (ids change on a reload), and the observations."""
+    rows = Referral.objects.unscoped(reason="test").values_list(
+        "program__name", "status", "outcome", "sent_at"
+    )
+    observed = Observation.objects.values_list("team__lia__name", "measure__code", "month", "numerator")
+    return sorted(map(str, rows)) + sorted(map(str, observed))
+
+
 def test_the_demo_network_has_every_role_at_work_and_reloads_to_the_same_rows(db):
     first = demo.load(today=dt.date(2026, 11, 25))
     statuses = set(Referral.objects.unscoped(reason="test").values_list("status", flat=True))
+    walked = _walked()
     again = demo.load(today=dt.date(2026, 11, 25))
     assert first == again and first > 300
+    assert _walked() == walked
     assert Network.objects.unscoped(reason="test").count() == 1
     assert Organization.objects.unscoped(reason="test").count() == 14
     assert set(Program.objects.unscoped(reason="test").values_list("model", flat=True)) == {
