@@ -126,3 +126,21 @@ def test_the_recorded_month_appears_on_the_programs_team_run_chart(
     assert chart.stale is False
     october = [p for p in chart.points if p["month"] == OCTOBER.isoformat()]
     assert [(p["numerator"], p["denominator"], p["value"]) for p in october] == [(2, 4, 0.5)]
+
+
+def test_the_command_records_each_linked_team_as_the_person_named(linked, world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("referrals_record_measures", "--month", "2026-10", "--as", world.alice.email, stdout=out)
+    assert out.getvalue().startswith(f"{world.team_a1}: intake-received")
+    assert (
+        dict(
+            Observation.objects.filter(team=world.team_a1, month=OCTOBER).values_list(
+                "measure__code", "numerator"
+            )
+        )["intake-received"]
+        == 4
+    )
