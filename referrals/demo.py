@@ -15,8 +15,13 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from collaboratives import months
+from collaboratives.models import LIA, Awardee, Collaborative, Membership, Role, Team
 from measures.demo import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
+from measures.models import Measure
+from referrals import summary
 from referrals.directory import ILLUSTRATIVE_RULES
+from referrals.intake_measures import intake_measures_record
 from referrals.models import (
     ContactAttempt,
     EligibilityRule,
@@ -105,6 +110,22 @@ LAST = [
 ]
 
 
+CQI = "St. Louis Coordinated Intake CQI"
+# The network's shared measures (referrals/intake_measures.py): the platform records them.
+INTAKE_MEASURES: list[dict[str, Any]] = [
+    {"code": "intake-received", "name": "Referrals received", "kind": Measure.Kind.COUNT,
+     "numerator_definition": "Referrals the intake hub sent to the agency's programs in the month"},
+    {"code": "intake-contact-7d", "name": "Families contacted within 7 days of referral",
+     "kind": Measure.Kind.PROPORTION, "goal": 90,
+     "numerator_definition": "Of those, referrals with a first contact attempt within 7 days of being sent",
+     "denominator_definition": "Referrals the intake hub sent to the agency's programs in the month"},
+    {"code": "intake-enrol-30d", "name": "Families enrolled within 30 days of referral",
+     "kind": Measure.Kind.PROPORTION,
+     "numerator_definition": "Of those, referrals closed as enrolled within 30 days of being sent",
+     "denominator_definition": "Referrals the intake hub sent to the agency's programs in the month"},
+]  # fmt: skip
+
+
 @dataclass(frozen=True)
 class DemoPerson:
     email: str
@@ -190,7 +211,11 @@ def _walk(
     fits = referral.presented_programs
     if not fits or rng.random() < 0.06:
         return  # still waiting for the hub, or nothing fits yet
-    program = Program.objects.unscoped(reason="demo").get(public_id=rng.choice(fits))
+    # Chosen by name, not from the presented order (shuffled by the referral's random public id), so
+    # that the same seed and `today` walk the same referrals to the same programs on every load.
+    program = rng.choice(
+        list(Program.objects.unscoped(reason="demo").filter(public_id__in=fits).order_by("name"))
+    )
     sent = at + dt.timedelta(hours=rng.randint(4, 72))
     if sent > now:
         return
@@ -280,4 +305,48 @@ def load(*, today: dt.date) -> int:
                 )  # fmt: skip
             _walk(rng, referral, at, now, actors)
             count += 1
+    summary.rebuild(network.id)  # the walk backdates referrals by UPDATE, not through the services
+    _cqi(network, orgs, users, today)
     return count
+
+
+def _cqi(network: Network, orgs: dict[str, Organization], users: dict[str, Any], today: dt.date) -> None:
+    """The agencies as CQI teams of the network's collaborative, each program linked to its agency's
+    team, and each month's intake measures recorded as observations by the team's CQI lead through
+    the service behind hand entry (months whose 7- or 30-day window is still open are left out)."""
+    start = months.add(months.first_of(today), -12)
+    collaborative, _ = Collaborative.objects.update_or_create(
+        name=CQI,
+        defaults={
+            "short_name": "STL Intake CQI", "start_date": start, "end_date": months.add(start, 24),
+            "topic": "Coordinated intake: families referred, contacted and enrolled without being lost",
+            "description": "The St. Louis intake network's agencies improving how quickly families referred "
+                           "through the hub are contacted and enrolled, with the network's shared measures.",
+        },
+    )  # fmt: skip
+    network.collaborative = collaborative
+    network.save(update_fields=["collaborative"])
+    for i, measure in enumerate(INTAKE_MEASURES):
+        Measure.objects.update_or_create(collaborative=collaborative, code=measure["code"], defaults=measure | {
+            "recorded_by_platform": True, "data_source": f"The referral network ({network.name})", "order": i})  # fmt: skip
+    missouri, _ = Awardee.objects.get_or_create(code="mo", defaults={"name": "Missouri"})
+    leads = {
+        "Northside Family Partners": users[PEOPLE[2].email],
+        "Gateway Nurse Home Visiting": users[PEOPLE[3].email],
+    }
+    password = make_password(DEMO_PASSWORD)
+    for i, (name, _) in enumerate(AGENCIES, start=1):
+        lia, _ = LIA.objects.get_or_create(awardee=missouri, name=name, defaults={"city": "St. Louis"})
+        team, _ = Team.objects.update_or_create(
+            collaborative=collaborative, lia=lia, defaults={"code": f"S{i:02d}", "joined_on": start}
+        )
+        lead = leads.get(name)
+        if lead is None:
+            email = f"cqi.{name.split()[0].lower()}@{DEMO_EMAIL_DOMAIN}"
+            lead, _ = get_user_model().objects.update_or_create(
+                username=email, defaults={"email": email, "first_name": name.split()[0], "last_name": "Demo",
+                                          "is_active": True, "password": password})  # fmt: skip
+        Membership.objects.get_or_create(user=lead, role=Role.CQI_LEAD, lia=lia)
+        Program.objects.unscoped(reason="demo").filter(organization=orgs[name]).update(team=team)
+        for month in months.span(start, today):
+            intake_measures_record(actor=lead, team=team, month=month, today=today)

@@ -1,9 +1,9 @@
 """The network's shared intake measures, recorded into a collaborative as monthly observations.
 
-For each program linked to a CQI team (`Program.team`) and each month, over the referrals *sent to
-the program* that month (the cohort):
+For each CQI team with programs linked to it (`Program.team`: an agency's team, whose programs may be
+several) and each month, over the referrals *sent to the team's programs* that month (the cohort):
 
-- `intake-received` (count): referrals sent to the program in the month;
+- `intake-received` (count): referrals sent to the team's programs in the month;
 - `intake-contact-7d` (proportion): of those, the ones with a first contact attempt within 7 days
   of being sent;
 - `intake-enrol-30d` (proportion): of those, the ones closed as enrolled within 30 days of being sent.
@@ -25,9 +25,10 @@ from typing import Any
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 
 from collaboratives import months
+from collaboratives.models import Team
 from measures.models import Measure
 from measures.services import ObservationInput, observations_record
-from referrals.models import Outcome, Program, Referral
+from referrals.models import Outcome, Referral
 
 CODES = ("intake-received", "intake-contact-7d", "intake-enrol-30d")
 WINDOWS = {"intake-received": 0, "intake-contact-7d": 7, "intake-enrol-30d": 30}
@@ -40,14 +41,16 @@ class Cohort:
     enrolled_30d: int
 
 
-def program_cohort(*, program: Program, month: dt.date) -> Cohort:
-    """Counts only (no personal field) of the referrals sent to `program` in `month`."""
+def team_cohort(*, team: Team, month: dt.date) -> Cohort:
+    """Counts only (no personal field) of the referrals sent in `month` to the programs linked to `team`."""
     end = months.add(month, 1)
-    rows = Referral.objects.unscoped(reason="aggregate counts of one program's referrals, no personal data")
+    rows = Referral.objects.unscoped(
+        reason="aggregate counts of one team's programs' referrals, no personal data"
+    )
     to_contact = ExpressionWrapper(F("first_contact_at") - F("sent_at"), output_field=DurationField())
     to_close = ExpressionWrapper(F("closed_at") - F("sent_at"), output_field=DurationField())
     figures = (
-        rows.filter(program=program, sent_at__date__gte=month, sent_at__date__lt=end)
+        rows.filter(program__team=team, sent_at__date__gte=month, sent_at__date__lt=end)
         .annotate(to_contact=to_contact, to_close=to_close)
         .aggregate(
             sent=Count("id"),
@@ -58,20 +61,17 @@ def program_cohort(*, program: Program, month: dt.date) -> Cohort:
     return Cohort(**figures)
 
 
-def intake_measures_record(*, actor: Any, program: Program, month: dt.date, today: dt.date) -> list[str]:
-    """Record the program's month through the same service as hand entry (`observations_record`, which
+def intake_measures_record(*, actor: Any, team: Team, month: dt.date, today: dt.date) -> list[str]:
+    """Record the team's month through the same service as hand entry (`observations_record`, which
     checks that `actor` may enter the team's data). Returns the codes recorded; measures the
     collaborative lacks, and months whose window is still open, are skipped."""
-    if program.team is None:
-        return []
-    team = program.team
     measures = {
         m.code: m
         for m in Measure.objects.unscoped(reason="the team's own collaborative's measures").filter(
             collaborative_id=team.collaborative_id, code__in=CODES
         )
     }
-    cohort = program_cohort(program=program, month=month)
+    cohort = team_cohort(team=team, month=month)
     values = {
         "intake-received": (cohort.sent, None),
         "intake-contact-7d": (cohort.contacted_7d, cohort.sent),

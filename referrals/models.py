@@ -482,3 +482,60 @@ class FhirCreate(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ReferralMonthQuerySet(ScopedQuerySet):
+    """The network dashboard's figures: whoever may see the dashboard (hub and network admins)."""
+
+    def visible_to(self, user: Any) -> Any:
+        if access.sees_everything(user):
+            return self.all()
+        g = access.grants(user)
+        return self.filter(network__in=g.hub_networks | g.admin_networks)
+
+
+class ReferralMonth(models.Model):
+    """Counts of the referrals one network received in one month from one source, by the program they
+    were last sent to: what the network dashboard shows, so that it reads a few hundred rows whatever
+    the number of referrals. Kept by referrals/summary.py in the transaction of every change a service
+    makes, and rebuilt from the referrals by `manage.py referrals_summary_rebuild`. De-identified."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    source = models.CharField(max_length=8, choices=Source.choices)
+    month = models.DateField(help_text="The month the referrals were received (first day).")
+    referred = models.PositiveIntegerField(default=0)
+    eligible = models.PositiveIntegerField(default=0, help_text="At least one program fits.")
+    sent = models.PositiveIntegerField(default=0)
+    contacted = models.PositiveIntegerField(default=0, help_text="A contact attempt was logged.")
+    enrolled = models.PositiveIntegerField(default=0)
+    waiting = models.PositiveIntegerField(default=0, help_text="Sent, not declined, not yet closed.")
+    contacted_7d = models.PositiveIntegerField(
+        default=0, help_text="First contact within 7 days of being sent."
+    )
+    enrolled_30d = models.PositiveIntegerField(default=0, help_text="Enrolled within 30 days of being sent.")
+    contact_days = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Whole days from being sent to the first contact attempt → how many referrals.",
+    )
+
+    objects = ReferralMonthQuerySet.as_manager()
+
+    class Meta:
+        # Two partial constraints rather than nulls_distinct=False, which SQLite cannot enforce.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "program", "source", "month"],
+                condition=Q(program__isnull=False),
+                name="referral_month_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["network", "source", "month"],
+                condition=Q(program__isnull=True),
+                name="referral_month_unique_unsent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network_id} {self.program_id} {self.source} {self.month:%Y-%m}"

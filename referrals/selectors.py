@@ -1,34 +1,15 @@
 """Reads of the referral network; each starts from `visible_to(user)` except the public status lookup."""
 
 import datetime as dt
-import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-from django.db.models import (
-    Aggregate,
-    BooleanField,
-    Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    Q,
-    QuerySet,
-)
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
 from django.utils import timezone
 
-from referrals.models import (
-    CLOSED,
-    PERSONAL_FIELDS,
-    Network,
-    NetworkMembership,
-    Outcome,
-    Program,
-    Referral,
-    Status,
-)
+from collaboratives import months
+from referrals.models import CLOSED, PERSONAL_FIELDS, Network, NetworkMembership, Program, Referral, Status
+from referrals.summary import median as summary_median
 
 QUEUE_PAGE = 100
 SENT_OPEN = [Status.REQUESTED, Status.RECEIVED, Status.ACCEPTED]
@@ -78,13 +59,23 @@ def _stale(network: Network, now: dt.datetime) -> Q:
     )
 
 
+# What a queue row shows (referrals/templatetags/referrals_tags.py `queue_rows`), and no more.
+QUEUE_COLUMNS = (
+    "public_id", "reference_code", "created_at", "source", "status", "outcome", "sent_at",
+    "duplicate_of_id", "duplicate_enrolled", "program__name", "source_organization__name",
+)  # fmt: skip
+
+
 def hub_queue(*, user: Any, network: Network, now: dt.datetime | None = None) -> QuerySet[Referral]:
     """The hub's open referrals (newest page first within each group): stale first, then not yet sent,
-    then waiting at a program. Annotated `is_stale`; at most QUEUE_PAGE rows."""
+    then waiting at a program. Annotated `is_stale`; at most QUEUE_PAGE rows, with only the columns a
+    row shows (no personal field)."""
     now = now or timezone.now()
     return (
-        referral_rows(user=user)
+        Referral.objects.visible_to(user)
         .filter(network=network, status__in=OPEN)
+        .select_related("program", "source_organization")
+        .only(*QUEUE_COLUMNS)
         .annotate(is_stale=ExpressionWrapper(_stale(network, now), output_field=BooleanField()))
         .order_by("-is_stale", "sent_at", "created_at")[:QUEUE_PAGE]
     )
@@ -142,80 +133,78 @@ class FunnelRow:
     sent: int
     contacted: int
     enrolled: int
+    contacted_7d: int
+    enrolled_30d: int
 
 
-_FUNNEL = {
-    "referred": Count("id"),
-    "eligible": Count("id", filter=~Q(presented_programs=[])),
-    "sent": Count("id", filter=Q(sent_at__isnull=False)),
-    "contacted": Count("id", filter=Q(first_contact_at__isnull=False)),
-    "enrolled": Count("id", filter=Q(outcome=Outcome.ENROLLED)),
-}
-_STEPS = tuple(_FUNNEL)
+_STEPS = ("referred", "eligible", "sent", "contacted", "enrolled", "contacted_7d", "enrolled_30d")
 
 
 def _summed(label: str, rows: list[dict[str, Any]]) -> FunnelRow:
     return FunnelRow(label, *(sum(r[step] for r in rows) for step in _STEPS))
 
 
-def network_funnel(*, user: Any, network: Network, since: dt.datetime) -> dict[str, list[FunnelRow]]:
-    """Referred → eligible → sent → contacted → enrolled for referrals created since `since`: for the
-    network, by source and by the program last sent to. One pass over the referrals, grouped by
-    (source, program); the three views are sums of its at most sources × (programs + 1) rows."""
-    from referrals.models import Source
+@dataclass(frozen=True)
+class Dashboard:
+    since: dt.date  # the first month of the funnel
+    median_since: dt.date  # the first month of the medians
+    funnel: dict[str, list[FunnelRow]]
+    capacity: list[tuple[Program, int, float | None]]  # program, waiting or in progress, median days
 
+
+def network_dashboard(*, user: Any, network: Network, today: dt.date) -> Dashboard:
+    """The network dashboard, from the monthly summary (`ReferralMonth`, referrals/summary.py) alone,
+    so its cost does not grow with the number of referrals: three queries.
+
+    - The funnel (referred → eligible → sent → contacted → enrolled) of the referrals received in the
+      12 calendar months ending with `today`'s, for the network, by source and by the program last
+      sent to: sums of the summary rows of those months.
+    - Each program's capacity, open slots and referrals waiting or in progress (sent, not declined,
+      not closed; whenever received).
+    - Each program's exact median whole days from being sent to the first contact attempt, over the
+      referrals received in the last 3 calendar months that it has contacted.
+    """
+    from referrals.models import ReferralMonth, Source
+
+    this_month = months.first_of(today)
+    since, median_since = months.add(this_month, -11), months.add(this_month, -2)
+    summary = ReferralMonth.objects.visible_to(user).filter(network=network)
     cells = list(
-        Referral.objects.visible_to(user)
-        .filter(network=network, created_at__gte=since)
-        .values("source", "program")
-        .annotate(**_FUNNEL)
-        .order_by()
+        summary.filter(month__gte=since).values("source", "program", "month", "contact_days", *_STEPS)
     )
-    names = dict(Program.objects.visible_to(user).filter(network=network).values_list("id", "name"))
-    sources = sorted({c["source"] for c in cells})
-    programs = sorted({c["program"] for c in cells}, key=lambda p: (p is None, names.get(p, "")))
-    return {
-        "total": [_summed("All referrals", cells)],
-        "source": [_summed(Source(s).label, [c for c in cells if c["source"] == s]) for s in sources],
-        "program": [
-            _summed(names.get(p, "Not sent yet"), [c for c in cells if c["program"] == p]) for p in programs
-        ],
-    }
-
-
-def program_capacity(*, user: Any, network: Network) -> list[tuple[Program, int]]:
-    """Each program with its referrals waiting or in progress (sent, not yet closed); two queries."""
     waiting = dict(
-        Referral.objects.visible_to(user)
-        .filter(network=network, status__in=[*SENT_OPEN, Status.IN_PROGRESS], program__isnull=False)
+        summary.filter(program__isnull=False, waiting__gt=0)
         .values_list("program")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("waiting"))
         .order_by()
     )
-    programs = Program.objects.visible_to(user).filter(network=network).select_related("organization")
-    return [(p, waiting.get(p.id, 0)) for p in programs.order_by("name")]
-
-
-class _Median(Aggregate):
-    """PostgreSQL's exact median (percentile_cont 0.5) of an interval in days."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM %(expressions)s) / 86400)"
-    output_field = FloatField()
-
-
-def median_days_to_first_contact(*, user: Any, network: Network, since: dt.datetime) -> dict[int, float]:
-    """Per program: the median days from being sent to the first contact attempt, over referrals sent
-    since `since` that have been contacted (not yet contacted ones have no value yet). One query; the
-    median is computed by PostgreSQL, or in Python on SQLite (development)."""
-    rows = Referral.objects.visible_to(user).filter(
-        network=network, sent_at__gte=since, first_contact_at__isnull=False
+    programs = list(
+        Program.objects.visible_to(user)
+        .filter(network=network)
+        .select_related("organization")
+        .order_by("name")
     )
-    if connection.vendor == "postgresql":
-        gap = ExpressionWrapper(F("first_contact_at") - F("sent_at"), output_field=DurationField())
-        medians = rows.values_list("program").annotate(m=_Median(gap)).order_by()
-        return {pid: round(m, 1) for pid, m in medians}
-    days: dict[int, list[float]] = {}
-    for program_id, sent, contacted in rows.values_list("program_id", "sent_at", "first_contact_at"):
-        days.setdefault(program_id, []).append((contacted - sent).total_seconds() / 86400)
-    return {pid: round(statistics.median(values), 1) for pid, values in days.items()}
+    names = {p.id: p.name for p in programs}
+    sources = sorted({c["source"] for c in cells})
+    sent_to = sorted({c["program"] for c in cells}, key=lambda p: (p is None, names.get(p, "")))
+    recent = [c for c in cells if c["month"] >= median_since]
+    return Dashboard(
+        since=since,
+        median_since=median_since,
+        funnel={
+            "total": [_summed("All referrals", cells)],
+            "source": [_summed(Source(s).label, [c for c in cells if c["source"] == s]) for s in sources],
+            "program": [
+                _summed(names.get(p, "Not sent yet"), [c for c in cells if c["program"] == p])
+                for p in sent_to
+            ],
+        },
+        capacity=[
+            (
+                p,
+                waiting.get(p.id, 0),
+                summary_median(c["contact_days"] for c in recent if c["program"] == p.id),
+            )
+            for p in programs
+        ],
+    )

@@ -1,7 +1,8 @@
 """Writes of the referral network: every change to a referral goes through one of these.
 
 Each service is atomic, checks the actor's named action (referrals/access.py), checks every
-transition against `TRANSITIONS`, calls full_clean() and writes a history row. Errors name the
+transition against `TRANSITIONS`, calls full_clean(), writes a history row and keeps the dashboard's
+monthly summary (referrals/summary.py) in the same transaction. Errors name the
 field they are about (`ValidationError({"field": ...})`), and nothing of a rejected call is saved.
 """
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collaboratives.notifications import notification_send_many
-from referrals import access, eligibility
+from referrals import access, eligibility, summary
 from referrals.access import Action
 from referrals.crypto import keyed_hash, rotate
 from referrals.models import (
@@ -218,6 +219,7 @@ def referral_create(
     _flag_duplicates(referral)
     referral.save(update_fields=["duplicate_of", "duplicate_enrolled"])
     _event(referral, actor=actor, kind="created", at=now, to_status=Status.REQUESTED)
+    summary.move(None, summary.contribution(referral))
     if referral.duplicate_of_id:
         _event(
             referral, actor=None, kind="duplicate", at=now, reason="Possible duplicate of an earlier referral"
@@ -259,6 +261,7 @@ def referral_screen(
 ) -> Referral:
     """The hub's screening: the answers it confirmed with the family, then eligibility again."""
     access.require(actor, Action.WORK_QUEUE, referral)
+    before = summary.contribution(referral)
     if referral.is_closed or referral.purged_at:
         raise ValidationError({"status": "A closed referral is not screened again."})
     now = timezone.now()
@@ -274,6 +277,7 @@ def referral_screen(
     referral.full_clean(exclude=["duplicate_of"])
     referral.save()
     _event(referral, actor=actor, kind="screened", at=now)
+    summary.move(before, summary.contribution(referral))
     return referral
 
 
@@ -311,6 +315,7 @@ def _people(network_id: int, role: str, organization_id: int | None = None) -> l
 def referral_send(*, actor: Any, referral: Referral) -> Referral:
     """Send the referral to the program the family chose; its intake staff are told."""
     access.require(actor, Action.WORK_QUEUE, referral)
+    before = summary.contribution(referral)
     program = referral.chosen_program
     if program is None:
         raise ValidationError({"program": "Record the family's choice before sending."})
@@ -334,20 +339,25 @@ def referral_send(*, actor: Any, referral: Referral) -> Referral:
         url=f"/referrals/r/{referral.public_id}/",
         key=f"referral-sent-{referral.public_id}-{now:%Y%m%d%H%M%S}",
     )
+    summary.move(before, summary.contribution(referral))
     return referral
 
 
 @transaction.atomic
 def referral_receive(*, actor: Any, referral: Referral) -> Referral:
     access.require(actor, Action.WORK_INTAKE, referral)
+    before = summary.contribution(referral)
     _move(referral, actor=actor, to=Status.RECEIVED, at=timezone.now())
+    summary.move(before, summary.contribution(referral))
     return referral
 
 
 @transaction.atomic
 def referral_accept(*, actor: Any, referral: Referral) -> Referral:
     access.require(actor, Action.WORK_INTAKE, referral)
+    before = summary.contribution(referral)
     _move(referral, actor=actor, to=Status.ACCEPTED, at=timezone.now())
+    summary.move(before, summary.contribution(referral))
     return referral
 
 
@@ -355,6 +365,7 @@ def referral_accept(*, actor: Any, referral: Referral) -> Referral:
 def referral_decline(*, actor: Any, referral: Referral, reason: str) -> Referral:
     """The program declines (capacity, eligibility...): back to the hub, which may send it elsewhere."""
     access.require(actor, Action.WORK_INTAKE, referral)
+    before = summary.contribution(referral)
     if reason not in DECLINE_REASONS:
         raise ValidationError({"reason": "Choose why the program declines."})
     _move(referral, actor=actor, to=Status.REJECTED, at=timezone.now(), reason=DECLINE_REASONS[reason])
@@ -365,6 +376,7 @@ def referral_decline(*, actor: Any, referral: Referral, reason: str) -> Referral
         url=f"/referrals/r/{referral.public_id}/",
         key=f"referral-declined-{referral.public_id}-{referral.events.count()}",
     )
+    summary.move(before, summary.contribution(referral))
     return referral
 
 
@@ -380,6 +392,7 @@ def contact_attempt_log(
 ) -> ContactAttempt:
     """A contact attempt; the first one moves an accepted referral in progress and dates first contact."""
     access.require(actor, Action.WORK_INTAKE, referral)
+    before = summary.contribution(referral)
     now = timezone.now()
     at = at or now
     if at > now + dt.timedelta(minutes=5):
@@ -398,6 +411,7 @@ def contact_attempt_log(
         referral.save(update_fields=["first_contact_at"])
     if referral.status == Status.ACCEPTED:
         _move(referral, actor=actor, to=Status.IN_PROGRESS, at=now, reason="First contact attempt")
+    summary.move(before, summary.contribution(referral))
     return attempt
 
 
@@ -405,6 +419,7 @@ def contact_attempt_log(
 def referral_close(*, actor: Any, referral: Referral, outcome: str) -> Referral:
     """Close with an outcome; 'unable to reach' needs at least two logged attempts."""
     access.require(actor, Action.WORK_INTAKE, referral)
+    before = summary.contribution(referral)
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": "Choose an outcome."})
     if outcome == Outcome.UNABLE_TO_REACH and referral.attempts.count() < 2:
@@ -425,6 +440,7 @@ def referral_close(*, actor: Any, referral: Referral, outcome: str) -> Referral:
         Program.objects.unscoped(reason="the referral's own program").filter(
             id=referral.program.id, open_slots__gt=0
         ).update(open_slots=referral.program.open_slots - 1)
+    summary.move(before, summary.contribution(referral))
     return referral
 
 
@@ -432,11 +448,13 @@ def referral_close(*, actor: Any, referral: Referral, outcome: str) -> Referral:
 def referral_cancel(*, actor: Any, referral: Referral, reason: str) -> Referral:
     """The hub withdraws a referral (e.g. a confirmed duplicate, or the family asked)."""
     access.require(actor, Action.WORK_QUEUE, referral)
+    before = summary.contribution(referral)
     reason = reason.strip()
     if not reason or len(reason) > 200:
         raise ValidationError({"reason": "Say in under 200 characters why the referral is cancelled."})
     now = timezone.now()
     _move(referral, actor=actor, to=Status.CANCELLED, at=now, reason=reason, closed_at=now)
+    summary.move(before, summary.contribution(referral))
     return referral
 
 

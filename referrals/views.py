@@ -1,7 +1,6 @@
 """Pages of the referral network. Reads through selectors, writes through services; another
 network's object is 404, visible but not allowed is 403; every view of personal data is audited."""
 
-import datetime as dt
 from typing import Any
 
 from django import forms
@@ -421,20 +420,5 @@ def program_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
 @require_GET
 def dashboard(request: HttpRequest, public_id: Any) -> HttpResponse:
     network = _network(request, public_id, Action.VIEW_DASHBOARD)
-    since = timezone.now() - dt.timedelta(days=365)
-    recent = timezone.now() - dt.timedelta(days=90)
-    medians = selectors.median_days_to_first_contact(user=request.user, network=network, since=recent)
-    return render(
-        request,
-        "referrals/dashboard.html",
-        {
-            "network": network,
-            "since": since,
-            "funnel": selectors.network_funnel(user=request.user, network=network, since=since),
-            "capacity": [
-                (program, waiting, medians.get(program.id))
-                for program, waiting in selectors.program_capacity(user=request.user, network=network)
-            ],
-            "median_since": recent,
-        },
-    )
+    figures = selectors.network_dashboard(user=request.user, network=network, today=timezone.localdate())
+    return render(request, "referrals/dashboard.html", {"network": network, "dashboard": figures})

@@ -1,6 +1,6 @@
 """Issue 24 in Chromium: a family refers itself on a 390 px phone in Spanish; the hub coordinator screens,
 records the family's choice and sends; the program accepts, logs two attempts and enrols; the family's
-status page says so. A partner refers a family and, once the program enrols it, sees "Enrolled".
+status page says so, and the month's measures appear on the program's team run chart. A partner refers a family and, once the program enrols it, sees "Enrolled".
 axe (WCAG 2.1 AA) on every page; screenshots for people to look at."""
 
 import datetime as dt
@@ -10,9 +10,14 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from collaboratives import months
+from collaboratives.models import Role
+from measures.models import RunChartAnalysis
 from referrals import services
+from referrals.intake_measures import intake_measures_record
 from referrals.models import Referral
 from tests.browser.pages import axe_violations, screenshot
+from tests.factories import LIAFactory, MeasureFactory, MembershipFactory, TeamFactory
 from tests.referrals.network import build_network, people
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,8 +36,27 @@ def _checked(page, name: str) -> None:
     assert axe_violations(page) == [], name
 
 
+def _pat_team(net):
+    """Parents as Teachers' agency as a CQI team of a collaborative holding the intake measures, with
+    the program's intake worker as its CQI lead."""
+    team = TeamFactory(lia=LIAFactory(name=net.programs["pat"].organization.name))
+    MembershipFactory(user=net.staff_pat, role=Role.CQI_LEAD, lia=team.lia)
+    for code, name, kind in (
+        ("intake-received", "Referrals received", "count"),
+        ("intake-contact-7d", "Families contacted within 7 days of referral", "proportion"),
+        ("intake-enrol-30d", "Families enrolled within 30 days of referral", "proportion"),
+    ):
+        MeasureFactory(
+            collaborative=team.collaborative, code=code, name=name, kind=kind, recorded_by_platform=True
+        )
+    net.programs["pat"].team = team
+    net.programs["pat"].save()
+    return team
+
+
 def test_a_family_self_refers_in_spanish_and_is_enrolled(chromium, signed_in_page, live_server):
     net = build_network(**people())
+    team = _pat_team(net)
     phone = chromium.new_context(viewport={"width": 390, "height": 844}, locale="es-US")
     family = phone.new_page()
     family.goto(f"{live_server.url}/refer/")
@@ -98,6 +122,29 @@ def test_a_family_self_refers_in_spanish_and_is_enrolled(chromium, signed_in_pag
     dashboard = signed_in_page(net.admin)
     dashboard.goto(f"{live_server.url}/referrals/networks/{net.network.public_id}/dashboard/")
     _checked(dashboard, "10-network-dashboard-1280")
+    assert dashboard.get_by_role("row", name="Parents as Teachers").first.inner_text().split("\t")[1:] == [
+        "1", "1", "1", "1", "1", "1", "1",
+    ]  # fmt: skip
+
+    # The month's intake measures, recorded as the month's windows close (7 and 30 days after it ends:
+    # the record is dated then), through hand entry's service by the team's CQI lead.
+    month = months.first_of(timezone.localdate())
+    closed = months.add(month, 1) + dt.timedelta(days=30)
+    assert intake_measures_record(actor=net.staff_pat, team=team, month=month, today=closed) == [
+        "intake-received", "intake-contact-7d", "intake-enrol-30d",
+    ]  # fmt: skip
+    for code, latest, width in (
+        ("intake-enrol-30d", "latest 100% in", 390),
+        ("intake-received", "latest 1.00 in", 1280),
+    ):
+        chart = RunChartAnalysis.objects.get(team=team, measure__code=code, kind="team")
+        # A new session each time: signing another person in ends the last one's.
+        page = signed_in_page(net.staff_pat, width=width)
+        page.goto(f"{live_server.url}/charts/{chart.public_id}/?chart=run")
+        caption = page.locator(".runchart figcaption", has_text="Last computed").first
+        caption.wait_for(timeout=30_000)
+        assert f"{latest} {month:%B %Y}" in caption.text_content()
+        _checked(page, f"12-program-run-chart-{code}-{width}")
     phone.close()
 
 

@@ -1,4 +1,4 @@
-"""A program's monthly intake figures become observations of the collaborative's measures."""
+"""A CQI team's monthly intake figures (its linked programs' referrals) become observations of the collaborative's measures."""
 
 import datetime as dt
 
@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from measures.models import Measure, Observation, RunChartAnalysis
 from referrals import services
-from referrals.intake_measures import intake_measures_record, program_cohort
+from referrals.intake_measures import intake_measures_record, team_cohort
 from referrals.models import Referral
 from tests.factories import MeasureFactory
 from tests.referrals.network import self_referral
@@ -59,22 +59,32 @@ def linked(net, world):
     return net
 
 
-def test_the_cohort_counts_referrals_sent_in_the_month_and_their_windows(linked):
-    assert program_cohort(program=linked.programs["hfa"], month=OCTOBER).__dict__ == {
+def test_the_cohort_counts_referrals_sent_in_the_month_and_their_windows(linked, world):
+    assert team_cohort(team=world.team_a1, month=OCTOBER).__dict__ == {
         "sent": 4,
         "contacted_7d": 2,
         "enrolled_30d": 1,
     }
 
 
+def test_a_team_with_two_linked_programs_counts_both(linked, world):
+    linked.programs["pat"].team = world.team_a1
+    linked.programs["pat"].save()
+    referral = self_referral(linked, phone="3145550006", family_name="Family 6")
+    services.referral_choose(actor=linked.hub, referral=referral, program=linked.programs["pat"])
+    services.referral_send(actor=linked.hub, referral=referral)
+    Referral.objects.unscoped(reason="test").filter(id=referral.id).update(sent_at=_at(15))
+    assert team_cohort(team=world.team_a1, month=OCTOBER).sent == 5
+    assert team_cohort(team=world.team_b1, month=OCTOBER).sent == 0
+
+
 def test_recording_goes_through_hand_entry_and_waits_for_each_window_to_close(linked, world):
-    program = linked.programs["hfa"]
     early = intake_measures_record(
-        actor=world.alice, program=program, month=OCTOBER, today=dt.date(2026, 11, 5)
+        actor=world.alice, team=world.team_a1, month=OCTOBER, today=dt.date(2026, 11, 5)
     )
     assert early == ["intake-received"]
     later = intake_measures_record(
-        actor=world.alice, program=program, month=OCTOBER, today=dt.date(2026, 12, 2)
+        actor=world.alice, team=world.team_a1, month=OCTOBER, today=dt.date(2026, 12, 2)
     )
     assert later == ["intake-received", "intake-contact-7d", "intake-enrol-30d"]
     cells = dict(
@@ -90,7 +100,7 @@ def test_recording_goes_through_hand_entry_and_waits_for_each_window_to_close(li
     assert cells == {"intake-received": 4, "intake-contact-7d": 2, "intake-enrol-30d": 1}
     assert dens == {"intake-received": None, "intake-contact-7d": 4, "intake-enrol-30d": 4}
     again = intake_measures_record(
-        actor=world.alice, program=program, month=OCTOBER, today=dt.date(2026, 12, 2)
+        actor=world.alice, team=world.team_a1, month=OCTOBER, today=dt.date(2026, 12, 2)
     )
     assert again == later
     assert Observation.objects.filter(team=world.team_a1).count() == 3
@@ -100,7 +110,7 @@ def test_recording_goes_through_hand_entry_and_waits_for_each_window_to_close(li
 def test_someone_who_may_not_enter_the_teams_data_records_nothing(linked, world):
     with pytest.raises(PermissionDenied):
         intake_measures_record(
-            actor=world.charlie, program=linked.programs["hfa"], month=OCTOBER, today=dt.date(2026, 12, 2)
+            actor=world.charlie, team=world.team_a1, month=OCTOBER, today=dt.date(2026, 12, 2)
         )
     assert Observation.objects.count() == 0
 
@@ -110,9 +120,27 @@ def test_the_recorded_month_appears_on_the_programs_team_run_chart(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         intake_measures_record(
-            actor=world.alice, program=linked.programs["hfa"], month=OCTOBER, today=dt.date(2026, 12, 2)
+            actor=world.alice, team=world.team_a1, month=OCTOBER, today=dt.date(2026, 12, 2)
         )
     chart = RunChartAnalysis.objects.get(team=world.team_a1, measure__code="intake-contact-7d", kind="team")
     assert chart.stale is False
     october = [p for p in chart.points if p["month"] == OCTOBER.isoformat()]
     assert [(p["numerator"], p["denominator"], p["value"]) for p in october] == [(2, 4, 0.5)]
+
+
+def test_the_command_records_each_linked_team_as_the_person_named(linked, world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("referrals_record_measures", "--month", "2026-10", "--as", world.alice.email, stdout=out)
+    assert out.getvalue().startswith(f"{world.team_a1}: intake-received")
+    assert (
+        dict(
+            Observation.objects.filter(team=world.team_a1, month=OCTOBER).values_list(
+                "measure__code", "numerator"
+            )
+        )["intake-received"]
+        == 4
+    )

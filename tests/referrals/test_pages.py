@@ -102,9 +102,15 @@ def test_the_hub_screens_chooses_and_sends_and_the_program_enrols(client, net, c
     client.force_login(net.hub)
     dashboard = client.get(f"/referrals/networks/{net.network.public_id}/dashboard/")
     assert dashboard.status_code == 200
-    assert dashboard.context["funnel"]["total"][0].enrolled == 1
-    assert dashboard.context["funnel"]["total"][0].contacted == 1
-    medians = {program.name: median for program, _, median in dashboard.context["capacity"]}
+    total = dashboard.context["dashboard"].funnel["total"][0]
+    assert (total.referred, total.sent, total.contacted, total.enrolled, total.contacted_7d) == (
+        1,
+        1,
+        1,
+        1,
+        1,
+    )
+    medians = {program.name: median for program, _, median in dashboard.context["dashboard"].capacity}
     assert medians[pat.name] == 0.0 and medians[net.programs["hfa"].name] is None
 
 

@@ -5,12 +5,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from collaboratives.models import Team
 from referrals.intake_measures import intake_measures_record
 from referrals.models import Program
 
 
 class Command(BaseCommand):
-    help = "Record one month's intake measures of every program linked to a CQI team, as the given person."
+    help = "Record one month's intake measures of every CQI team with programs linked to it, as the given person."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--month", required=True, help="YYYY-MM")
@@ -26,11 +27,9 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
         if user is None:
             raise CommandError(f"No active user {email}.")
-        programs = Program.objects.unscoped(reason="a trusted command over all programs").filter(
-            team__isnull=False
+        teams = Team.objects.unscoped(reason="a trusted command over every team with linked programs").filter(
+            id__in=Program.objects.unscoped(reason="the same").filter(team__isnull=False).values("team")
         )
-        for program in programs.select_related("team"):
-            codes = intake_measures_record(
-                actor=user, program=program, month=first, today=timezone.localdate()
-            )
-            self.stdout.write(f"{program.name}: {', '.join(codes) or 'nothing (window still open)'}")
+        for team in teams.select_related("lia", "collaborative"):
+            codes = intake_measures_record(actor=user, team=team, month=first, today=timezone.localdate())
+            self.stdout.write(f"{team}: {', '.join(codes) or 'nothing (window still open)'}")
