@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 
 from collaboratives.access import sees_everything
 
-__all__ = ["Action", "Grants", "can", "grants", "require", "sees_everything"]
+__all__ = ["Action", "Grants", "can", "grants", "ids_with_role", "network_ids", "require", "sees_everything"]
 _CACHE_ATTR = "_coiin_referral_access"
 
 
@@ -67,6 +67,27 @@ def _compute(user: Any) -> Grants:
         partner_orgs=ids(NetworkRole.PARTNER, 2),
         any_network=frozenset(int(r[1]) for r in rows),
     )
+
+
+_ROLE_FIELDS = {
+    "hub_coordinator": "hub_networks",
+    "network_admin": "admin_networks",
+    "program_staff": "program_orgs",
+    "partner": "partner_orgs",
+}
+
+
+def ids_with_role(user: Any, *roles: str) -> frozenset[int]:
+    """The ids of the scopes where `user` holds any of `roles` (`NetworkRole` values): networks for hub
+    coordinators and network admins, organisations for program staff and partners. For the rules of a
+    model's `visible_to` and the rows a role's own list shows."""
+    g = grants(user)
+    return frozenset().union(*(getattr(g, _ROLE_FIELDS[role]) for role in roles))
+
+
+def network_ids(user: Any) -> frozenset[int]:
+    """The networks where `user` holds any role: whose directory they see."""
+    return grants(user).any_network
 
 
 def can(user: Any, action: Action, obj: Any) -> bool:

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -20,9 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coiin.api import JSONRenderer, PrivateResponses
-from referrals import access, fhir, selectors
-from referrals.models import FhirCreate, Network, Organization, Source, Status
-from referrals.services import referral_create
+from referrals import access, fhir, selectors, services
+from referrals.models import Network, NetworkRole, Organization, Status
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -63,7 +61,7 @@ def _body_hash(data: Any) -> str:
 
 
 def _partner_organization(request: Request) -> Organization:
-    orgs = access.grants(request.user).partner_orgs
+    orgs = access.ids_with_role(request.user, NetworkRole.PARTNER)
     organization = Organization.objects.visible_to(request.user).filter(id__in=orgs).order_by("id").first()
     if organization is None:
         raise PermissionDenied("Only a referral partner's token may create referrals.")
@@ -87,35 +85,24 @@ class FhirReferralCreate(PrivateResponses, APIView):
         if not 1 <= len(key) <= 100:
             raise serializers.ValidationError({"Idempotency-Key": ["Send a key of 1 to 100 characters."]})
         digest = _body_hash(request.data)
-        earlier = FhirCreate.objects.visible_to(request.user).filter(user=request.user, key=key).first()
-        if earlier is not None:
-            return self._replay(earlier, digest)
+        earlier = selectors.fhir_create_earlier(user=request.user, key=key)
         try:
-            intake = fhir.intake_from_bundle(request.data)
-        except fhir.FhirError as exc:
-            raise serializers.ValidationError(exc.errors) from exc
-        try:
-            with transaction.atomic():
-                referral = referral_create(
-                    actor=request.user, network=organization.network, source=Source.API,
-                    source_organization=organization, consent_scope=intake.consent_scope, **intake.fields,
-                )  # fmt: skip
-                user: Any = request.user
-                FhirCreate.objects.create(referral=referral, key=key, user=user, body_hash=digest)
+            if earlier is not None:
+                return Response(fhir.task_for(services.fhir_create_replay(earlier, digest)))
+            try:
+                intake = fhir.intake_from_bundle(request.data)
+            except fhir.FhirError as exc:
+                raise serializers.ValidationError(exc.errors) from exc
+            referral, created = services.fhir_referral_create(
+                actor=request.user, organization=organization, key=key, body_hash=digest,
+                consent_scope=intake.consent_scope, fields=intake.fields,
+            )  # fmt: skip
         except DjangoValidationError as exc:
             errors = {fhir.FIELD_PATHS.get(f, f): m for f, m in exc.message_dict.items()}
             raise serializers.ValidationError(errors) from exc
-        except IntegrityError:  # the same key, created by a concurrent retry a moment ago
-            earlier = FhirCreate.objects.visible_to(request.user).get(user=request.user, key=key)
-            return self._replay(earlier, digest)
-        return Response(fhir.task_for(referral), status=status.HTTP_201_CREATED)
-
-    def _replay(self, earlier: FhirCreate, digest: str) -> Response:
-        if earlier.body_hash != digest:
-            raise serializers.ValidationError(
-                {"Idempotency-Key": ["This key was used for a different referral; use a new key."]}
-            )
-        return Response(fhir.task_for(earlier.referral), status=status.HTTP_200_OK)
+        return Response(
+            fhir.task_for(referral), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 class FhirTaskDetail(PrivateResponses, APIView):

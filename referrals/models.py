@@ -40,7 +40,7 @@ class NetworkScopedQuerySet(ScopedQuerySet):
     def visible_to(self, user: Any) -> Any:
         if access.sees_everything(user):
             return self.all()
-        return self.filter(**{f"{self.network_field}__in": access.grants(user).any_network})
+        return self.filter(**{f"{self.network_field}__in": access.network_ids(user)})
 
 
 class NetworkQuerySet(NetworkScopedQuerySet):
@@ -226,7 +226,9 @@ class NetworkMembershipQuerySet(ScopedQuerySet):
             return self.all()
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        return self.filter(Q(user=user) | Q(network__in=access.grants(user).admin_networks))
+        return self.filter(
+            Q(user=user) | Q(network__in=access.ids_with_role(user, NetworkRole.NETWORK_ADMIN))
+        )
 
 
 class NetworkMembership(models.Model):
@@ -299,13 +301,15 @@ class ReferralQuerySet(ScopedQuerySet):
     def visible_to(self, user: Any) -> Any:
         if access.sees_everything(user):
             return self.all()
-        g = access.grants(user)
+        networks = access.ids_with_role(user, NetworkRole.HUB_COORDINATOR, NetworkRole.NETWORK_ADMIN)
+        programs = access.ids_with_role(user, NetworkRole.PROGRAM_STAFF)
+        partners = access.ids_with_role(user, NetworkRole.PARTNER)
         # Only the clauses the user's roles need: a hub coordinator's is one indexed column, with no
         # join to programs that would keep PostgreSQL from using the (network, status) index.
         clauses = [
-            Q(network__in=g.hub_networks | g.admin_networks) if g.hub_networks | g.admin_networks else None,
-            Q(program__organization__in=g.program_orgs) if g.program_orgs else None,
-            Q(source_organization__in=g.partner_orgs) if g.partner_orgs else None,
+            Q(network__in=networks) if networks else None,
+            Q(program__organization__in=programs) if programs else None,
+            Q(source_organization__in=partners) if partners else None,
         ]
         wanted = [c for c in clauses if c is not None]
         if not wanted:
@@ -490,8 +494,9 @@ class ReferralMonthQuerySet(ScopedQuerySet):
     def visible_to(self, user: Any) -> Any:
         if access.sees_everything(user):
             return self.all()
-        g = access.grants(user)
-        return self.filter(network__in=g.hub_networks | g.admin_networks)
+        return self.filter(
+            network__in=access.ids_with_role(user, NetworkRole.HUB_COORDINATOR, NetworkRole.NETWORK_ADMIN)
+        )
 
 
 class ReferralMonth(models.Model):

@@ -8,7 +8,17 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from collaboratives import months
-from referrals.models import CLOSED, PERSONAL_FIELDS, Network, NetworkMembership, Program, Referral, Status
+from referrals.models import (
+    CLOSED,
+    PERSONAL_FIELDS,
+    FhirCreate,
+    Network,
+    NetworkMembership,
+    NetworkRole,
+    Program,
+    Referral,
+    Status,
+)
 from referrals.summary import median as summary_median
 
 QUEUE_PAGE = 100
@@ -39,6 +49,11 @@ def program_list(*, user: Any, network: Network) -> QuerySet[Program]:
         .prefetch_related("rules", "locations")
         .order_by("name")
     )
+
+
+def fhir_create_earlier(*, user: Any, key: str) -> FhirCreate | None:
+    """The user's earlier FHIR create with this Idempotency-Key, if any."""
+    return FhirCreate.objects.visible_to(user).filter(user=user, key=key).select_related("referral").first()
 
 
 def referral_list(*, user: Any) -> QuerySet[Referral]:
@@ -98,7 +113,9 @@ def program_intake_list(*, user: Any, network: Network) -> QuerySet[Referral]:
 
     return (
         referral_rows(user=user)
-        .filter(network=network, program__organization__in=access.grants(user).program_orgs)
+        .filter(
+            network=network, program__organization__in=access.ids_with_role(user, NetworkRole.PROGRAM_STAFF)
+        )
         .annotate(closed=ExpressionWrapper(Q(status__in=CLOSED), output_field=BooleanField()))
         .order_by("closed", "-sent_at")[:QUEUE_PAGE]
     )
@@ -110,7 +127,7 @@ def partner_referral_list(*, user: Any, network: Network) -> QuerySet[Referral]:
 
     return (
         referral_rows(user=user)
-        .filter(network=network, source_organization__in=access.grants(user).partner_orgs)
+        .filter(network=network, source_organization__in=access.ids_with_role(user, NetworkRole.PARTNER))
         .order_by("-created_at")[:QUEUE_PAGE]
     )
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -183,7 +183,9 @@ def referral_create(
     """
     now = now or timezone.now()
     if source == Source.PARTNER:
-        if source_organization is None or source_organization.id not in access.grants(actor).partner_orgs:
+        if source_organization is None or source_organization.id not in access.ids_with_role(
+            actor, NetworkRole.PARTNER
+        ):
             raise PermissionDenied("You may refer only for your own organisation.")
         if source_organization.network_id != network.id:
             raise ValidationError({"source_organization": "This organisation is not in the network."})
@@ -253,6 +255,39 @@ def _move(
         setattr(referral, name, value)
     referral.full_clean(exclude=["duplicate_of"])
     referral.save()
+
+
+def fhir_create_replay(earlier: FhirCreate, body_hash: str) -> Referral:
+    """The referral an earlier create with the same Idempotency-Key made: a retry must send the same body."""
+    if earlier.body_hash != body_hash:
+        raise ValidationError(
+            {"Idempotency-Key": "This key was used for a different referral; use a new key."}
+        )
+    return earlier.referral
+
+
+def fhir_referral_create(
+    *,
+    actor: Any,
+    organization: Organization,
+    key: str,
+    body_hash: str,
+    consent_scope: str,
+    fields: dict[str, Any],
+) -> tuple[Referral, bool]:
+    """A partner system's referral (FHIR create), recorded with its Idempotency-Key in one transaction:
+    (the referral, True), or (the earlier one, False) when a concurrent retry with the same key won."""
+    try:
+        with transaction.atomic():
+            referral = referral_create(
+                actor=actor, network=organization.network, source=Source.API,
+                source_organization=organization, consent_scope=consent_scope, **fields,
+            )  # fmt: skip
+            FhirCreate.objects.create(referral=referral, key=key, user=actor, body_hash=body_hash)
+    except IntegrityError:  # the same key, created by a concurrent retry a moment ago
+        earlier = FhirCreate.objects.visible_to(actor).get(user=actor, key=key)
+        return fhir_create_replay(earlier, body_hash), False
+    return referral, True
 
 
 @transaction.atomic

@@ -30,7 +30,7 @@ from referrals.forms import (
     add_service_errors,
     error_summary,
 )
-from referrals.models import ConsentScope, Network, Program, Referral, Source, Status
+from referrals.models import ConsentScope, Network, NetworkRole, Program, Referral, Source, Status
 
 PUBLIC_LANGUAGES = ("en", "es")
 
@@ -180,7 +180,9 @@ def hub_queue(request: HttpRequest, public_id: Any) -> HttpResponse:
 @require_GET
 def program_intake(request: HttpRequest, public_id: Any) -> HttpResponse:
     network = get_object_or_404(selectors.network_list(user=request.user), public_id=public_id)
-    if not access.grants(request.user).program_orgs and not access.sees_everything(request.user):
+    if not access.ids_with_role(request.user, NetworkRole.PROGRAM_STAFF) and not access.sees_everything(
+        request.user
+    ):
         raise PermissionDenied("Only program intake staff have an intake list.")
     return render(
         request,
@@ -196,10 +198,12 @@ def partner_referrals(request: HttpRequest, public_id: Any) -> HttpResponse:
     programs = selectors.program_list(user=request.user, network=network)
     form = PartnerReferralForm(request.POST if request.method == "POST" else None, programs=programs)
     organization = (
-        network.organizations.filter(id__in=access.grants(request.user).partner_orgs).order_by("name").first()
+        network.organizations.filter(id__in=access.ids_with_role(request.user, NetworkRole.PARTNER))
+        .order_by("name")
+        .first()
     )
     # "No wrong door": the hub enters a family that phoned or walked in; a partner refers for its organisation.
-    at_hub = network.id in access.grants(request.user).hub_networks
+    at_hub = network.id in access.ids_with_role(request.user, NetworkRole.HUB_COORDINATOR)
     if request.method == "POST" and form.is_valid():
         if organization is None and not at_hub:
             raise PermissionDenied("Only a referral partner or the hub refers from this page.")

@@ -154,18 +154,6 @@ def _names_used(tree: ast.AST) -> set[str]:
     return used
 
 
-# The referral network keeps its own roles in referrals/access.py (docs/referrals.md); these modules still
-# read its grants directly instead of asking it a named question. Listed so that nothing joins them and
-# the test fails once one is gone.
-KNOWN_GRANT_READERS = {
-    "referrals/api.py",
-    "referrals/models.py",
-    "referrals/selectors.py",
-    "referrals/services.py",
-    "referrals/views.py",
-}
-
-
 def test_only_access_reads_a_users_grants():
     """Permission decisions live in collaboratives/access.py (and, for the referral network's roles,
     referrals/access.py), as named actions and questions; other modules ask them instead of reading the
@@ -176,7 +164,7 @@ def test_only_access_reads_a_users_grants():
         if path not in (ROOT / "collaboratives" / "access.py", ROOT / "referrals" / "access.py")
         and _names_used(ast.parse(path.read_text())) & {"grants", "Grants", "_compute"}
     }
-    assert offending == KNOWN_GRANT_READERS
+    assert offending == set()
 
 
 def _permission_checks(path: Path) -> set[str]:
@@ -416,11 +404,6 @@ def test_benchmark_figures_live_in_bench_readme_not_in_the_code():
 WRITES = {"save", "delete", "create", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}
 
 
-# The FHIR create endpoint records its idempotency key beside the referral in its own transaction.
-# Listed so that nothing joins it and the test fails once it moves into a service.
-KNOWN_INTERFACE_WRITES = {"referrals/api.py"}
-
-
 def test_views_and_apis_write_through_services_only():
     """No interface module saves, deletes or opens a transaction: services own every write
     (docs/architecture.md §2.1). A queryset `.update(...)` counts too; a dict's `.update` is told apart
@@ -446,7 +429,7 @@ def test_views_and_apis_write_through_services_only():
         or isinstance(node, ast.Attribute)
         and node.attr == "atomic"
     }
-    assert offending == KNOWN_INTERFACE_WRITES
+    assert offending == set()
 
 
 def _names_referred(path: Path) -> set[str]:
