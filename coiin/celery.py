@@ -47,6 +47,11 @@ app.conf.beat_schedule = {
         "task": "measures.tasks.phase_suggestions_notify",
         "schedule": crontab(hour=8, minute=5),
     },
+    # Every night, record the network's intake measures of each team month whose window has closed.
+    "intake-measures-record": {
+        "task": "referrals.tasks.intake_measures_record_due",
+        "schedule": crontab(hour=1, minute=30),
+    },
     # Every hour, tell the hub and the program about referrals with no first contact in time (once each).
     "referrals-stale-notify": {
         "task": "referrals.tasks.referrals_stale_notify",

@@ -25,13 +25,16 @@ from typing import Any
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 
 from collaboratives import months
+from collaboratives.learning.services import platform_actor
 from collaboratives.models import Team
-from measures.models import Measure
+from measures.models import Measure, Observation
 from measures.services import ObservationInput, observations_record
-from referrals.models import Outcome, Referral
+from referrals.models import Outcome, Program, Referral
 
 CODES = ("intake-received", "intake-contact-7d", "intake-enrol-30d")
 WINDOWS = {"intake-received": 0, "intake-contact-7d": 7, "intake-enrol-30d": 30}
+# The nightly pass looks back this many months: the longest window (30 days) closes within two.
+RECENT_MONTHS = 3
 
 
 @dataclass(frozen=True)
@@ -61,10 +64,9 @@ def team_cohort(*, team: Team, month: dt.date) -> Cohort:
     return Cohort(**figures)
 
 
-def intake_measures_record(*, actor: Any, team: Team, month: dt.date, today: dt.date) -> list[str]:
-    """Record the team's month through the same service as hand entry (`observations_record`, which
-    checks that `actor` may enter the team's data). Returns the codes recorded; measures the
-    collaborative lacks, and months whose window is still open, are skipped."""
+def _due_cells(*, team: Team, month: dt.date, today: dt.date) -> list[ObservationInput]:
+    """The team's month as observations of the collaborative's intake measures whose window has closed
+    by `today`; measures the collaborative lacks are skipped."""
     measures = {
         m.code: m
         for m in Measure.objects.unscoped(reason="the team's own collaborative's measures").filter(
@@ -78,13 +80,54 @@ def intake_measures_record(*, actor: Any, team: Team, month: dt.date, today: dt.
         "intake-enrol-30d": (cohort.enrolled_30d, cohort.sent),
     }
     month_end = months.add(month, 1)
-    cells = [
+    return [
         ObservationInput(measure=measures[code], numerator=num if den != 0 else None, denominator=den or None,
                          note="From the referral network")
         for code, (num, den) in values.items()
         if code in measures and today >= month_end + dt.timedelta(days=WINDOWS[code])
     ]  # fmt: skip
+
+
+def intake_measures_record(*, actor: Any, team: Team, month: dt.date, today: dt.date) -> list[str]:
+    """Record the team's month through the same service as hand entry (`observations_record`, which
+    checks that `actor` may enter the team's data). Returns the codes recorded; measures the
+    collaborative lacks, and months whose window is still open, are skipped."""
+    cells = _due_cells(team=team, month=month, today=today)
     if not cells:
         return []
     observations_record(actor=actor, team=team, month=month, cells=cells)
     return [c.measure.code for c in cells]
+
+
+def intake_measures_record_due(*, today: dt.date) -> int:
+    """The nightly pass: every active team with linked programs, for the last `RECENT_MONTHS` months of
+    its collaborative, records as the platform each cell whose window has closed and whose figures
+    differ from the stored ones (a late-logged contact or outcome still reaches the chart; an unchanged
+    month writes nothing). Returns how many team months changed."""
+    teams = (
+        Team.objects.unscoped(reason="a periodic pass over the teams the network's programs are linked to")
+        .filter(
+            withdrawn_on__isnull=True, id__in=Program.objects.unscoped(reason="as above").values("team_id")
+        )
+        .select_related("collaborative")
+    )
+    this_month, actor, changed = months.first_of(today), platform_actor(), 0
+    for team in teams:
+        first = max(months.add(this_month, -RECENT_MONTHS), months.first_of(team.collaborative.start_date))
+        last = min(months.add(this_month, -1), months.first_of(team.collaborative.end_date))
+        for month in months.span(first, last):
+            stored = {
+                o.measure_id: (o.numerator, o.denominator)
+                for o in Observation.objects.unscoped(reason="the platform's own cells").filter(
+                    team=team, month=month, measure__code__in=CODES
+                )
+            }
+            cells = [
+                c
+                for c in _due_cells(team=team, month=month, today=today)
+                if stored.get(c.measure.id) != (c.numerator, c.denominator)
+            ]
+            if cells:
+                observations_record(actor=actor, team=team, month=month, cells=cells)
+                changed += 1
+    return changed

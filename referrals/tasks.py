@@ -13,3 +13,12 @@ def referrals_purge() -> int:
     from referrals.services import referrals_purge as purge
 
     return purge()
+
+
+@shared_task(acks_late=True)
+def intake_measures_record_due() -> int:
+    from django.utils import timezone
+
+    from referrals.intake_measures import intake_measures_record_due as record
+
+    return record(today=timezone.localdate())

@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from collaboratives.learning.services import platform_actor
 from measures.models import Measure, Observation, RunChartAnalysis
 from referrals import services
-from referrals.intake_measures import intake_measures_record, team_cohort
+from referrals.intake_measures import intake_measures_record, intake_measures_record_due, team_cohort
 from referrals.models import Referral
 from tests.factories import MeasureFactory
 from tests.referrals.network import self_referral
@@ -144,3 +145,60 @@ def test_the_command_records_each_linked_team_as_the_person_named(linked, world)
         )["intake-received"]
         == 4
     )
+
+
+def _october(team) -> dict[str, tuple[int | None, int | None]]:
+    rows = Observation.objects.filter(team=team, month=OCTOBER)
+    return {code: (n, d) for code, n, d in rows.values_list("measure__code", "numerator", "denominator")}
+
+
+def test_the_nightly_pass_records_each_closed_window_once_as_the_platform(linked, world):
+    assert intake_measures_record_due(today=dt.date(2026, 11, 8)) == 3  # August, September, October
+    assert _october(world.team_a1) == {"intake-received": (4, None), "intake-contact-7d": (2, 4)}
+    assert dict(
+        Observation.objects.filter(team=world.team_a1, month=dt.date(2026, 9, 1)).values_list(
+            "measure__code", "numerator"
+        )
+    ) == {"intake-received": 1, "intake-contact-7d": 0, "intake-enrol-30d": 0}
+    recorded = Observation.objects.get(team=world.team_a1, month=OCTOBER, measure__code="intake-received")
+    assert recorded.history.first().history_user == platform_actor()
+    assert Observation.objects.exclude(team=world.team_a1).count() == 0  # no other team has a program
+
+    versions = Observation.history.count()
+    assert intake_measures_record_due(today=dt.date(2026, 11, 9)) == 0  # nothing changed: nothing written
+    assert Observation.history.count() == versions
+
+    assert intake_measures_record_due(today=dt.date(2026, 12, 1)) == 2  # October's 30 days; November's count
+    assert _october(world.team_a1) == {
+        "intake-received": (4, None),
+        "intake-contact-7d": (2, 4),
+        "intake-enrol-30d": (1, 4),
+    }
+
+
+def test_the_nightly_pass_takes_a_contact_logged_late_and_skips_a_withdrawn_team(linked, world):
+    intake_measures_record_due(today=dt.date(2026, 11, 8))
+    late = Referral.objects.unscoped(reason="test").get(sent_at=_at(20))  # contacted after 9 days
+    Referral.objects.unscoped(reason="test").filter(id=late.id).update(first_contact_at=_at(25))
+    assert intake_measures_record_due(today=dt.date(2026, 11, 10)) == 1
+    assert _october(world.team_a1)["intake-contact-7d"] == (3, 4)
+
+    world.team_a1.withdrawn_on = dt.date(2026, 11, 15)
+    world.team_a1.save(update_fields=["withdrawn_on"])
+    Referral.objects.unscoped(reason="test").filter(id=late.id).update(first_contact_at=_at(30))
+    assert intake_measures_record_due(today=dt.date(2026, 11, 20)) == 0
+    assert _october(world.team_a1)["intake-contact-7d"] == (3, 4)
+
+
+def test_the_beat_schedule_runs_the_pass_every_night_and_the_task_resolves(linked, world, monkeypatch):
+    from coiin.celery import app
+    from referrals import tasks
+
+    entry = app.conf.beat_schedule["intake-measures-record"]
+    assert (
+        entry["task"] == "referrals.tasks.intake_measures_record_due" == tasks.intake_measures_record_due.name
+    )
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({1}, {30})
+    monkeypatch.setattr(timezone, "localdate", lambda: dt.date(2026, 11, 8))
+    assert tasks.intake_measures_record_due.apply().get() == 3
+    assert _october(world.team_a1) == {"intake-received": (4, None), "intake-contact-7d": (2, 4)}
