@@ -2,8 +2,6 @@
 their "Making Data Count" icons; and the "Updating…" state while a recompute is pending."""
 
 import datetime as dt
-import math
-from typing import Any
 
 import pytest
 
@@ -12,19 +10,10 @@ from measures.charts.recompute import recompute_all
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
 from measures.runchart import RuleParams, control_chart
 from tests.factories import MeasureFactory, ObservationFactory
-from tests.measures.test_suppression_views import FEB, JAN
+from tests.measures.runchart.test_control import _close
+from tests.measures.test_funnel import ipv  # noqa: F401 - the fixture
 
 START = dt.date(2025, 1, 1)
-
-
-def _close(a: Any, b: Any) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
-    return type(a) is type(b) and a == b
 
 
 @pytest.fixture
@@ -114,18 +103,10 @@ def test_small_multiples_dashboard_and_team_page_draw_the_measures_control_chart
 
 
 @pytest.mark.django_db
-def test_a_peer_sees_no_control_chart_of_a_withheld_team_on_the_small_multiples(
-    world_plus, client, django_capture_on_commit_callbacks
-):
+def test_a_peer_sees_no_control_chart_of_a_withheld_team_on_the_small_multiples(world_plus, ipv, client):  # noqa: F811
     """Suppression still decides: a peer gets no limits or signals of A1's mostly hidden sensitive series."""
-    w = world_plus
-    measure = MeasureFactory(collaborative=w.one, code="ipv", sensitive=True, chart_type="p")
-    for team, jan, feb in ((w.team_a1, (3, 20), (12, 20)), (w.team_b1, (30, 50), (31, 50)),
-                           (w.team_c1, (25, 40), (26, 40))):  # fmt: skip
-        ObservationFactory(team=team, measure=measure, month=JAN, numerator=jan[0], denominator=jan[1])
-        ObservationFactory(team=team, measure=measure, month=FEB, numerator=feb[0], denominator=feb[1])
-    with django_capture_on_commit_callbacks(execute=True):
-        recompute_all(collaborative_ids=[w.one.id])
+    w, measure = world_plus, ipv
+    Measure.objects.filter(id=measure.id).update(chart_type="p")
     withheld = "This team's limits and signals are not shown to you"
     url = f"/collaboratives/{w.one.public_id}/dashboard/{measure.public_id}/"
     client.force_login(w.charlie)
