@@ -279,6 +279,11 @@ def interpret(analysis: RunChartAnalysis, chart: str, result: dict[str, Any]) ->
         variation = "neither"
         variation_text = "Special cause earlier in the current phase; the latest month is within the limits."
     assurance, assurance_text, goal_side = _assurance(measure, chart, result, latest)
+    if assurance and variation != "common_cause":
+        assurance_text += (
+            " The current phase shows special-cause variation, so its limits may not describe the process"
+            " as it is now: once the change has held, start a new phase to recalculate them."
+        )
     return Interpretation(causes, variation, variation_text, assurance, assurance_text, side, goal_side)
 
 

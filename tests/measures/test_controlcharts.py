@@ -55,7 +55,8 @@ def test_a_point_above_the_limit_is_an_improvement_when_higher_is_better(world):
     assert reading.assurance == "inconsistent"
     assert reading.assurance_text == (
         "The goal (60%) lies between the limits: hit and miss, the process will meet it in some months and "
-        "miss it in others."
+        "miss it in others. The current phase shows special-cause variation, so its limits may not describe "
+        "the process as it is now: once the change has held, start a new phase to recalculate them."
     )
     values, centre, upper, lower, improvement, goal = figure["data"]
     assert values["y"] == [48.0, 52.0] * 6 + [70.0]
@@ -78,7 +79,21 @@ def test_a_point_above_the_limit_is_an_improvement_when_higher_is_better(world):
         "Follow-up, p chart: 13 months, centre line 50%, latest 70% in January 2026; 1 month outside the limits; "
         "Special cause: the latest month is above the upper limit; "
         "The goal (60%) lies between the limits: hit and miss, the process will meet it in some months and "
-        "miss it in others."
+        "miss it in others. The current phase shows special-cause variation, so its limits may not describe "
+        "the process as it is now: once the change has held, start a new phase to recalculate them."
+    )
+
+
+@pytest.mark.django_db
+def test_a_stable_process_gets_its_assurance_without_a_caveat(world):
+    """Twelve months of common-cause variation: the limits describe the process, so the verdict stands."""
+    chart = make_chart(world, goal=80)
+    chart.points = chart.points[:12]
+    reading = controlcharts.interpret(chart, "p", controlcharts.control_result(chart, "p", []))
+    assert (reading.variation, reading.assurance) == ("common_cause", "fail")
+    assert reading.assurance_text == (
+        "The goal (80%) lies above the upper limit: while the process stays as it is, it will consistently "
+        "miss the goal, every month; only a change to the process will meet it."
     )
 
 
@@ -171,7 +186,9 @@ def test_the_chart_page_opens_with_the_measures_chart_and_switches(world, client
     ) in page
     assert (
         "</svg> The goal (60%) lies between the limits: hit and miss, the process will meet it in some months "
-        "and miss it in others.</li>"
+        "and miss it in others. The current phase shows special-cause variation, so its limits may not "
+        "describe the process as it is now: once the change has held, start a new phase to recalculate "
+        "them.</li>"
     ) in page
     run = client.get(f"/charts/{chart.public_id}/?chart=run").content.decode()
     assert 'aria-current="page" href="?chart=run"' in run and "p chart:" not in run
