@@ -38,7 +38,10 @@ from fractions import Fraction
 from statistics import median
 from typing import Any
 
+from openpyxl import load_workbook
+
 from measures.models import Measure, RunChartAnalysis
+from tests.api.pdf_text import pdf_text
 
 NODE_LIMIT = 50_000  # per search
 AIM_NODE_LIMIT = 2_000  # per search for a solution with one value bound near the first solution's
@@ -274,8 +277,6 @@ def _take_table_page(got: Received, series: Series, page: str, where: str) -> No
 def _take_workbook(got: Received, series: Series, content: bytes, where: str) -> None:
     """The collaborative workbook's sheet of the measure: a row per month, a column per team (its label)
     and one for all teams, holding each month's value as shown (rate × scale, 4 decimals)."""
-    from openpyxl import load_workbook
-
     book = load_workbook(io.BytesIO(content), read_only=True)
     sheet = book[series.measure.code[:31]]
     rows = list(sheet.iter_rows(values_only=True))
@@ -406,10 +407,6 @@ def _take_collaborative(got: Received, web: Any, series: Series) -> None:
     """The pages and downloads about the whole collaborative or a state: dashboards (figures and table),
     the measure's small multiples and funnel, the table as CSV and XLSX, the collaborative workbook, the
     team pages and storyboards (page and PDF), the queue of suggested phases, and each state's closing planner as a page and as a PDF."""
-    from openpyxl import load_workbook
-
-    from tests.api.pdf_text import pdf_text
-
     collaborative, measure = series.measure.collaborative, series.measure
     base = f"/collaboratives/{collaborative.public_id}"
     for scope in [""] + [f"?awardee={a.public_id}" for a in series.awardees]:
@@ -463,8 +460,6 @@ def _take_collaborative(got: Received, web: Any, series: Series) -> None:
 def _take_storyboard(got: Received, web: Any, series: Series, team: Any) -> None:
     """A team's storyboard, as a page and as a PDF: a run chart per measure with its current median, a
     statistic of the team's whole series."""
-    from tests.api.pdf_text import pdf_text
-
     measure = series.measure
     page = _get(got, web, f"/teams/{team.public_id}/storyboard/", "team-storyboard")
     if page.status_code == 200 and f'data-chart="{measure.code}"' in page.content.decode():
