@@ -64,15 +64,21 @@ def team_cohort(*, team: Team, month: dt.date) -> Cohort:
     return Cohort(**figures)
 
 
-def _due_cells(*, team: Team, month: dt.date, today: dt.date) -> list[ObservationInput]:
-    """The team's month as observations of the collaborative's intake measures whose window has closed
-    by `today`; measures the collaborative lacks are skipped."""
-    measures = {
+def _intake_measures(team: Team) -> dict[str, Measure]:
+    """The intake measures the team's collaborative has, by code."""
+    return {
         m.code: m
         for m in Measure.objects.unscoped(reason="the team's own collaborative's measures").filter(
             collaborative_id=team.collaborative_id, code__in=CODES
         )
     }
+
+
+def _due_cells(
+    *, team: Team, month: dt.date, today: dt.date, measures: dict[str, Measure]
+) -> list[ObservationInput]:
+    """The team's month as observations of `measures` whose window has closed by `today`; measures the
+    collaborative lacks are skipped."""
     cohort = team_cohort(team=team, month=month)
     values = {
         "intake-received": (cohort.sent, None),
@@ -92,7 +98,7 @@ def intake_measures_record(*, actor: Any, team: Team, month: dt.date, today: dt.
     """Record the team's month through the same service as hand entry (`observations_record`, which
     checks that `actor` may enter the team's data). Returns the codes recorded; measures the
     collaborative lacks, and months whose window is still open, are skipped."""
-    cells = _due_cells(team=team, month=month, today=today)
+    cells = _due_cells(team=team, month=month, today=today, measures=_intake_measures(team))
     if not cells:
         return []
     observations_record(actor=actor, team=team, month=month, cells=cells)
@@ -115,6 +121,7 @@ def intake_measures_record_due(*, today: dt.date) -> int:
     for team in teams:
         first = max(months.add(this_month, -RECENT_MONTHS), months.first_of(team.collaborative.start_date))
         last = min(months.add(this_month, -1), months.first_of(team.collaborative.end_date))
+        measures = _intake_measures(team)
         for month in months.span(first, last):
             stored = {
                 o.measure_id: (o.numerator, o.denominator)
@@ -124,7 +131,7 @@ def intake_measures_record_due(*, today: dt.date) -> int:
             }
             cells = [
                 c
-                for c in _due_cells(team=team, month=month, today=today)
+                for c in _due_cells(team=team, month=month, today=today, measures=measures)
                 if stored.get(c.measure.id) != (c.numerator, c.denominator)
             ]
             if cells:
