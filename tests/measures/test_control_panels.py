@@ -7,7 +7,7 @@ import pytest
 
 from measures import controlcharts
 from measures.charts.recompute import recompute_all
-from measures.models import Measure, PhaseDecision, RunChartAnalysis
+from measures.models import CONTROL_CHARTS_BY_KIND, Measure, PhaseDecision, RunChartAnalysis
 from measures.runchart import RuleParams, control_chart
 from tests.factories import MeasureFactory, ObservationFactory
 from tests.measures.runchart.test_control import _close
@@ -64,6 +64,29 @@ def test_a_page_of_many_charts_gets_each_series_own_control_chart_from_the_batch
     b1 = views[next(c.pk for c in charts if c.team_id == world.team_b1.id)]
     assert b1 is not None and _close(b1["result"], alone)
     assert b1["reading"].special_causes[-1].index == 14 and b1["reading"].variation == "improvement"
+
+
+@pytest.mark.parametrize(
+    ("kind", "chart_type"),
+    [(kind, chart) for kind, charts in CONTROL_CHARTS_BY_KIND.items() for chart in charts],
+)
+@pytest.mark.django_db
+def test_the_batch_path_gives_each_chart_type_the_one_series_view(world, follow_up, kind, chart_type):
+    """Pairs read as ratios for I and MR, numerators as counts for c: the same in both paths."""
+    scale = 100 if kind == Measure.Kind.MEAN else None  # a mean score needs the top of its scale
+    Measure.objects.filter(id=follow_up.id).update(kind=kind, chart_type=chart_type, scale_max=scale)
+    charts = list(
+        RunChartAnalysis.objects.filter(measure=follow_up, result__isnull=False).select_related("measure")
+    )
+    decisions = {c.pk: list(PhaseDecision.objects.filter(analysis=c)) for c in charts}
+    views = controlcharts.control_views(charts, decisions)
+    for chart in charts:
+        drawn = controlcharts.page_chart(chart)
+        one = controlcharts.control_view(chart, drawn, decisions[chart.pk])
+        view = views[chart.pk]
+        assert view is not None and one is not None and view["chart"] == drawn
+        assert _close(view["result"], one["result"]), (chart, drawn)
+        assert view["reading"] == one["reading"] and view["figure"] == one["figure"]
 
 
 @pytest.mark.django_db
