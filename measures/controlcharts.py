@@ -16,7 +16,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from django.utils.safestring import SafeString, mark_safe
 
 from collaboratives.months import add as month_add
@@ -25,6 +24,7 @@ from measures import icons
 from measures.charts import format_value
 from measures.models import Measure, PhaseDecision, RunChartAnalysis
 from measures.runchart import RuleParams, control_chart, control_charts_arrays
+from measures.runchart.control import encode
 from measures.runchart.tables import anhoej_longest_run_max
 
 COLOURS = {  # Okabe–Ito, as the run charts; improvement blue and concern orange as in "Making Data Count"
@@ -136,9 +136,15 @@ def control_result(
     """The engine's to_dict() for this series, or None when its analysis is withheld from the viewer."""
     if (analysis.result or {}).get("withheld"):
         return None
-    starts = phase_starts(analysis, decisions)
-    params = RuleParams(baseline_k=analysis.measure.collaborative.baseline_months, phase_starts=starts)
-    return control_chart(engine_values(analysis, chart), chart, params).to_dict()  # type: ignore[arg-type]
+    return control_chart(engine_values(analysis, chart), chart, _params(analysis, decisions)).to_dict()  # type: ignore[arg-type]
+
+
+def _params(analysis: RunChartAnalysis, decisions: list[PhaseDecision]) -> RuleParams:
+    """The collaborative's baseline and the series' decided phases."""
+    return RuleParams(
+        baseline_k=analysis.measure.collaborative.baseline_months,
+        phase_starts=phase_starts(analysis, decisions),
+    )
 
 
 def control_view(
@@ -171,22 +177,10 @@ def control_views(
         if analysis.result is None or analysis.result.get("withheld"):
             views[analysis.pk] = None
             continue
-        starts = phase_starts(analysis, decisions.get(analysis.pk, []))
-        params = RuleParams(baseline_k=analysis.measure.collaborative.baseline_months, phase_starts=starts)
+        params = _params(analysis, decisions.get(analysis.pk, []))
         groups.setdefault((chart, len(analysis.points or []), params), []).append(analysis)
     for (chart, length, params), members in groups.items():
-        num, den = np.zeros((len(members), length)), np.zeros((len(members), length))
-        for row, analysis in enumerate(members):
-            for column, point in enumerate(analysis.points or []):
-                top, size = point["numerator"], point["denominator"]
-                if top is None or not size:
-                    continue
-                if chart in ("i", "mr"):
-                    num[row, column], den[row, column] = top / size, 1
-                elif chart == "c":
-                    num[row, column], den[row, column] = top, 1
-                else:
-                    num[row, column], den[row, column] = top, size
+        num, den = encode([engine_values(a, chart) for a in members], chart, length)  # type: ignore[arg-type]
         for analysis, result in zip(members, control_charts_arrays(num, den, chart, params), strict=True):  # type: ignore[arg-type]
             views[analysis.pk] = _view(analysis, chart, result.to_dict())
     return views
