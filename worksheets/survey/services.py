@@ -276,14 +276,8 @@ def _open_scheduled(schedule: SurveySchedule, actor: Any, today: dt.date) -> Sur
     except ValidationError as error:  # e.g. the month is outside the collaborative's dates
         logger.info("scheduled survey of %s %s not opened: %s", team, month, "; ".join(error.messages))
         return None
-    leads = [
-        m.user
-        for m in _trusted(Membership, "the team's CQI leads are told their survey opened")
-        .select_related("user")
-        .filter(role=Role.CQI_LEAD, lia_id=team.lia_id, user__is_active=True)
-    ]
     notification_send_many(
-        recipients=leads,
+        recipients=_team_leads(team),
         kind=Notification.Kind.SURVEY,
         text=(
             f"The staff well-being survey of {month:%B %Y} opened on schedule ({opens_on:%-d %b} to "
@@ -473,15 +467,19 @@ def survey_response_submit(
 # --- closing a month ---
 
 
-def _team_lead(team: Team) -> Any:
-    membership = (
-        _trusted(Membership, "the team's CQI lead records a closed survey month")
+def _team_leads(team: Team) -> list[Any]:
+    """The team's active CQI leads, longest-standing first: told of its survey, and acting for it."""
+    return [
+        m.user
+        for m in _trusted(Membership, "the team's CQI leads run its survey")
         .select_related("user")
         .filter(role=Role.CQI_LEAD, lia_id=team.lia_id, user__is_active=True)
         .order_by("id")
-        .first()
-    )
-    return membership.user if membership else None
+    ]
+
+
+def _team_lead(team: Team) -> Any:
+    return next(iter(_team_leads(team)), None)
 
 
 @transaction.atomic
