@@ -6,6 +6,7 @@ Reads go through measures.selectors, writes through measures.services, as the we
 import datetime as dt
 import itertools
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, overload
 
@@ -33,7 +34,7 @@ from collaboratives import access, months
 from collaboratives.api import NamedRefSerializer, ReadOnlyViewSet
 from collaboratives.models import Collaborative, Team
 from collaboratives.selectors import awardee_list, collaborative_list, team_list
-from measures import page_cache
+from measures import medians, page_cache
 from measures.charts.model import Chart
 from measures.charts.read import chart_choices, charts_read
 from measures.models import Measure, MonthlyReport, Observation, RunChartAnalysis
@@ -116,11 +117,18 @@ class ObservationOutputSerializer(serializers.ModelSerializer):
     measure = serializers.UUIDField(source="measure.public_id", read_only=True)
     measure_code = serializers.CharField(source="measure.code", read_only=True)
     month = MonthField(read_only=True)
+    cases = serializers.DictField(
+        child=serializers.IntegerField(),
+        allow_null=True,
+        read_only=True,
+        help_text="A median measure only: how many cases took each whole value, keyed by the value; "
+        "`numerator` is then the number of cases.",
+    )
 
     class Meta:
         model = Observation
         fields = [
-            "team", "team_code", "measure", "measure_code", "month", "numerator", "denominator",
+            "team", "team_code", "measure", "measure_code", "month", "numerator", "denominator", "cases",
             "not_applicable", "note", "updated_at",
         ]  # fmt: skip
 
@@ -177,9 +185,14 @@ class RunChartSerializer(serializers.Serializer):
 
 class PointSerializer(serializers.Serializer):
     month = serializers.DateField()
-    numerator = serializers.IntegerField(allow_null=True)
+    numerator = serializers.IntegerField(
+        allow_null=True, help_text="For a median measure, the median as an exact fraction with `denominator`."
+    )
     denominator = serializers.IntegerField(allow_null=True)
     value = serializers.FloatField(allow_null=True)
+    n_cases = serializers.IntegerField(
+        required=False, help_text="A median measure only: how many cases the month's median is of."
+    )
     n_teams_reporting = serializers.IntegerField(required=False)
     below_reporting_floor = serializers.BooleanField(required=False)
     suppressed = serializers.BooleanField(
@@ -589,10 +602,49 @@ class CellValueField(serializers.Field):
         return value
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "nullable": True,
+        "maxItems": medians.MAX_CASES,
+        "items": {"type": "integer", "minimum": 0, "maximum": medians.MAX_CASE_VALUE},
+    }
+)
+class CasesField(serializers.Field):
+    """A median measure's month as each case's whole-number value, e.g. [2, 0, 5]; taken as how many cases
+    took each value."""
+
+    def to_internal_value(self, data: Any) -> medians.Histogram:
+        if not isinstance(data, list) or len(data) > medians.MAX_CASES:
+            raise serializers.ValidationError(
+                f"Give each case's value in a list of at most {medians.MAX_CASES:,} whole numbers."
+            )
+        for value in data:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int)
+                or not 0 <= value <= medians.MAX_CASE_VALUE
+            ):
+                raise serializers.ValidationError(
+                    f"Each case's value must be a whole number from 0 to {medians.MAX_CASE_VALUE:,}; "
+                    f"{str(value)[:20]!r} is not."
+                )
+        return dict(Counter(data))
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
 class PushCellSerializer(serializers.Serializer):
     measure = serializers.CharField(help_text="The measure's id.")
     numerator = CellValueField(required=False, allow_null=True, default=None)
     denominator = CellValueField(required=False, allow_null=True, default=None)
+    cases = CasesField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A median measure only, instead of numerator and denominator: each case's value.",
+    )
     not_applicable = serializers.BooleanField(required=False, default=False)
     note = serializers.CharField(
         required=False,
@@ -656,6 +708,7 @@ class ObservationPushView(PrivateResponses, APIView):
                 denominator=item["denominator"],
                 note=item["note"],
                 not_applicable=item["not_applicable"],
+                cases=item["cases"],
             )
             cells.append(cell)
             errors.append({})

@@ -172,11 +172,14 @@ def chart_model(inp: FigureInput) -> ChartModel:
     points = list(inp.points)
     months = tuple(str(p["month"]) for p in points)
     values = tuple(_display(p["value"], facts) for p in points)
+    # A median's stored pair is the median itself (7/2); what a reader wants beside it is how many cases.
+    counts = (
+        (lambda p: (p.get("n_cases"), None))
+        if facts.kind == "median"
+        else (lambda p: (p["numerator"], p["denominator"]))
+    )
     customdata = tuple(
-        (p["numerator"], p["denominator"], p.get("n_teams_reporting"))
-        if inp.aggregate
-        else (p["numerator"], p["denominator"])
-        for p in points
+        (*counts(p), p.get("n_teams_reporting")) if inp.aggregate else counts(p) for p in points
     )
     reading = interpret(inp.result, points, facts)
     centre_lines = tuple(
@@ -230,7 +233,12 @@ def plotly_figure(model: ChartModel, *, height: int) -> dict[str, Any]:
 
     `height` is for the plot; a band of notes above it makes the figure taller (`layout.height`)."""
     facts, unit = model.facts, model.facts.unit
-    hover = "%{x|%b %Y}: %{y:.1f}" + unit + "<br>%{customdata[0]} / %{customdata[1]}"
+    counts = (
+        "median of %{customdata[0]} cases"
+        if facts.kind == "median"
+        else "%{customdata[0]} / %{customdata[1]}"
+    )
+    hover = "%{x|%b %Y}: %{y:.1f}" + unit + "<br>" + counts
     if model.aggregate:
         hover += "<br>%{customdata[2]} teams reporting"
     traces: list[go.Scatter] = []
@@ -385,6 +393,8 @@ def _y_title(facts: MeasureFacts) -> str:
         return "Percent"
     if facts.kind == "mean":
         return f"Mean score (0–{facts.scale_max})" if facts.scale_max is not None else "Mean score"
+    if facts.kind == "median":
+        return "Median"
     return "Count"
 
 
@@ -535,7 +545,7 @@ def svg(model: ChartModel) -> str:
 
 CSV_HEADER = [
     "month", "numerator", "denominator", "value", "centre_line", "phase", "provisional", "shift", "trend",
-    "signal", "judged", "n_teams_reporting",
+    "signal", "judged", "n_teams_reporting", "n_cases",
 ]  # fmt: skip
 
 
@@ -543,7 +553,9 @@ def csv_rows(model: ChartModel, points: Sequence[dict[str, Any]]) -> list[list[A
     """The chart as rows: the centre line in force each month, and the judged signals it is part of.
 
     `signal` names the verdicts ("improvement", "concern"); `judged` is "no" in months the run-chart
-    rules can't judge (see docs/charts.md)."""
+    rules can't judge (see docs/charts.md). A median measure's rows leave numerator and denominator
+    blank and give the number of cases the median is of (`n_cases`)."""
+    median = model.facts.kind == "median"
     shift = {mx: m.verdict for m in model.marks if m.rule == "shift" for mx in m.x}
     trend = {mx: m.verdict for m in model.marks if m.rule == "trend" for mx in m.x}
     unjudged = {i for lim in model.reading.limits for i in range(lim.start_index, lim.end_index + 1)}
@@ -557,13 +569,13 @@ def csv_rows(model: ChartModel, points: Sequence[dict[str, Any]]) -> list[list[A
         value = model.values[i]
         rows.append(
             [
-                month[:7], point["numerator"], point["denominator"],
+                month[:7], None if median else point["numerator"], None if median else point["denominator"],
                 None if value is None else round(value, 4),
                 None if line is None else round(line[2], 4),
                 number, "yes" if line is not None and line[3] else "no",
                 "yes" if month in shift else "no", "yes" if month in trend else "no",
                 " and ".join(verdicts), "no" if i in unjudged else "yes",
-                point.get("n_teams_reporting", ""),
+                point.get("n_teams_reporting", ""), point.get("n_cases", ""),
             ]
         )  # fmt: skip
     return rows

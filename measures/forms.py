@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
 from collaboratives import months
-from measures import imports
+from measures import imports, medians
 from measures.models import Measure, Observation, PhaseDecision
 from measures.services import (
     MAX_VALUE,
@@ -78,6 +78,33 @@ def _labels(measure: Measure) -> tuple[tuple[str, str], tuple[str, str] | None]:
     return ("Numerator", measure.numerator_definition), ("Denominator", measure.denominator_definition)
 
 
+class CasesField(forms.CharField):
+    """A median measure's month: each case's whole-number value, typed "2, 0, 5"; cleaned to how many
+    cases took each value (`measures.medians`), or None when left blank."""
+
+    def to_python(self, value: Any) -> medians.Histogram | None:  # type: ignore[override]  # a histogram, not text
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return medians.parse(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+def _cases_field(measure: Measure, *, disabled: bool) -> CasesField:
+    return CasesField(
+        label="Each case's value",
+        help_text=f"{measure.numerator_definition} Whole numbers separated by commas, e.g. 2, 0, 5; "
+        "the platform finds the median.",
+        required=False,
+        disabled=disabled,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "class": "form-control", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+
+
 class MonthEntryForm(forms.Form):
     """One team's month: per measure, numerator, denominator (not for counts), not applicable and a note.
 
@@ -100,16 +127,22 @@ class MonthEntryForm(forms.Form):
                 initial |= {
                     f"{measure.code}-numerator": obs.numerator,
                     f"{measure.code}-denominator": obs.denominator,
+                    f"{measure.code}-cases": medians.expanded(medians.from_stored(obs.cases)),
                     f"{measure.code}-not_applicable": obs.not_applicable,
                     f"{measure.code}-note": obs.note,
                 }
         super().__init__(data, initial=initial, **kwargs)
         self.measures = measures
         for measure in measures:
-            numerator, denominator = _labels(measure)
-            self.fields[f"{measure.code}-numerator"] = _number_field(*numerator, disabled=read_only)
-            if denominator is not None:
-                self.fields[f"{measure.code}-denominator"] = _number_field(*denominator, disabled=read_only)
+            if measure.kind == Measure.Kind.MEDIAN:
+                self.fields[f"{measure.code}-cases"] = _cases_field(measure, disabled=read_only)
+            else:
+                numerator, denominator = _labels(measure)
+                self.fields[f"{measure.code}-numerator"] = _number_field(*numerator, disabled=read_only)
+                if denominator is not None:
+                    self.fields[f"{measure.code}-denominator"] = _number_field(
+                        *denominator, disabled=read_only
+                    )
             self.fields[f"{measure.code}-not_applicable"] = forms.BooleanField(
                 label="Not applicable this month",
                 required=False,
@@ -134,6 +167,7 @@ class MonthEntryForm(forms.Form):
                 denominator=data.get(f"{m.code}-denominator"),
                 note=data.get(f"{m.code}-note", "").strip(),
                 not_applicable=bool(data.get(f"{m.code}-not_applicable")),
+                cases=data.get(f"{m.code}-cases"),
             )
             for m in self.measures
         ]

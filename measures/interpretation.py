@@ -57,7 +57,7 @@ class MeasureFacts:
     """
 
     name: str
-    kind: Literal["proportion", "mean", "count"]
+    kind: Literal["proportion", "mean", "count", "median"]
     direction: Direction
     goal: Fraction | None = None
     scale_max: int | None = None
@@ -89,9 +89,12 @@ class MeasureFacts:
 
 
 def value_formatter(kind: str) -> Callable[[float], str]:
-    """A stored value as people read it: 72% for proportions, 4.13 for mean scores and counts."""
+    """A stored value as people read it: 72% for proportions, 4.13 for mean scores and counts, 3.5, 4.25
+    or 4 for medians."""
     if kind == "proportion":
         return lambda value: f"{value * 100:.0f}%"
+    if kind == "median":  # of whole numbers: whole or a half; a median of such medians may be a quarter
+        return lambda value: f"{value:.2f}".rstrip("0").rstrip(".")
     return lambda value: f"{value:.2f}"
 
 

@@ -21,6 +21,7 @@ class Measure(models.Model):
         PROPORTION = "proportion", "Proportion (numerator / denominator, shown as %)"
         MEAN = "mean", "Mean score (sum of scores / number of scores)"
         COUNT = "count", "Count"
+        MEDIAN = "median", "Median (middle value of the month's cases)"
 
     class Direction(models.TextChoices):
         UP = "up", "Higher is better"
@@ -85,6 +86,10 @@ class Measure(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="mean") | Q(scale_max__isnull=False), name="measure_mean_has_scale"
             ),
+            # Small-cell suppression works on counts that add up across teams; a median does not.
+            models.CheckConstraint(
+                condition=~Q(kind="median") | Q(sensitive=False), name="measure_median_not_sensitive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -106,6 +111,8 @@ CONTROL_CHARTS_BY_KIND: dict[str, tuple[str, ...]] = {
     Measure.Kind.PROPORTION: ("pp", "p"),
     Measure.Kind.MEAN: ("i", "mr"),
     Measure.Kind.COUNT: ("c", "up", "u", "i"),
+    # A median's spread is not the binomial's or the Poisson's, and limits on it are not our contract.
+    Measure.Kind.MEDIAN: (),
 }
 
 
@@ -117,6 +124,12 @@ class Observation(models.Model):
     month = models.DateField(help_text="First day of the reported month.")
     numerator = models.PositiveIntegerField(null=True, blank=True)
     denominator = models.PositiveIntegerField(null=True, blank=True)
+    cases = models.JSONField(
+        null=True,
+        blank=True,
+        help_text='A median measure\'s month: how many cases took each whole value, {"value": count}. '
+        "The numerator is then the number of cases, and the median is computed from these.",
+    )
     not_applicable = models.BooleanField(
         default=False,
         help_text="The measure does not apply to the team this month: not 0, and not missing data.",
@@ -143,6 +156,10 @@ class Observation(models.Model):
             models.CheckConstraint(
                 condition=Q(not_applicable=False) | Q(numerator__isnull=True, denominator__isnull=True),
                 name="observation_not_applicable_has_no_values",
+            ),
+            models.CheckConstraint(
+                condition=Q(not_applicable=False) | Q(cases__isnull=True),
+                name="observation_not_applicable_has_no_cases",
             ),
         ]
 

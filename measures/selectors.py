@@ -9,7 +9,7 @@ from django.utils import timezone
 from collaboratives import access, enrolment, months
 from collaboratives.models import Awardee, Collaborative, Membership, Role, Team
 from collaboratives.selectors import team_list
-from measures import figures
+from measures import figures, medians
 from measures.charts import ChartNote, team_chart_notes, value_format
 from measures.charts.suppression import withheld_teams
 from measures.interpretation import aim_words, variation_icon
@@ -563,7 +563,7 @@ class HistoryChange:
     new: str
 
 
-OBSERVATION_HISTORY_FIELDS = ("numerator", "denominator", "not_applicable", "note")
+OBSERVATION_HISTORY_FIELDS = ("numerator", "denominator", "cases", "not_applicable", "note")
 REPORT_HISTORY_FIELDS = ("status", "reopen_reason")
 REPORT_SUBJECT = "Monthly report"
 
@@ -571,13 +571,20 @@ REPORT_SUBJECT = "Monthly report"
 def _history_label(field: str, measure: Measure | None) -> str:
     kind = measure.kind if measure is not None else None
     if field == "numerator":
-        labels: dict[str | None, str] = {Measure.Kind.COUNT: "Count", Measure.Kind.MEAN: "Sum of scores"}
+        labels: dict[str | None, str] = {
+            Measure.Kind.COUNT: "Count",
+            Measure.Kind.MEAN: "Sum of scores",
+            Measure.Kind.MEDIAN: "Number of cases",
+        }
         return labels.get(kind, "Numerator")
     if field == "denominator":
         return "Number of scores" if kind == Measure.Kind.MEAN else "Denominator"
-    return {"not_applicable": "Not applicable", "note": "Note", "status": "Status"}.get(
-        field, "Reason reopened"
-    )
+    return {
+        "cases": "Cases' values",
+        "not_applicable": "Not applicable",
+        "note": "Note",
+        "status": "Status",
+    }.get(field, "Reason reopened")
 
 
 def _history_value(field: str, value: Any) -> str:
@@ -587,6 +594,8 @@ def _history_value(field: str, value: Any) -> str:
         return "yes" if value else "no"
     if field == "status":
         return str(MonthlyReport.Status(value).label)
+    if field == "cases":
+        return medians.expanded(medians.from_stored(value))
     return str(value)
 
 

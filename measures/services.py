@@ -1,6 +1,7 @@
 import datetime as dt
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from collaboratives.mail import send_once
 from collaboratives.models import Membership, Role, Team
 from collaboratives.notifications import notification_send_many
 from collaboratives.recipients import team_people
+from measures import medians
 from measures.charts import inputs
 from measures.charts.recompute import analyses_mark_stale, analyses_mark_stale_in_batches, series_mark_stale
 from measures.models import (
@@ -59,6 +61,10 @@ def note_problem(note: str) -> str | None:
     return CONTROL_CHARACTERS if _CONTROL.search(note) else None
 
 
+MEDIAN_TAKES_CASES = (
+    "A median measure takes each case's value, entered on the team's month page, not a numerator and "
+    "denominator: the platform finds the middle value, and pools the cases of several teams."
+)
 REOPEN_REASON_REQUIRED = "Say why the month is reopened, so the team knows what to correct."
 
 
@@ -67,7 +73,8 @@ class ObservationInput:
     """One cell of a month's data as submitted: numerator and denominator may be blank.
 
     `not_applicable` says the measure does not apply this month, which is neither 0 nor missing data;
-    its numerator and denominator must then be blank.
+    its numerator and denominator must then be blank. A median measure takes `cases` instead (how many
+    cases took each whole value, `measures.medians`): its numerator becomes the number of cases.
     """
 
     measure: Measure
@@ -75,6 +82,15 @@ class ObservationInput:
     denominator: int | None
     note: str = ""
     not_applicable: bool = False
+    cases: Mapping[int, int] | None = None
+
+    def stored(self) -> tuple[int | None, int | None, bool, str, dict[str, int] | None]:
+        """(numerator, denominator, not applicable, note, cases) as the observation stores them."""
+        if self.measure.kind != Measure.Kind.MEDIAN:
+            return self.numerator, self.denominator, self.not_applicable, self.note, None
+        n = medians.size(self.cases)
+        cases = medians.to_stored(self.cases) if n and self.cases else None
+        return (n or None), None, self.not_applicable, self.note, cases
 
 
 def observation_cell_validate(
@@ -95,6 +111,8 @@ def observation_cell_validate(
     if (problem := note_problem(cell.note)) is not None:
         errors[f"{prefix}note"] = problem
     num, den = cell.numerator, cell.denominator
+    if measure.kind == Measure.Kind.MEDIAN or cell.cases is not None:
+        return errors | _median_cell_validate(cell, prefix)
     if cell.not_applicable:
         if num is not None or den is not None:
             errors[f"{prefix}not_applicable"] = (
@@ -113,6 +131,22 @@ def observation_cell_validate(
                 f"The sum of scores ({num}) cannot exceed {measure.scale_max} × the number of scores ({den})."
             )
     return errors
+
+
+def _median_cell_validate(cell: ObservationInput, prefix: str) -> dict[str, str]:
+    if cell.measure.kind != Measure.Kind.MEDIAN:
+        return {f"{prefix}cases": "Only a median measure takes each case's value."}
+    if cell.numerator is not None or cell.denominator is not None:
+        field = "numerator" if cell.numerator is not None else "denominator"
+        return {f"{prefix}{field}": MEDIAN_TAKES_CASES}
+    if cell.cases is not None and (problem := medians.problem(cell.cases)) is not None:
+        return {f"{prefix}cases": problem}
+    if cell.not_applicable and medians.size(cell.cases):
+        return {
+            f"{prefix}not_applicable": "Leave the cases blank when the measure does not apply this month, "
+            "or untick not applicable."
+        }
+    return {}
 
 
 def observations_check(*, team: Team, month: dt.date, cells: list[ObservationInput]) -> dict[str, str]:
@@ -184,14 +218,17 @@ def observations_record(
             .filter(team=team, measure=cell.measure, month=month)
             .first()
         )
-        values = (cell.numerator, cell.denominator, cell.not_applicable, cell.note)
-        if obs is not None and (obs.numerator, obs.denominator, obs.not_applicable, obs.note) == values:
+        values = cell.stored()
+        if (
+            obs is not None
+            and (obs.numerator, obs.denominator, obs.not_applicable, obs.note, obs.cases) == values
+        ):
             saved.append(obs)  # unchanged: no history row, no recompute (re-uploading a file is a no-op)
             continue
         if obs is None:
             added.append(cell.measure.id)
         obs = obs or Observation(team=team, measure=cell.measure, month=month)
-        obs.numerator, obs.denominator, obs.not_applicable, obs.note = values
+        obs.numerator, obs.denominator, obs.not_applicable, obs.note, obs.cases = values
         obs.updated_by = actor
         obs._history_user = actor
         obs.full_clean()
@@ -581,12 +618,21 @@ def _measure_rule_errors(measure: Measure, collaborative: Any, kind_was: str | N
         errors["code"] = f"Another measure of this collaborative already has the code “{measure.code}”."
     if kind_was is not None and measure.kind != kind_was and measure.observations.exists():
         errors["kind"] = KIND_FIXED
+    if measure.kind == Measure.Kind.MEDIAN and measure.sensitive:
+        errors["sensitive"] = (
+            "A median measure cannot be sensitive: suppressing small counts works on counts that add up "
+            "across teams, and a median does not."
+        )
     is_mean = measure.kind == Measure.Kind.MEAN
     if is_mean and measure.scale_max is None:
         errors["scale_max"] = "A mean-score measure needs the highest score one answer can take."
     elif not is_mean and measure.scale_max is not None:
         errors["scale_max"] = "Leave the scale blank: only mean-score measures have one."
-    if measure.chart_type != Measure.ChartType.RUN and measure.chart_type not in measure.control_chart_types:
+    if measure.kind == Measure.Kind.MEDIAN and measure.chart_type != Measure.ChartType.RUN:
+        errors["chart_type"] = "A median measure is drawn as a run chart: it has no control chart here."
+    elif (
+        measure.chart_type != Measure.ChartType.RUN and measure.chart_type not in measure.control_chart_types
+    ):
         suits = ", ".join(Measure.ChartType(c).label for c in measure.control_chart_types)
         errors["chart_type"] = (
             f"A {measure.get_kind_display().split(' (')[0].lower()} measure's control chart is one of: {suits}."
@@ -597,8 +643,8 @@ def _measure_rule_errors(measure: Measure, collaborative: Any, kind_was: str | N
             errors["goal"] = "Give a proportion's goal as a percentage from 0 to 100."
         elif is_mean and measure.scale_max is not None and not 0 <= goal <= measure.scale_max:
             errors["goal"] = f"Give a mean score's goal on its scale, from 0 to {measure.scale_max}."
-        elif measure.kind == Measure.Kind.COUNT and goal < 0:
-            errors["goal"] = "A count's goal cannot be negative."
+        elif measure.kind in (Measure.Kind.COUNT, Measure.Kind.MEDIAN) and goal < 0:
+            errors["goal"] = f"A {measure.kind}'s goal cannot be negative."
     first, last = collaborative.start_date.replace(day=1), collaborative.end_date
     for name in ("active_from", "active_to"):
         month = getattr(measure, name)

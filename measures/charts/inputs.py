@@ -21,7 +21,7 @@ from collaboratives.models import Team
 from collaboratives.months import add as month_add
 from collaboratives.months import between as months_between
 from collaboratives.months import first_of, span
-from measures import interpretation, runchart
+from measures import interpretation, medians, runchart
 from measures import points as stored_points
 from measures.models import Measure, Observation, PhaseDecision, RunChartAnalysis
 from measures.rendering import measure_facts
@@ -55,6 +55,11 @@ def team_pairs(measure: Measure, teams: list[Team], months: list[dt.date]) -> di
     The ORM builds the query; its rows are fetched plainly, since a national batch reads 100,000 of
     them and Django's per-row conversion would cost more than the analysis.
     """
+    if measure.kind == Measure.Kind.MEDIAN:
+        return {
+            team_id: [medians.median_pair(h) for h in series]
+            for team_id, series in team_cases(measure, teams, months).items()
+        }
     index = {m: i for i, m in enumerate(months)}
     out: dict[int, list[Pair | None]] = {t.id: [None] * len(months) for t in teams}
     query = (
@@ -79,6 +84,35 @@ def team_pairs(measure: Measure, teams: list[Team], months: list[dt.date]) -> di
             if numerator is not None and denominator is not None:
                 out[team_id][index[month]] = (numerator, denominator)
     return out
+
+
+def team_cases(
+    measure: Measure, teams: list[Team], months: list[dt.date]
+) -> dict[int, list[medians.Histogram | None]]:
+    """A median measure's cases per team and period (`measures.medians`), None where missing."""
+    index = {m: i for i, m in enumerate(months)}
+    out: dict[int, list[medians.Histogram | None]] = {t.id: [None] * len(months) for t in teams}
+    if not months:
+        return out
+    rows = Observation.objects.filter(
+        measure=measure, team__in=teams, month__gte=months[0], month__lte=months[-1], cases__isnull=False
+    ).values_list("team_id", "month", "cases")
+    for team_id, month, cases in rows:
+        out[team_id][index[month]] = medians.from_stored(cases)
+    return out
+
+
+def _pooled_medians(
+    cohort_cases: dict[int, list[medians.Histogram | None]], n_months: int
+) -> tuple[list[Pair | None], list[int]]:
+    """Per period, the median of every reporting cohort team's cases together, and each period's cases."""
+    pooled: list[Pair | None] = []
+    sizes: list[int] = []
+    for i in range(n_months):
+        together = medians.merge(series[i] for series in cohort_cases.values())
+        pooled.append(medians.median_pair(together))
+        sizes.append(medians.size(together))
+    return pooled, sizes
 
 
 def rule_params(analysis: RunChartAnalysis, months: list[dt.date]) -> runchart.RuleParams:
@@ -155,14 +189,10 @@ def cohort_of(analysis: RunChartAnalysis, teams: list[Team], months: list[dt.dat
 def series_input(analysis: RunChartAnalysis) -> SeriesInput:
     months = series_months(analysis.measure)
     params = rule_params(analysis, months)
-    if analysis.kind == RunChartAnalysis.Kind.TEAM:
-        assert analysis.team is not None
-        return series_input_from(
-            analysis, months, params, team_pairs(analysis.measure, [analysis.team], months)
-        )
-    return series_input_from(
-        analysis, months, params, team_pairs(analysis.measure, cohort_teams(analysis, months), months)
-    )
+    teams = [analysis.team] if analysis.team is not None else cohort_teams(analysis, months)
+    measure = analysis.measure
+    cases = team_cases(measure, teams, months) if measure.kind == Measure.Kind.MEDIAN else None
+    return series_input_from(analysis, months, params, team_pairs(measure, teams, months), cases=cases)
 
 
 def series_input_from(
@@ -171,20 +201,31 @@ def series_input_from(
     params: runchart.RuleParams,
     cohort: dict[int, list[Pair | None]],
     encoded: runchart.aggregate.Encoded | None = None,
+    cases: dict[int, list[medians.Histogram | None]] | None = None,
 ) -> SeriesInput:
     """The engine's input from data already read: the team's own values, or the aggregate's cohort.
 
-    `encoded` is the cohort's `runchart.encode_teams`, when the caller has it.
+    `encoded` is the cohort's `runchart.encode_teams`, when the caller has it. A median measure's
+    `cases` (`team_cases`, for at least the series' teams) make its points carry each period's number
+    of cases and its aggregates the median of the cohort's cases together.
     """
+    median_kind = analysis.measure.kind == Measure.Kind.MEDIAN
+    if median_kind and cases is None:
+        raise ValueError("a median measure's series needs its teams' cases")
     if analysis.kind == RunChartAnalysis.Kind.TEAM:
         assert analysis.team_id is not None
         values = cohort[analysis.team_id]
-        return SeriesInput(months, values, params, stored_points.columns(months, values), cohort={})
+        extra = {"n_cases": [medians.size(h) for h in cases[analysis.team_id]]} if cases is not None else {}
+        return SeriesInput(months, values, params, stored_points.columns(months, values, **extra), cohort={})
     series = list(cohort.values())
     if series:
         pooled, reporting, rates = runchart.cohort_figures(series, encoded)
     else:
         pooled, reporting, rates = [None] * len(months), [0] * len(months), [None] * len(months)
+    extra = {}
+    if cases is not None:
+        pooled, sizes = _pooled_medians({t: cases[t] for t in cohort}, len(months))
+        extra = {"n_cases": sizes}
     floor = COHORT_REPORTING_FLOOR * len(cohort)
     flagged = [n < floor for n in reporting]
     values = [None if flag else p for p, flag in zip(pooled, flagged, strict=True)]
@@ -194,6 +235,7 @@ def series_input_from(
         n_teams_reporting=list(reporting),
         median_of_team_rates=[_fraction_json(r) for r in rates],
         below_reporting_floor=flagged,
+        **extra,
     )
     return SeriesInput(months, values, params, points, cohort=cohort)
 

@@ -273,6 +273,11 @@ def _analyse_measure_batch(batch: list[RunChartAnalysis]) -> int:
     }
     teams |= {t.id: t for cohort in cohorts.values() for t in cohort}
     pairs = inputs.team_pairs(measure, list(teams.values()), months)
+    cases = (
+        inputs.team_cases(measure, list(teams.values()), months)
+        if measure.kind == Measure.Kind.MEDIAN
+        else None
+    )
     # Every team's values encoded once; each aggregate takes its cohort's rows.
     encoded = runchart.encode_teams(list(pairs.values()))
     row_of = {team_id: row for row, team_id in enumerate(pairs)}
@@ -293,6 +298,7 @@ def _analyse_measure_batch(batch: list[RunChartAnalysis]) -> int:
             if a.team_id is not None
             else {t.id: pairs[t.id] for t in cohorts[a.id]},
             None if a.team_id is not None else cohort_encoded([t.id for t in cohorts[a.id]]),
+            cases,
         )
         for a in batch
     ]

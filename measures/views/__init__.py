@@ -15,9 +15,10 @@ from collaboratives import access, enrolment, months
 from collaboratives import selectors as collab_selectors
 from collaboratives.learning.selectors import learning_home
 from collaboratives.models import Role, Team
-from measures import selectors, services
+from measures import medians, selectors, services
 from measures.charts.read import chart_choices, charts_read
 from measures.forms import MonthEntryForm, ReopenForm
+from measures.interpretation import value_formatter
 from measures.models import Measure, Observation
 from measures.views.dashboards import control_panels
 
@@ -122,6 +123,10 @@ def _describe(measure: Measure, obs: Observation | None) -> str:
         return "no data"
     if measure.kind == Measure.Kind.COUNT:
         return str(obs.numerator)
+    if measure.kind == Measure.Kind.MEDIAN:
+        middle = medians.median(medians.from_stored(obs.cases))
+        shown = "no cases" if middle is None else value_formatter("median")(float(middle))
+        return f"median {shown} of {obs.numerator} cases"
     if not obs.denominator:
         return f"{obs.numerator}/{obs.denominator}"
     value = obs.numerator / obs.denominator
@@ -139,7 +144,7 @@ def _entry_rows(
         rows.append(
             EntryRow(
                 measure=m,
-                numerator=form[f"{m.code}-numerator"],
+                numerator=form[f"{m.code}-cases" if m.kind == Measure.Kind.MEDIAN else f"{m.code}-numerator"],
                 denominator=form[denominator] if denominator in form.fields else None,
                 not_applicable=form[f"{m.code}-not_applicable"],
                 note=form[f"{m.code}-note"],

@@ -47,7 +47,7 @@ def measure_funnel(request: HttpRequest, public_id: str, measure_id: str) -> Htt
     elif not given:
         period = default
     result = None
-    if period is not None and measure.kind != Measure.Kind.MEAN:
+    if period is not None and measure.kind not in (Measure.Kind.MEAN, Measure.Kind.MEDIAN):
         teams = [
             (c, selectors.team_label(user=request.user, team=c.team, collaborative=collaborative))
             for c in charts

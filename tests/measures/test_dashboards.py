@@ -332,11 +332,25 @@ def test_chart_csv_has_one_row_per_month_with_centre_line_and_signals(world, cha
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == [
         "month", "numerator", "denominator", "value", "centre_line", "phase", "provisional", "shift", "trend",
-        "signal", "judged", "n_teams_reporting",
+        "signal", "judged", "n_teams_reporting", "n_cases",
     ]  # fmt: skip
-    assert rows[1] == ["2025-01", "4", "10", "40.0", "40.0", "1", "no", "no", "no", "", "yes", ""]
+    assert rows[1] == ["2025-01", "4", "10", "40.0", "40.0", "1", "no", "no", "no", "", "yes", "", ""]
     # The shift above the baseline is judged; the new phase, every point on its median, is not.
-    assert rows[13] == ["2026-01", "7", "10", "70.0", "70.0", "2", "no", "yes", "no", "improvement", "no", ""]
+    assert rows[13] == [
+        "2026-01",
+        "7",
+        "10",
+        "70.0",
+        "70.0",
+        "2",
+        "no",
+        "yes",
+        "no",
+        "improvement",
+        "no",
+        "",
+        "",
+    ]
     assert len(rows) == 25
 
 
