@@ -123,6 +123,10 @@ INTAKE_MEASURES: list[dict[str, Any]] = [
      "kind": Measure.Kind.PROPORTION,
      "numerator_definition": "Of those, referrals closed as enrolled within 30 days of being sent",
      "denominator_definition": "Referrals the intake hub sent to the agency's programs in the month"},
+    {"code": "intake-days-to-contact", "name": "Median days to first contact", "kind": Measure.Kind.MEDIAN,
+     "direction": Measure.Direction.DOWN, "goal": 3,
+     "numerator_definition": "Whole days from a referral being sent to the program's first contact attempt "
+                             "(0 is within 24 hours), for each referral sent in the month that was contacted"},
 ]  # fmt: skip
 
 

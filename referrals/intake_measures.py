@@ -6,19 +6,19 @@ several) and each month, over the referrals *sent to the team's programs* that m
 - `intake-received` (count): referrals sent to the team's programs in the month;
 - `intake-contact-7d` (proportion): of those, the ones with a first contact attempt within 7 days
   of being sent;
-- `intake-enrol-30d` (proportion): of those, the ones closed as enrolled within 30 days of being sent.
+- `intake-enrol-30d` (proportion): of those, the ones closed as enrolled within 30 days of being sent;
+- `intake-days-to-contact` (median): of those with a first contact attempt, the whole days from being
+  sent to it (rounded down: 0 is within 24 hours), as cases of a median measure.
 
-A cohort's proportion is final only when its window has closed for every referral in it, so a month
-is recorded `window` days after it ends (7 or 30); before that the cell is left alone rather than
-counting referrals still within their window as failures. The collaborative's pooled chart adds the
-teams' numerators and denominators: that is the network's figure for the linked programs.
-
-The median days to first contact is shown on the network dashboard, not recorded: a median is not a
-numerator over a denominator, and the pooled chart's sum of numerators would not be the network's
-median.
+A cohort's figure is final only when its window has closed for every referral in it, so a month is
+recorded `window` days after it ends (7 or 30); before that the cell is left alone rather than
+counting referrals still within their window as failures, or leaving out contacts still to come. The
+collaborative's pooled chart adds the teams' numerators and denominators, and for the median takes the
+middle of every team's cases together: that is the network's figure for the linked programs.
 """
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,8 +31,9 @@ from measures.models import Measure, Observation
 from measures.services import ObservationInput, observations_record
 from referrals.models import Outcome, Program, Referral
 
-CODES = ("intake-received", "intake-contact-7d", "intake-enrol-30d")
-WINDOWS = {"intake-received": 0, "intake-contact-7d": 7, "intake-enrol-30d": 30}
+CODES = ("intake-received", "intake-contact-7d", "intake-enrol-30d", "intake-days-to-contact")
+WINDOWS = {"intake-received": 0, "intake-contact-7d": 7, "intake-enrol-30d": 30, "intake-days-to-contact": 30}
+NOTE = "From the referral network"
 # The nightly pass looks back this many months: the longest window (30 days) closes within two.
 RECENT_MONTHS = 3
 
@@ -42,6 +43,7 @@ class Cohort:
     sent: int
     contacted_7d: int
     enrolled_30d: int
+    days_to_contact: dict[int, int]  # how many contacted referrals took each whole number of days
 
 
 def team_cohort(*, team: Team, month: dt.date) -> Cohort:
@@ -52,16 +54,19 @@ def team_cohort(*, team: Team, month: dt.date) -> Cohort:
     )
     to_contact = ExpressionWrapper(F("first_contact_at") - F("sent_at"), output_field=DurationField())
     to_close = ExpressionWrapper(F("closed_at") - F("sent_at"), output_field=DurationField())
-    figures = (
-        rows.filter(program__team=team, sent_at__date__gte=month, sent_at__date__lt=end)
-        .annotate(to_contact=to_contact, to_close=to_close)
-        .aggregate(
-            sent=Count("id"),
-            contacted_7d=Count("id", filter=Q(to_contact__lte=dt.timedelta(days=7))),
-            enrolled_30d=Count("id", filter=Q(outcome=Outcome.ENROLLED, to_close__lte=dt.timedelta(days=30))),
-        )
+    cohort = rows.filter(program__team=team, sent_at__date__gte=month, sent_at__date__lt=end).annotate(
+        to_contact=to_contact, to_close=to_close
     )
-    return Cohort(**figures)
+    figures = cohort.aggregate(
+        sent=Count("id"),
+        contacted_7d=Count("id", filter=Q(to_contact__lte=dt.timedelta(days=7))),
+        enrolled_30d=Count("id", filter=Q(outcome=Outcome.ENROLLED, to_close__lte=dt.timedelta(days=30))),
+    )
+    days = Counter(
+        delay // dt.timedelta(days=1)
+        for delay in cohort.filter(first_contact_at__isnull=False).values_list("to_contact", flat=True)
+    )
+    return Cohort(**figures, days_to_contact=dict(days))
 
 
 def _intake_measures(team: Team) -> dict[str, Measure]:
@@ -86,11 +91,16 @@ def _due_cells(
         "intake-enrol-30d": (cohort.enrolled_30d, cohort.sent),
     }
     month_end = months.add(month, 1)
+    due = [
+        code for code in CODES if code in measures and today >= month_end + dt.timedelta(days=WINDOWS[code])
+    ]
     return [
-        ObservationInput(measure=measures[code], numerator=num if den != 0 else None, denominator=den or None,
-                         note="From the referral network")
-        for code, (num, den) in values.items()
-        if code in measures and today >= month_end + dt.timedelta(days=WINDOWS[code])
+        ObservationInput(measure=measures[code], numerator=None, denominator=None,
+                         cases=cohort.days_to_contact or None, note=NOTE)
+        if code == "intake-days-to-contact"
+        else ObservationInput(measure=measures[code], numerator=values[code][0] if values[code][1] != 0 else None,
+                              denominator=values[code][1] or None, note=NOTE)
+        for code in due
     ]  # fmt: skip
 
 
@@ -124,7 +134,7 @@ def intake_measures_record_due(*, today: dt.date) -> int:
         measures = _intake_measures(team)
         for month in months.span(first, last):
             stored = {
-                o.measure_id: (o.numerator, o.denominator)
+                o.measure_id: (o.numerator, o.denominator, o.not_applicable, o.note, o.cases)
                 for o in Observation.objects.unscoped(reason="the platform's own cells").filter(
                     team=team, month=month, measure__code__in=CODES
                 )
@@ -132,7 +142,7 @@ def intake_measures_record_due(*, today: dt.date) -> int:
             cells = [
                 c
                 for c in _due_cells(team=team, month=month, today=today, measures=measures)
-                if stored.get(c.measure.id) != (c.numerator, c.denominator)
+                if stored.get(c.measure.id) != c.stored()
             ]
             if cells:
                 observations_record(actor=actor, team=team, month=month, cells=cells)

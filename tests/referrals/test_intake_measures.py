@@ -49,6 +49,7 @@ def linked(net, world):
         ("intake-received", "count"),
         ("intake-contact-7d", "proportion"),
         ("intake-enrol-30d", "proportion"),
+        ("intake-days-to-contact", "median"),
     ):
         MeasureFactory(collaborative=world.one, code=code, kind=kind)
     # Four referrals sent in October: contacted after 2, 7 and 9 days (the first enrolled); one never.
@@ -65,6 +66,7 @@ def test_the_cohort_counts_referrals_sent_in_the_month_and_their_windows(linked,
         "sent": 4,
         "contacted_7d": 2,
         "enrolled_30d": 1,
+        "days_to_contact": {2: 1, 7: 1, 9: 1},  # whole days of each contacted referral; one never
     }
 
 
@@ -87,7 +89,7 @@ def test_recording_goes_through_hand_entry_and_waits_for_each_window_to_close(li
     later = intake_measures_record(
         actor=world.alice, team=world.team_a1, month=OCTOBER, today=dt.date(2026, 12, 2)
     )
-    assert later == ["intake-received", "intake-contact-7d", "intake-enrol-30d"]
+    assert later == ["intake-received", "intake-contact-7d", "intake-enrol-30d", "intake-days-to-contact"]
     cells = dict(
         Observation.objects.filter(team=world.team_a1, month=OCTOBER).values_list(
             "measure__code", "numerator"
@@ -98,14 +100,22 @@ def test_recording_goes_through_hand_entry_and_waits_for_each_window_to_close(li
             "measure__code", "denominator"
         )
     )
-    assert cells == {"intake-received": 4, "intake-contact-7d": 2, "intake-enrol-30d": 1}
-    assert dens == {"intake-received": None, "intake-contact-7d": 4, "intake-enrol-30d": 4}
+    assert cells == {
+        "intake-received": 4, "intake-contact-7d": 2, "intake-enrol-30d": 1, "intake-days-to-contact": 3,
+    }  # fmt: skip
+    assert dens == {
+        "intake-received": None, "intake-contact-7d": 4, "intake-enrol-30d": 4, "intake-days-to-contact": None,
+    }  # fmt: skip
+    median = Observation.objects.get(
+        team=world.team_a1, month=OCTOBER, measure__code="intake-days-to-contact"
+    )
+    assert median.cases == {"2": 1, "7": 1, "9": 1}
     again = intake_measures_record(
         actor=world.alice, team=world.team_a1, month=OCTOBER, today=dt.date(2026, 12, 2)
     )
     assert again == later
-    assert Observation.objects.filter(team=world.team_a1).count() == 3
-    assert Measure.objects.filter(collaborative=world.one).count() == 3
+    assert Observation.objects.filter(team=world.team_a1).count() == 4
+    assert Measure.objects.filter(collaborative=world.one).count() == 4
 
 
 def test_someone_who_may_not_enter_the_teams_data_records_nothing(linked, world):
@@ -127,6 +137,11 @@ def test_the_recorded_month_appears_on_the_programs_team_run_chart(
     assert chart.stale is False
     october = [p for p in chart.points if p["month"] == OCTOBER.isoformat()]
     assert [(p["numerator"], p["denominator"], p["value"]) for p in october] == [(2, 4, 0.5)]
+    median = RunChartAnalysis.objects.get(
+        team=world.team_a1, measure__code="intake-days-to-contact", kind="team"
+    )
+    october = [p for p in median.points if p["month"] == OCTOBER.isoformat()]
+    assert [(p["value"], p["n_cases"]) for p in october] == [(7.0, 3)]  # the middle of 2, 7 and 9 days
 
 
 def test_the_command_records_each_linked_team_as_the_person_named(linked, world):
@@ -159,7 +174,7 @@ def test_the_nightly_pass_records_each_closed_window_once_as_the_platform(linked
         Observation.objects.filter(team=world.team_a1, month=dt.date(2026, 9, 1)).values_list(
             "measure__code", "numerator"
         )
-    ) == {"intake-received": 1, "intake-contact-7d": 0, "intake-enrol-30d": 0}
+    ) == {"intake-received": 1, "intake-contact-7d": 0, "intake-enrol-30d": 0, "intake-days-to-contact": None}
     recorded = Observation.objects.get(team=world.team_a1, month=OCTOBER, measure__code="intake-received")
     assert recorded.history.first().history_user == platform_actor()
     assert Observation.objects.exclude(team=world.team_a1).count() == 0  # no other team has a program
@@ -173,6 +188,7 @@ def test_the_nightly_pass_records_each_closed_window_once_as_the_platform(linked
         "intake-received": (4, None),
         "intake-contact-7d": (2, 4),
         "intake-enrol-30d": (1, 4),
+        "intake-days-to-contact": (3, None),  # three contacted referrals, their days kept as cases
     }
 
 
@@ -182,11 +198,16 @@ def test_the_nightly_pass_takes_a_contact_logged_late_and_skips_a_withdrawn_team
     Referral.objects.unscoped(reason="test").filter(id=late.id).update(first_contact_at=_at(25))
     assert intake_measures_record_due(today=dt.date(2026, 11, 10)) == 1
     assert _october(world.team_a1)["intake-contact-7d"] == (3, 4)
+    assert intake_measures_record_due(today=dt.date(2026, 12, 1)) == 2  # October's median now has 2, 5, 7
+    median = Observation.objects.get(
+        team=world.team_a1, month=OCTOBER, measure__code="intake-days-to-contact"
+    )
+    assert median.cases == {"2": 1, "5": 1, "7": 1}
 
     world.team_a1.withdrawn_on = dt.date(2026, 11, 15)
     world.team_a1.save(update_fields=["withdrawn_on"])
     Referral.objects.unscoped(reason="test").filter(id=late.id).update(first_contact_at=_at(30))
-    assert intake_measures_record_due(today=dt.date(2026, 11, 20)) == 0
+    assert intake_measures_record_due(today=dt.date(2026, 12, 20)) == 0
     assert _october(world.team_a1)["intake-contact-7d"] == (3, 4)
 
 
