@@ -77,6 +77,12 @@ def _series_label(chart: Chart) -> str:
     return "All teams" if chart.stored.team is None else chart.label
 
 
+VALUES_READ_AS = {
+    Measure.Kind.PROPORTION: "percent",
+    Measure.Kind.MEDIAN: "median of the month's cases (All teams: of every team's cases together)",
+}
+
+
 def collaborative_frames(*, user: Any, collaborative: Any) -> dict[str, pd.DataFrame]:
     """A frame per measure: a row per month, a column per team the viewer may see the chart of and one for
     all teams, holding the monthly value as people read it (72 for 72%); blank where nothing was reported
@@ -97,7 +103,7 @@ def collaborative_frames(*, user: Any, collaborative: Any) -> dict[str, pd.DataF
                         "Sheet": m.code,
                         "Measure": m.name,
                         "Kind": m.get_kind_display(),
-                        "Values": "percent" if m.kind == Measure.Kind.PROPORTION else "as reported",
+                        "Values": VALUES_READ_AS.get(m.kind, "as reported"),
                         "Numerator": m.numerator_definition,
                         "Denominator": m.denominator_definition,
                     }

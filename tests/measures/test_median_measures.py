@@ -222,3 +222,23 @@ def test_a_median_reads_as_a_whole_a_half_or_a_quarter_never_rounded_away():
     from measures.interpretation import value_formatter
 
     assert [value_formatter("median")(v) for v in (5.0, 3.5, 4.25, 0.0)] == ["5", "3.5", "4.25", "0"]
+
+
+def test_the_workbook_says_how_a_medians_values_read(
+    client, world, median, django_capture_on_commit_callbacks
+):
+    import openpyxl
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _record(world.team_a1, world.alice, median, {1: 1, 2: 1, 9: 1})
+        _record(world.team_b1, world.root, median, {3: 1})
+    client.force_login(world.frank)
+    response = client.get(f"/collaboratives/{world.one.public_id}/data.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    about = {row[0]: row for row in book["Measures"].iter_rows(min_row=2, values_only=True)}
+    assert about["days"][3] == "median of the month's cases (All teams: of every team's cases together)"
+    march = {row[0]: row for row in book["days"].iter_rows(values_only=True)}
+    header = [c.value for c in book["days"][1]]
+    assert dict(zip(header, march["2025-03"], strict=True)) == {
+        "Month": "2025-03", "All teams": 2.5, "Agency A": 2, "Agency B": 3,
+    }  # fmt: skip
