@@ -18,10 +18,23 @@ from xml.sax.saxutils import escape
 
 import plotly.graph_objects as go
 
-from measures.interpretation import Interpretation, MeasureFacts, interpret, summary_sentence
+from measures.interpretation import (
+    COHORT_REPORTING_FLOOR,
+    Interpretation,
+    MeasureFacts,
+    interpret,
+    summary_sentence,
+)
 
 # Okabe–Ito colours, each at least 3:1 against white; improvement and concern also differ in shape and words.
 INK = "#0b3d6b"
+HOLLOW = "#ffffff"
+FLOOR_KEY = (
+    f"Hollow point: fewer than {COHORT_REPORTING_FLOOR.numerator} in {COHORT_REPORTING_FLOOR.denominator} "
+    "of the teams reported that month, so the pooled value may move because of who reported; the rules "
+    "leave it out"
+)
+FLOOR_HOVER = "<br>too few teams reporting: left out by the rules"
 CENTRE = "#444444"
 GOAL = "#00755a"
 NOTE = "#595959"
@@ -111,6 +124,8 @@ class ChartModel:
     note_rows: int
     y_range: tuple[float, float]
     summary: str
+    # Aggregate months too few of the cohort reported (docs/runchart.md §8.2): drawn hollow, not judged.
+    below_floor: frozenset[int] = frozenset()
 
     @property
     def x_range(self) -> tuple[str, str]:
@@ -179,7 +194,10 @@ def chart_model(inp: FigureInput) -> ChartModel:
         else (lambda p: (p["numerator"], p["denominator"]))
     )
     customdata = tuple(
-        (*counts(p), p.get("n_teams_reporting")) if inp.aggregate else counts(p) for p in points
+        (*counts(p), p.get("n_teams_reporting"), FLOOR_HOVER if p.get("below_reporting_floor") else "")
+        if inp.aggregate
+        else counts(p)
+        for p in points
     )
     reading = interpret(inp.result, points, facts)
     centre_lines = tuple(
@@ -216,6 +234,9 @@ def chart_model(inp: FigureInput) -> ChartModel:
         note_rows=rows,
         y_range=_y_range(facts, tops),
         summary=summary_sentence(reading, facts, points, inp.result),
+        below_floor=frozenset(
+            i for i, p in enumerate(points) if p.get("below_reporting_floor") and values[i] is not None
+        ),
     )
 
 
@@ -241,6 +262,8 @@ def plotly_figure(model: ChartModel, *, height: int) -> dict[str, Any]:
     hover = "%{x|%b %Y}: %{y:.1f}" + unit + "<br>" + counts
     if model.aggregate:
         hover += "<br>%{customdata[2]} teams reporting"
+        if model.below_floor:
+            hover += "%{customdata[3]}"
     traces: list[go.Scatter] = []
     # Trends first: a broad band under the points, so a point in a trend and a shift shows both.
     for verdict in VERDICT_COLOURS:
@@ -263,7 +286,7 @@ def plotly_figure(model: ChartModel, *, height: int) -> dict[str, Any]:
             x=list(model.months), y=list(model.values), customdata=[list(c) for c in model.customdata],
             mode="lines+markers", name="Monthly value (gaps are months with no data)", connectgaps=False,
             hovertemplate=hover + "<extra></extra>", line={"color": INK, "width": 2},
-            marker={"color": INK, "size": 7}, cliponaxis=False,
+            marker=_point_markers(model), cliponaxis=False,
         )
     )  # fmt: skip
     for first, last, value, provisional, label in model.centre_lines:
@@ -349,6 +372,14 @@ def plotly_figure(model: ChartModel, *, height: int) -> dict[str, Any]:
     return go.Figure(data=traces, layout=layout).to_plotly_json()
 
 
+def _point_markers(model: ChartModel) -> dict[str, Any]:
+    """Filled points; hollow, outlined in the same ink, where too few of the cohort reported."""
+    if not model.below_floor:
+        return {"color": INK, "size": 7}
+    colours = [HOLLOW if i in model.below_floor else INK for i in range(len(model.months))]
+    return {"color": colours, "size": 7, "line": {"color": INK, "width": 1.5}}
+
+
 def _glyph(body: str) -> str:
     return f'<svg class="runchart-glyph" width="22" height="14" viewBox="0 0 22 14" aria-hidden="true">{body}</svg>'
 
@@ -369,6 +400,13 @@ def key(model: ChartModel) -> list[tuple[str, str]]:
     built from constants only) or "" for words with no mark."""
     reading = model.reading
     out = [(_line_glyph(INK), "Monthly value (gaps are months with no data)")] if model.months else []
+    if model.below_floor:
+        out.append(
+            (
+                _glyph(f'<circle cx="11" cy="7" r="3.5" fill="{HOLLOW}" stroke="{INK}" stroke-width="1.5"/>'),
+                FLOOR_KEY,
+            )
+        )
     for *_, provisional, label in model.centre_lines:
         out.append((_line_glyph(CENTRE, ' stroke-dasharray="2 3"' if provisional else ""), label))
     if model.goal is not None and model.months:
@@ -491,9 +529,14 @@ def svg(model: ChartModel) -> str:
         segment.append(f"{x(i):.1f},{y(point):.1f}")
     for i, shown in enumerate(model.values):
         if shown is not None:
+            fill = (
+                f'fill="{HOLLOW}" stroke="{INK}" stroke-width="1.5"'
+                if i in model.below_floor
+                else f'fill="{INK}"'
+            )
             out.append(
                 f'<circle class="point" data-x="{model.months[i]}" data-y="{shown:g}" cx="{x(i):.1f}" cy="{y(shown):.1f}" '
-                f'r="3.5" fill="{INK}"/>'
+                f'r="3.5" {fill}/>'
             )
     for m in model.marks:
         if m.rule != "shift":

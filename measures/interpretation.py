@@ -21,6 +21,8 @@ Verdict = Literal["improvement", "concern", "neutral"]
 Variation = Literal["improvement", "concern", "neutral", "common_cause", "cannot_judge"]
 
 AIM_WINDOW, AIM_MIN_POINTS = 6, 3  # docs/runchart.md §8.5: median of the last 6 observed points, 3 at least
+# docs/runchart.md §8.2: an aggregate month fewer than this share of the cohort reported is not judged.
+COHORT_REPORTING_FLOOR = Fraction(3, 4)
 
 VARIATION_LABELS: dict[str, str] = {
     "improvement": "Special cause: improvement",

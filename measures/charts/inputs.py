@@ -30,7 +30,7 @@ from measures.rendering import measure_facts
 PARAMS_VERSION = (
     f"coiin-2/{runchart.RUNS_TABLE_VERSION}"  # 2: summaries read signals in the measure's direction
 )
-COHORT_REPORTING_FLOOR = Fraction(3, 4)  # docs/runchart.md §8.2: a period with fewer reporting is not used
+COHORT_REPORTING_FLOOR = interpretation.COHORT_REPORTING_FLOOR  # docs/runchart.md §8.2, stated once
 # docs/runchart.md §8.5, stated once (measures/interpretation.py)
 AIM_WINDOW, AIM_MIN_POINTS = interpretation.AIM_WINDOW, interpretation.AIM_MIN_POINTS
 

@@ -260,8 +260,8 @@ def _numbers(label):
 def test_the_csv_rows_come_from_the_same_model_with_each_signals_verdict():
     case = CASES["concern"]
     rows = figures.csv_rows(model(case), case.points())
-    assert rows[10] == ["2025-11", 4, 10, 40.0, 50.0, 1, "no", "yes", "no", "concern", "yes", ""]
-    assert rows[0] == ["2025-01", 5, 10, 50.0, 50.0, 1, "no", "no", "no", "", "yes", ""]
+    assert rows[10] == ["2025-11", 4, 10, 40.0, 50.0, 1, "no", "yes", "no", "concern", "yes", "", ""]
+    assert rows[0] == ["2025-01", 5, 10, 50.0, 50.0, 1, "no", "no", "no", "", "yes", "", ""]
     ceiling = CASES["ceiling"]
     assert {row[9:11] == ["", "no"] for row in figures.csv_rows(model(ceiling), ceiling.points())} == {True}
 
@@ -295,3 +295,27 @@ def test_limit_lines_are_optional_and_drawn_alike_on_the_web_and_in_print():
     assert (web["y"], web["line"]) == (upper, {"color": "#444444", "dash": "dash", "width": 1})
     assert m.y_range == (0.0, 5.1 * 1.1)  # a count's axis from 0 to a little above its highest line
     assert figures.svg(m).count('<polyline class="limit" data-name="Upper limit"') == 2  # the gap stays a gap
+
+
+def test_a_pooled_month_too_few_teams_reported_is_drawn_hollow_and_said_to_be_left_out():
+    case = CASES["improvement"]
+    pooled = [(n, case.denominator) for n in case.numerators]
+    values = [None if i == 3 else p for i, p in enumerate(pooled)]  # what the engine is given (§8.2)
+    result = runchart.analyse(values, runchart.RuleParams()).to_dict()
+    points = [p | {"n_teams_reporting": 4, "below_reporting_floor": False} for p in case.points()]
+    points[3] |= {"n_teams_reporting": 2, "below_reporting_floor": True}
+    facts = MeasureFacts(case.name, case.kind, case.direction, None)
+    m = figures.chart_model(figures.FigureInput(facts, points, result, "All teams", aggregate=True))
+    [trace] = [t for t in figures.plotly_figure(m, height=320)["data"] if t["name"].startswith("Monthly value")]
+    assert trace["marker"]["color"] == ["#0b3d6b"] * 3 + ["#ffffff"] + ["#0b3d6b"] * (len(points) - 4)
+    assert trace["marker"]["line"] == {"color": "#0b3d6b", "width": 1.5}
+    assert trace["customdata"][3][3] == "<br>too few teams reporting: left out by the rules"
+    assert trace["customdata"][4][3] == ""
+    assert (
+        "Hollow point: fewer than 3 in 4 of the teams reported that month, so the pooled value may move "
+        "because of who reported; the rules leave it out"
+    ) in [text for _, text in figures.key(m)]
+    svg = figures.svg(m)
+    assert re.search(r'data-x="2025-04-01"[^>]*fill="#ffffff" stroke="#0b3d6b"', svg)
+    assert not re.search(r'data-x="2025-05-01"[^>]*fill="#ffffff"', svg)
+    assert m.summary.startswith(f"{case.name}: {len(points) - 1} months of data")
