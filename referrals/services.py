@@ -296,23 +296,22 @@ def referral_screen(
 ) -> Referral:
     """The hub's screening: the answers it confirmed with the family, then eligibility again."""
     access.require(actor, Action.WORK_QUEUE, referral)
-    before = summary.contribution(referral)
-    if referral.is_closed or referral.purged_at:
-        raise ValidationError({"status": "A closed referral is not screened again."})
-    now = timezone.now()
-    data = {f: getattr(referral, f) for f in PERSONAL_FIELDS} | {
-        "first_time_parent": first_time_parent,
-        "income_below_poverty": income_below_poverty,
-    }
-    intake_validate(data, timezone.localdate(now))
-    referral.first_time_parent = first_time_parent
-    referral.income_below_poverty = income_below_poverty
-    _screen(referral, today=timezone.localdate(now))
-    referral.screened_at = now
-    referral.full_clean(exclude=["duplicate_of"])
-    referral.save()
-    _event(referral, actor=actor, kind="screened", at=now)
-    summary.move(before, summary.contribution(referral))
+    with summary.kept(referral):
+        if referral.is_closed or referral.purged_at:
+            raise ValidationError({"status": "A closed referral is not screened again."})
+        now = timezone.now()
+        data = {f: getattr(referral, f) for f in PERSONAL_FIELDS} | {
+            "first_time_parent": first_time_parent,
+            "income_below_poverty": income_below_poverty,
+        }
+        intake_validate(data, timezone.localdate(now))
+        referral.first_time_parent = first_time_parent
+        referral.income_below_poverty = income_below_poverty
+        _screen(referral, today=timezone.localdate(now))
+        referral.screened_at = now
+        referral.full_clean(exclude=["duplicate_of"])
+        referral.save()
+        _event(referral, actor=actor, kind="screened", at=now)
     return referral
 
 
@@ -350,49 +349,46 @@ def _people(network_id: int, role: str, organization_id: int | None = None) -> l
 def referral_send(*, actor: Any, referral: Referral) -> Referral:
     """Send the referral to the program the family chose; its intake staff are told."""
     access.require(actor, Action.WORK_QUEUE, referral)
-    before = summary.contribution(referral)
-    program = referral.chosen_program
-    if program is None:
-        raise ValidationError({"program": "Record the family's choice before sending."})
-    if not program.accepting:
-        raise ValidationError({"program": f"{program.name} is not accepting referrals now."})
-    now = timezone.now()
-    if referral.status == Status.REJECTED:
-        _move(referral, actor=actor, to=Status.REQUESTED, at=now, reason="Sent to another program")
-    elif referral.status != Status.REQUESTED or referral.program_id:
-        raise ValidationError({"status": "This referral has already been sent."})
-    referral.program = program
-    referral.sent_at = now
-    referral.stale_notified_at = None
-    referral.full_clean(exclude=["duplicate_of"])
-    referral.save()
-    _event(referral, actor=actor, kind="sent", at=now, program=program)
-    notification_send_many(
-        recipients=_people(referral.network_id, NetworkRole.PROGRAM_STAFF, program.organization_id),
-        kind="referral",
-        text=f"New referral {referral.reference_code} for {program.name}.",
-        url=f"/referrals/r/{referral.public_id}/",
-        key=f"referral-sent-{referral.public_id}-{now:%Y%m%d%H%M%S}",
-    )
-    summary.move(before, summary.contribution(referral))
+    with summary.kept(referral):
+        program = referral.chosen_program
+        if program is None:
+            raise ValidationError({"program": "Record the family's choice before sending."})
+        if not program.accepting:
+            raise ValidationError({"program": f"{program.name} is not accepting referrals now."})
+        now = timezone.now()
+        if referral.status == Status.REJECTED:
+            _move(referral, actor=actor, to=Status.REQUESTED, at=now, reason="Sent to another program")
+        elif referral.status != Status.REQUESTED or referral.program_id:
+            raise ValidationError({"status": "This referral has already been sent."})
+        referral.program = program
+        referral.sent_at = now
+        referral.stale_notified_at = None
+        referral.full_clean(exclude=["duplicate_of"])
+        referral.save()
+        _event(referral, actor=actor, kind="sent", at=now, program=program)
+        notification_send_many(
+            recipients=_people(referral.network_id, NetworkRole.PROGRAM_STAFF, program.organization_id),
+            kind="referral",
+            text=f"New referral {referral.reference_code} for {program.name}.",
+            url=f"/referrals/r/{referral.public_id}/",
+            key=f"referral-sent-{referral.public_id}-{now:%Y%m%d%H%M%S}",
+        )
     return referral
 
 
 @transaction.atomic
 def referral_receive(*, actor: Any, referral: Referral) -> Referral:
     access.require(actor, Action.WORK_INTAKE, referral)
-    before = summary.contribution(referral)
-    _move(referral, actor=actor, to=Status.RECEIVED, at=timezone.now())
-    summary.move(before, summary.contribution(referral))
+    with summary.kept(referral):
+        _move(referral, actor=actor, to=Status.RECEIVED, at=timezone.now())
     return referral
 
 
 @transaction.atomic
 def referral_accept(*, actor: Any, referral: Referral) -> Referral:
     access.require(actor, Action.WORK_INTAKE, referral)
-    before = summary.contribution(referral)
-    _move(referral, actor=actor, to=Status.ACCEPTED, at=timezone.now())
-    summary.move(before, summary.contribution(referral))
+    with summary.kept(referral):
+        _move(referral, actor=actor, to=Status.ACCEPTED, at=timezone.now())
     return referral
 
 
@@ -400,18 +396,17 @@ def referral_accept(*, actor: Any, referral: Referral) -> Referral:
 def referral_decline(*, actor: Any, referral: Referral, reason: str) -> Referral:
     """The program declines (capacity, eligibility...): back to the hub, which may send it elsewhere."""
     access.require(actor, Action.WORK_INTAKE, referral)
-    before = summary.contribution(referral)
-    if reason not in DECLINE_REASONS:
-        raise ValidationError({"reason": "Choose why the program declines."})
-    _move(referral, actor=actor, to=Status.REJECTED, at=timezone.now(), reason=DECLINE_REASONS[reason])
-    notification_send_many(
-        recipients=_people(referral.network_id, NetworkRole.HUB_COORDINATOR),
-        kind="referral",
-        text=f"Referral {referral.reference_code} was declined: {DECLINE_REASONS[reason]}.",
-        url=f"/referrals/r/{referral.public_id}/",
-        key=f"referral-declined-{referral.public_id}-{referral.events.count()}",
-    )
-    summary.move(before, summary.contribution(referral))
+    with summary.kept(referral):
+        if reason not in DECLINE_REASONS:
+            raise ValidationError({"reason": "Choose why the program declines."})
+        _move(referral, actor=actor, to=Status.REJECTED, at=timezone.now(), reason=DECLINE_REASONS[reason])
+        notification_send_many(
+            recipients=_people(referral.network_id, NetworkRole.HUB_COORDINATOR),
+            kind="referral",
+            text=f"Referral {referral.reference_code} was declined: {DECLINE_REASONS[reason]}.",
+            url=f"/referrals/r/{referral.public_id}/",
+            key=f"referral-declined-{referral.public_id}-{referral.events.count()}",
+        )
     return referral
 
 
@@ -427,26 +422,25 @@ def contact_attempt_log(
 ) -> ContactAttempt:
     """A contact attempt; the first one moves an accepted referral in progress and dates first contact."""
     access.require(actor, Action.WORK_INTAKE, referral)
-    before = summary.contribution(referral)
-    now = timezone.now()
-    at = at or now
-    if at > now + dt.timedelta(minutes=5):
-        raise ValidationError({"at": "A contact attempt cannot be in the future."})
-    if referral.sent_at and at < referral.sent_at:
-        raise ValidationError({"at": "A contact attempt cannot be before the referral was sent."})
-    if referral.status not in (Status.ACCEPTED, Status.IN_PROGRESS):
-        raise ValidationError({"method": "Accept the referral before logging contact attempts."})
-    attempt = ContactAttempt(
-        referral=referral, actor=actor, at=at, method=method, reached=reached, note=note or None
-    )
-    attempt.full_clean()
-    attempt.save()
-    if referral.first_contact_at is None or at < referral.first_contact_at:
-        referral.first_contact_at = at
-        referral.save(update_fields=["first_contact_at"])
-    if referral.status == Status.ACCEPTED:
-        _move(referral, actor=actor, to=Status.IN_PROGRESS, at=now, reason="First contact attempt")
-    summary.move(before, summary.contribution(referral))
+    with summary.kept(referral):
+        now = timezone.now()
+        at = at or now
+        if at > now + dt.timedelta(minutes=5):
+            raise ValidationError({"at": "A contact attempt cannot be in the future."})
+        if referral.sent_at and at < referral.sent_at:
+            raise ValidationError({"at": "A contact attempt cannot be before the referral was sent."})
+        if referral.status not in (Status.ACCEPTED, Status.IN_PROGRESS):
+            raise ValidationError({"method": "Accept the referral before logging contact attempts."})
+        attempt = ContactAttempt(
+            referral=referral, actor=actor, at=at, method=method, reached=reached, note=note or None
+        )
+        attempt.full_clean()
+        attempt.save()
+        if referral.first_contact_at is None or at < referral.first_contact_at:
+            referral.first_contact_at = at
+            referral.save(update_fields=["first_contact_at"])
+        if referral.status == Status.ACCEPTED:
+            _move(referral, actor=actor, to=Status.IN_PROGRESS, at=now, reason="First contact attempt")
     return attempt
 
 
@@ -454,28 +448,27 @@ def contact_attempt_log(
 def referral_close(*, actor: Any, referral: Referral, outcome: str) -> Referral:
     """Close with an outcome; 'unable to reach' needs at least two logged attempts."""
     access.require(actor, Action.WORK_INTAKE, referral)
-    before = summary.contribution(referral)
-    if outcome not in Outcome.values:
-        raise ValidationError({"outcome": "Choose an outcome."})
-    if outcome == Outcome.UNABLE_TO_REACH and referral.attempts.count() < 2:
-        raise ValidationError(
-            {"outcome": "Log at least two contact attempts before closing as unable to reach."}
+    with summary.kept(referral):
+        if outcome not in Outcome.values:
+            raise ValidationError({"outcome": "Choose an outcome."})
+        if outcome == Outcome.UNABLE_TO_REACH and referral.attempts.count() < 2:
+            raise ValidationError(
+                {"outcome": "Log at least two contact attempts before closing as unable to reach."}
+            )
+        now = timezone.now()
+        _move(
+            referral,
+            actor=actor,
+            to=OUTCOME_STATUS[Outcome(outcome)],
+            at=now,
+            reason=Outcome(outcome).label,
+            outcome=outcome,
+            closed_at=now,
         )
-    now = timezone.now()
-    _move(
-        referral,
-        actor=actor,
-        to=OUTCOME_STATUS[Outcome(outcome)],
-        at=now,
-        reason=Outcome(outcome).label,
-        outcome=outcome,
-        closed_at=now,
-    )
-    if outcome == Outcome.ENROLLED and referral.program is not None and referral.program.open_slots > 0:
-        Program.objects.unscoped(reason="the referral's own program").filter(
-            id=referral.program.id, open_slots__gt=0
-        ).update(open_slots=referral.program.open_slots - 1)
-    summary.move(before, summary.contribution(referral))
+        if outcome == Outcome.ENROLLED and referral.program is not None and referral.program.open_slots > 0:
+            Program.objects.unscoped(reason="the referral's own program").filter(
+                id=referral.program.id, open_slots__gt=0
+            ).update(open_slots=referral.program.open_slots - 1)
     return referral
 
 
@@ -483,13 +476,12 @@ def referral_close(*, actor: Any, referral: Referral, outcome: str) -> Referral:
 def referral_cancel(*, actor: Any, referral: Referral, reason: str) -> Referral:
     """The hub withdraws a referral (e.g. a confirmed duplicate, or the family asked)."""
     access.require(actor, Action.WORK_QUEUE, referral)
-    before = summary.contribution(referral)
-    reason = reason.strip()
-    if not reason or len(reason) > 200:
-        raise ValidationError({"reason": "Say in under 200 characters why the referral is cancelled."})
-    now = timezone.now()
-    _move(referral, actor=actor, to=Status.CANCELLED, at=now, reason=reason, closed_at=now)
-    summary.move(before, summary.contribution(referral))
+    with summary.kept(referral):
+        reason = reason.strip()
+        if not reason or len(reason) > 200:
+            raise ValidationError({"reason": "Say in under 200 characters why the referral is cancelled."})
+        now = timezone.now()
+        _move(referral, actor=actor, to=Status.CANCELLED, at=now, reason=reason, closed_at=now)
     return referral
 
 

@@ -15,7 +15,8 @@ referral in them.
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from collaboratives import months
+from measures import medians
 from referrals.models import Outcome, Referral, ReferralMonth, Status
 
 COUNTS = ("referred", "eligible", "sent", "contacted", "enrolled", "waiting", "contacted_7d", "enrolled_30d")
@@ -87,6 +89,15 @@ def _change(row: ReferralMonth, part: Contribution, sign: int) -> None:
         row.contact_days = {str(k): v for k, v in sorted(days.items()) if v}
 
 
+@contextmanager
+def kept(referral: Referral) -> Iterator[None]:
+    """Around a service's change to a referral that exists: when the change succeeds, its contribution
+    moves from where it was to where it now belongs, so no service can take one half without the other."""
+    before = contribution(referral)
+    yield
+    move(before, contribution(referral))
+
+
 def move(before: Contribution | None, after: Contribution | None) -> None:
     """Take `before` off its row and add `after` to its row (rows locked in key order; a row no
     referral counts in any more is deleted)."""
@@ -143,17 +154,5 @@ def rebuild(network_id: int | None = None) -> int:
 
 def median(histograms: Iterable[dict[str, int]]) -> float | None:
     """The exact median of the whole days in the histograms together; None when they are empty."""
-    days: Counter[int] = Counter()
-    for histogram in histograms:
-        days.update({int(k): v for k, v in histogram.items()})
-    n = sum(days.values())
-    if not n:
-        return None
-    wanted = ((n - 1) // 2, n // 2)  # the two middle positions (the same one when n is odd)
-    found: list[int] = []
-    seen = 0
-    for day in sorted(days):
-        seen += days[day]
-        while len(found) < 2 and seen > wanted[len(found)]:
-            found.append(day)
-    return (found[0] + found[1]) / 2
+    middle = medians.median(medians.merge(medians.from_stored(h) for h in histograms))
+    return None if middle is None else float(middle)

@@ -300,13 +300,17 @@ def test_limit_lines_are_optional_and_drawn_alike_on_the_web_and_in_print():
 def test_a_pooled_month_too_few_teams_reported_is_drawn_hollow_and_said_to_be_left_out():
     case = CASES["improvement"]
     pooled = [(n, case.denominator) for n in case.numerators]
-    values = [None if i == 3 else p for i, p in enumerate(pooled)]  # what the engine is given (§8.2)
+    values = [
+        None if i == 3 else p for i, p in enumerate(pooled)
+    ]  # what the engine is given (docs/runchart.md §8.2)
     result = runchart.analyse(values, runchart.RuleParams()).to_dict()
     points = [p | {"n_teams_reporting": 4, "below_reporting_floor": False} for p in case.points()]
     points[3] |= {"n_teams_reporting": 2, "below_reporting_floor": True}
     facts = MeasureFacts(case.name, case.kind, case.direction, None)
     m = figures.chart_model(figures.FigureInput(facts, points, result, "All teams", aggregate=True))
-    [trace] = [t for t in figures.plotly_figure(m, height=320)["data"] if t["name"].startswith("Monthly value")]
+    [trace] = [
+        t for t in figures.plotly_figure(m, height=320)["data"] if t["name"].startswith("Monthly value")
+    ]
     assert trace["marker"]["color"] == ["#0b3d6b"] * 3 + ["#ffffff"] + ["#0b3d6b"] * (len(points) - 4)
     assert trace["marker"]["line"] == {"color": "#0b3d6b", "width": 1.5}
     assert trace["customdata"][3][3] == "<br>too few teams reporting: left out by the rules"
