@@ -334,6 +334,10 @@ def test_the_command_prints_the_demo_logins():
     call_command("seed_demo", "--today", "2026-11-25", "--allow-without-debug", stdout=out)
 
     assert "month now due: October 2026" in out.getvalue()
+    assert (
+        "its 9 agencies are the teams of a third collaborative, St. Louis Coordinated Intake CQI."
+        in out.getvalue()
+    )
     for login in DEMO_LOGINS:
         assert login.email in out.getvalue()
     assert DEMO_PASSWORD in out.getvalue()

@@ -11,6 +11,8 @@ from collaboratives.models import Collaborative
 from measures.charts.recompute import recompute_all
 from measures.demo import DEMO_LOGINS, DEMO_PASSWORD, LEAD_LIA, LIAS, load_demo
 from pdsa.demo import load_pdsa_demo
+from referrals.demo import AGENCIES as REFERRAL_AGENCIES
+from referrals.demo import CQI as REFERRAL_CQI
 from referrals.demo import DEMO_LOGINS as REFERRAL_LOGINS
 from referrals.demo import load as load_referrals_demo
 from worksheets.demo import load as load_worksheets_demo
@@ -88,7 +90,10 @@ class Command(BaseCommand):
             f"Staff well-being survey: {built} SRR survey months built; their answers are the SRR observations."
         )
         self.stdout.write(load_learning_demo(today=today))
-        self.stdout.write(f"Referral network: {load_referrals_demo(today=today)} referrals over 12 months.")
+        self.stdout.write(
+            f"Referral network: {load_referrals_demo(today=today)} referrals over 12 months; its "
+            f"{len(REFERRAL_AGENCIES)} agencies are the teams of a third collaborative, {REFERRAL_CQI}."
+        )
         analyses = recompute_all()
         self.stdout.write(
             f"Run charts: {len(analyses)} series computed (or enqueued when a worker is configured)."
