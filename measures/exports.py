@@ -77,7 +77,7 @@ def _series_label(chart: Chart) -> str:
     return "All teams" if chart.stored.team is None else chart.label
 
 
-VALUES_READ_AS = {
+VALUES_READ_AS: dict[str, str] = {
     Measure.Kind.PROPORTION: "percent",
     Measure.Kind.MEDIAN: "median of the month's cases (All teams: of every team's cases together)",
 }

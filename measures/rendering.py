@@ -9,6 +9,8 @@ so nothing is computed in the browser. The figure, the printed SVG and the CSV a
 from fractions import Fraction
 from typing import Any
 
+from django.utils.safestring import mark_safe
+
 from measures import figures
 from measures.charts import ChartNote
 from measures.interpretation import Interpretation, MeasureFacts, interpret
@@ -53,7 +55,12 @@ def runchart_figure(
     *, analysis: RunChartAnalysis, notes: list[ChartNote] | None = None, height: int = 320, title: str = ""
 ) -> dict[str, Any]:
     """The plotly figure (data + layout), its key, notes, aim and plain-language summary for one analysis."""
-    model = figures.chart_model(figure_input(analysis, title=title or chart_title(analysis), notes=notes))
+    return figure_of(figure_input(analysis, title=title or chart_title(analysis), notes=notes), height=height)
+
+
+def figure_of(inp: figures.FigureInput, *, height: int = 320) -> dict[str, Any]:
+    """`runchart_figure` of any series given as plain values (e.g. the referral network's own months)."""
+    model = figures.chart_model(inp)
     figure = figures.plotly_figure(model, height=height)
     reading = model.reading
     return {
@@ -74,6 +81,16 @@ def runchart_figure(
             ),
             "filename": _filename(model),
         },
+    }
+
+
+def figure_parts(figure: dict[str, Any]) -> dict[str, Any]:
+    """What a page needs of a figure besides its words: the key with its glyphs as markup, and the plot
+    (data, layout, export) that static/js/runchart.js draws."""
+    return {
+        # The glyphs are markup built from constants in measures/figures.py; the texts are escaped by the template.
+        "key": [(mark_safe(glyph), text) for glyph, text in figure["key"]],  # noqa: S308
+        "plot": {"data": figure["data"], "layout": figure["layout"], "export": figure["export"]},
     }
 
 

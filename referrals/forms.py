@@ -209,6 +209,30 @@ class ProgramForm(forms.ModelForm):
         return [z.strip() for z in self.cleaned_data["service_zips"].split(",") if z.strip()]
 
 
+class IntakeChartsForm(forms.Form):
+    """Which month-by-month charts the network dashboard draws: the whole network's, or one program's."""
+
+    program = forms.ChoiceField(
+        label="Charts for",
+        required=False,
+        error_messages={"invalid_choice": "Choose the whole network or one of its programs from the list."},
+    )
+
+    def __init__(self, data: Any, *, programs: list[Program]) -> None:
+        super().__init__(data)
+        self.programs = {str(p.public_id): p for p in programs}
+        cast(forms.ChoiceField, self.fields["program"]).choices = [
+            ("", "The whole network"),
+            *((str(p.public_id), p.name) for p in programs),
+        ]
+
+    def chosen(self) -> Program | None:
+        """The program chosen, or None for the whole network (also when the choice is not one of them)."""
+        if not self.is_valid():
+            return None
+        return self.programs.get(self.cleaned_data["program"])
+
+
 def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
         for error in errors:

@@ -509,6 +509,11 @@ class ReferralMonth(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     source = models.CharField(max_length=8, choices=Source.choices)
     month = models.DateField(help_text="The month the referrals were received (first day).")
+    sent_month = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The month they were last sent to a program (first day); none before.",
+    )
     referred = models.PositiveIntegerField(default=0)
     eligible = models.PositiveIntegerField(default=0, help_text="At least one program fits.")
     sent = models.PositiveIntegerField(default=0)
@@ -531,14 +536,24 @@ class ReferralMonth(models.Model):
         # Two partial constraints rather than nulls_distinct=False, which SQLite cannot enforce.
         constraints = [
             models.UniqueConstraint(
-                fields=["network", "program", "source", "month"],
-                condition=Q(program__isnull=False),
+                fields=["network", "program", "source", "month", "sent_month"],
+                condition=Q(program__isnull=False, sent_month__isnull=False),
                 name="referral_month_unique",
             ),
             models.UniqueConstraint(
                 fields=["network", "source", "month"],
-                condition=Q(program__isnull=True),
+                condition=Q(program__isnull=True, sent_month__isnull=True),
                 name="referral_month_unique_unsent",
+            ),
+            models.UniqueConstraint(
+                fields=["network", "program", "source", "month"],
+                condition=Q(program__isnull=False, sent_month__isnull=True),
+                name="referral_month_unique_program_unsent",
+            ),
+            models.UniqueConstraint(
+                fields=["network", "source", "month", "sent_month"],
+                condition=Q(program__isnull=True, sent_month__isnull=False),
+                name="referral_month_unique_sent_no_program",
             ),
         ]
 

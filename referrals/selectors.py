@@ -2,12 +2,13 @@
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Sum
 from django.utils import timezone
 
 from collaboratives import months
+from measures import medians
 from referrals.models import (
     CLOSED,
     PERSONAL_FIELDS,
@@ -225,3 +226,83 @@ def network_dashboard(*, user: Any, network: Network, today: dt.date) -> Dashboa
             for p in programs
         ],
     )
+
+
+@dataclass(frozen=True)
+class IntakeSeries:
+    """One of the four intake figures month by month, by the month referrals were sent: the cohort
+    and definitions of the CQI intake measures (referrals/intake_measures.py), over every program.
+    A month is in it only once its window has closed for every referral sent in it."""
+
+    code: str
+    name: str
+    kind: Literal["count", "proportion", "median"]  # as Measure.Kind names them
+    direction: Literal["up", "down"]  # the better way
+    months: list[dt.date]
+    values: list[tuple[int, int] | None]  # exact (numerator, denominator); None: nothing to show
+    cases: list[int] | None = None  # a median's number of cases each month
+
+
+# code, name, kind, direction, days after the month ends until its window has closed for everyone
+INTAKE_SERIES: tuple[
+    tuple[str, str, Literal["count", "proportion", "median"], Literal["up", "down"], int], ...
+] = (
+    ("intake-received", "Referrals sent", "count", "up", 0),
+    ("intake-contact-7d", "Families contacted within 7 days of referral", "proportion", "up", 7),
+    ("intake-enrol-30d", "Families enrolled within 30 days of referral", "proportion", "up", 30),
+    ("intake-days-to-contact", "Median days to first contact", "median", "down", 30),
+)
+# Two years: a run chart's baseline of 12 months and a year to judge against it.
+INTAKE_MONTHS = 24
+
+
+def network_intake_series(
+    *, user: Any, network: Network, today: dt.date, program: Program | None = None
+) -> list[IntakeSeries]:
+    """The network's (or one program's) intake figures for the sent months of the last two years, from
+    the monthly summary alone (one query whatever the number of referrals). Months before the first
+    referral was sent are left out; a month's figure appears once its window has closed: the count when
+    the month has ended, contact within 7 days a week later, enrolment within 30 days and the median
+    days to first contact 30 days later, so no referral still within its window counts as a failure."""
+    from referrals.models import ReferralMonth
+
+    this_month = months.first_of(today)
+    rows = ReferralMonth.objects.visible_to(user).filter(
+        network=network, sent_month__gte=months.add(this_month, -INTAKE_MONTHS), sent_month__lt=this_month
+    )
+    if program is not None:
+        rows = rows.filter(program=program)
+    totals: dict[dt.date, list[int]] = {}
+    days: dict[dt.date, list[dict[str, int]]] = {}
+    for sent_month, sent, contacted_7d, enrolled_30d, contact_days in rows.values_list(
+        "sent_month", "sent", "contacted_7d", "enrolled_30d", "contact_days"
+    ):
+        figures = totals.setdefault(sent_month, [0, 0, 0])
+        figures[0] += sent
+        figures[1] += contacted_7d
+        figures[2] += enrolled_30d
+        days.setdefault(sent_month, []).append(contact_days)
+    if not totals:
+        return []
+    span = months.span(min(totals), months.add(this_month, -1))
+    out = []
+    for code, name, kind, direction, window in INTAKE_SERIES:
+        closed = [m for m in span if today >= months.add(m, 1) + dt.timedelta(days=window)]
+        values: list[tuple[int, int] | None] = []
+        cases: list[int] = []
+        for month in closed:
+            sent, contacted_7d, enrolled_30d = totals.get(month, [0, 0, 0])
+            if kind == "median":
+                together = medians.merge(medians.from_stored(h) for h in days.get(month, []))
+                values.append(medians.median_pair(together))
+                cases.append(medians.size(together))
+            elif kind == "count":
+                values.append((sent, 1))
+            else:
+                values.append(
+                    (contacted_7d if code == "intake-contact-7d" else enrolled_30d, sent) if sent else None
+                )
+        out.append(
+            IntakeSeries(code, name, kind, direction, closed, values, cases if kind == "median" else None)
+        )
+    return out

@@ -1,7 +1,10 @@
 """The network dashboard's monthly summary (`ReferralMonth`), kept in step with the referrals.
 
 Each referral adds one to the counts of one row: its network, the program it was last sent to (none
-before it is sent), its source and the month it was received, in the project's time zone. What it
+before it is sent), its source, the month it was received and the month it was last sent (none before
+it is sent), in the project's time zone. The funnel reads rows by the month received; the network's
+month-by-month charts read them by the month sent, the cohort the CQI intake measures use
+(referrals/intake_measures.py), so both come from this one table. What it
 adds (`Contribution`) depends only on the referral's own de-identified columns, so a change is kept
 by taking the referral's contribution before and after and moving the difference, in the service's
 transaction (`move`). `rebuild` recomputes every row from the referrals with the same definition
@@ -35,7 +38,8 @@ COLUMNS = (
     "first_contact_at", "outcome", "closed_at", "status",
 )  # fmt: skip
 
-Key = tuple[int, int | None, str, dt.date]
+Key = tuple[int, int | None, str, dt.date, dt.date | None]  # network, program, source, month, sent month
+KEY_FIELDS = ("network_id", "program_id", "source", "month", "sent_month")
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,8 @@ def contribution_of(
         int(enrolled and closed_at is not None and sent_at is not None and closed_at - sent_at <= dt.timedelta(days=30)),
     )  # fmt: skip
     day = to_contact // dt.timedelta(days=1) if to_contact is not None else None
-    return Contribution((network_id, program_id, source, month), counts, day)
+    sent_month = months.first_of(timezone.localdate(sent_at)) if sent_at is not None else None
+    return Contribution((network_id, program_id, source, month, sent_month), counts, day)
 
 
 def contribution(referral: Referral) -> Contribution | None:
@@ -106,10 +111,11 @@ def move(before: Contribution | None, after: Contribution | None) -> None:
     changes = [(part, sign) for part, sign in ((before, -1), (after, 1)) if part is not None]
     rows = ReferralMonth.objects.unscoped(reason="the summary row of a referral a service is changing")
     with transaction.atomic():
-        for key in sorted({part.key for part, _ in changes}, key=lambda k: (k[0], k[1] or 0, k[2], k[3])):
-            lookup: dict[str, Any] = dict(
-                zip(("network_id", "program_id", "source", "month"), key, strict=True)
-            )
+        for key in sorted(
+            {part.key for part, _ in changes},
+            key=lambda k: (k[0], k[1] or 0, k[2], k[3], k[4] or dt.date.min),
+        ):
+            lookup: dict[str, Any] = dict(zip(KEY_FIELDS, key, strict=True))
             row, _ = rows.select_for_update().get_or_create(**lookup)
             for part, sign in changes:
                 if part.key == key:
@@ -132,7 +138,7 @@ def summarise(rows: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:
         if part.contact_day is not None:
             days.setdefault(part.key, Counter())[part.contact_day] += 1
     return [
-        {"network_id": key[0], "program_id": key[1], "source": key[2], "month": key[3]}
+        dict(zip(KEY_FIELDS, key, strict=True))
         | dict(zip(COUNTS, sums, strict=True))
         | {"contact_days": {str(k): v for k, v in sorted(days.get(key, Counter()).items())}}
         for key, sums in totals.items()

@@ -23,6 +23,7 @@ from referrals.forms import (
     ChooseForm,
     CloseForm,
     DeclineForm,
+    IntakeChartsForm,
     PartnerReferralForm,
     ProgramForm,
     ScreenForm,
@@ -30,6 +31,7 @@ from referrals.forms import (
     add_service_errors,
     error_summary,
 )
+from referrals.intake_charts import intake_figures
 from referrals.models import ConsentScope, Network, NetworkRole, Program, Referral, Source, Status
 
 PUBLIC_LANGUAGES = ("en", "es")
@@ -424,5 +426,15 @@ def program_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
 @require_GET
 def dashboard(request: HttpRequest, public_id: Any) -> HttpResponse:
     network = _network(request, public_id, Action.VIEW_DASHBOARD)
-    figures = selectors.network_dashboard(user=request.user, network=network, today=timezone.localdate())
-    return render(request, "referrals/dashboard.html", {"network": network, "dashboard": figures})
+    today = timezone.localdate()
+    figures = selectors.network_dashboard(user=request.user, network=network, today=today)
+    form = IntakeChartsForm(request.GET or None, programs=[p for p, *_ in figures.capacity])
+    program = form.chosen()
+    series = selectors.network_intake_series(user=request.user, network=network, today=today, program=program)
+    charts = intake_figures(series, title=program.name if program else network.name)
+    return render(
+        request,
+        "referrals/dashboard.html",
+        {"network": network, "dashboard": figures, "charts_form": form, "program": program, "charts": charts},
+        status=400 if form.errors else 200,
+    )

@@ -14,7 +14,7 @@ from measures.charts import ChartNote, format_value
 from measures.charts.suppression import suppressed_months
 from measures.interpretation import VARIATION_LABELS, variation_icon
 from measures.models import Measure, RunChartAnalysis
-from measures.rendering import runchart_figure
+from measures.rendering import figure_parts, runchart_figure
 
 register = template.Library()
 
@@ -34,9 +34,7 @@ def runchart_context(
     return {
         "analysis": analysis,
         "figure": figure,
-        # The glyphs are markup built from constants in measures/figures.py; the texts are escaped by the template.
-        "key": [(mark_safe(glyph), text) for glyph, text in figure["key"]],  # noqa: S308
-        "plot": {"data": figure["data"], "layout": figure["layout"], "export": figure["export"]},
+        **figure_parts(figure),
         "element_id": f"runchart-{analysis.public_id}",
         "suppressed": suppressed_months(analysis),
         "height": height,

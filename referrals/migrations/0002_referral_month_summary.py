@@ -4,16 +4,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def summarise_existing(apps, schema_editor):
-    """The summary of the referrals already recorded (as `manage.py referrals_summary_rebuild`)."""
-    from referrals.summary import COLUMNS, summarise
-
-    Referral = apps.get_model("referrals", "Referral")
-    ReferralMonth = apps.get_model("referrals", "ReferralMonth")
-    rows = summarise(Referral.objects.order_by().values_list(*COLUMNS).iterator(chunk_size=5000))
-    ReferralMonth.objects.bulk_create([ReferralMonth(**row) for row in rows], batch_size=2000)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -43,5 +33,4 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(condition=models.Q(('program__isnull', False)), fields=('network', 'program', 'source', 'month'), name='referral_month_unique'), models.UniqueConstraint(condition=models.Q(('program__isnull', True)), fields=('network', 'source', 'month'), name='referral_month_unique_unsent')],
             },
         ),
-        migrations.RunPython(summarise_existing, migrations.RunPython.noop),
     ]

@@ -58,8 +58,9 @@ def _recomputed(network: Any) -> tuple[dict[tuple[Any, ...], Counter[str]], dict
     rows: dict[tuple[Any, ...], Counter[str]] = {}
     days: dict[int | None, list[int]] = {}
     for r in Referral.objects.unscoped(reason="test").filter(network=network):
+        sent_month = timezone.localdate(r.sent_at).replace(day=1) if r.sent_at else None
         row = rows.setdefault(
-            (r.program_id, r.source, timezone.localdate(r.created_at).replace(day=1)), Counter()
+            (r.program_id, r.source, timezone.localdate(r.created_at).replace(day=1), sent_month), Counter()
         )
         row["referred"] += 1
         row["eligible"] += bool(r.presented_programs)
@@ -87,7 +88,9 @@ def _stored(network: Any) -> dict[tuple[Any, ...], Counter[str]]:
     for m in ReferralMonth.objects.unscoped(reason="test").filter(network=network):
         row = Counter({name: getattr(m, name) for name in summary.COUNTS})
         row.update({f"day {k}": v for k, v in m.contact_days.items()})
-        stored[(m.program_id, m.source, m.month)] = +row  # + drops zero counts, as the recompute has none
+        stored[
+            (m.program_id, m.source, m.month, m.sent_month)
+        ] = +row  # + drops zero counts, as the recompute has none
     return stored
 
 
@@ -190,7 +193,7 @@ def test_the_rebuild_command_restores_a_summary_that_was_lost(net):
     assert _stored(net.network) == kept
     month = timezone.localdate().replace(day=1)
     assert kept == {
-        (net.programs["hfa"].id, "family", month): Counter(referred=1, eligible=1, sent=1, waiting=1)
+        (net.programs["hfa"].id, "family", month, month): Counter(referred=1, eligible=1, sent=1, waiting=1)
     }
 
 
