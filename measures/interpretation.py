@@ -456,7 +456,7 @@ def summary_sentence(interpretation: Interpretation, facts: MeasureFacts, points
         )
     if not result.get("n_obs"):
         return f"{facts.name}: no data yet."
-    parts = [f"{facts.name}: {result['n_obs']} months of data"]
+    parts = [f"{facts.name}: {result['n_obs']} month{'' if result['n_obs'] == 1 else 's'} of data"]
     if interpretation.centre_lines:
         parts.append(f"current median {facts.format(interpretation.centre_lines[-1].median)}")
     latest = next((p for p in reversed(points) if p.get("value") is not None), None)

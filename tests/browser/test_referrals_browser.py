@@ -45,6 +45,7 @@ def _pat_team(net):
         ("intake-received", "Referrals received", "count"),
         ("intake-contact-7d", "Families contacted within 7 days of referral", "proportion"),
         ("intake-enrol-30d", "Families enrolled within 30 days of referral", "proportion"),
+        ("intake-days-to-contact", "Median days to first contact", "median"),
     ):
         MeasureFactory(
             collaborative=team.collaborative, code=code, name=name, kind=kind, recorded_by_platform=True
@@ -122,6 +123,8 @@ def test_a_family_self_refers_in_spanish_and_is_enrolled(chromium, signed_in_pag
     dashboard = signed_in_page(net.admin)
     dashboard.goto(f"{live_server.url}/referrals/networks/{net.network.public_id}/dashboard/")
     _checked(dashboard, "10-network-dashboard-1280")
+    # This month has not ended: nothing is charted yet, and the page says why.
+    assert "Nothing to chart yet: no referral was sent in a month that has ended" in dashboard.content()
     assert dashboard.get_by_role("row", name="Parents as Teachers").first.inner_text().split("\t")[1:] == [
         "1", "1", "1", "1", "1", "1", "1",
     ]  # fmt: skip
@@ -131,11 +134,12 @@ def test_a_family_self_refers_in_spanish_and_is_enrolled(chromium, signed_in_pag
     month = months.first_of(timezone.localdate())
     closed = months.add(month, 1) + dt.timedelta(days=30)
     assert intake_measures_record(actor=net.staff_pat, team=team, month=month, today=closed) == [
-        "intake-received", "intake-contact-7d", "intake-enrol-30d",
+        "intake-received", "intake-contact-7d", "intake-enrol-30d", "intake-days-to-contact",
     ]  # fmt: skip
     for code, latest, width in (
         ("intake-enrol-30d", "latest 100% in", 390),
         ("intake-received", "latest 1.00 in", 1280),
+        ("intake-days-to-contact", "latest 0 in", 390),  # contacted the day it was sent
     ):
         chart = RunChartAnalysis.objects.get(team=team, measure__code=code, kind="team")
         # A new session each time: signing another person in ends the last one's.

@@ -242,3 +242,15 @@ def test_the_workbook_says_how_a_medians_values_read(
     assert dict(zip(header, march["2025-03"], strict=True)) == {
         "Month": "2025-03", "All teams": 2.5, "Agency A": 2, "Agency B": 3,
     }  # fmt: skip
+
+
+def test_a_chart_of_one_month_says_one_month():
+    from measures import figures, points
+    from measures.interpretation import MeasureFacts
+    from measures.runchart import RuleParams, analyse
+
+    facts = MeasureFacts(name="Median days", kind="median", direction="down")
+    result = analyse([(3, 1)], RuleParams()).to_dict()
+    rows = points.rows(points.columns([MARCH], [(3, 1)], n_cases=[4]))
+    model = figures.chart_model(figures.FigureInput(facts, rows, result, "Agency A"))
+    assert model.summary.startswith("Median days: 1 month of data, current median 3, latest 3 in March 2025")
