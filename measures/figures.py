@@ -356,7 +356,7 @@ def plotly_figure(model: ChartModel, *, height: int) -> dict[str, Any]:
         xaxis={"type": "date", "range": list(model.x_range) if model.months else None, "tickformat": "%b %Y",
                "showgrid": False, "linecolor": "#767676", "ticks": "outside", "automargin": True},
         yaxis={"range": [y0, y1], "domain": [0, split - (0.04 if band else 0)], "ticksuffix": unit,
-               "title": {"text": _y_title(facts)}, "gridcolor": "#e5e5e5", "zeroline": False,
+               "title": {"text": _y_title(facts, model.aggregate)}, "gridcolor": "#e5e5e5", "zeroline": False,
                "linecolor": "#767676", "automargin": True},
         shapes=[
             {"type": "line", "xref": "x", "yref": "paper", "x0": n.month.isoformat(), "x1": n.month.isoformat(),
@@ -426,14 +426,15 @@ def key(model: ChartModel) -> list[tuple[str, str]]:
     return out
 
 
-def _y_title(facts: MeasureFacts) -> str:
+def _y_title(facts: MeasureFacts, aggregate: bool = False) -> str:
+    """The value axis's words; an aggregate of a count is the mean count per reporting team (§8.1)."""
     if facts.kind == "proportion":
         return "Percent"
     if facts.kind == "mean":
         return f"Mean score (0–{facts.scale_max})" if facts.scale_max is not None else "Mean score"
     if facts.kind == "median":
         return "Median"
-    return "Count"
+    return "Mean count per team" if aggregate else "Count"
 
 
 def _note_size(notes: Sequence[PlacedNote]) -> int:

@@ -323,3 +323,13 @@ def test_a_pooled_month_too_few_teams_reported_is_drawn_hollow_and_said_to_be_le
     assert re.search(r'data-x="2025-04-01"[^>]*fill="#ffffff" stroke="#0b3d6b"', svg)
     assert not re.search(r'data-x="2025-05-01"[^>]*fill="#ffffff"', svg)
     assert m.summary.startswith(f"{case.name}: {len(points) - 1} months of data")
+
+
+def test_a_pooled_count_is_read_as_the_mean_count_per_team():
+    case = CASES["mean"]
+    pairs = [(n, case.denominator) for n in case.numerators]
+    result = runchart.analyse(pairs, runchart.RuleParams()).to_dict()
+    facts = MeasureFacts(case.name, "count", "up", None)
+    for aggregate, title in ((False, "Count"), (True, "Mean count per team")):
+        m = figures.chart_model(figures.FigureInput(facts, case.points(), result, "x", aggregate=aggregate))
+        assert figures.plotly_figure(m, height=320)["layout"]["yaxis"]["title"]["text"] == title
