@@ -91,11 +91,11 @@ class MeasureFacts:
 
 
 def value_formatter(kind: str) -> Callable[[float], str]:
-    """A stored value as people read it: 72% for proportions, 4.13 for mean scores and counts, 3.5, 4.25
-    or 4 for medians."""
+    """A stored value as people read it: 72% for proportions, 4.13 for mean scores; counts and medians
+    without trailing zeros (4, 3.5, 2.83)."""
     if kind == "proportion":
         return lambda value: f"{value * 100:.0f}%"
-    if kind == "median":  # of whole numbers: whole or a half; a median of such medians may be a quarter
+    if kind in ("count", "median"):  # whole numbers, their medians (halves) and a pooled mean per team
         return lambda value: f"{value:.2f}".rstrip("0").rstrip(".")
     return lambda value: f"{value:.2f}"
 

@@ -138,7 +138,7 @@ def test_a_family_self_refers_in_spanish_and_is_enrolled(chromium, signed_in_pag
     ]  # fmt: skip
     for code, latest, width in (
         ("intake-enrol-30d", "latest 100% in", 390),
-        ("intake-received", "latest 1.00 in", 1280),
+        ("intake-received", "latest 1 in", 1280),
         ("intake-days-to-contact", "latest 0 in", 390),  # contacted the day it was sent
     ):
         chart = RunChartAnalysis.objects.get(team=team, measure__code=code, kind="team")

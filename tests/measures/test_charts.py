@@ -144,8 +144,11 @@ def test_an_aggregate_hover_names_the_teams_reporting(world):
     runchart_analyse(analysis=chart)
     chart.refresh_from_db()
     trace = runchart_figure(analysis=chart)["data"][0]
-    assert trace["customdata"] == [[6, 8, 2]]
-    assert trace["hovertemplate"].endswith("<br>%{customdata[2]} teams reporting<extra></extra>")
+    # Two of the three teams reported: under the floor of 3 in 4, which the hover says (docs/runchart.md §8.2).
+    assert trace["customdata"] == [[6, 8, 2, "<br>too few teams reporting: left out by the rules"]]
+    assert trace["hovertemplate"].endswith(
+        "<br>%{customdata[2]} teams reporting%{customdata[3]}<extra></extra>"
+    )
 
 
 def test_a_trend_is_marked_on_its_points_and_explained(world):
