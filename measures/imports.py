@@ -14,6 +14,8 @@ left out. The accepted grammar (docs/testing.md §4.1):
   one saved without a result (as scripts write them) is an error.
 - A row whose numbers, flag and note are all blank (a template row left unfilled) is skipped, never
   saved as blank: clearing a value is done on the entry page.
+- A median measure takes each case's value, on the entry page or through the API, not a numerator: its
+  rows are refused at the numerator column, and the template leaves it out.
 
 Rows are numbered as a spreadsheet shows them (header = row 1). Parsing saves nothing; commit saves the
 whole file in one transaction, or nothing of it.
@@ -236,7 +238,10 @@ def import_template(
         for t in team_list(user=user, collaborative=collaborative).filter(withdrawn_on__isnull=True)
         if access.can(user, access.Action.ENTER_DATA, t)
     ]
-    measures = list(measure_list(user=user, collaborative=collaborative))
+    # A median measure is entered as each case's value on the month's page: a file has no column for it.
+    measures = [
+        m for m in measure_list(user=user, collaborative=collaborative) if m.kind != Measure.Kind.MEDIAN
+    ]
     rows = [
         [team.code, months.format(month), measure.code, None, None, None, None]
         for team in sorted(teams, key=lambda t: t.code)

@@ -254,3 +254,20 @@ def test_a_chart_of_one_month_says_one_month():
     rows = points.rows(points.columns([MARCH], [(3, 1)], n_cases=[4]))
     model = figures.chart_model(figures.FigureInput(facts, rows, result, "Agency A"))
     assert model.summary.startswith("Median days: 1 month of data, current median 3, latest 3 in March 2025")
+
+
+def test_a_file_cannot_give_a_median_a_numerator_and_the_template_leaves_it_out(world, median):
+    from measures.imports import import_parse, import_template
+
+    MeasureFactory(collaborative=world.one, code="prop", kind="proportion")
+    template = import_template(
+        user=world.alice, collaborative=world.one, fmt="csv", today=dt.date(2025, 4, 10)
+    )
+    codes = {row[2] for row in csv.reader(io.StringIO(template.decode("utf-8-sig")))}
+    assert codes == {"measure_code", "prop"}
+    data = b"team_code,month,measure_code,numerator,denominator\nA1,2025-03,days,4,\n"
+    preview = import_parse(
+        user=world.alice, collaborative=world.one, filename="march.csv", data=data, today=dt.date(2025, 4, 10)
+    )
+    assert [(e.row, e.column, e.message) for e in preview.errors] == [(2, "numerator", MEDIAN_TAKES_CASES)]
+    assert not Observation.objects.exists()
