@@ -38,7 +38,7 @@ def test_a_push_saves_the_month_and_recomputes_its_series(
         "observations": [
             {"team": str(world.team_a1.public_id), "team_code": "A1", "measure": str(charted.measure.public_id),
              "measure_code": "screen", "month": "2025-07", "numerator": 9, "denominator": 10,
-             "not_applicable": False, "note": "New screener",
+             "cases": None, "not_applicable": False, "note": "New screener",
              "updated_at": timezone.localtime(obs.updated_at).isoformat()}
         ],
     }  # fmt: skip

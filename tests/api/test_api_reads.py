@@ -93,7 +93,7 @@ def test_observations_exact_and_filtered_by_team_measure_and_month_range(world, 
             {
                 "team": str(world.team_a1.public_id), "team_code": "A1", "measure": str(charted.measure.public_id),
                 "measure_code": "screen", "month": "2025-03", "numerator": 6, "denominator": 10,
-                "not_applicable": False, "note": "", "updated_at": _iso(obs.updated_at),
+                "cases": None, "not_applicable": False, "note": "", "updated_at": _iso(obs.updated_at),
             }
         ]
     )  # fmt: skip
