@@ -65,12 +65,12 @@ def _by_code(series):
 def test_each_figure_appears_once_its_window_has_closed_for_every_referral(sent):
     series = _by_code(network_intake_series(user=sent.admin, network=sent.network, today=TODAY))
     received = series["intake-received"]
-    assert received.months == [dt.date(2026, m, 1) for m in (8, 9, 10, 11)]
-    assert received.values == [(1, 1), (0, 1), (5, 1), (1, 1)]  # September sent nothing: 0, not missing
+    assert received.months == tuple(dt.date(2026, m, 1) for m in (8, 9, 10, 11))
+    assert received.values == ((1, 1), (0, 1), (5, 1), (1, 1))  # September sent nothing: 0, not missing
     # By December 5, October's 7-day window has closed (November 7), November's has not (December 7).
     contact = series["intake-contact-7d"]
-    assert contact.months == [dt.date(2026, m, 1) for m in (8, 9, 10)]
-    assert contact.values == [(1, 1), None, (3, 5)]  # 1, 2 and 6 days of five sent; a month with none sent
+    assert contact.months == tuple(dt.date(2026, m, 1) for m in (8, 9, 10))
+    assert contact.values == ((1, 1), None, (3, 5))  # 1, 2 and 6 days of five sent; a month with none sent
     # The 30-day figures of October close on December 1; November's not until December 31.
     enrol = series["intake-enrol-30d"]
     assert (enrol.months[-1], enrol.values[-1]) == (dt.date(2026, 10, 1), (1, 5))
@@ -87,8 +87,8 @@ def test_one_programs_charts_count_only_the_referrals_sent_to_it(sent):
         user=sent.admin, network=sent.network, today=TODAY, program=sent.programs["pat"]
     )
     by_code = _by_code(series)
-    assert by_code["intake-received"].values == [(1, 1), (0, 1), (2, 1), (0, 1)]
-    assert by_code["intake-contact-7d"].values == [(1, 1), None, (1, 2)]
+    assert by_code["intake-received"].values == ((1, 1), (0, 1), (2, 1), (0, 1))
+    assert by_code["intake-contact-7d"].values == ((1, 1), None, (1, 2))
     assert by_code["intake-days-to-contact"].values[-1] == (6, 1)
 
 
@@ -100,7 +100,7 @@ def test_a_referral_sent_on_to_another_program_counts_where_and_when_it_was_last
         services.referral_choose(actor=sent.hub, referral=referral, program=sent.programs["hfa"])
         services.referral_send(actor=sent.hub, referral=referral)
     series = _by_code(network_intake_series(user=sent.admin, network=sent.network, today=TODAY))
-    assert series["intake-received"].values[-2:] == [(4, 1), (2, 1)]  # October 4, November 2
+    assert series["intake-received"].values[-2:] == ((4, 1), (2, 1))  # October 4, November 2
 
 
 def test_a_month_charted_is_the_same_after_the_summary_is_rebuilt_from_the_referrals(sent):
@@ -149,3 +149,25 @@ def test_a_program_of_another_network_is_refused_by_name_and_the_network_is_show
     page = response.content.decode()
     assert "Choose the whole network or one of its programs from the list." in page
     assert "Month by month</h2>" in page and other.programs["pat"].name not in page
+
+
+def test_a_contact_logged_late_redraws_its_closed_month(client, sent):
+    client.force_login(sent.admin)
+    url = f"/referrals/networks/{sent.network.public_id}/dashboard/"
+
+    def october_contact() -> float:
+        with mock.patch.object(timezone, "localdate", lambda: TODAY):
+            page = client.get(url).content.decode()
+        [values] = [
+            t for t in _figure(page, "intake-intake-contact-7d")["data"] if t["name"].startswith("Monthly")
+        ]
+        return values["y"][-1]
+
+    assert october_contact() == 60.0
+    never = sent.made[4]  # PAT, sent October 30, not contacted yet
+    with mock.patch.object(timezone, "now", lambda: _at(11, 4)):
+        services.referral_accept(actor=sent.staff_pat, referral=never)
+        services.contact_attempt_log(
+            actor=sent.staff_pat, referral=never, method="phone", reached=True, at=_at(11, 3)
+        )
+    assert october_contact() == 80.0  # four of the five sent in October, within 7 days
