@@ -108,6 +108,7 @@ class EntryRow:
     not_applicable: BoundField
     note: BoundField
     recent: list[tuple[dt.date, str]]
+    saved: str = ""  # a median measure's saved month as the platform reads it: "median 7 of 4 cases"
 
     @property
     def fields(self) -> list[BoundField]:
@@ -136,10 +137,14 @@ def _describe(measure: Measure, obs: Observation | None) -> str:
 
 
 def _entry_rows(
-    form: MonthEntryForm, cells: dict[tuple[int, dt.date], Observation], earlier: list[dt.date]
+    form: MonthEntryForm,
+    cells: dict[tuple[int, dt.date], Observation],
+    earlier: list[dt.date],
+    month: dt.date,
 ) -> list[EntryRow]:
     rows = []
     for m in form.measures:
+        saved = cells.get((m.id, month))
         denominator = f"{m.code}-denominator"
         rows.append(
             EntryRow(
@@ -148,7 +153,9 @@ def _entry_rows(
                 denominator=form[denominator] if denominator in form.fields else None,
                 not_applicable=form[f"{m.code}-not_applicable"],
                 note=form[f"{m.code}-note"],
-                recent=[(month, _describe(m, cells.get((m.id, month)))) for month in earlier],
+                recent=[(before, _describe(m, cells.get((m.id, before)))) for before in earlier],
+                # What the platform made of the cases saved: the person typed values, not the median.
+                saved=_describe(m, saved) if m.kind == Measure.Kind.MEDIAN and saved is not None else "",
             )
         )
     return rows
@@ -237,7 +244,7 @@ def team_data_month(request: HttpRequest, public_id: str, month: dt.date) -> Htt
         else:
             return HttpResponseBadRequest("Choose save, submit or reopen.")
         http_status = 400
-    rows = _entry_rows(form, cells, earlier)
+    rows = _entry_rows(form, cells, earlier, month)
     index = open_months.index(month)
     return render(
         request,

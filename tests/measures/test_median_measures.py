@@ -90,6 +90,7 @@ def test_the_entry_page_takes_each_cases_value_and_stores_how_many_took_each(cli
     assert (obs.numerator, obs.denominator, obs.cases) == (4, None, {"0": 1, "2": 2, "5": 1})
     page = client.get(url).content.decode()
     assert "\n0, 2, 2, 5</textarea>" in page
+    assert "Saved for March 2025: median 2 of 4 cases." in page
     history = client.get(f"/teams/{world.team_a1.public_id}/data/2025-03/history/").content.decode()
     assert "Cases&#x27; values" in history and "0, 2, 2, 5" in history
 
