@@ -2,6 +2,7 @@
 sent, with the CQI intake measures' definitions, each month shown once its window has closed."""
 
 import datetime as dt
+import re
 from unittest import mock
 
 import orjson
@@ -134,6 +135,11 @@ def test_the_dashboard_draws_the_four_charts_for_the_network_or_one_program(clie
     ]
     assert median["y"][-1] == 4.0 and median["customdata"][-1] == [4, None]
     assert "Month by month: " + sent.programs["pat"].name in one
+    # The capacity table's medians (received since October 1) read as days: 1½ and 6, not 6.0.
+    for program, shown in (("hfa", "1.5"), ("pat", "6")):
+        name = re.escape(sent.programs[program].name)
+        row = re.findall(rf'<th scope="row">{name}</th>.*?</tr>', page)[-1]  # the capacity table is last
+        assert row.endswith(f'<td class="text-end">{shown}</td></tr>')
     [counts] = [t for t in _figure(one, "intake-intake-received")["data"] if t["name"].startswith("Monthly")]
     assert counts["y"] == [1.0, 0.0, 2.0, 0.0]
 
