@@ -248,8 +248,12 @@ def celery_worker(
 
 
 def gunicorn(env: dict[str, str], log_path: Path, port: int, *, workers: int = 2) -> Service:
+    """gunicorn as production runs it (coiin/gunicorn.conf.py: the app, every view and the templates
+    loaded before the workers fork), on our own port and worker count. Without the config each worker
+    imported the views on its first request, some 3 s on a busy machine: a save answered by a cold
+    worker failed F1's 3 s bound for reasons production does not have."""
     return Service(
-        [sys.executable, "-m", "gunicorn", "coiin.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
-         "--timeout", "60", "--graceful-timeout", "5"],
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "coiin" / "gunicorn.conf.py"), "coiin.wsgi",
+         "-b", f"127.0.0.1:{port}", "-w", str(workers), "--timeout", "60", "--graceful-timeout", "5"],
         env, log_path,
     )  # fmt: skip
